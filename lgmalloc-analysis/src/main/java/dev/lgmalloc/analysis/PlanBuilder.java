@@ -1,0 +1,98 @@
+package dev.lgmalloc.analysis;
+
+import dev.lgmalloc.SizeClasses;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns analysed sites into an {@link AllocationPlan}.
+ *
+ * <p>The confidence of a site for a class is the share of its predicted sizes that fall in that class, times
+ * the site's reliability; a site predicts the class with the largest share. Sites in loops weigh more: the
+ * weight is {@code 8^loopDepth} (capped at depth 4). A class's demand is the sum of weight times confidence of
+ * its sites. A confident site with one constant size that has no class of its own gets an exact class.
+ */
+public final class PlanBuilder {
+
+    /** The default confidence a site needs to be routed. */
+    public static final double DEFAULT_THRESHOLD = 0.9;
+
+    private static final int MAX_WEIGHTED_DEPTH = 4;
+
+    private PlanBuilder() {
+    }
+
+    /** Builds the plan for {@code sites} with the given routing threshold in (0, 1]. */
+    public static AllocationPlan build(List<AllocationSite> sites, double threshold) {
+        if (!(threshold > 0 && threshold <= 1)) {
+            throw new IllegalArgumentException("routing threshold must be in (0, 1]: " + threshold);
+        }
+        SizeClasses classes = SizeClasses.withExactSizes(exactCandidates(sites, threshold));
+        List<SitePrediction> predictions = new ArrayList<>(sites.size());
+        double[] demand = new double[classes.count()];
+        double[] weights = new double[classes.count()];
+        int[] siteCounts = new int[classes.count()];
+        for (AllocationSite site : sites) {
+            SitePrediction p = predict(site, classes, threshold);
+            predictions.add(p);
+            if (p.sizeClass() >= 0) {
+                demand[p.sizeClass()] += p.weight() * p.confidence();
+                weights[p.sizeClass()] += p.weight();
+                siteCounts[p.sizeClass()]++;
+            }
+        }
+        List<ClassDemand> demands = new ArrayList<>();
+        for (int c = 0; c < demand.length; c++) {
+            if (siteCounts[c] > 0 && demand[c] > 0) {
+                demands.add(new ClassDemand(c, classes.blockSize(c), classes.isExact(c), demand[c],
+                        demand[c] / weights[c], siteCounts[c]));
+            }
+        }
+        demands.sort(Comparator.comparingDouble(ClassDemand::demand).reversed()
+                .thenComparingInt(ClassDemand::sizeClass));
+        return new AllocationPlan(threshold, classes, predictions, demands);
+    }
+
+    /** The static frequency weight of a site at {@code loopDepth}. */
+    public static double weight(int loopDepth) {
+        return Math.pow(8, Math.min(loopDepth, MAX_WEIGHTED_DEPTH));
+    }
+
+    private static SitePrediction predict(AllocationSite site, SizeClasses classes, double threshold) {
+        double weight = weight(site.loopDepth());
+        long[] values = site.sizes().values();
+        if (values.length == 0) {
+            return new SitePrediction(site, -1, 0, 0, weight, false);
+        }
+        int[] counts = new int[classes.count()];
+        int best = -1;
+        for (long v : values) {
+            int c = classes.classOf(v);
+            if (c >= 0) {
+                counts[c]++;
+                if (best < 0 || counts[c] > counts[best] || (counts[c] == counts[best] && c < best)) {
+                    best = c;
+                }
+            }
+        }
+        if (best < 0) {
+            return new SitePrediction(site, -1, 0, 0, weight, false);
+        }
+        int inBest = counts[best];
+        double confidence = site.reliability() * inBest / values.length;
+        return new SitePrediction(site, best, classes.blockSize(best), confidence, weight, confidence >= threshold);
+    }
+
+    private static long[] exactCandidates(List<AllocationSite> sites, double threshold) {
+        Set<Long> sizes = new LinkedHashSet<>();
+        for (AllocationSite site : sites) {
+            if (site.sizes().isConstant() && site.reliability() >= threshold) {
+                sizes.add(site.sizes().values()[0]);
+            }
+        }
+        return sizes.stream().mapToLong(Long::longValue).toArray();
+    }
+}
