@@ -1,0 +1,287 @@
+package dev.lgmalloc;
+
+import dev.lgmalloc.internal.Engine;
+import dev.lgmalloc.internal.Heap;
+import dev.lgmalloc.internal.Memory;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+/**
+ * An off-heap allocator with malloc(3) semantics: blocks are raw native addresses (or {@link MemorySegment}s
+ * over them) that stay valid until freed, from any thread.
+ *
+ * <p>Each platform thread allocates from a heap of its own, without locks or atomic instructions; a block freed
+ * by another thread goes back to its heap with one CAS. Virtual threads share a bounded number of heaps. Memory
+ * comes from {@code mmap} in 4 MiB segments cut into pages of one size class; requests above
+ * {@value SizeClasses#MAX_SMALL_SIZE} bytes get a mapping of their own. Free pages go back to the OS after the
+ * configured purge delay.
+ *
+ * <p>Edge cases follow malloc(3): {@code malloc(0)} returns a unique address that must be freed; {@code free(0)}
+ * does nothing; {@code realloc(0, n)} is {@code malloc(n)}; {@code realloc(p, 0)} frees {@code p} and returns 0;
+ * blocks are aligned to 16 bytes. Unlike malloc(3), misuse never corrupts memory silently: freeing a pointer that
+ * is not a live block throws {@link InvalidFreeException}, negative sizes and impossible alignments throw
+ * {@link IllegalArgumentException}, and exhaustion throws {@link OutOfMemoryError} (or returns 0 from
+ * {@link #tryMalloc}).
+ *
+ * <p>Most programs use the process-wide allocator through {@link LgMalloc}. Every allocator is thread-safe, and
+ * a block from any lgmalloc allocator can be freed through any of them.
+ *
+ * <p>As a {@link SegmentAllocator}, {@link #allocate(long, long)} returns segments of exactly the requested size
+ * in the global scope; free them with {@link #free(MemorySegment)}. For segments freed together, with lifetime
+ * checks, use an {@link LgArena}.
+ */
+public final class Allocator implements SegmentAllocator {
+
+    private static final long MAX_ALIGNMENT = 1L << 40;
+
+    private final Engine engine;
+    private final SizeClasses classes;
+    private final AllocatorConfiguration configuration;
+
+    private Allocator(AllocatorConfiguration configuration) {
+        this.configuration = configuration;
+        this.classes = configuration.sizeClasses();
+        this.engine = new Engine(classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
+                configuration.virtualThreadStripes());
+    }
+
+    /** A new allocator with its own heaps and memory. */
+    public static Allocator create(AllocatorConfiguration configuration) {
+        return new Allocator(configuration);
+    }
+
+    /** The configuration this allocator was created with. */
+    public AllocatorConfiguration configuration() {
+        return configuration;
+    }
+
+    /** The size classes of this allocator. */
+    public SizeClasses sizeClasses() {
+        return classes;
+    }
+
+    // ---------------------------------------------------------------- malloc family
+
+    /**
+     * Allocates {@code size} bytes aligned to 16. The contents are unspecified.
+     *
+     * @return the address of the block, never 0
+     * @throws IllegalArgumentException if {@code size} is negative
+     * @throws OutOfMemoryError if the OS has no memory left
+     */
+    public long malloc(long size) {
+        if (size >= 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
+            Heap heap = engine.fastHeap();
+            if (heap != null) {
+                long block = heap.malloc(classes.classOfSmall(size));
+                if (block != 0) {
+                    return block;
+                }
+            }
+        }
+        return orThrow(allocateSlow(size, 16), size);
+    }
+
+    /** Like {@link #malloc} but returns 0 instead of throwing {@link OutOfMemoryError}. */
+    public long tryMalloc(long size) {
+        return allocateSlow(size, 16);
+    }
+
+    /**
+     * Allocates {@code count * size} bytes set to zero.
+     *
+     * @throws IllegalArgumentException if either argument is negative or their product overflows
+     */
+    public long calloc(long count, long size) {
+        if (count < 0 || size < 0) {
+            throw new IllegalArgumentException("calloc count and size must not be negative: " + count + " x " + size);
+        }
+        long total;
+        try {
+            total = Math.multiplyExact(count, size);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("calloc size overflows: " + count + " x " + size);
+        }
+        long block = malloc(total);
+        Memory.zero(block, total);
+        return block;
+    }
+
+    /**
+     * Resizes the block at {@code address} to {@code newSize} bytes, moving it if needed; the first
+     * {@code min(old, new)} bytes are kept. {@code realloc(0, n)} allocates; {@code realloc(p, 0)} frees
+     * {@code p} and returns 0.
+     *
+     * @throws InvalidFreeException if {@code address} is neither 0 nor a live block
+     */
+    public long realloc(long address, long newSize) {
+        if (newSize < 0) {
+            throw new IllegalArgumentException("size must not be negative: " + newSize);
+        }
+        if (address == 0) {
+            return malloc(newSize);
+        }
+        long usable = Heap.usableSize(address);
+        if (newSize == 0) {
+            free(address);
+            return 0;
+        }
+        if (newSize <= usable && newSize >= usable / 2) {
+            return address;
+        }
+        long moved = malloc(newSize);
+        Memory.copy(address, moved, Math.min(usable, newSize));
+        free(address);
+        return moved;
+    }
+
+    /**
+     * Allocates {@code size} bytes aligned to {@code alignment}, a power of two.
+     *
+     * @throws IllegalArgumentException if {@code alignment} is not a power of two (or above 2^40) or {@code size}
+     *                                  is negative
+     */
+    public long alignedAlloc(long alignment, long size) {
+        return orThrow(tryAlignedAlloc(alignment, size), size);
+    }
+
+    private long tryAlignedAlloc(long alignment, long size) {
+        if (alignment <= 0 || (alignment & (alignment - 1)) != 0 || alignment > MAX_ALIGNMENT) {
+            throw new IllegalArgumentException("alignment must be a power of two in [1, 2^40]: " + alignment);
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative: " + size);
+        }
+        if (alignment <= SizeClasses.GRANULE) {
+            return allocateSlow(size, SizeClasses.GRANULE);
+        }
+        return allocateSlow(size, alignment);
+    }
+
+    /** The general path: any size, any alignment; 0 when out of memory. */
+    private long allocateSlow(long size, long alignment) {
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative: " + size);
+        }
+        int sizeClass = classFor(size, alignment);
+        if (sizeClass < 0) {
+            return engine.mapLarge(Math.max(size, 1), alignment);
+        }
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            Heap stripe = engine.acquireStripe(t);
+            try {
+                return stripe.malloc(sizeClass);
+            } finally {
+                engine.releaseStripe(stripe);
+            }
+        }
+        return engine.heapOf(t).malloc(sizeClass);
+    }
+
+    /** The smallest class whose blocks hold {@code size} bytes at {@code alignment}, or -1 for a large block. */
+    private int classFor(long size, long alignment) {
+        if (alignment <= SizeClasses.GRANULE) {
+            return classes.classOf(size);
+        }
+        if (alignment > 64 * 1024) {
+            return -1;                   // pages are aligned to 64 KiB at least
+        }
+        long rounded = (Math.max(size, 1) + alignment - 1) & -alignment;
+        // Pages start 64 KiB-aligned, so every block of a class whose size is a multiple of alignment is aligned.
+        for (int c = classes.classOf(rounded); c >= 0 && c < classes.count(); c++) {
+            if (classes.blockSize(c) % alignment == 0) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
+    private static long orThrow(long block, long size) {
+        if (block == 0) {
+            throw new OutOfMemoryError("lgmalloc: cannot allocate " + size + " bytes: the OS refused more memory");
+        }
+        return block;
+    }
+
+    /**
+     * Frees the block at {@code address}; {@code free(0)} does nothing. Any thread may free any block.
+     *
+     * @throws InvalidFreeException if {@code address} is not a live block (foreign, interior or already freed)
+     */
+    public void free(long address) {
+        if (address != 0) {
+            Heap.free(address);
+        }
+    }
+
+    /**
+     * Frees a block, checking that it is large enough to have been allocated with {@code size} bytes (a sized
+     * free, as in C++'s {@code operator delete(void*, size_t)}).
+     *
+     * @throws InvalidFreeException if {@code address} is not a live block or {@code size} does not fit in it
+     */
+    public void free(long address, long size) {
+        if (address == 0) {
+            return;
+        }
+        long usable = Heap.usableSize(address);
+        if (size < 0 || size > usable) {
+            throw new InvalidFreeException(address, "sized free with " + size + " bytes, but the block holds "
+                    + usable + " bytes");
+        }
+        Heap.free(address);
+    }
+
+    /**
+     * The number of usable bytes in the block at {@code address}: at least what was requested.
+     *
+     * @throws InvalidFreeException if {@code address} is not a live block
+     */
+    public long usableSize(long address) {
+        return Heap.usableSize(address);
+    }
+
+    // ---------------------------------------------------------------- segments
+
+    /** A segment of exactly {@code byteSize} bytes, aligned to 16, in the global scope; free it with {@link #free(MemorySegment)}. */
+    public MemorySegment allocate(long byteSize) {
+        return MemorySegment.ofAddress(malloc(byteSize)).reinterpret(byteSize);
+    }
+
+    /**
+     * A segment of exactly {@code byteSize} bytes aligned to {@code byteAlignment}, in the global scope; its
+     * contents are unspecified. Free it with {@link #free(MemorySegment)}.
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        return MemorySegment.ofAddress(alignedAlloc(byteAlignment, byteSize)).reinterpret(byteSize);
+    }
+
+    /**
+     * Frees the block behind a segment from {@link #allocate(long, long)} (not one from an {@link LgArena}).
+     *
+     * @throws InvalidFreeException if the segment does not start at a live block
+     */
+    public void free(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("not a native segment: " + segment);
+        }
+        free(segment.address());
+    }
+
+    // ---------------------------------------------------------------- management
+
+    /** A snapshot of this allocator's memory: live, committed and reserved bytes, per class and per heap. */
+    public AllocatorStatistics statistics() {
+        return engine.statistics();
+    }
+
+    /**
+     * Reclaims what can be reclaimed now instead of after the purge delay: heaps of ended threads, and free
+     * memory (purged or unmapped). Like glibc's {@code malloc_trim}.
+     */
+    public void trim() {
+        engine.maintain(true);
+    }
+}

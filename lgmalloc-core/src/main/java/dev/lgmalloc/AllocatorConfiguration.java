@@ -1,0 +1,100 @@
+package dev.lgmalloc;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * How an {@link Allocator} is set up: its size classes (standard plus exact classes for predicted sizes),
+ * the classes every new thread heap pre-provisions, how long free memory waits before it goes back to the OS,
+ * and how many heaps virtual threads share.
+ *
+ * <p>lgmalloc's predictor builds one from a program's plan; {@link #defaults()} needs no plan.
+ *
+ * @param sizeClasses           the size classes
+ * @param provisionedBlockSizes requests sizes whose classes every new heap gets a page for up front
+ * @param purgeDelay            how long a free page stays resident before it is purged
+ * @param virtualThreadStripes  heaps shared by virtual threads (each borrowed with a try-lock)
+ */
+public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisionedBlockSizes, Duration purgeDelay,
+                                     int virtualThreadStripes) {
+
+    /** The default delay before free memory is purged. */
+    public static final Duration DEFAULT_PURGE_DELAY = Duration.ofMillis(100);
+
+    public AllocatorConfiguration {
+        Objects.requireNonNull(sizeClasses, "sizeClasses");
+        provisionedBlockSizes = provisionedBlockSizes.clone();
+        for (long size : provisionedBlockSizes) {
+            if (size < 0 || size > SizeClasses.MAX_SMALL_SIZE) {
+                throw new IllegalArgumentException("cannot provision a page for " + size + "-byte blocks: sizes must "
+                        + "be in [0, " + SizeClasses.MAX_SMALL_SIZE + "]");
+            }
+        }
+        if (purgeDelay == null || purgeDelay.isNegative()) {
+            throw new IllegalArgumentException("purge delay must be zero or positive: " + purgeDelay);
+        }
+        if (virtualThreadStripes < 1 || virtualThreadStripes > 4096) {
+            throw new IllegalArgumentException("virtual-thread stripes must be in [1, 4096]: " + virtualThreadStripes);
+        }
+    }
+
+    /** Standard classes, nothing pre-provisioned, 100 ms purge delay, two stripes per processor. */
+    public static AllocatorConfiguration defaults() {
+        return new AllocatorConfiguration(SizeClasses.standard(), new long[0], DEFAULT_PURGE_DELAY,
+                defaultStripes());
+    }
+
+    private static int defaultStripes() {
+        return Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /** This configuration with exact classes for {@code sizes} added to the standard ones. */
+    public AllocatorConfiguration withExactSizes(long... sizes) {
+        return new AllocatorConfiguration(SizeClasses.withExactSizes(sizes), provisionedBlockSizes, purgeDelay,
+                virtualThreadStripes);
+    }
+
+    /** This configuration with every new heap pre-provisioning the classes of {@code sizes}. */
+    public AllocatorConfiguration withProvisionedSizes(long... sizes) {
+        return new AllocatorConfiguration(sizeClasses, sizes, purgeDelay, virtualThreadStripes);
+    }
+
+    /** This configuration with another purge delay. */
+    public AllocatorConfiguration withPurgeDelay(Duration delay) {
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, delay, virtualThreadStripes);
+    }
+
+    /** This configuration with another number of virtual-thread stripes. */
+    public AllocatorConfiguration withVirtualThreadStripes(int stripes) {
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, stripes);
+    }
+
+    /** The request sizes whose classes every new heap pre-provisions. */
+    @Override
+    public long[] provisionedBlockSizes() {
+        return provisionedBlockSizes.clone();
+    }
+
+    int[] provisionedClasses() {
+        return Arrays.stream(provisionedBlockSizes).mapToInt(sizeClasses::classOf).distinct().toArray();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AllocatorConfiguration c && c.sizeClasses.equals(sizeClasses)
+                && Arrays.equals(c.provisionedBlockSizes, provisionedBlockSizes) && c.purgeDelay.equals(purgeDelay)
+                && c.virtualThreadStripes == virtualThreadStripes;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(sizeClasses, Arrays.hashCode(provisionedBlockSizes), purgeDelay, virtualThreadStripes);
+    }
+
+    @Override
+    public String toString() {
+        return "AllocatorConfiguration[" + sizeClasses + ", provisioned=" + Arrays.toString(provisionedBlockSizes)
+                + ", purgeDelay=" + purgeDelay + ", virtualThreadStripes=" + virtualThreadStripes + "]";
+    }
+}

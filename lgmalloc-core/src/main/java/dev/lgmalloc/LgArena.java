@@ -1,0 +1,121 @@
+package dev.lgmalloc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * An {@link Arena} whose segments come from lgmalloc: {@link #close()} frees them all at once and makes them
+ * inaccessible, with the FFM lifetime checks of the JDK's own arenas (a closed segment throws
+ * {@link IllegalStateException}). As the {@code Arena} contract requires, allocated memory is zeroed.
+ *
+ * <p>A confined arena may be used and closed only by the thread that created it; a shared arena by any thread
+ * (closing a shared arena costs a JDK handshake with all threads, as {@code Arena.ofShared()} does).
+ */
+public final class LgArena implements Arena {
+
+    private final Allocator allocator;
+    private final Arena lifetime;     // a JDK arena that only provides the scope; it never allocates
+    private final Thread owner;       // null when shared
+    private long[] blocks = new long[16];
+    private int blockCount;
+
+    private LgArena(Allocator allocator, Arena lifetime, Thread owner) {
+        this.allocator = allocator;
+        this.lifetime = lifetime;
+        this.owner = owner;
+    }
+
+    /** A confined arena of the process-wide allocator. */
+    public static LgArena ofConfined() {
+        return ofConfined(LgMalloc.allocator());
+    }
+
+    /** A shared arena of the process-wide allocator. */
+    public static LgArena ofShared() {
+        return ofShared(LgMalloc.allocator());
+    }
+
+    /** A confined arena allocating from {@code allocator}. */
+    public static LgArena ofConfined(Allocator allocator) {
+        return new LgArena(allocator, Arena.ofConfined(), Thread.currentThread());
+    }
+
+    /** A shared arena allocating from {@code allocator}. */
+    public static LgArena ofShared(Allocator allocator) {
+        return new LgArena(allocator, Arena.ofShared(), null);
+    }
+
+    /**
+     * A zeroed segment of {@code byteSize} bytes aligned to {@code byteAlignment}, alive until this arena closes.
+     *
+     * @throws IllegalArgumentException if {@code byteSize} is negative or the alignment is not a power of two
+     * @throws IllegalStateException    if the arena is closed
+     * @throws WrongThreadException     if the arena is confined to another thread
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        if (owner != null) {
+            checkOwner();
+            return allocateLocked(byteSize, byteAlignment);
+        }
+        synchronized (this) {
+            return allocateLocked(byteSize, byteAlignment);
+        }
+    }
+
+    private MemorySegment allocateLocked(long byteSize, long byteAlignment) {
+        if (!lifetime.scope().isAlive()) {
+            throw new IllegalStateException("Already closed");
+        }
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("Invalid allocation size : " + byteSize);
+        }
+        long address = allocator.alignedAlloc(byteAlignment, byteSize);
+        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);
+        segment.fill((byte) 0);
+        if (blockCount == blocks.length) {
+            blocks = Arrays.copyOf(blocks, blockCount * 2);
+        }
+        blocks[blockCount++] = address;
+        return segment;
+    }
+
+    @Override
+    public MemorySegment.Scope scope() {
+        return lifetime.scope();
+    }
+
+    /**
+     * Frees every segment of this arena; they become inaccessible.
+     *
+     * @throws IllegalStateException if already closed
+     * @throws WrongThreadException  if the arena is confined to another thread
+     */
+    @Override
+    public void close() {
+        if (owner != null) {
+            checkOwner();
+            closeLocked();
+            return;
+        }
+        synchronized (this) {
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
+        lifetime.close();     // throws if already closed; invalidates every segment first
+        for (int i = 0; i < blockCount; i++) {
+            allocator.free(blocks[i]);
+        }
+        blockCount = 0;
+        blocks = new long[0];
+    }
+
+    private void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("Attempted access outside owning thread");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package dev.lgmalloc.internal;
+
+import dev.lgmalloc.AllocatorStatistics;
+import dev.lgmalloc.AllocatorStatistics.ClassStatistics;
+import dev.lgmalloc.AllocatorStatistics.HeapStatistics;
+import dev.lgmalloc.SizeClasses;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The state of one allocator: its size classes, its memory, and which heap each thread uses.
+ *
+ * <p>A platform thread finds its heap in a direct-mapped table indexed by its thread id, checked against the
+ * heap's owner: a few loads and no hashing. Two live threads whose ids collide in the table make the second
+ * one keep its heap in a {@link ThreadLocal}. Virtual threads never get heaps of their own: they borrow one
+ * of a fixed number of stripes with a try-lock, so memory stays bounded however many virtual threads run.
+ */
+public final class Engine {
+
+    /** Size of the thread-id table; a power of two. */
+    public static final int SLOT_COUNT = 1024;
+
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Heap[].class);
+
+    final SizeClasses classes;
+    final Segments segments;
+    private final Heap[] slots = new Heap[SLOT_COUNT];
+    private final Heap[] stripes;
+    private final ThreadLocal<Heap> overflow = new ThreadLocal<>();
+    private final int[] provisionedClasses;
+    private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
+    private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
+    private int nextHeapId;
+
+    public Engine(SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount) {
+        this.classes = classes;
+        this.segments = new Segments(purgeDelayNanos);
+        this.provisionedClasses = provisionedClasses.clone();
+        for (int c = 0; c < classes.count(); c++) {
+            orphans.add(new ArrayList<>());
+        }
+        this.stripes = new Heap[stripeCount];
+        for (int i = 0; i < stripeCount; i++) {
+            stripes[i] = register(new Heap(this, newHeapId(), null, true));
+        }
+        Maintenance.register(this);
+    }
+
+    public SizeClasses classes() {
+        return classes;
+    }
+
+    /** The current platform thread's heap when it is in the table: the fast path. Null otherwise. */
+    public Heap fastHeap() {
+        Thread t = Thread.currentThread();
+        Heap h = slots[(int) t.threadId() & (SLOT_COUNT - 1)];
+        return h != null && h.owner == t ? h : null;
+    }
+
+    /** The heap of platform thread {@code t}, created (and pre-provisioned) on first use. */
+    public Heap heapOf(Thread t) {
+        Heap h = fastHeap();
+        if (h != null) {
+            return h;
+        }
+        h = overflow.get();
+        if (h != null) {
+            return h;
+        }
+        h = new Heap(this, newHeapId(), t, false);
+        for (int sizeClass : provisionedClasses) {
+            h.provision(sizeClass);
+        }
+        register(h);
+        int slot = (int) t.threadId() & (SLOT_COUNT - 1);
+        while (true) {
+            Heap old = slots[slot];
+            if (old != null && !old.abandoned.get() && old.owner != null && old.owner.isAlive()) {
+                overflow.set(h);            // a live thread holds the slot
+                return h;
+            }
+            if (SLOTS.compareAndSet(slots, slot, old, h)) {
+                if (old != null) {
+                    reap(old);
+                }
+                return h;
+            }
+        }
+    }
+
+    /** Borrows a stripe heap for a virtual thread; give it back with {@link #releaseStripe}. */
+    public Heap acquireStripe(Thread t) {
+        int n = stripes.length;
+        int start = (int) Math.floorMod(t.threadId(), (long) n);
+        for (int round = 0; ; round++) {
+            for (int i = 0; i < n; i++) {
+                Heap s = stripes[(start + i) % n];
+                if (s.stripeLock.get() == 0 && s.stripeLock.compareAndSet(0, 1)) {
+                    s.owner = t;
+                    return s;
+                }
+            }
+            if (round < 8) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    public void releaseStripe(Heap stripe) {
+        stripe.owner = null;
+        stripe.stripeLock.set(0);
+    }
+
+    /** Maps a large block; 0 when the OS has no memory left. */
+    public long mapLarge(long size, long alignment) {
+        return segments.mapLarge(size, alignment);
+    }
+
+    private int newHeapId() {
+        synchronized (heaps) {
+            return nextHeapId++;
+        }
+    }
+
+    private Heap register(Heap h) {
+        synchronized (heaps) {
+            heaps.add(h);
+        }
+        return h;
+    }
+
+    /** A page for {@code sizeClass}: an orphaned one with room if there is one, else a fresh one. */
+    Page acquirePage(Heap heap, int sizeClass) {
+        synchronized (orphans) {
+            List<Page> list = orphans.get(sizeClass);
+            for (int i = list.size() - 1; i >= 0; i--) {
+                Page p = list.get(i);
+                Heap.collect(p);
+                if (p.used == 0) {
+                    list.remove(i);
+                    segments.release(p);
+                } else if (p.free != 0 || p.bump + p.blockSize <= p.end) {
+                    list.remove(i);
+                    p.state = Page.IN_HEAP;
+                    p.heap = heap;
+                    return p;
+                }
+            }
+        }
+        return segments.acquire(heap, sizeClass, classes.blockSize(sizeClass));
+    }
+
+    /** Takes a page whose heap is gone: released if empty, else kept where any thread can still free into it. */
+    void orphan(Page page) {
+        synchronized (orphans) {
+            Heap.collect(page);
+            if (page.used == 0) {
+                segments.release(page);
+                return;
+            }
+            page.heap = Heap.NO_OWNER;
+            page.state = Page.ORPHANED;
+            orphans.get(page.sizeClass).add(page);
+        }
+    }
+
+    private void reap(Heap h) {
+        if (h.abandoned.compareAndSet(false, true)) {
+            synchronized (heaps) {
+                heaps.remove(h);
+            }
+            h.abandon();
+        }
+    }
+
+    /**
+     * Background work: reclaims the heaps of threads that ended, releases orphaned pages that became empty,
+     * and returns memory free for longer than the purge delay to the OS ({@code force}: now).
+     */
+    public void maintain(boolean force) {
+        List<Heap> dead = new ArrayList<>();
+        synchronized (heaps) {
+            for (Heap h : heaps) {
+                if (!h.striped && h.owner != null && !h.owner.isAlive()) {
+                    dead.add(h);
+                }
+            }
+        }
+        for (Heap h : dead) {
+            int slot = (int) h.owner.threadId() & (SLOT_COUNT - 1);
+            SLOTS.compareAndSet(slots, slot, h, null);
+            reap(h);
+        }
+        synchronized (orphans) {
+            for (List<Page> list : orphans) {
+                for (int i = list.size() - 1; i >= 0; i--) {
+                    Page p = list.get(i);
+                    Heap.collect(p);
+                    if (p.used == 0) {
+                        list.remove(i);
+                        segments.release(p);
+                    }
+                }
+            }
+        }
+        segments.purge(force);
+    }
+
+    /** A snapshot of the allocator's memory; exact when no other thread is allocating or freeing. */
+    public AllocatorStatistics statistics() {
+        int n = classes.count();
+        int[] pages = new int[n];
+        long[] capacity = new long[n];
+        long[] live = new long[n];
+        Map<Heap, long[]> perHeap = new HashMap<>();
+        List<Heap> heapList;
+        synchronized (heaps) {
+            heapList = new ArrayList<>(heaps);
+        }
+        segments.forEachPage(p -> {
+            long liveBlocks = Math.max(0, p.used - p.pendingRemoteFrees());
+            pages[p.sizeClass]++;
+            capacity[p.sizeClass] += p.capacity();
+            live[p.sizeClass] += liveBlocks;
+            long[] h = perHeap.computeIfAbsent(p.heap, k -> new long[3]);
+            h[0]++;
+            h[1] += liveBlocks;
+            h[2] += liveBlocks * p.blockSize;
+        });
+        List<ClassStatistics> classStats = new ArrayList<>();
+        long liveBytes = 0;
+        long liveBlocks = 0;
+        for (int c = 0; c < n; c++) {
+            if (pages[c] > 0) {
+                classStats.add(new ClassStatistics(c, classes.blockSize(c), classes.isExact(c), pages[c],
+                        capacity[c], live[c]));
+            }
+            liveBytes += live[c] * classes.blockSize(c);
+            liveBlocks += live[c];
+        }
+        List<HeapStatistics> heapStats = new ArrayList<>();
+        for (Heap h : heapList) {
+            long[] s = perHeap.getOrDefault(h, new long[3]);
+            heapStats.add(new HeapStatistics(h.id, h.striped ? "stripe-" + h.id : describe(h.owner),
+                    h.striped ? HeapStatistics.Kind.VIRTUAL_THREAD_STRIPE : HeapStatistics.Kind.THREAD,
+                    (int) s[0], s[1], s[2]));
+        }
+        long[] orphaned = perHeap.getOrDefault(Heap.NO_OWNER, new long[3]);
+        if (orphaned[0] > 0) {
+            heapStats.add(new HeapStatistics(-1, "orphaned pages of ended threads", HeapStatistics.Kind.ORPHANED,
+                    (int) orphaned[0], orphaned[1], orphaned[2]));
+        }
+        long[] footprint = segments.footprint();
+        long largeBytes = segments.largeBytes();
+        return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + segments.largeCount(),
+                footprint[1] + largeBytes, footprint[0] + largeBytes, (int) footprint[2], segments.largeCount(),
+                largeBytes, heapList.size(), classStats, heapStats);
+    }
+
+    private static String describe(Thread t) {
+        return t == null ? "none" : t.getName() + " (id " + t.threadId() + ")";
+    }
+}

@@ -1,0 +1,361 @@
+package dev.lgmalloc.internal;
+
+import dev.lgmalloc.InvalidFreeException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One thread's pages (or one stripe's, shared by virtual threads under a try-lock). Only the owner allocates
+ * from a heap and frees into it without atomics; everyone else frees with one CAS on the block's page.
+ *
+ * <p>Per size class a heap has a current page, a list of other pages that may have room, and a list of full
+ * pages. A full page that gets a remote free raises the class's hint so the owner looks at its full pages again.
+ */
+public final class Heap {
+
+    /** The owner of pages nobody allocates from: large blocks, released and orphaned pages. */
+    static final Heap NO_OWNER = new Heap();
+
+    private static final VarHandle HINTS = MethodHandles.arrayElementVarHandle(byte[].class);
+
+    final Engine engine;
+    final int id;
+    final boolean striped;
+    /** The thread that may use the fast paths; for a stripe, the virtual thread holding it, or null. */
+    Thread owner;
+    private final Page exhausted;
+    final Page[] current;
+    final Page[] available;
+    final Page[] fullPages;
+    private final byte[] hints;
+    final AtomicInteger stripeLock = new AtomicInteger();
+    final AtomicBoolean abandoned = new AtomicBoolean();
+
+    Heap(Engine engine, int id, Thread owner, boolean striped) {
+        int classes = engine.classes.count();
+        this.engine = engine;
+        this.id = id;
+        this.owner = owner;
+        this.striped = striped;
+        this.exhausted = Page.exhausted();
+        this.current = new Page[classes];
+        this.available = new Page[classes];
+        this.fullPages = new Page[classes];
+        this.hints = new byte[classes];
+        java.util.Arrays.fill(current, exhausted);
+    }
+
+    private Heap() {
+        this.engine = null;
+        this.id = -1;
+        this.striped = false;
+        this.exhausted = null;
+        this.current = new Page[0];
+        this.available = new Page[0];
+        this.fullPages = new Page[0];
+        this.hints = new byte[0];
+        this.abandoned.set(true);
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /** A block of class {@code sizeClass}, or 0 when the OS has no memory left. Owner only. */
+    public long malloc(int sizeClass) {
+        Page page = current[sizeClass];
+        long block = page.free;
+        if (block != 0) {
+            long next = Memory.getLong(block);
+            if ((next & page.alignMask) != page.start && next != 0) {
+                throw corrupted(page, block, next);
+            }
+            page.free = next;
+            Memory.putLong(block + 8, 0);   // clears the freed tag
+            page.used++;
+            return block;
+        }
+        return mallocSlow(sizeClass);
+    }
+
+    private long mallocSlow(int sizeClass) {
+        while (true) {
+            Page page = current[sizeClass];
+            if (page != exhausted) {
+                collect(page);
+                if (page.free != 0) {
+                    return malloc(sizeClass);
+                }
+                if (page.bump + page.blockSize <= page.end) {
+                    long block = page.bump;
+                    page.bump = block + page.blockSize;
+                    Memory.putLong(block + 8, 0);   // reused memory may hold an old freed tag here
+                    page.used++;
+                    return block;
+                }
+                if (!retireFull(page)) {
+                    continue;                       // a remote free arrived meanwhile
+                }
+                current[sizeClass] = exhausted;
+            }
+            Page next = available[sizeClass];
+            if (next != null) {
+                unlink(available, next);
+                current[sizeClass] = next;
+                continue;
+            }
+            if ((byte) HINTS.getVolatile(hints, sizeClass) != 0 && rescueFullPages(sizeClass)) {
+                continue;
+            }
+            Page fresh = engine.acquirePage(this, sizeClass);
+            if (fresh == null) {
+                return 0;
+            }
+            current[sizeClass] = fresh;
+        }
+    }
+
+    /** Moves the collected frees of {@code page} into its {@code free} list; returns how many remote frees came in. */
+    static int collect(Page page) {
+        if (page.free == 0 && page.localFree != 0) {
+            page.free = page.localFree;
+            page.localFree = 0;
+        }
+        if (page.threadFree == 0) {
+            return 0;
+        }
+        long word = page.takeThreadFree();
+        long head = word & Page.ADDRESS_MASK;
+        int count = (int) (word >>> Page.COUNT_SHIFT);
+        long tail = head;
+        for (int i = 1; i < count; i++) {
+            long next = Memory.getLong(tail);
+            if ((next & page.alignMask) != page.start) {
+                throw corrupted(page, tail, next);
+            }
+            tail = next;
+        }
+        Memory.putLong(tail, page.free);
+        page.free = head;
+        page.used -= count;
+        return count;
+    }
+
+    /** Marks the exhausted current page full; false if a remote free raced in, so the page is usable again. */
+    private boolean retireFull(Page page) {
+        page.full = true;                 // volatile write, then volatile read: pairs with freeShared
+        if (page.threadFree != 0) {
+            page.full = false;
+            return false;
+        }
+        page.inFullList = true;
+        link(fullPages, page);
+        return true;
+    }
+
+    /** Collects remote frees of full pages after a hint; true if some page has room again. */
+    private boolean rescueFullPages(int sizeClass) {
+        HINTS.setVolatile(hints, sizeClass, (byte) 0);
+        boolean rescued = false;
+        Page page = fullPages[sizeClass];
+        while (page != null) {
+            Page next = page.next;
+            if (page.threadFree != 0) {
+                unlink(fullPages, page);
+                page.inFullList = false;
+                page.full = false;
+                collect(page);
+                if (page.used == 0) {
+                    engine.segments.release(page);
+                } else {
+                    link(available, page);
+                    rescued = true;
+                }
+            }
+            page = next;
+        }
+        return rescued;
+    }
+
+    // ---------------------------------------------------------------- free
+
+    /** Frees {@code address} from any thread; checks it is a live block first. */
+    public static void free(long address) {
+        Page page = PageMap.lookup(address);
+        if (page == null) {
+            throw new InvalidFreeException(address, "not allocated by lgmalloc (foreign pointer, or a large block "
+                    + "that was already freed)");
+        }
+        Heap heap = page.heap;
+        if (heap.owner == Thread.currentThread()) {
+            heap.freeLocal(page, address);
+        } else {
+            freeShared(page, address);
+        }
+    }
+
+    private void freeLocal(Page page, long address) {
+        long offset = address - page.start;
+        if (address >= page.bump || offset < 0 || !page.isBlockOffset(offset)) {
+            throw new InvalidFreeException(address, page.invalidBlockReason(address));
+        }
+        long tag = address ^ Page.FREED_KEY;
+        if (Memory.getLong(address + 8) == tag) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
+        }
+        Memory.putLong(address, page.localFree);
+        Memory.putLong(address + 8, tag);
+        page.localFree = address;
+        if (--page.used == 0 || page.inFullList) {
+            pageHasRoom(page);
+        }
+    }
+
+    /** A local free made a full page usable, or emptied a page. */
+    private void pageHasRoom(Page page) {
+        if (page.inFullList) {
+            unlink(fullPages, page);
+            page.inFullList = false;
+            page.full = false;
+            link(available, page);
+        }
+        if (page.used == 0 && current[page.sizeClass] != page) {
+            unlink(available, page);
+            engine.segments.release(page);
+        }
+    }
+
+    private static void freeShared(Page page, long address) {
+        if (page.isLarge()) {
+            if (address != page.start) {
+                throw new InvalidFreeException(address, "an interior pointer of a large block at 0x"
+                        + Long.toHexString(page.start));
+            }
+            if (!page.casState(Page.LARGE_LIVE, Page.LARGE_FREED)) {
+                throw new InvalidFreeException(address, "double free of a large block");
+            }
+            page.largePool.unmapLarge(page);
+            return;
+        }
+        if (page.state == Page.RELEASED) {
+            throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
+                    + "pointer)");
+        }
+        String reason = page.invalidBlockReason(address);
+        if (reason != null) {
+            throw new InvalidFreeException(address, reason);
+        }
+        long tag = address ^ Page.FREED_KEY;
+        if (Memory.getLong(address + 8) == tag) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
+        }
+        Memory.putLong(address + 8, tag);
+        long old;
+        do {
+            old = page.threadFree;
+            Memory.putLong(address, old & Page.ADDRESS_MASK);
+        } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
+        if ((old >>> Page.COUNT_SHIFT) == 0 && page.full) {
+            page.heap.hint(page.sizeClass);
+        }
+    }
+
+    private void hint(int sizeClass) {
+        if (this != NO_OWNER && sizeClass >= 0) {
+            HINTS.setVolatile(hints, sizeClass, (byte) 1);
+        }
+    }
+
+    /** The usable size of the live block at {@code address}, after checking it is one. */
+    public static long usableSize(long address) {
+        Page page = PageMap.lookup(address);
+        if (page == null) {
+            throw new InvalidFreeException(address, "not allocated by lgmalloc");
+        }
+        if (page.isLarge()) {
+            if (address != page.start || page.state != Page.LARGE_LIVE) {
+                throw new InvalidFreeException(address, "not the start of a live large block");
+            }
+            return page.mappedSize;
+        }
+        String reason = page.state == Page.RELEASED ? "not a live block (its page is free)"
+                : page.invalidBlockReason(address);
+        if (reason != null) {
+            throw new InvalidFreeException(address, reason);
+        }
+        return page.blockSize;
+    }
+
+    // ---------------------------------------------------------------- lists and lifecycle
+
+    private static void link(Page[] heads, Page page) {
+        Page head = heads[page.sizeClass];
+        page.prev = null;
+        page.next = head;
+        if (head != null) {
+            head.prev = page;
+        }
+        heads[page.sizeClass] = page;
+    }
+
+    private static void unlink(Page[] heads, Page page) {
+        if (page.prev != null) {
+            page.prev.next = page.next;
+        } else if (heads[page.sizeClass] == page) {
+            heads[page.sizeClass] = page.next;
+        } else {
+            return;  // not in this list
+        }
+        if (page.next != null) {
+            page.next.prev = page.prev;
+        }
+        page.prev = null;
+        page.next = null;
+    }
+
+    /** Installs a page for {@code sizeClass} ahead of use (pre-provisioning); owner or creator only. */
+    void provision(int sizeClass) {
+        if (current[sizeClass] == exhausted) {
+            Page page = engine.acquirePage(this, sizeClass);
+            if (page != null) {
+                current[sizeClass] = page;
+            }
+        }
+    }
+
+    /**
+     * Hands every page of this heap back: empty ones to their segments, the rest to the engine's orphans,
+     * where frees from any thread keep working. Called once its thread is gone (or never ran).
+     */
+    void abandon() {
+        for (int c = 0; c < current.length; c++) {
+            Page cur = current[c];
+            current[c] = exhausted;
+            if (cur != exhausted) {
+                engine.orphan(cur);
+            }
+            drain(available, c);
+            drain(fullPages, c);
+        }
+    }
+
+    private void drain(Page[] heads, int sizeClass) {
+        Page page = heads[sizeClass];
+        while (page != null) {
+            Page next = page.next;
+            page.prev = null;
+            page.next = null;
+            page.inFullList = false;
+            page.full = false;
+            engine.orphan(page);
+            page = next;
+        }
+        heads[sizeClass] = null;
+    }
+
+    private static IllegalStateException corrupted(Page page, long block, long next) {
+        return new IllegalStateException(String.format("heap corruption: free block 0x%x of the %d-byte page at "
+                + "0x%x links to 0x%x outside its page (written after free?)", block, page.blockSize, page.start,
+                next));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.lgmalloc.internal;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One daemon thread, {@code lgmalloc-maintenance}, that periodically runs {@link Engine#maintain} for every live
+ * engine: Java threads have no exit hook, so this is where the heaps of ended threads are found and where
+ * free memory goes back to the OS after the purge delay.
+ */
+final class Maintenance {
+
+    static final long INTERVAL_MILLIS = 50;
+
+    private static final List<WeakReference<Engine>> ENGINES = new ArrayList<>();
+    private static Thread thread;
+
+    private Maintenance() {
+    }
+
+    static synchronized void register(Engine engine) {
+        ENGINES.add(new WeakReference<>(engine));
+        if (thread == null) {
+            thread = Thread.ofPlatform().daemon().name("lgmalloc-maintenance").unstarted(Maintenance::run);
+            thread.start();
+        }
+    }
+
+    private static List<Engine> live() {
+        synchronized (Maintenance.class) {
+            List<Engine> out = new ArrayList<>();
+            ENGINES.removeIf(ref -> {
+                Engine e = ref.get();
+                if (e != null) {
+                    out.add(e);
+                }
+                return e == null;
+            });
+            return out;
+        }
+    }
+
+    private static void run() {
+        while (true) {
+            try {
+                Thread.sleep(INTERVAL_MILLIS);
+                for (Engine e : live()) {
+                    e.maintain(false);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                // Keep the allocator serviceable; report once per failure.
+                System.err.println("lgmalloc-maintenance: " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.lgmalloc.internal;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Virtual memory from the operating system: {@code mmap}, {@code munmap} and {@code madvise} through FFM
+ * downcalls (Linux). All calls are on slow paths: a segment or a large block at a time.
+ */
+public final class Os {
+
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_NORESERVE = 0x4000;
+    private static final int MADV_DONTNEED = 4;
+    private static final long MAP_FAILED = -1L;
+
+    /** The OS page size we align mappings to. */
+    public static final long PAGE_SIZE = 4096;
+
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_HANDLE =
+            CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle MMAP;
+    private static final MethodHandle MUNMAP;
+    private static final MethodHandle MADVISE;
+
+    static {
+        Linker linker = Linker.nativeLinker();
+        var libc = linker.defaultLookup();
+        MMAP = linker.downcallHandle(libc.findOrThrow("mmap"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+        MUNMAP = linker.downcallHandle(libc.findOrThrow("munmap"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+        MADVISE = linker.downcallHandle(libc.findOrThrow("madvise"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
+        if (ADDRESS.byteSize() != 8) {
+            throw new ExceptionInInitializerError("lgmalloc needs a 64-bit platform");
+        }
+    }
+
+    private Os() {
+    }
+
+    /**
+     * Maps {@code size} bytes of zeroed, readable and writable memory aligned to {@code alignment} (a power of
+     * two, at least {@link #PAGE_SIZE}). Returns 0 when the OS has no memory or address space left.
+     */
+    public static long map(long size, long alignment) {
+        if (size <= 0 || size > (1L << 46)) {
+            return 0;
+        }
+        if (alignment <= PAGE_SIZE) {
+            return mmap(size);
+        }
+        // Over-map, then give back the misaligned head and the unused tail.
+        long span = size + alignment;
+        long raw = mmap(span);
+        if (raw == 0) {
+            return 0;
+        }
+        long aligned = (raw + alignment - 1) & -alignment;
+        long head = aligned - raw;
+        long tail = span - head - size;
+        if (head > 0) {
+            unmap(raw, head);
+        }
+        if (tail > 0) {
+            unmap(aligned + size, tail);
+        }
+        return aligned;
+    }
+
+    private static long mmap(long size) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long address = (long) MMAP.invokeExact(state, 0L, size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+            return address == MAP_FAILED ? 0 : address;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap downcall failed", t);
+        }
+    }
+
+    /** Returns {@code [address, address + size)} to the OS. */
+    public static void unmap(long address, long size) {
+        call(MUNMAP, "munmap", address, size, 0);
+    }
+
+    /** Drops the contents of {@code [address, address + size)} so the OS can reclaim it; it reads as zero after. */
+    public static void purge(long address, long size) {
+        call(MADVISE, "madvise", address, size, MADV_DONTNEED);
+    }
+
+    private static void call(MethodHandle handle, String name, long address, long size, int advice) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = handle == MUNMAP
+                    ? (int) handle.invokeExact(state, address, size)
+                    : (int) handle.invokeExact(state, address, size, advice);
+            if (rc != 0) {
+                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                throw new IllegalStateException(String.format("%s(0x%x, %d) failed with errno %d", name, address,
+                        size, errno));
+            }
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " downcall failed", t);
+        }
+    }
+
+    /** Resident set size of this process in bytes, from {@code /proc/self/status} ({@code VmRSS}), or -1. */
+    public static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,171 @@
+package dev.lgmalloc.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A run of chunks holding blocks of one size class, or one large block with its own mapping.
+ *
+ * <p>Free blocks are linked through their first word. Three lists keep the owner's path free of atomics:
+ * {@code free} (the owner allocates from it), {@code localFree} (the owner's frees) and {@code threadFree}
+ * (other threads' frees, pushed with one CAS). Blocks never handed out lie above {@code bump}, so a new page
+ * touches no memory until it is used. A freed block's second word holds {@code address ^ FREED_KEY}: free
+ * finds a double free by that tag without a bitmap.
+ *
+ * <p>{@code threadFree} packs the number of blocks in the list (high 16 bits) with the list head (low 48
+ * bits), so statistics can count pending remote frees without walking the list.
+ */
+public final class Page {
+
+    /** Mixed into the address of a freed block to form its tag; random per process so data rarely matches. */
+    public static final long FREED_KEY = new java.util.SplittableRandom().nextLong() | 1L;
+
+    static final long ADDRESS_MASK = (1L << 48) - 1;
+    static final int COUNT_SHIFT = 48;
+    private static final int MAGIC_SHIFT = 40;
+
+    /** Where the page is: in a heap's lists, orphaned by a dead thread, or back in its segment. */
+    static final int IN_HEAP = 0;
+    static final int ORPHANED = 1;
+    static final int RELEASED = 2;
+    static final int LARGE_LIVE = 3;
+    static final int LARGE_FREED = 4;
+
+    final Segment segment;        // null for a large block
+    final int firstChunk;
+    final long start;
+    final long end;               // exclusive
+    final long alignMask;         // ~(span - 1): a pointer inside the page has start == (p & alignMask)
+    final int sizeClass;          // -1 for a large block
+    final int blockSize;          // 0 for a large block
+    final long divMagic;          // ceil(2^40 / blockSize): offset -> index without a division
+    final long mappedSize;        // large blocks: the size of their mapping
+    final Segments largePool;     // large blocks: the pool that unmaps them
+
+    // Owner state: read and written only by the owning thread (or by whoever holds the page while it has none).
+    Heap heap;
+    long free;
+    long localFree;
+    int used;
+    long bump;
+    boolean inFullList;
+    int state;
+    Page prev;
+    Page next;
+
+    // Shared state.
+    volatile long threadFree;
+    volatile boolean full;        // read by remote frees, to tell the owner that a full page has room again
+
+    private static final VarHandle THREAD_FREE;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            THREAD_FREE = MethodHandles.lookup().findVarHandle(Page.class, "threadFree", long.class);
+            STATE = MethodHandles.lookup().findVarHandle(Page.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A small-block page. */
+    Page(Segment segment, int firstChunk, int chunks, int sizeClass, int blockSize) {
+        this.segment = segment;
+        this.firstChunk = firstChunk;
+        this.start = segment.base + ((long) firstChunk << PageMap.CHUNK_SHIFT);
+        long span = (long) chunks << PageMap.CHUNK_SHIFT;
+        this.end = start + span;
+        this.alignMask = -span;
+        this.sizeClass = sizeClass;
+        this.blockSize = blockSize;
+        this.divMagic = ((1L << MAGIC_SHIFT) + blockSize - 1) / blockSize;
+        this.mappedSize = 0;
+        this.largePool = null;
+        this.bump = start;
+        this.state = IN_HEAP;
+    }
+
+    /** A large block of {@code mappedSize} bytes at {@code start}. */
+    Page(long start, long mappedSize, Segments pool) {
+        this.segment = null;
+        this.firstChunk = 0;
+        this.start = start;
+        this.end = start + mappedSize;
+        this.alignMask = 0;
+        this.sizeClass = -1;
+        this.blockSize = 0;
+        this.divMagic = 0;
+        this.mappedSize = mappedSize;
+        this.largePool = pool;
+        this.bump = end;
+        this.state = LARGE_LIVE;
+        this.heap = Heap.NO_OWNER;
+    }
+
+    /** A page that is never usable: the initial "current page" of every class, so the fast path needs no null check. */
+    static Page exhausted() {
+        return new Page();
+    }
+
+    private Page() {
+        this.segment = null;
+        this.firstChunk = 0;
+        this.start = 0;
+        this.end = 0;
+        this.alignMask = 0;
+        this.sizeClass = -1;
+        this.blockSize = 0;
+        this.divMagic = 0;
+        this.mappedSize = 0;
+        this.largePool = null;
+        this.heap = Heap.NO_OWNER;
+        this.state = RELEASED;
+    }
+
+    boolean isLarge() {
+        return segment == null && mappedSize != 0;
+    }
+
+    int capacity() {
+        return blockSize == 0 ? 0 : (int) ((end - start) / blockSize);
+    }
+
+    /** Blocks freed by other threads and not yet collected by the owner. */
+    int pendingRemoteFrees() {
+        return (int) (threadFree >>> COUNT_SHIFT);
+    }
+
+    /**
+     * Why {@code address} cannot be a live block start of this page, or null if it can be. The check is exact
+     * for the owner; another thread may read a stale {@code bump}, which only errs towards "never allocated"
+     * for blocks it could not legitimately hold.
+     */
+    String invalidBlockReason(long address) {
+        long offset = address - start;
+        if (offset < 0 || address >= bump) {
+            return "not an allocated block (inside an lgmalloc page but never handed out)";
+        }
+        if (((offset * divMagic) >>> MAGIC_SHIFT) * blockSize != offset) {
+            return "an interior pointer (not the start of a " + blockSize + "-byte block)";
+        }
+        return null;
+    }
+
+    /** Whether {@code offset} (below 1 MiB) is a multiple of the block size. */
+    boolean isBlockOffset(long offset) {
+        return ((offset * divMagic) >>> MAGIC_SHIFT) * blockSize == offset;
+    }
+
+    boolean casThreadFree(long expected, long value) {
+        return THREAD_FREE.compareAndSet(this, expected, value);
+    }
+
+    long takeThreadFree() {
+        return (long) THREAD_FREE.getAndSet(this, 0L);
+    }
+
+    boolean casState(int expected, int value) {
+        return STATE.compareAndSet(this, expected, value);
+    }
+}

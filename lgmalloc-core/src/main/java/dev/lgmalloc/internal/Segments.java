@@ -1,0 +1,162 @@
+package dev.lgmalloc.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The memory of one allocator: segments cut into pages, and large blocks with their own mappings. Page
+ * acquisition and release happen once per page's worth of allocations, so one lock is enough here.
+ */
+final class Segments {
+
+    private final List<Segment> segments = new ArrayList<>();
+    private int searchStart;
+    private final AtomicLong largeBytes = new AtomicLong();
+    private final AtomicLong largeCount = new AtomicLong();
+    private final long purgeDelayNanos;
+
+    Segments(long purgeDelayNanos) {
+        this.purgeDelayNanos = purgeDelayNanos;
+    }
+
+    /** Pages of blocks up to 8 KiB span one chunk; larger blocks get 8 or 16 chunks, so a page holds >= 8 blocks. */
+    static int chunksFor(int blockSize) {
+        return blockSize <= 8 * 1024 ? 1 : blockSize <= 64 * 1024 ? 8 : 16;
+    }
+
+    /** A fresh page for class {@code sizeClass}, or null when the OS has no memory left. */
+    synchronized Page acquire(Heap heap, int sizeClass, int blockSize) {
+        int chunks = chunksFor(blockSize);
+        Segment segment = null;
+        int first = -1;
+        for (int n = 0; n < segments.size() && first < 0; n++) {
+            Segment s = segments.get((searchStart + n) % segments.size());
+            first = s.findRun(chunks);
+            if (first >= 0) {
+                segment = s;
+                searchStart = (searchStart + n) % segments.size();
+            }
+        }
+        if (first < 0) {
+            long base = Os.map(Segment.SIZE, Segment.SIZE);
+            if (base == 0) {
+                return null;
+            }
+            segment = new Segment(base);
+            segments.add(segment);
+            searchStart = segments.size() - 1;
+            first = 0;
+        }
+        long mask = Segment.runMask(first, chunks);
+        segment.usedMask |= mask;
+        segment.dirtyMask &= ~mask;
+        Page page = new Page(segment, first, chunks, sizeClass, blockSize);
+        page.heap = heap;
+        segment.pages[first] = page;
+        PageMap.set(page.start, chunks, page);
+        return page;
+    }
+
+    /** Gives an empty page's chunks back to its segment; they are purged after the purge delay. */
+    synchronized void release(Page page) {
+        Segment segment = page.segment;
+        int chunks = (int) ((page.end - page.start) >>> PageMap.CHUNK_SHIFT);
+        long mask = Segment.runMask(page.firstChunk, chunks);
+        page.state = Page.RELEASED;
+        page.heap = Heap.NO_OWNER;
+        page.free = 0;
+        page.localFree = 0;
+        segment.usedMask &= ~mask;
+        segment.dirtyMask |= mask;
+        segment.pages[page.firstChunk] = null;
+        long now = System.nanoTime();
+        for (int c = page.firstChunk; c < page.firstChunk + chunks; c++) {
+            segment.freedAtNanos[c] = now;
+        }
+        if (segment.usedMask == 0) {
+            segment.emptySinceNanos = now;
+        }
+    }
+
+    /**
+     * Returns memory to the OS: dirty chunks free for longer than the purge delay are purged, and segments empty
+     * for longer than it are unmapped. With {@code force}, the delay is ignored.
+     */
+    synchronized void purge(boolean force) {
+        long now = System.nanoTime();
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            Segment s = segments.get(i);
+            if (s.usedMask == 0 && (force || now - s.emptySinceNanos >= purgeDelayNanos)) {
+                PageMap.set(s.base, Segment.CHUNKS, null);
+                Os.unmap(s.base, Segment.SIZE);
+                segments.remove(i);
+                continue;
+            }
+            int c = 0;
+            while (c < Segment.CHUNKS) {
+                if ((s.dirtyMask >>> c & 1) != 0 && (force || now - s.freedAtNanos[c] >= purgeDelayNanos)) {
+                    int runStart = c;
+                    while (c < Segment.CHUNKS && (s.dirtyMask >>> c & 1) != 0
+                            && (force || now - s.freedAtNanos[c] >= purgeDelayNanos)) {
+                        c++;
+                    }
+                    Os.purge(s.base + ((long) runStart << PageMap.CHUNK_SHIFT),
+                            (long) (c - runStart) << PageMap.CHUNK_SHIFT);
+                    s.dirtyMask &= ~Segment.runMask(runStart, c - runStart);
+                } else {
+                    c++;
+                }
+            }
+        }
+        searchStart = 0;
+    }
+
+    /** A large block of at least {@code size} bytes aligned to {@code alignment}, or 0 when out of memory. */
+    long mapLarge(long size, long alignment) {
+        long mapped = (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
+        long address = Os.map(mapped, Math.max(PageMap.CHUNK_SIZE, alignment));
+        if (address == 0) {
+            return 0;
+        }
+        PageMap.set(address, 1, new Page(address, mapped, this));
+        largeBytes.addAndGet(mapped);
+        largeCount.incrementAndGet();
+        return address;
+    }
+
+    void unmapLarge(Page page) {
+        PageMap.set(page.start, 1, null);
+        Os.unmap(page.start, page.mappedSize);
+        largeBytes.addAndGet(-page.mappedSize);
+        largeCount.decrementAndGet();
+    }
+
+    long largeBytes() {
+        return largeBytes.get();
+    }
+
+    long largeCount() {
+        return largeCount.get();
+    }
+
+    /** Calls {@code visitor} with every page in use, under the lock (for statistics). */
+    synchronized void forEachPage(java.util.function.Consumer<Page> visitor) {
+        for (Segment s : segments) {
+            for (Page p : s.pages) {
+                if (p != null) {
+                    visitor.accept(p);
+                }
+            }
+        }
+    }
+
+    /** Reserved bytes, committed bytes and segment count of the small-block segments. */
+    synchronized long[] footprint() {
+        long committed = 0;
+        for (Segment s : segments) {
+            committed += (long) Long.bitCount(s.usedMask | s.dirtyMask) << PageMap.CHUNK_SHIFT;
+        }
+        return new long[] {segments.size() * Segment.SIZE, committed, segments.size()};
+    }
+}

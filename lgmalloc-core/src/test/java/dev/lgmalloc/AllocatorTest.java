@@ -1,0 +1,273 @@
+package dev.lgmalloc;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class AllocatorTest {
+
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private final Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
+
+    @Test
+    void mallocReturnsAlignedWritableBlocksOfAtLeastTheRequestedSize() {
+        for (long size : new long[] {1, 8, 15, 16, 17, 48, 100, 255, 256, 257, 1000, 4096, 8193, 65536, 131072}) {
+            long p = allocator.malloc(size);
+            assertThat(p % 16).as("alignment of %d", size).isZero();
+            assertThat(allocator.usableSize(p)).isGreaterThanOrEqualTo(size);
+            ALL.asSlice(p, size).fill((byte) 0x5A);
+            assertThat(ALL.get(JAVA_BYTE, p + size - 1)).isEqualTo((byte) 0x5A);
+            allocator.free(p);
+        }
+    }
+
+    @Test
+    void liveBlocksAreDistinctAndFreedBlocksAreReused() {
+        Set<Long> seen = new HashSet<>();
+        long[] blocks = new long[5000];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = allocator.malloc(64);
+            assertThat(seen.add(blocks[i])).isTrue();
+        }
+        for (long b : blocks) {
+            allocator.free(b);
+        }
+        long again = allocator.malloc(64);
+        assertThat(seen).contains(again);
+        allocator.free(again);
+    }
+
+    @Test
+    void mallocZeroReturnsUniqueFreeableAddresses() {
+        long a = allocator.malloc(0);
+        long b = allocator.malloc(0);
+        assertThat(a).isNotZero().isNotEqualTo(b);
+        allocator.free(a);
+        allocator.free(b);
+    }
+
+    @Test
+    void freeOfNullIsANoOp() {
+        allocator.free(0);
+        allocator.free(0, 0);
+    }
+
+    @Test
+    void largeBlocksGetTheirOwnMappingAndAreUnmappedOnFree() {
+        long before = allocator.statistics().largeBlocks();
+        long p = allocator.malloc(10L << 20);
+        assertThat(allocator.statistics().largeBlocks()).isEqualTo(before + 1);
+        ALL.set(JAVA_LONG_UNALIGNED, p + (10L << 20) - 8, 42L);
+        assertThat(allocator.usableSize(p)).isGreaterThanOrEqualTo(10L << 20);
+        allocator.free(p);
+        assertThat(allocator.statistics().largeBlocks()).isEqualTo(before);
+        assertThatThrownBy(() -> allocator.free(p)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining(Long.toHexString(p));
+    }
+
+    @Test
+    void callocZeroesReusedMemory() {
+        long dirty = allocator.malloc(256);
+        ALL.asSlice(dirty, 256).fill((byte) 0xFF);
+        allocator.free(dirty);
+        long p = allocator.calloc(32, 8);
+        for (int i = 0; i < 256; i++) {
+            assertThat(ALL.get(JAVA_BYTE, p + i)).isZero();
+        }
+        allocator.free(p);
+    }
+
+    @Test
+    void callocRejectsOverflowAndNegatives() {
+        assertThatThrownBy(() -> allocator.calloc(Long.MAX_VALUE / 2, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("overflow");
+        assertThatThrownBy(() -> allocator.calloc(-1, 8)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("negative");
+    }
+
+    @Test
+    void reallocKeepsContentsWhenGrowingAndShrinking() {
+        long p = allocator.malloc(24);
+        ALL.set(JAVA_LONG_UNALIGNED, p, 0x1122334455667788L);
+        ALL.set(JAVA_LONG_UNALIGNED, p + 16, 99L);
+        long q = allocator.realloc(p, 5000);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q)).isEqualTo(0x1122334455667788L);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q + 16)).isEqualTo(99L);
+        long r = allocator.realloc(q, 1 << 20);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, r + 16)).isEqualTo(99L);
+        long s = allocator.realloc(r, 16);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, s)).isEqualTo(0x1122334455667788L);
+        allocator.free(s);
+    }
+
+    @Test
+    void reallocEdgeCases() {
+        long p = allocator.realloc(0, 100);
+        assertThat(allocator.usableSize(p)).isGreaterThanOrEqualTo(100);
+        assertThat(allocator.realloc(p, 0)).isZero();
+        assertThatThrownBy(() -> allocator.free(p)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.realloc(0, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void alignedAllocHonoursEveryPowerOfTwo() {
+        for (long alignment = 1; alignment <= (1 << 22); alignment <<= 1) {
+            for (long size : new long[] {1, 100, 5000}) {
+                long p = allocator.alignedAlloc(alignment, size);
+                assertThat(p % alignment).as("alignment %d size %d", alignment, size).isZero();
+                assertThat(allocator.usableSize(p)).isGreaterThanOrEqualTo(size);
+                allocator.free(p);
+            }
+        }
+    }
+
+    @Test
+    void alignedAllocRejectsImpossibleAlignments() {
+        for (long bad : new long[] {0, -16, 3, 48, 1L << 41}) {
+            assertThatThrownBy(() -> allocator.alignedAlloc(bad, 64)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("alignment");
+        }
+    }
+
+    @Test
+    void negativeSizesAreRejected() {
+        assertThatThrownBy(() -> allocator.malloc(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("negative");
+        assertThatThrownBy(() -> allocator.alignedAlloc(64, -5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void exhaustionThrowsOutOfMemoryErrorOrReturnsZero() {
+        assertThatThrownBy(() -> allocator.malloc(1L << 50)).isInstanceOf(OutOfMemoryError.class)
+                .hasMessageContaining("lgmalloc");
+        assertThat(allocator.tryMalloc(1L << 50)).isZero();
+    }
+
+    @Test
+    void doubleFreeIsDetected() {
+        long p = allocator.malloc(48);
+        allocator.free(p);
+        assertThatThrownBy(() -> allocator.free(p)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("double free").hasMessageContaining(Long.toHexString(p));
+    }
+
+    @Test
+    void doubleFreeFromAnotherThreadIsDetected() throws Exception {
+        long p = allocator.malloc(48);
+        allocator.free(p);
+        Throwable[] thrown = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                allocator.free(p);
+            } catch (Throwable e) {
+                thrown[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        assertThat(thrown[0]).isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+    }
+
+    @Test
+    void interiorPointerIsRejected() {
+        long p = allocator.malloc(64);
+        assertThatThrownBy(() -> allocator.free(p + 16)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("interior");
+        assertThatThrownBy(() -> allocator.free(p + 3)).isInstanceOf(InvalidFreeException.class);
+        allocator.free(p);
+    }
+
+    @Test
+    void foreignPointersAreRejected() {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            long foreign = arena.allocate(64).address();
+            assertThatThrownBy(() -> allocator.free(foreign)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("not allocated by lgmalloc");
+        }
+        for (long bad : new long[] {8, -16, 0x7fff_ffff_fff0L, 1L << 60}) {
+            assertThatThrownBy(() -> allocator.free(bad)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining(Long.toHexString(bad));
+        }
+    }
+
+    @Test
+    void pointerIntoUnallocatedPartOfAPageIsRejected() {
+        long p = allocator.malloc(2048);
+        long neverHandedOut = p + 2048 * 20;
+        assertThatThrownBy(() -> allocator.free(neverHandedOut)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("never handed out");
+        allocator.free(p);
+    }
+
+    @Test
+    void usableSizeValidatesItsArgument() {
+        long p = allocator.malloc(100);
+        assertThat(allocator.usableSize(p)).isEqualTo(112);
+        assertThatThrownBy(() -> allocator.usableSize(p + 8)).isInstanceOf(InvalidFreeException.class);
+        allocator.free(p);
+    }
+
+    @Test
+    void sizedFreeChecksTheSize() {
+        long p = allocator.malloc(100);
+        assertThatThrownBy(() -> allocator.free(p, 200)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("sized free");
+        allocator.free(p, 100);
+    }
+
+    @Test
+    void segmentsHaveExactlyTheRequestedSizeAndAlignment() {
+        MemorySegment s = allocator.allocate(100, 64);
+        assertThat(s.byteSize()).isEqualTo(100);
+        assertThat(s.address() % 64).isZero();
+        s.fill((byte) 1);
+        allocator.free(s);
+        MemorySegment t = LgMalloc.allocate(24);
+        assertThat(t.byteSize()).isEqualTo(24);
+        LgMalloc.free(t);
+        assertThatThrownBy(() -> allocator.free(MemorySegment.ofArray(new byte[4])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("native");
+    }
+
+    @Test
+    void asASegmentAllocatorItAllocatesLayouts() {
+        java.lang.foreign.SegmentAllocator sa = LgMalloc.segmentAllocator();
+        MemorySegment s = sa.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, 7L);
+        assertThat(s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0)).isEqualTo(7L);
+        LgMalloc.free(s);
+    }
+
+    @Test
+    void statisticsFollowLiveBlocks() {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults());
+        long[] blocks = new long[1000];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = fresh.malloc(100);
+        }
+        AllocatorStatistics s = fresh.statistics();
+        assertThat(s.liveBlocks()).isEqualTo(1000);
+        assertThat(s.liveBytes()).isEqualTo(1000 * 112);
+        assertThat(s.committedBytes()).isGreaterThanOrEqualTo(s.liveBytes());
+        assertThat(s.reservedBytes()).isGreaterThanOrEqualTo(s.committedBytes());
+        assertThat(s.classes()).anySatisfy(c -> {
+            assertThat(c.blockSize()).isEqualTo(112);
+            assertThat(c.liveBlocks()).isEqualTo(1000);
+        });
+        assertThat(s.heapDetails()).anySatisfy(h -> {
+            assertThat(h.owner()).contains(Thread.currentThread().getName());
+            assertThat(h.liveBlocks()).isEqualTo(1000);
+        });
+        for (long b : blocks) {
+            fresh.free(b);
+        }
+        assertThat(fresh.statistics().liveBlocks()).isZero();
+        assertThat(fresh.statistics().liveBytes()).isZero();
+    }
+}
