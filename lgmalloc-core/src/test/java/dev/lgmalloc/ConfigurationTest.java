@@ -1,0 +1,57 @@
+package dev.lgmalloc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConfigurationTest {
+
+    @Test
+    void exactClassesServePredictedSizesWithoutRounding() {
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withExactSizes(300, 2000));
+        long p = allocator.malloc(300);
+        long q = allocator.malloc(2000);
+        assertThat(allocator.usableSize(p)).isEqualTo(304);
+        assertThat(allocator.usableSize(q)).isEqualTo(2000);
+        assertThat(allocator.statistics().classes()).filteredOn(AllocatorStatistics.ClassStatistics::exact)
+                .extracting(AllocatorStatistics.ClassStatistics::blockSize).containsExactlyInAnyOrder(304, 2000);
+        allocator.free(p);
+        allocator.free(q);
+        Allocator standard = Allocator.create(AllocatorConfiguration.defaults());
+        long r = standard.malloc(300);
+        assertThat(standard.usableSize(r)).isEqualTo(320);
+        standard.free(r);
+    }
+
+    @Test
+    void newHeapsPreProvisionOnlyThePredictedClasses() throws Exception {
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withProvisionedSizes(48, 1024));
+        Thread t = Thread.ofPlatform().unstarted(() -> allocator.free(allocator.malloc(48)));
+        t.start();
+        t.join();
+        AllocatorStatistics s = allocator.statistics();
+        // The thread used one class but got pages for both predicted ones, and for no other class.
+        assertThat(s.classes()).extracting(AllocatorStatistics.ClassStatistics::blockSize)
+                .containsExactlyInAnyOrder(48, 1024);
+        assertThat(s.heapDetails()).anySatisfy(h -> assertThat(h.pages()).isEqualTo(2));
+    }
+
+    @Test
+    void processWideAllocatorCannotBeReconfiguredOnceUsed() {
+        LgMalloc.free(LgMalloc.malloc(8));
+        assertThat(LgMalloc.isInitialized()).isTrue();
+        assertThatThrownBy(() -> LgMalloc.configure(AllocatorConfiguration.defaults()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already in use");
+    }
+
+    @Test
+    void badConfigurationValuesAreRejected() {
+        AllocatorConfiguration d = AllocatorConfiguration.defaults();
+        assertThatThrownBy(() -> d.withPurgeDelay(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withVirtualThreadStripes(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withProvisionedSizes(1 << 30)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("provision");
+    }
+}

@@ -1,0 +1,119 @@
+package dev.lgmalloc;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class LgArenaTest {
+
+    private final Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
+
+    @Test
+    void confinedArenaZeroesAllocatesLayoutsAndFreesEverythingOnClose() {
+        StructLayout point = MemoryLayout.structLayout(JAVA_INT.withName("x"), JAVA_INT.withName("y"));
+        MemorySegment kept;
+        try (LgArena arena = LgArena.ofConfined(allocator)) {
+            for (int i = 0; i < 100; i++) {
+                MemorySegment s = arena.allocate(point);
+                assertThat(s.get(JAVA_INT, 0)).isZero();
+                assertThat(s.byteSize()).isEqualTo(8);
+                s.set(JAVA_INT, 4, i);
+            }
+            kept = arena.allocateFrom(JAVA_LONG, 42L);
+            assertThat(kept.get(JAVA_LONG, 0)).isEqualTo(42L);
+            assertThat(allocator.statistics().liveBlocks()).isEqualTo(101);
+            assertThat(kept.scope().isAlive()).isTrue();
+        }
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        assertThat(kept.scope().isAlive()).isFalse();
+        MemorySegment closed = kept;
+        assertThatThrownBy(() -> closed.get(JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void arenaZeroesReusedMemory() {
+        MemorySegment dirty = allocator.allocate(64, 16);
+        dirty.fill((byte) 0x7F);
+        allocator.free(dirty);
+        try (LgArena arena = LgArena.ofConfined(allocator)) {
+            MemorySegment s = arena.allocate(64);
+            for (long i = 0; i < 64; i += 8) {
+                assertThat(s.get(JAVA_LONG, i)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void confinedArenaRejectsOtherThreadsAndDoubleClose() throws Exception {
+        LgArena arena = LgArena.ofConfined(allocator);
+        MemorySegment s = arena.allocate(16);
+        Throwable fromOther = CompletableFuture.supplyAsync(() -> {
+            try {
+                arena.allocate(8);
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        }).get();
+        assertThat(fromOther).isInstanceOf(WrongThreadException.class);
+        Throwable access = CompletableFuture.supplyAsync(() -> {
+            try {
+                s.get(JAVA_LONG, 0);
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        }).get();
+        assertThat(access).isInstanceOf(WrongThreadException.class);
+        arena.close();
+        assertThatThrownBy(arena::close).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> arena.allocate(8)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void sharedArenaIsUsableFromManyThreads() throws Exception {
+        LgArena arena = LgArena.ofShared(allocator);
+        Thread[] threads = new Thread[4];
+        MemorySegment[][] made = new MemorySegment[threads.length][];
+        for (int t = 0; t < threads.length; t++) {
+            int id = t;
+            threads[t] = new Thread(() -> {
+                made[id] = new MemorySegment[500];
+                for (int i = 0; i < 500; i++) {
+                    made[id][i] = arena.allocate(JAVA_LONG);
+                    made[id][i].set(JAVA_LONG, 0, id * 1000L + i);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (int t = 0; t < threads.length; t++) {
+            for (int i = 0; i < 500; i++) {
+                assertThat(made[t][i].get(JAVA_LONG, 0)).isEqualTo(t * 1000L + i);
+            }
+        }
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(2000);
+        arena.close();
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        assertThatThrownBy(() -> made[0][0].get(JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void arenaChecksItsArguments() {
+        try (LgArena arena = LgArena.ofConfined(allocator)) {
+            assertThatThrownBy(() -> arena.allocate(-1, 8)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> arena.allocate(8, 3)).isInstanceOf(IllegalArgumentException.class);
+            MemorySegment aligned = arena.allocate(100, 4096);
+            assertThat(aligned.address() % 4096).isZero();
+        }
+    }
+}
