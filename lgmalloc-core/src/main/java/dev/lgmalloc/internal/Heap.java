@@ -117,10 +117,6 @@ public final class Heap {
 
     /** Moves the collected frees of {@code page} into its {@code free} list; returns how many remote frees came in. */
     static int collect(Page page) {
-        if (page.free == 0 && page.localFree != 0) {
-            page.free = page.localFree;
-            page.localFree = 0;
-        }
         if (page.threadFree == 0) {
             return 0;
         }
@@ -203,9 +199,9 @@ public final class Heap {
         if (Memory.getLong(address + 8) == tag) {
             throw new InvalidFreeException(address, "double free (the block is already free)");
         }
-        Memory.putLong(address, page.localFree);
+        Memory.putLong(address, page.free);
         Memory.putLong(address + 8, tag);
-        page.localFree = address;
+        page.free = address;
         if (--page.used == 0 || page.inFullList) {
             pageHasRoom(page);
         }

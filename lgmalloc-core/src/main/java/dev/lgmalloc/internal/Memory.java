@@ -7,9 +7,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * Raw reads and writes of native memory by address, through FFM only.
  *
- * <p>One segment spanning the whole address space, created once, lets the JIT treat every access as a
- * bounds-checked access to a constant segment; {@code lgmalloc-bench}'s {@code RawAccessBenchmark} compares
- * it with a per-access {@code MemorySegment.ofAddress(a).reinterpret(8)}.
+ * <p>All accesses go through one segment spanning the address space, created once. A segment made per access
+ * ({@code MemorySegment.ofAddress(a).reinterpret(8)}) wins an isolated read+write (0.68 against 1.20 ns in
+ * {@code RawAccessBenchmark}) but every {@code reinterpret} re-checks native access with a volatile read, and
+ * inside the allocator the 64-byte malloc+free pair measured 10.0 ns with it against 8.2 ns with the global
+ * segment (docs/BENCHMARKS.md).
  */
 public final class Memory {
 

@@ -6,9 +6,9 @@ import java.lang.invoke.VarHandle;
 /**
  * A run of chunks holding blocks of one size class, or one large block with its own mapping.
  *
- * <p>Free blocks are linked through their first word. Three lists keep the owner's path free of atomics:
- * {@code free} (the owner allocates from it), {@code localFree} (the owner's frees) and {@code threadFree}
- * (other threads' frees, pushed with one CAS). Blocks never handed out lie above {@code bump}, so a new page
+ * <p>Free blocks are linked through their first word. Two lists keep the owner's path free of atomics:
+ * {@code free} (the owner allocates from it and pushes its own frees onto it) and {@code threadFree} (other
+ * threads' frees, pushed with one CAS, collected by the owner when {@code free} runs dry). Blocks never handed out lie above {@code bump}, so a new page
  * touches no memory until it is used. A freed block's second word holds {@code address ^ FREED_KEY}: free
  * finds a double free by that tag without a bitmap.
  *
@@ -45,7 +45,6 @@ public final class Page {
     // Owner state: read and written only by the owning thread (or by whoever holds the page while it has none).
     Heap heap;
     long free;
-    long localFree;
     int used;
     long bump;
     boolean inFullList;

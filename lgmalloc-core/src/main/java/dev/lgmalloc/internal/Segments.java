@@ -66,7 +66,6 @@ final class Segments {
         page.state = Page.RELEASED;
         page.heap = Heap.NO_OWNER;
         page.free = 0;
-        page.localFree = 0;
         segment.usedMask &= ~mask;
         segment.dirtyMask |= mask;
         segment.pages[page.firstChunk] = null;
