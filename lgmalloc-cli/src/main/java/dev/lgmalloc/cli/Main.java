@@ -1,0 +1,63 @@
+package dev.lgmalloc.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/** The {@code lgmalloc} command. Errors print one line and a usage hint and exit with status 2. */
+public final class Main {
+
+    static final String USAGE = """
+            usage: lgmalloc <command> [options]
+              demo [--quick]     run a multi-threaded off-heap workload on lgmalloc and print its statistics
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    /** Runs the command and returns the process exit status. */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.getFirst().equals("--help") || args.getFirst().equals("-h")) {
+            out.print(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        List<String> rest = args.subList(1, args.size());
+        try {
+            return switch (args.getFirst()) {
+                case "demo" -> Demo.run(DemoOptions.parse(rest), out);
+                default -> throw new UsageException("unknown command '" + args.getFirst() + "'");
+            };
+        } catch (UsageException e) {
+            err.println("lgmalloc: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+    }
+
+    /** Options of {@code lgmalloc demo}. */
+    record DemoOptions(boolean quick) {
+        static DemoOptions parse(List<String> args) {
+            boolean quick = false;
+            for (String a : args) {
+                if (a.equals("--quick")) {
+                    quick = true;
+                } else {
+                    throw new UsageException("demo: unknown option '" + a + "' (options: --quick)");
+                }
+            }
+            return new DemoOptions(quick);
+        }
+    }
+
+    /** A command-line mistake: reported in one line, never as a stack trace. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}
