@@ -1,0 +1,102 @@
+package dev.lgmalloc.elf.dataflow;
+
+import dev.lgmalloc.elf.x86.Instruction;
+import java.util.BitSet;
+
+/**
+ * Forward reaching-constants analysis over a {@link FunctionCfg}. States join at merge points; at the target
+ * of a back edge every register or slot whose value changed around the loop becomes unknown, so a value that
+ * undergoes arithmetic in a loop is never reported as a constant. Blocks the CFG shows no way into (reached
+ * through unrecovered indirect jumps, say) start from an unknown state.
+ */
+public final class ConstantPropagation {
+
+    /** Receives the register values in force just before each instruction, once the fixpoint is reached. */
+    public interface Observer {
+        void before(Instruction insn, Value[] registers, int loopDepth);
+    }
+
+    /** What the analysis concluded about the function as a whole. */
+    public record Outcome(boolean sound, String problem) {
+    }
+
+    private static final int ITERATIONS_PER_BLOCK = 64;
+
+    private ConstantPropagation() {
+    }
+
+    /** Runs the analysis and then replays every reachable block through {@code observer}. */
+    public static Outcome run(FunctionCfg cfg, Observer observer) {
+        if (cfg.problem != null) {
+            return new Outcome(false, cfg.problem);
+        }
+        int blocks = cfg.blockCount();
+        MachineState[] in = new MachineState[blocks];
+        in[0] = MachineState.entry();
+        BitSet work = new BitSet(blocks);
+        work.set(0);
+        for (int b = 1; b < blocks; b++) {
+            if (!cfg.hasPredecessor[b]) {
+                in[b] = MachineState.unknown();
+                work.set(b);
+            }
+        }
+        Instruction insn = new Instruction();
+        long budget = (long) ITERATIONS_PER_BLOCK * blocks + 1000;
+        while (!work.isEmpty()) {
+            if (--budget < 0) {
+                return new Outcome(false, "dataflow did not converge");
+            }
+            int b = work.nextSetBit(0);
+            work.clear(b);
+            MachineState s = in[b].copy();
+            for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
+                cfg.decode(i, insn);
+                Semantics.apply(insn, s);
+            }
+            for (int t : cfg.successors[b]) {
+                MachineState merged = in[t] == null ? s.copy() : MachineState.join(in[t], s, t <= b);
+                if (in[t] == null || !merged.sameAs(in[t])) {
+                    in[t] = merged;
+                    work.set(t);
+                }
+            }
+        }
+        for (int j : cfg.unresolvedIndirectJumps) {
+            MachineState s = stateBefore(cfg, in, j, insn);
+            if (s != null && !(s.registers[Registers.RSP].isFrame() && s.registers[Registers.RSP].frameOffset() == 0)) {
+                return new Outcome(false, String.format("indirect jump at 0x%x with its stack frame still in place",
+                        cfg.addresses[j]));
+            }
+        }
+        for (int b = 0; b < blocks; b++) {
+            if (in[b] == null) {
+                continue;
+            }
+            MachineState s = in[b].copy();
+            for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
+                cfg.decode(i, insn);
+                observer.before(insn, s.registers, cfg.loopDepth[b]);
+                Semantics.apply(insn, s);
+            }
+        }
+        return new Outcome(true, null);
+    }
+
+    private static MachineState stateBefore(FunctionCfg cfg, MachineState[] in, int index, Instruction insn) {
+        for (int b = cfg.blockCount() - 1; b >= 0; b--) {
+            if (cfg.blockStarts[b] <= index) {
+                if (in[b] == null) {
+                    return null;
+                }
+                MachineState s = in[b].copy();
+                for (int i = cfg.blockStarts[b]; i < index; i++) {
+                    cfg.decode(i, insn);
+                    Semantics.apply(insn, s);
+                }
+                return s;
+            }
+        }
+        return null;
+    }
+}

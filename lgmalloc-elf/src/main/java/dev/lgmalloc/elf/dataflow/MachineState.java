@@ -1,0 +1,171 @@
+package dev.lgmalloc.elf.dataflow;
+
+import java.util.Arrays;
+
+/**
+ * The abstract state at one program point: a {@link Value} per register, the stack slots of the function's own
+ * frame that hold known values, whether the frame's address has escaped (so calls and stores through unknown
+ * pointers may change any slot), and which register the flags last tested against zero.
+ */
+final class MachineState {
+
+    private static final int MAX_SLOTS = 64;
+
+    final Value[] registers = new Value[Registers.COUNT];
+    long[] slotOffsets = new long[4];
+    int[] slotWidths = new int[4];
+    boolean[] slotOutgoing = new boolean[4]; // written through rsp: may be a callee's stack argument
+    Value[] slotValues = new Value[4];
+    int slotCount;
+    boolean frameEscaped;
+    int zeroTested = -1;
+    int zeroTestedWidth;
+
+    /** The state on entry to a function: arguments as they arrive, rsp at offset 0, nothing else known. */
+    static MachineState entry() {
+        MachineState s = new MachineState();
+        Arrays.fill(s.registers, Value.UNKNOWN);
+        for (int r : Registers.ARGUMENTS) {
+            s.registers[r] = Value.argument(r);
+        }
+        s.registers[Registers.RSP] = Value.frame(0);
+        return s;
+    }
+
+    /** A state about which nothing is known (a block reached in ways the CFG does not show). */
+    static MachineState unknown() {
+        MachineState s = new MachineState();
+        Arrays.fill(s.registers, Value.UNKNOWN);
+        s.frameEscaped = true;
+        return s;
+    }
+
+    MachineState copy() {
+        MachineState s = new MachineState();
+        System.arraycopy(registers, 0, s.registers, 0, Registers.COUNT);
+        s.slotOffsets = slotOffsets.clone();
+        s.slotWidths = slotWidths.clone();
+        s.slotOutgoing = slotOutgoing.clone();
+        s.slotValues = slotValues.clone();
+        s.slotCount = slotCount;
+        s.frameEscaped = frameEscaped;
+        s.zeroTested = zeroTested;
+        s.zeroTestedWidth = zeroTestedWidth;
+        return s;
+    }
+
+    /** The join of two states; with {@code widen}, every register or slot that changed becomes unknown. */
+    static MachineState join(MachineState old, MachineState incoming, boolean widen) {
+        MachineState s = new MachineState();
+        for (int r = 0; r < Registers.COUNT; r++) {
+            Value j = old.registers[r].join(incoming.registers[r]);
+            s.registers[r] = widen && !j.equals(old.registers[r]) ? Value.UNKNOWN : j;
+        }
+        for (int i = 0; i < old.slotCount; i++) {
+            int k = incoming.findSlot(old.slotOffsets[i], old.slotWidths[i]);
+            if (k >= 0) {
+                Value j = old.slotValues[i].join(incoming.slotValues[k]);
+                if (!j.isUnknown() && !(widen && !j.equals(old.slotValues[i]))) {
+                    s.putSlot(old.slotOffsets[i], old.slotWidths[i], j,
+                            old.slotOutgoing[i] || incoming.slotOutgoing[k]);
+                }
+            }
+        }
+        s.frameEscaped = old.frameEscaped || incoming.frameEscaped;
+        if (old.zeroTested == incoming.zeroTested && old.zeroTestedWidth == incoming.zeroTestedWidth) {
+            s.zeroTested = old.zeroTested;
+            s.zeroTestedWidth = old.zeroTestedWidth;
+        }
+        return s;
+    }
+
+    boolean sameAs(MachineState o) {
+        if (!Arrays.equals(registers, o.registers) || slotCount != o.slotCount || frameEscaped != o.frameEscaped
+                || zeroTested != o.zeroTested || zeroTestedWidth != o.zeroTestedWidth) {
+            return false;
+        }
+        for (int i = 0; i < slotCount; i++) {
+            int k = o.findSlot(slotOffsets[i], slotWidths[i]);
+            if (k < 0 || !slotValues[i].equals(o.slotValues[k])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    int findSlot(long offset, int width) {
+        for (int i = 0; i < slotCount; i++) {
+            if (slotOffsets[i] == offset && slotWidths[i] == width) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    Value loadSlot(long offset, int width) {
+        int i = findSlot(offset, width);
+        return i < 0 ? Value.UNKNOWN : slotValues[i];
+    }
+
+    /** Forgets every slot overlapping {@code [offset, offset + width)}. */
+    void killSlots(long offset, int width) {
+        for (int i = slotCount - 1; i >= 0; i--) {
+            if (slotOffsets[i] < offset + width && offset < slotOffsets[i] + slotWidths[i]) {
+                removeSlot(i);
+            }
+        }
+    }
+
+    void clearSlots() {
+        slotCount = 0;
+    }
+
+    /** Forgets slots a callee may overwrite: those below rsp and stack arguments just above it. */
+    void killSlotsAcrossCall(Value rsp) {
+        if (frameEscaped || !rsp.isFrame()) {
+            clearSlots();
+            return;
+        }
+        long top = rsp.frameOffset();
+        for (int i = slotCount - 1; i >= 0; i--) {
+            if (slotOffsets[i] < top || slotOutgoing[i] && slotOffsets[i] < top + 128) {
+                removeSlot(i);
+            }
+        }
+    }
+
+    void storeSlot(long offset, int width, Value value, boolean outgoing) {
+        killSlots(offset, width);
+        if (!value.isUnknown()) {
+            putSlot(offset, width, value, outgoing);
+        }
+    }
+
+    private void putSlot(long offset, int width, Value value, boolean outgoing) {
+        if (slotCount == MAX_SLOTS) {
+            removeSlot(0);
+        }
+        if (slotCount == slotOffsets.length) {
+            int n = slotCount * 2;
+            slotOffsets = Arrays.copyOf(slotOffsets, n);
+            slotWidths = Arrays.copyOf(slotWidths, n);
+            slotOutgoing = Arrays.copyOf(slotOutgoing, n);
+            slotValues = Arrays.copyOf(slotValues, n);
+        }
+        slotOffsets[slotCount] = offset;
+        slotWidths[slotCount] = width;
+        slotOutgoing[slotCount] = outgoing;
+        slotValues[slotCount] = value;
+        slotCount++;
+    }
+
+    private void removeSlot(int i) {
+        int last = slotCount - 1;
+        slotOffsets[i] = slotOffsets[last];
+        slotWidths[i] = slotWidths[last];
+        slotOutgoing[i] = slotOutgoing[last];
+        slotValues[i] = slotValues[last];
+        slotValues[last] = null;
+        slotCount = last;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.lgmalloc.elf.dataflow;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * How an allocation entry point computes the size it requests: a product of factors, each a fixed set of
+ * constants or an incoming argument register passed through {@link Transform}s. {@code malloc} is {@code rdi};
+ * {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
+ * {@code rdi × {8}}.
+ */
+public record SizeExpression(List<Factor> factors) {
+
+    /** One factor of the product. */
+    public sealed interface Factor {
+    }
+
+    /** A factor the entry point fixes itself. */
+    public record Fixed(long[] values) implements Factor {
+        public Fixed {
+            values = Arrays.stream(values).distinct().sorted().toArray();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Fixed f && Arrays.equals(values, f.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(values);
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(values);
+        }
+    }
+
+    /** A factor taken from an argument register on entry, transformed. */
+    public record FromArgument(int register, List<Transform> transforms) implements Factor {
+        public FromArgument {
+            transforms = List.copyOf(transforms);
+        }
+
+        @Override
+        public String toString() {
+            return Registers.name(register) + (transforms.isEmpty() ? "" : transforms.toString());
+        }
+    }
+
+    /** What evaluating the expression at a call site gave. */
+    public sealed interface Evaluation {
+    }
+
+    /** The sizes are these constants. */
+    public record Known(long[] values) implements Evaluation {
+    }
+
+    /** The size depends on the calling function's own arguments: it may be a wrapper. */
+    public record Derived(SizeExpression expression) implements Evaluation {
+    }
+
+    /** Nothing can be said; {@code reason} says why. */
+    public record Unknown(String reason) implements Evaluation {
+    }
+
+    public SizeExpression {
+        factors = List.copyOf(factors);
+    }
+
+    /** The size is argument register {@code register} as it is. */
+    public static SizeExpression argument(int register) {
+        return new SizeExpression(List.of(new FromArgument(register, List.of())));
+    }
+
+    /** The size is the product of two argument registers. */
+    public static SizeExpression product(int first, int second) {
+        return new SizeExpression(List.of(new FromArgument(first, List.of()), new FromArgument(second, List.of())));
+    }
+
+    /** Evaluates the expression with the register values a call site passes. */
+    public Evaluation evaluate(Value[] registers) {
+        long[] fixed = {1};
+        List<Factor> remaining = new ArrayList<>();
+        for (Factor f : factors) {
+            long[] values;
+            if (f instanceof Fixed(long[] v)) {
+                values = v;
+            } else {
+                FromArgument a = (FromArgument) f;
+                Value v = registers[a.register()];
+                if (v.isConstants()) {
+                    values = v.constantValues();
+                    for (Transform t : a.transforms()) {
+                        values = t.apply(values);
+                    }
+                } else if (v.isArgument() && Registers.isArgument(v.argumentRegister())) {
+                    List<Transform> ts = new ArrayList<>(v.transforms());
+                    ts.addAll(a.transforms());
+                    if (ts.size() > 8) {
+                        return new Unknown(Registers.name(a.register()) + " is transformed too often");
+                    }
+                    remaining.add(new FromArgument(v.argumentRegister(), ts));
+                    continue;
+                } else {
+                    return new Unknown(Registers.name(a.register()) + " is not a known constant");
+                }
+            }
+            fixed = multiply(fixed, values);
+            if (fixed == null) {
+                return new Unknown("too many possible sizes or overflow");
+            }
+        }
+        if (remaining.isEmpty()) {
+            return new Known(fixed);
+        }
+        if (!(fixed.length == 1 && fixed[0] == 1)) {
+            remaining.add(new Fixed(fixed));
+        }
+        return new Derived(new SizeExpression(remaining));
+    }
+
+    /** The argument registers this expression reads, for notes. */
+    public String describe() {
+        List<String> parts = new ArrayList<>();
+        for (Factor f : factors) {
+            parts.add(f.toString());
+        }
+        return String.join(" x ", parts);
+    }
+
+    private static long[] multiply(long[] a, long[] b) {
+        long[] out = new long[a.length * b.length];
+        int n = 0;
+        for (long x : a) {
+            for (long y : b) {
+                try {
+                    out[n++] = Math.multiplyExact(x, y);
+                } catch (ArithmeticException overflow) {
+                    return null;
+                }
+            }
+        }
+        long[] distinct = Arrays.stream(out).distinct().sorted().toArray();
+        return distinct.length > Value.MAX_CONSTANTS ? null : distinct;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.lgmalloc.elf.dataflow;
+
+import java.util.Arrays;
+
+/**
+ * One step that a function applies to an incoming argument before it reaches an allocator without arithmetic:
+ * a 32-bit zero or sign extension, {@code n ? n : c} (zero replaced by a constant), or a join with constants
+ * from another path. Applied, in order, to the constant sizes a caller passes.
+ */
+public sealed interface Transform {
+
+    /** The sizes after this step, given the sizes before it. */
+    long[] apply(long[] values);
+
+    /** {@code (uint32_t) n}, as {@code mov r32, r32} or a 32-bit load does. */
+    record ZeroExtend32() implements Transform {
+        @Override
+        public long[] apply(long[] values) {
+            return Arrays.stream(values).map(v -> v & 0xffffffffL).distinct().sorted().toArray();
+        }
+    }
+
+    /** {@code (int64_t)(int32_t) n}, as {@code movsxd} does. */
+    record SignExtend32() implements Transform {
+        @Override
+        public long[] apply(long[] values) {
+            return Arrays.stream(values).map(v -> (long) (int) v).distinct().sorted().toArray();
+        }
+    }
+
+    /** {@code n ? n : replacement}, as {@code test r,r; cmov} does. */
+    record ZeroReplaced(long replacement) implements Transform {
+        @Override
+        public long[] apply(long[] values) {
+            return Arrays.stream(values).map(v -> v == 0 ? replacement : v).distinct().sorted().toArray();
+        }
+    }
+
+    /** The argument, or one of these constants on another path. */
+    record OrOneOf(long[] constants) implements Transform {
+        public OrOneOf {
+            constants = Arrays.stream(constants).distinct().sorted().toArray();
+        }
+
+        @Override
+        public long[] apply(long[] values) {
+            long[] both = Arrays.copyOf(values, values.length + constants.length);
+            System.arraycopy(constants, 0, both, values.length, constants.length);
+            return Arrays.stream(both).distinct().sorted().toArray();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OrOneOf other && Arrays.equals(constants, other.constants);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(constants);
+        }
+
+        @Override
+        public String toString() {
+            return "OrOneOf" + Arrays.toString(constants);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.lgmalloc.elf.dataflow;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a register or stack slot may hold at one program point: unknown, a small set of 64-bit constants, a
+ * function argument as it arrived (possibly extended, zero-replaced or joined with constants), or an address in
+ * the function's own stack frame ({@code entry rsp + offset}). Immutable.
+ */
+public final class Value {
+
+    /** At most this many constants; a larger join widens to unknown. */
+    public static final int MAX_CONSTANTS = 8;
+    private static final int MAX_TRANSFORMS = 8;
+
+    enum Kind { UNKNOWN, CONSTANTS, ARGUMENT, FRAME }
+
+    public static final Value UNKNOWN = new Value(Kind.UNKNOWN, null, -1, List.of(), 0);
+
+    private final Kind kind;
+    private final long[] constants;
+    private final int argument;
+    private final List<Transform> transforms;
+    private final long frameOffset;
+
+    private Value(Kind kind, long[] constants, int argument, List<Transform> transforms, long frameOffset) {
+        this.kind = kind;
+        this.constants = constants;
+        this.argument = argument;
+        this.transforms = transforms;
+        this.frameOffset = frameOffset;
+    }
+
+    public static Value constant(long v) {
+        return new Value(Kind.CONSTANTS, new long[] {v}, -1, List.of(), 0);
+    }
+
+    /** A set of constants; unknown when there are too many. */
+    public static Value constants(long[] values) {
+        long[] sorted = Arrays.stream(values).distinct().sorted().toArray();
+        if (sorted.length == 0 || sorted.length > MAX_CONSTANTS) {
+            return UNKNOWN;
+        }
+        return new Value(Kind.CONSTANTS, sorted, -1, List.of(), 0);
+    }
+
+    /** The value argument register {@code register} had on entry to the function. */
+    public static Value argument(int register) {
+        return new Value(Kind.ARGUMENT, null, register, List.of(), 0);
+    }
+
+    /** The address {@code entry rsp + offset}. */
+    public static Value frame(long offset) {
+        return new Value(Kind.FRAME, null, -1, List.of(), offset);
+    }
+
+    public boolean isUnknown() {
+        return kind == Kind.UNKNOWN;
+    }
+
+    public boolean isConstants() {
+        return kind == Kind.CONSTANTS;
+    }
+
+    public boolean isSingleConstant() {
+        return kind == Kind.CONSTANTS && constants.length == 1;
+    }
+
+    public boolean isArgument() {
+        return kind == Kind.ARGUMENT;
+    }
+
+    public boolean isFrame() {
+        return kind == Kind.FRAME;
+    }
+
+    /** The constants (a copy); empty unless {@link #isConstants()}. */
+    public long[] constantValues() {
+        return constants == null ? new long[0] : constants.clone();
+    }
+
+    public long singleConstant() {
+        return constants[0];
+    }
+
+    public int argumentRegister() {
+        return argument;
+    }
+
+    public List<Transform> transforms() {
+        return transforms;
+    }
+
+    public long frameOffset() {
+        return frameOffset;
+    }
+
+    /**
+     * Whether two registers holding these values are sure to hold the same number at run time: one constant,
+     * or the same argument transformed deterministically.
+     */
+    public boolean surelySameAs(Value other) {
+        if (isSingleConstant() && other.isSingleConstant()) {
+            return constants[0] == other.constants[0];
+        }
+        return isArgument() && equals(other) && transforms.stream().noneMatch(t -> t instanceof Transform.OrOneOf);
+    }
+
+    /** Applies an extension or zero replacement. */
+    public Value transformed(Transform t) {
+        return switch (kind) {
+            case CONSTANTS -> constants(t.apply(constants));
+            case ARGUMENT -> t instanceof Transform.ZeroExtend32 && fitsIn32Bits() ? this : withTransform(t);
+            default -> UNKNOWN;
+        };
+    }
+
+    /** Whether an argument value is already known to be a zero-extended 32-bit number. */
+    private boolean fitsIn32Bits() {
+        for (int i = transforms.size() - 1; i >= 0; i--) {
+            switch (transforms.get(i)) {
+                case Transform.ZeroExtend32 z -> {
+                    return true;
+                }
+                case Transform.ZeroReplaced(long c) when c >= 0 && c <= 0xffffffffL -> {
+                }
+                case Transform.OrOneOf u when java.util.Arrays.stream(u.constants())
+                        .allMatch(c -> c >= 0 && c <= 0xffffffffL) -> {
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    private Value withTransform(Transform t) {
+        if (transforms.size() >= MAX_TRANSFORMS) {
+            return UNKNOWN;
+        }
+        List<Transform> list = new ArrayList<>(transforms);
+        list.add(t);
+        return new Value(Kind.ARGUMENT, null, argument, List.copyOf(list), 0);
+    }
+
+    /** The union of both values at a merge point. */
+    public Value join(Value other) {
+        if (this == other || equals(other)) {
+            return this;
+        }
+        if (kind == Kind.UNKNOWN || other.kind == Kind.UNKNOWN) {
+            return UNKNOWN;
+        }
+        if (kind == Kind.CONSTANTS && other.kind == Kind.CONSTANTS) {
+            long[] both = Arrays.copyOf(constants, constants.length + other.constants.length);
+            System.arraycopy(other.constants, 0, both, constants.length, other.constants.length);
+            return constants(both);
+        }
+        if (kind == Kind.ARGUMENT && other.kind == Kind.CONSTANTS) {
+            return orOneOf(other.constants);
+        }
+        if (kind == Kind.CONSTANTS && other.kind == Kind.ARGUMENT) {
+            return other.orOneOf(constants);
+        }
+        if (kind == Kind.ARGUMENT && other.kind == Kind.ARGUMENT && argument == other.argument) {
+            // same argument, differing only in the constants joined on other paths
+            List<Transform> a = withoutTrailingUnion(transforms);
+            List<Transform> b = withoutTrailingUnion(other.transforms);
+            if (a.equals(b)) {
+                Value base = new Value(Kind.ARGUMENT, null, argument, a, 0);
+                long[] extra = concat(trailingUnion(transforms), trailingUnion(other.transforms));
+                return extra.length == 0 ? base : base.orOneOf(extra);
+            }
+        }
+        return UNKNOWN;
+    }
+
+    private Value orOneOf(long[] more) {
+        long[] existing = trailingUnion(transforms);
+        long[] all = Arrays.stream(concat(existing, more)).distinct().toArray();
+        if (all.length > MAX_CONSTANTS) {
+            return UNKNOWN;
+        }
+        Value base = new Value(Kind.ARGUMENT, null, argument, withoutTrailingUnion(transforms), 0);
+        return base.withTransform(new Transform.OrOneOf(all));
+    }
+
+    private static List<Transform> withoutTrailingUnion(List<Transform> list) {
+        return !list.isEmpty() && list.getLast() instanceof Transform.OrOneOf ? list.subList(0, list.size() - 1)
+                : list;
+    }
+
+    private static long[] trailingUnion(List<Transform> list) {
+        return !list.isEmpty() && list.getLast() instanceof Transform.OrOneOf u ? u.constants() : new long[0];
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Value v && kind == v.kind && argument == v.argument && frameOffset == v.frameOffset
+                && Arrays.equals(constants, v.constants) && transforms.equals(v.transforms);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, argument, frameOffset, Arrays.hashCode(constants), transforms);
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case UNKNOWN -> "?";
+            case CONSTANTS -> Arrays.toString(constants);
+            case ARGUMENT -> Registers.name(argument) + "@entry" + (transforms.isEmpty() ? "" : transforms);
+            case FRAME -> "rsp0" + (frameOffset >= 0 ? "+" : "") + frameOffset;
+        };
+    }
+}

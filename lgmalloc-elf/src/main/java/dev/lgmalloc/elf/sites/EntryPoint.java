@@ -1,0 +1,23 @@
+package dev.lgmalloc.elf.sites;
+
+import dev.lgmalloc.elf.dataflow.SizeExpression;
+import java.util.List;
+
+/**
+ * A function whose call allocates: an allocator of the C or C++ runtime, or a wrapper found by the analysis.
+ *
+ * @param allocator the runtime allocator finally called, e.g. {@code malloc} or {@code _Znwm}
+ * @param chain     wrappers from this entry point inwards (empty for the allocator itself)
+ * @param size      how the requested size follows from the entry point's arguments
+ */
+public record EntryPoint(String allocator, List<String> chain, SizeExpression size) {
+
+    public EntryPoint {
+        chain = List.copyOf(chain);
+    }
+
+    /** Whether this is a runtime allocator rather than a wrapper. */
+    public boolean isAllocator() {
+        return chain.isEmpty();
+    }
+}

@@ -1,0 +1,291 @@
+package dev.lgmalloc.elf.sites;
+
+import dev.lgmalloc.analysis.AllocationSite;
+import dev.lgmalloc.analysis.ElfSiteLocation;
+import dev.lgmalloc.analysis.SizeSet;
+import dev.lgmalloc.elf.dataflow.ConstantPropagation;
+import dev.lgmalloc.elf.dataflow.FunctionCfg;
+import dev.lgmalloc.elf.dataflow.SizeExpression;
+import dev.lgmalloc.elf.dataflow.SizeExpression.Derived;
+import dev.lgmalloc.elf.dataflow.SizeExpression.Evaluation;
+import dev.lgmalloc.elf.dataflow.SizeExpression.Known;
+import dev.lgmalloc.elf.dataflow.SizeExpression.Unknown;
+import dev.lgmalloc.elf.format.ElfFile;
+import dev.lgmalloc.elf.format.Section;
+import dev.lgmalloc.elf.program.CallResolver;
+import dev.lgmalloc.elf.program.Callee;
+import dev.lgmalloc.elf.program.Functions;
+import dev.lgmalloc.elf.x86.Instruction;
+import dev.lgmalloc.elf.x86.X86Decoder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Finds allocation sites: one linear sweep records who calls whom; then the functions that call an allocation
+ * entry point get a dataflow analysis, which predicts each site's size and reveals wrappers (functions whose
+ * argument reaches an allocator unchanged, or that tail-call one). Wrappers become entry points and their
+ * callers are analysed in turn, for wrappers of wrappers.
+ */
+public final class SiteFinder {
+
+    /** Wrapper levels explored; each level re-analyses only the callers of the new wrappers. */
+    private static final int MAX_ROUNDS = 6;
+    /** Reliability of a prediction made through a wrapper, which another library could interpose. */
+    private static final double WRAPPED_RELIABILITY = 0.95;
+
+    /** One call of an entry point seen by the dataflow. */
+    record Observation(long address, int length, boolean tail, EntryPoint entry, Evaluation evaluation,
+                       int loopDepth) {
+    }
+
+    private final ElfFile elf;
+    private final Functions functions;
+    private final CallResolver resolver;
+    private final Map<String, IntList> importCallers = new HashMap<>();
+    private final Map<Integer, IntList> localCallers = new HashMap<>();
+    private final Map<Integer, EntryPoint> localEntries = new HashMap<>();
+    private final Map<Integer, List<Observation>> observations = new TreeMap<>();
+    private final List<String> warnings = new ArrayList<>();
+    private long instructions;
+    private long undecodable;
+
+    public SiteFinder(ElfFile elf, Functions functions, CallResolver resolver) {
+        this.elf = elf;
+        this.functions = functions;
+        this.resolver = resolver;
+    }
+
+    /** Runs the whole analysis and returns the sites in address order. */
+    public List<AllocationSite> find() {
+        sweep();
+        TreeSet<Integer> frontier = new TreeSet<>();
+        for (Map.Entry<String, IntList> e : importCallers.entrySet()) {
+            if (AllocatorCatalog.lookup(e.getKey()) != null) {
+                addAll(frontier, e.getValue());
+            }
+        }
+        for (int f = 0; f < functions.count(); f++) {
+            EntryPoint own = allocatorDefinedAt(f);
+            if (own != null) {
+                localEntries.put(f, own);
+                addAll(frontier, localCallers.get(f));
+            }
+        }
+        for (int round = 0; round < MAX_ROUNDS && !frontier.isEmpty(); round++) {
+            List<Integer> newWrappers = new ArrayList<>();
+            for (int f : frontier) {
+                EntryPoint existing = localEntries.get(f);
+                if (existing != null && existing.isAllocator()) {
+                    continue; // the allocator's own implementation calls itself: not a site of the program
+                }
+                List<Observation> found = analyse(f);
+                observations.put(f, found);
+                if (existing == null) {
+                    EntryPoint wrapper = wrapperOf(f, found);
+                    if (wrapper != null) {
+                        localEntries.put(f, wrapper);
+                        newWrappers.add(f);
+                    }
+                }
+            }
+            frontier = new TreeSet<>();
+            for (int w : newWrappers) {
+                addAll(frontier, localCallers.get(w));
+            }
+            if (round == MAX_ROUNDS - 1 && !frontier.isEmpty()) {
+                warnings.add("wrapper search stopped after " + MAX_ROUNDS + " levels");
+            }
+        }
+        return sites();
+    }
+
+    /** Problems met while finding sites. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** Instructions decoded by the sweep. */
+    public long instructionCount() {
+        return instructions;
+    }
+
+    /** Bytes the sweep could not decode (data in code, or a decoder gap). */
+    public long undecodableBytes() {
+        return undecodable;
+    }
+
+    /** How many wrappers were found. */
+    public long wrapperCount() {
+        return localEntries.values().stream().filter(e -> !e.isAllocator()).count();
+    }
+
+    private static void addAll(TreeSet<Integer> set, IntList list) {
+        if (list != null) {
+            for (int v : list.toArray()) {
+                set.add(v);
+            }
+        }
+    }
+
+    private EntryPoint allocatorDefinedAt(int f) {
+        EntryPoint best = null;
+        for (String alias : functions.aliases(f)) {
+            EntryPoint e = AllocatorCatalog.lookup(alias);
+            if (e != null && (best == null || best.allocator().startsWith("__"))) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    /** One pass over all code: records the callers of every function and import. */
+    private void sweep() {
+        Instruction insn = new Instruction();
+        for (int f = 0; f < functions.count(); f++) {
+            Section s = elf.codeSectionAt(functions.start(f));
+            if (s == null) {
+                continue;
+            }
+            long delta = s.address() - s.offset();
+            int end = (int) (Math.min(functions.end(f), s.address() + s.fileSize()) - delta);
+            int codeEnd = (int) (s.offset() + s.fileSize());
+            for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
+                int len = X86Decoder.decode(elf.data(), pos, codeEnd, pos + delta, insn);
+                if (len == 0) {
+                    undecodable++;
+                    pos++;
+                    continue;
+                }
+                instructions++;
+                pos += len;
+                Callee c = resolver.resolve(insn, f);
+                if (c == null) {
+                    continue;
+                }
+                if (c.isImport()) {
+                    importCallers.computeIfAbsent(c.importName(), k -> new IntList()).addUnlessLast(f);
+                } else if (c.function() != f) {
+                    localCallers.computeIfAbsent(c.function(), k -> new IntList()).addUnlessLast(f);
+                }
+            }
+        }
+    }
+
+    private EntryPoint entryFor(Callee c) {
+        return c.isImport() ? AllocatorCatalog.lookup(c.importName()) : localEntries.get(c.function());
+    }
+
+    private List<Observation> analyse(int f) {
+        List<Observation> found = new ArrayList<>();
+        FunctionCfg cfg = FunctionCfg.build(elf, functions.start(f), functions.end(f));
+        if (cfg == null) {
+            return found;
+        }
+        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, (insn, registers, depth) -> {
+            Callee c = resolver.resolve(insn, f);
+            EntryPoint e = c == null ? null : entryFor(c);
+            if (e != null) {
+                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(registers),
+                        depth));
+            }
+        });
+        if (outcome.sound()) {
+            found.sort(Comparator.comparingLong(Observation::address));
+            return found;
+        }
+        return unanalysedSites(f, outcome.problem());
+    }
+
+    /** The entry-point calls of a function the dataflow cannot handle, all with unknown sizes. */
+    private List<Observation> unanalysedSites(int f, String problem) {
+        List<Observation> found = new ArrayList<>();
+        Section s = elf.codeSectionAt(functions.start(f));
+        long delta = s.address() - s.offset();
+        int end = (int) (functions.end(f) - delta);
+        int codeEnd = (int) (s.offset() + s.fileSize());
+        Instruction insn = new Instruction();
+        for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
+            int len = X86Decoder.decode(elf.data(), pos, codeEnd, pos + delta, insn);
+            if (len == 0) {
+                pos++;
+                continue;
+            }
+            pos += len;
+            Callee c = resolver.resolve(insn, f);
+            EntryPoint e = c == null ? null : entryFor(c);
+            if (e != null) {
+                found.add(new Observation(insn.address, insn.length, c.tail(), e, new Unknown(problem), 0));
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The function as an entry point if every allocation it makes from its arguments (or by tail call) agrees on
+     * the allocator and the size expression; null otherwise.
+     */
+    private EntryPoint wrapperOf(int f, List<Observation> found) {
+        EntryPoint result = null;
+        for (Observation o : found) {
+            SizeExpression expression;
+            if (o.evaluation() instanceof Derived(SizeExpression e)) {
+                expression = e;
+            } else if (o.tail() && o.evaluation() instanceof Known(long[] values)) {
+                expression = new SizeExpression(List.of(new SizeExpression.Fixed(values)));
+            } else {
+                continue;
+            }
+            if (result == null) {
+                List<String> chain = new ArrayList<>();
+                chain.add(functions.name(f));
+                chain.addAll(o.entry().chain());
+                result = new EntryPoint(o.entry().allocator(), chain, expression);
+            } else if (!result.allocator().equals(o.entry().allocator()) || !result.size().equals(expression)) {
+                return null;
+            }
+        }
+        return result;
+    }
+
+    private List<AllocationSite> sites() {
+        List<AllocationSite> sites = new ArrayList<>();
+        for (Map.Entry<Integer, List<Observation>> e : observations.entrySet()) {
+            int f = e.getKey();
+            EntryPoint self = localEntries.get(f);
+            for (Observation o : e.getValue()) {
+                sites.add(site(f, self, o));
+            }
+        }
+        sites.sort(Comparator.comparingLong(s -> ((ElfSiteLocation) s.location()).address()));
+        return sites;
+    }
+
+    private AllocationSite site(int f, EntryPoint self, Observation o) {
+        ElfSiteLocation location = new ElfSiteLocation(o.address(), o.tail() ? 0 : o.address() + o.length(),
+                functions.name(f));
+        SizeSet sizes = SizeSet.unknown();
+        String note;
+        switch (o.evaluation()) {
+            case Known(long[] values) -> {
+                sizes = SizeSet.of(values);
+                note = sizes.isKnown() ? (values.length == 1 ? "constant" : "one of " + values.length + " constants")
+                        : "sizes out of range";
+            }
+            case Derived(SizeExpression expression) -> note = self != null && !self.isAllocator()
+                    ? "wrapper: size is " + expression.describe() + " of its callers"
+                    : "size depends on argument " + expression.describe();
+            case Unknown(String reason) -> note = reason;
+        }
+        if (o.tail()) {
+            note = "tail call (the return address is the caller's); " + note;
+        }
+        double reliability = o.entry().chain().isEmpty() ? 1.0 : WRAPPED_RELIABILITY;
+        return new AllocationSite(location, o.entry().allocator(), o.entry().chain(), sizes, reliability,
+                o.loopDepth(), note);
+    }
+}
