@@ -20,6 +20,12 @@ public final class Heap {
 
     private static final VarHandle HINTS = MethodHandles.arrayElementVarHandle(byte[].class);
 
+    /**
+     * Whether free checks pointers (page, block boundary, double-free tag). Always on for users; the system
+     * property exists only so {@code SafetyCheckBenchmark} can measure what the checks cost.
+     */
+    static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
+
     final Engine engine;
     final int id;
     final boolean striped;
@@ -71,7 +77,9 @@ public final class Heap {
                 throw corrupted(page, block, next);
             }
             page.free = next;
-            Memory.putLong(block + 8, 0);   // clears the freed tag
+            if (CHECKS) {
+                Memory.putLong(block + 8, 0);   // clears the freed tag
+            }
             page.used++;
             return block;
         }
@@ -191,16 +199,18 @@ public final class Heap {
     }
 
     private void freeLocal(Page page, long address) {
-        long offset = address - page.start;
-        if (address >= page.bump || offset < 0 || !page.isBlockOffset(offset)) {
-            throw new InvalidFreeException(address, page.invalidBlockReason(address));
-        }
-        long tag = address ^ Page.FREED_KEY;
-        if (Memory.getLong(address + 8) == tag) {
-            throw new InvalidFreeException(address, "double free (the block is already free)");
+        if (CHECKS) {
+            long offset = address - page.start;
+            if (address >= page.bump || offset < 0 || !page.isBlockOffset(offset)) {
+                throw new InvalidFreeException(address, page.invalidBlockReason(address));
+            }
+            long tag = address ^ Page.FREED_KEY;
+            if (Memory.getLong(address + 8) == tag) {
+                throw new InvalidFreeException(address, "double free (the block is already free)");
+            }
+            Memory.putLong(address + 8, tag);
         }
         Memory.putLong(address, page.free);
-        Memory.putLong(address + 8, tag);
         page.free = address;
         if (--page.used == 0 || page.inFullList) {
             pageHasRoom(page);
