@@ -82,6 +82,27 @@ public final class Allocator implements SegmentAllocator {
         return orThrow(allocateSlow(size, 16), size);
     }
 
+    /**
+     * {@link #malloc} for a call site predicted to request sizes of class {@code sizeClass}: the fast path
+     * skips the size-class lookup. A request that does not fit the class (a wrong prediction) takes the general
+     * path, so a prediction may cost speed, never correctness. lgmalloc's agent routes confident sites here.
+     *
+     * @param size      the requested size
+     * @param sizeClass the predicted class in {@link #sizeClasses()}
+     */
+    public long mallocPredicted(long size, int sizeClass) {
+        if (size >= 0 && sizeClass >= 0 && sizeClass < classes.count() && size <= classes.blockSize(sizeClass)) {
+            Heap heap = engine.fastHeap();
+            if (heap != null) {
+                long block = heap.malloc(sizeClass);
+                if (block != 0) {
+                    return block;
+                }
+            }
+        }
+        return malloc(size);
+    }
+
     /** Like {@link #malloc} but returns 0 instead of throwing {@link OutOfMemoryError}. */
     public long tryMalloc(long size) {
         return allocateSlow(size, 16);

@@ -59,6 +59,11 @@ public final class LgMalloc {
         return Global.ALLOCATOR.malloc(size);
     }
 
+    /** See {@link Allocator#mallocPredicted}. */
+    public static long mallocPredicted(long size, int sizeClass) {
+        return Global.ALLOCATOR.mallocPredicted(size, sizeClass);
+    }
+
     /** See {@link Allocator#tryMalloc}. */
     public static long tryMalloc(long size) {
         return Global.ALLOCATOR.tryMalloc(size);

@@ -44,6 +44,21 @@ class AllocatorTest {
     }
 
     @Test
+    void predictedMallocUsesTheClassAndFallsBackWhenThePredictionIsWrong() {
+        int c64 = allocator.sizeClasses().classOf(64);
+        long right = allocator.mallocPredicted(60, c64);
+        assertThat(allocator.usableSize(right)).isEqualTo(64);
+        long wrong = allocator.mallocPredicted(5000, c64);           // does not fit: general path
+        assertThat(allocator.usableSize(wrong)).isGreaterThanOrEqualTo(5000);
+        long nonsense = allocator.mallocPredicted(10, 10_000);        // no such class: general path
+        assertThat(allocator.usableSize(nonsense)).isEqualTo(16);
+        allocator.free(right);
+        allocator.free(wrong);
+        allocator.free(nonsense);
+        assertThatThrownBy(() -> allocator.mallocPredicted(-1, c64)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void mallocZeroReturnsUniqueFreeableAddresses() {
         long a = allocator.malloc(0);
         long b = allocator.malloc(0);
