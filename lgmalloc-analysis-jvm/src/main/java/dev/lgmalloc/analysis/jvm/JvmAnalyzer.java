@@ -1,0 +1,195 @@
+package dev.lgmalloc.analysis.jvm;
+
+import dev.lgmalloc.analysis.AllocationPlan;
+import dev.lgmalloc.analysis.AllocationSite;
+import dev.lgmalloc.analysis.AnalysisException;
+import dev.lgmalloc.analysis.AnalysisResult;
+import dev.lgmalloc.analysis.PlanBuilder;
+import dev.lgmalloc.analysis.SitePrediction;
+import dev.lgmalloc.analysis.jvm.program.ClassUniverse;
+import dev.lgmalloc.analysis.jvm.program.ProgramAnalysis;
+import dev.lgmalloc.analysis.jvm.program.SiteReports;
+import dev.lgmalloc.analysis.jvm.program.StaticFieldFacts;
+import dev.lgmalloc.analysis.jvm.read.ApiReferenceFilter;
+import dev.lgmalloc.analysis.jvm.read.ClassPathContents;
+import dev.lgmalloc.analysis.jvm.read.ClassPathReader;
+import dev.lgmalloc.analysis.jvm.read.ClassSource;
+import java.io.File;
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.attribute.NestHostAttribute;
+import java.lang.classfile.attribute.NestMembersAttribute;
+import java.lang.classfile.constantpool.ClassEntry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Finds the allocation call sites of JVM classes and predicts the sizes they request.
+ *
+ * <p>Two ways in: {@link #analyze(List, double)} reads a whole classpath (JARs, directories, class files) and
+ * sees every caller in it; {@link #analyzeClass(byte[])} analyses one class as a
+ * {@link java.lang.instrument.ClassFileTransformer} receives it, reading other classes (static finals, nest
+ * members) through a {@link ClassResolver}. An instance caches what it learnt about other classes and may be
+ * used from several threads.
+ */
+public final class JvmAnalyzer {
+
+    private final ClassUniverse universe;
+    private final StaticFieldFacts statics;
+
+    /** An analyser for single classes that finds other classes through {@code resolver}. */
+    public JvmAnalyzer(ClassResolver resolver) {
+        this.universe = new ClassUniverse(resolver::classBytes);
+        this.statics = new StaticFieldFacts(universe);
+    }
+
+    /** Analyses a classpath and builds the plan; see {@link #analyzeDetailed}. */
+    public static AnalysisResult analyze(List<Path> classpath, double threshold) throws AnalysisException {
+        return analyzeDetailed(classpath, threshold).result();
+    }
+
+    /**
+     * Analyses every class of a classpath whose constant pool refers to an allocation entry point, plus the
+     * classes that call methods whose parameters reach those sites.
+     *
+     * @param threshold the confidence a site needs to be routed, in (0, 1]
+     * @throws AnalysisException when an input does not exist, or none of the inputs can be read
+     */
+    public static JvmAnalysis analyzeDetailed(List<Path> classpath, double threshold) throws AnalysisException {
+        if (!(threshold > 0 && threshold <= 1)) {
+            throw new IllegalArgumentException("routing threshold must be in (0, 1]: " + threshold);
+        }
+        ClassPathContents contents = ClassPathReader.read(classpath);
+        Set<String> warnings = new LinkedHashSet<>(contents.warnings()); // a class may fail in both passes
+        ClassUniverse universe = new ClassUniverse(contents::bytesOf);
+        List<ClassModel> initial = new ArrayList<>();
+        for (ClassSource source : contents.classes()) {
+            if (!ApiReferenceFilter.mayCallAllocationApi(source.bytes())) {
+                continue;
+            }
+            parsed(source, warnings).filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
+        }
+        ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), true);
+        program.run(initial, (namesAndTypes, analysed) -> callers(contents, namesAndTypes, analysed, warnings));
+        warnings.addAll(program.warnings());
+        List<FoundSite> sites = new ArrayList<>();
+        for (String cls : program.analysedClasses()) {
+            program.sitesOf(cls).stream().map(SiteReports::toSite).forEach(sites::add);
+        }
+        String input = classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+        AnalysisResult result = new AnalysisResult(input, contents.format(),
+                sites.stream().map(FoundSite::site).toList(), List.copyOf(warnings), plan(sites, threshold));
+        return new JvmAnalysis(result, sites);
+    }
+
+    /** Parses a class, or records a warning naming it when it is malformed. */
+    private static Optional<ClassModel> parsed(ClassSource source, Set<String> warnings) {
+        try {
+            ClassModel cm = ClassUniverse.parse(source.bytes());
+            cm.thisClass().asInternalName();
+            ApiReferenceFilter.callsAllocationApi(cm); // walks the constant pool: malformed entries fail here
+            return Optional.of(cm);
+        } catch (RuntimeException e) {
+            warnings.add(source.origin() + ": malformed class file: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static List<ClassModel> callers(ClassPathContents contents, Set<String> namesAndTypes,
+                                            Set<String> analysed, Set<String> warnings) {
+        Set<String> names = new HashSet<>();
+        Set<String> descriptors = new HashSet<>();
+        ApiReferenceFilter.split(namesAndTypes, names, descriptors);
+        List<ClassModel> out = new ArrayList<>();
+        for (ClassSource source : contents.classes()) {
+            if (analysed.contains(source.internalName())
+                    || !ApiReferenceFilter.mayReferTo(source.bytes(), names, descriptors)) {
+                continue;
+            }
+            parsed(source, warnings)
+                    .filter(cm -> !analysed.contains(cm.thisClass().asInternalName()))
+                    .filter(cm -> ApiReferenceFilter.refersTo(cm, namesAndTypes))
+                    .ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * Builds the plan of a program's sites: demand, exact classes and routing come from the routable sites
+     * (lgmalloc's); the others get a prediction with their confidence for the report, never routed.
+     */
+    public static AllocationPlan plan(List<FoundSite> sites, double threshold) {
+        List<AllocationSite> routable = sites.stream().filter(FoundSite::routable).map(FoundSite::site).toList();
+        AllocationPlan base = PlanBuilder.build(routable, threshold);
+        List<SitePrediction> predictions = new ArrayList<>(sites.size());
+        int next = 0;
+        for (FoundSite s : sites) {
+            predictions.add(s.routable() ? base.sites().get(next++)
+                    : ReportOnlyPredictions.predict(s.site(), base.sizeClasses()));
+        }
+        return new AllocationPlan(threshold, base.sizeClasses(), predictions, base.classes());
+    }
+
+    /** Analyses one class with a fresh analyser; see {@link #analyzeClass(byte[])}. */
+    public static ClassAnalysis analyzeClass(byte[] classBytes, ClassResolver resolver) throws AnalysisException {
+        return new JvmAnalyzer(resolver).analyzeClass(classBytes);
+    }
+
+    /**
+     * Finds the allocation sites of one class, given as its class file bytes (e.g. in a transformer). Constant
+     * arguments of callers are propagated from the class itself and its nest members; facts about parameters
+     * of non-private methods, whose other callers are not seen, are discounted. Returns no sites, quickly,
+     * when the class cannot call an allocation entry point.
+     *
+     * @throws AnalysisException when the bytes are not a well-formed class file
+     */
+    public ClassAnalysis analyzeClass(byte[] classBytes) throws AnalysisException {
+        ClassModel cm;
+        String name;
+        try {
+            cm = ClassUniverse.parse(classBytes);
+            name = cm.thisClass().asInternalName();
+            if (!ApiReferenceFilter.mayCallAllocationApi(classBytes) || !ApiReferenceFilter.callsAllocationApi(cm)) {
+                return new ClassAnalysis(name, List.of(), List.of());
+            }
+        } catch (RuntimeException e) {
+            throw new AnalysisException("malformed class file: " + e.getMessage(), e);
+        }
+        List<ClassModel> classes = new ArrayList<>();
+        classes.add(cm);
+        classes.addAll(nestMates(cm, name));
+        ProgramAnalysis program = new ProgramAnalysis(universe, statics, false);
+        program.run(classes, null);
+        List<FoundSite> sites = program.sitesOf(name).stream().map(SiteReports::toSite).toList();
+        List<String> warnings = program.warnings().stream().filter(w -> w.startsWith(name + ".")).toList();
+        return new ClassAnalysis(name, sites, warnings);
+    }
+
+    /** The other members of the class's nest: they may call its private methods. */
+    private List<ClassModel> nestMates(ClassModel cm, String name) {
+        Set<String> names = new LinkedHashSet<>();
+        try {
+            Optional<NestHostAttribute> host = cm.findAttribute(Attributes.nestHost());
+            String hostName = host.map(h -> h.nestHost().asInternalName()).orElse(name);
+            names.add(hostName);
+            Optional<ClassModel> hostModel = hostName.equals(name) ? Optional.of(cm) : universe.programClass(hostName);
+            hostModel.flatMap(h -> h.findAttribute(Attributes.nestMembers()))
+                    .map(NestMembersAttribute::nestMembers)
+                    .ifPresent(members -> members.stream().map(ClassEntry::asInternalName).forEach(names::add));
+        } catch (RuntimeException e) {
+            return List.of(); // a malformed nest attribute: analyse the class alone
+        }
+        names.remove(name);
+        List<ClassModel> out = new ArrayList<>();
+        for (String n : names) {
+            universe.programClass(n).ifPresent(out::add);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,441 @@
+package dev.lgmalloc.analysis.jvm.interp;
+
+import java.lang.classfile.Instruction;
+import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.classfile.instruction.BranchInstruction;
+import java.lang.classfile.instruction.DiscontinuedInstruction;
+import java.lang.classfile.instruction.ExceptionCatch;
+import java.lang.classfile.instruction.LineNumber;
+import java.lang.classfile.instruction.LookupSwitchInstruction;
+import java.lang.classfile.instruction.ReturnInstruction;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.classfile.instruction.TableSwitchInstruction;
+import java.lang.classfile.instruction.ThrowInstruction;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.lang.classfile.CodeElement;
+
+/**
+ * A method's instructions split into basic blocks, with normal and exception edges, a reverse post-order,
+ * and the loop depth of every instruction (from natural loops: back-edges to a dominating header).
+ */
+public final class ControlFlowGraph {
+
+    /** One exception handler: the instructions it covers and where it starts. */
+    record Handler(int startIndex, int endIndex, int handlerIndex, String catchType) {
+    }
+
+    private final Instruction[] instructions;
+    private final int[] bcis;
+    private final int[] lines;
+    private final int[] blockOf;        // block index of each instruction
+    private final int[] blockStart;     // first instruction index of each block
+    private final int[][] successors;   // normal successors per block, distinct
+    private final int[][] targetBlocks; // per block: the blocks of targets(last instruction), in that order
+    private final int[] fallThrough;    // per block: the block after it when control can fall through, else -1
+    private final int[][] handlerBlocks; // exception handler blocks covering any instruction of the block
+    private final List<List<Handler>> handlersAt; // per instruction: handlers covering it
+    private final int[] rpo;            // reverse post-order index per block, -1 when unreachable
+    private final int[] loopDepth;      // per block
+
+    private ControlFlowGraph(Instruction[] instructions, int[] bcis, int[] lines, int[] blockOf, int[] blockStart,
+                             int[][] successors, int[][] targetBlocks, int[] fallThrough, int[][] handlerBlocks,
+                             List<List<Handler>> handlersAt) {
+        this.instructions = instructions;
+        this.bcis = bcis;
+        this.lines = lines;
+        this.blockOf = blockOf;
+        this.blockStart = blockStart;
+        this.successors = successors;
+        this.targetBlocks = targetBlocks;
+        this.fallThrough = fallThrough;
+        this.handlerBlocks = handlerBlocks;
+        this.handlersAt = handlersAt;
+        this.rpo = reversePostOrder();
+        this.loopDepth = loopDepths();
+    }
+
+    /** Builds the graph of {@code code}; malformed control flow throws {@link BadCodeException}. */
+    public static ControlFlowGraph of(CodeAttribute code) {
+        List<Instruction> insns = new ArrayList<>();
+        List<Integer> bciList = new ArrayList<>();
+        List<Integer> lineList = new ArrayList<>();
+        int bci = 0;
+        int line = -1;
+        for (CodeElement e : code) {
+            if (e instanceof LineNumber ln) {
+                line = ln.line();
+            } else if (e instanceof Instruction insn) {
+                insns.add(insn);
+                bciList.add(bci);
+                lineList.add(line);
+                bci += insn.sizeInBytes();
+            }
+        }
+        int n = insns.size();
+        if (n == 0) {
+            throw new BadCodeException("empty code");
+        }
+        Instruction[] instructions = insns.toArray(Instruction[]::new);
+        int[] bcis = bciList.stream().mapToInt(Integer::intValue).toArray();
+        int[] lines = lineList.stream().mapToInt(Integer::intValue).toArray();
+        Map<Integer, Integer> indexOfBci = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            indexOfBci.put(bcis[i], i);
+        }
+        IndexResolver at = label -> {
+            int target = code.labelToBci(label);
+            Integer index = target == bci(bcis, n, instructions) ? Integer.valueOf(n) : indexOfBci.get(target);
+            if (index == null) {
+                throw new BadCodeException("label at bci " + target + " is not an instruction boundary");
+            }
+            return index;
+        };
+
+        BitSet leaders = new BitSet(n);
+        leaders.set(0);
+        for (int i = 0; i < n; i++) {
+            Instruction insn = instructions[i];
+            for (Label target : targets(insn)) {
+                leaders.set(checkedTarget(at.index(target), n));
+            }
+            if (endsBlock(insn) && i + 1 < n) {
+                leaders.set(i + 1);
+            }
+        }
+        List<Handler> handlers = new ArrayList<>();
+        for (ExceptionCatch ec : code.exceptionHandlers()) {
+            int start = at.index(ec.tryStart());
+            int end = at.index(ec.tryEnd());
+            int handler = checkedTarget(at.index(ec.handler()), n);
+            String type = ec.catchType().map(c -> c.asInternalName()).orElse("java/lang/Throwable");
+            handlers.add(new Handler(start, end, handler, type));
+            leaders.set(handler);
+        }
+
+        int blocks = leaders.cardinality();
+        int[] blockStart = new int[blocks];
+        int[] blockOf = new int[n];
+        int b = -1;
+        for (int i = 0; i < n; i++) {
+            if (leaders.get(i)) {
+                blockStart[++b] = i;
+            }
+            blockOf[i] = b;
+        }
+        List<List<Handler>> handlersAt = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            List<Handler> covering = new ArrayList<>(0);
+            for (Handler h : handlers) {
+                if (i >= h.startIndex() && i < h.endIndex()) {
+                    covering.add(h);
+                }
+            }
+            handlersAt.add(covering);
+        }
+        int[][] successors = new int[blocks][];
+        int[][] targetBlocks = new int[blocks][];
+        int[] fallThrough = new int[blocks];
+        int[][] handlerBlocks = new int[blocks][];
+        for (int blk = 0; blk < blocks; blk++) {
+            int last = (blk + 1 < blocks ? blockStart[blk + 1] : n) - 1;
+            Instruction insn = instructions[last];
+            List<Integer> succ = new ArrayList<>();
+            for (Label target : targets(insn)) {
+                succ.add(blockOf[at.index(target)]);
+            }
+            targetBlocks[blk] = succ.stream().mapToInt(Integer::intValue).toArray();
+            fallThrough[blk] = -1;
+            if (!endsFlow(insn)) {
+                if (last + 1 >= n) {
+                    throw new BadCodeException("execution falls off the end of the code");
+                }
+                fallThrough[blk] = blockOf[last + 1];
+                succ.add(blockOf[last + 1]);
+            }
+            successors[blk] = succ.stream().mapToInt(Integer::intValue).distinct().toArray();
+            BitSet hs = new BitSet();
+            for (int i = blockStart[blk]; i <= last; i++) {
+                for (Handler h : handlersAt.get(i)) {
+                    hs.set(blockOf[h.handlerIndex()]);
+                }
+            }
+            handlerBlocks[blk] = hs.stream().toArray();
+        }
+        return new ControlFlowGraph(instructions, bcis, lines, blockOf, blockStart, successors, targetBlocks,
+                fallThrough, handlerBlocks, handlersAt);
+    }
+
+    private static int bci(int[] bcis, int n, Instruction[] insns) {
+        return bcis[n - 1] + insns[n - 1].sizeInBytes();
+    }
+
+    @FunctionalInterface
+    private interface IndexResolver {
+        int index(Label label);
+    }
+
+    private static int checkedTarget(int index, int n) {
+        if (index >= n) {
+            throw new BadCodeException("jump past the end of the code");
+        }
+        return index;
+    }
+
+    /** The branch, switch or handler targets of an instruction. */
+    static List<Label> targets(Instruction insn) {
+        return switch (insn) {
+            case BranchInstruction br -> List.of(br.target());
+            case TableSwitchInstruction ts -> withDefault(ts.defaultTarget(), ts.cases());
+            case LookupSwitchInstruction ls -> withDefault(ls.defaultTarget(), ls.cases());
+            default -> List.of();
+        };
+    }
+
+    private static List<Label> withDefault(Label defaultTarget, List<SwitchCase> cases) {
+        List<Label> all = new ArrayList<>(cases.size() + 1);
+        all.add(defaultTarget);
+        cases.forEach(c -> all.add(c.target()));
+        return all;
+    }
+
+    private static boolean endsBlock(Instruction insn) {
+        return insn instanceof BranchInstruction || insn instanceof TableSwitchInstruction
+                || insn instanceof LookupSwitchInstruction || endsFlow(insn);
+    }
+
+    /** Whether control never falls through to the next instruction. */
+    static boolean endsFlow(Instruction insn) {
+        if (insn instanceof DiscontinuedInstruction) {
+            throw new BadCodeException("jsr/ret subroutines are not supported");
+        }
+        return insn instanceof ReturnInstruction || insn instanceof ThrowInstruction
+                || insn instanceof TableSwitchInstruction || insn instanceof LookupSwitchInstruction
+                || (insn instanceof BranchInstruction br
+                    && (br.opcode() == Opcode.GOTO || br.opcode() == Opcode.GOTO_W));
+    }
+
+    // ---- orders and loops ----
+
+    private int[] reversePostOrder() {
+        int blocks = blockStart.length;
+        int[] order = new int[blocks];
+        Arrays.fill(order, -1);
+        int[] post = new int[blocks];
+        int postCount = 0;
+        boolean[] visited = new boolean[blocks];
+        int[] stackBlock = new int[blocks];
+        int[] stackNext = new int[blocks];
+        int sp = 0;
+        stackBlock[sp] = 0;
+        stackNext[sp++] = 0;
+        visited[0] = true;
+        while (sp > 0) {
+            int blk = stackBlock[sp - 1];
+            int[] all = allSuccessors(blk);
+            if (stackNext[sp - 1] < all.length) {
+                int s = all[stackNext[sp - 1]++];
+                if (!visited[s]) {
+                    visited[s] = true;
+                    stackBlock[sp] = s;
+                    stackNext[sp++] = 0;
+                }
+            } else {
+                post[postCount++] = blk;
+                sp--;
+            }
+        }
+        for (int i = 0; i < postCount; i++) {
+            order[post[i]] = postCount - 1 - i;
+        }
+        return order;
+    }
+
+    private int[] allSuccessors(int blk) {
+        if (handlerBlocks[blk].length == 0) {
+            return successors[blk];
+        }
+        int[] all = Arrays.copyOf(successors[blk], successors[blk].length + handlerBlocks[blk].length);
+        System.arraycopy(handlerBlocks[blk], 0, all, successors[blk].length, handlerBlocks[blk].length);
+        return all;
+    }
+
+    /** Loop depth per block: how many natural loops (merged per header) contain it. */
+    private int[] loopDepths() {
+        int blocks = blockStart.length;
+        int[] byOrder = new int[blocks];
+        int reachable = 0;
+        for (int blk = 0; blk < blocks; blk++) {
+            if (rpo[blk] >= 0) {
+                byOrder[rpo[blk]] = blk;
+                reachable++;
+            }
+        }
+        List<List<Integer>> preds = new ArrayList<>(blocks);
+        for (int i = 0; i < blocks; i++) {
+            preds.add(new ArrayList<>());
+        }
+        for (int blk = 0; blk < blocks; blk++) {
+            if (rpo[blk] >= 0) {
+                for (int s : allSuccessors(blk)) {
+                    preds.get(s).add(blk);
+                }
+            }
+        }
+        int[] idom = dominators(byOrder, reachable, preds);
+        int[] depth = new int[blocks];
+        for (int header = 0; header < blocks; header++) {
+            if (rpo[header] < 0) {
+                continue;
+            }
+            BitSet body = null;
+            for (int p : preds.get(header)) {
+                if (dominates(header, p, idom)) {
+                    body = body == null ? new BitSet(blocks) : body;
+                    collectLoopBody(header, p, preds, body);
+                }
+            }
+            if (body != null) {
+                body.stream().forEach(blk -> depth[blk]++);
+            }
+        }
+        return depth;
+    }
+
+    // Cooper, Harvey and Kennedy's iterative dominator algorithm over the reverse post-order.
+    private int[] dominators(int[] byOrder, int reachable, List<List<Integer>> preds) {
+        int[] idom = new int[blockStart.length];
+        Arrays.fill(idom, -1);
+        idom[0] = 0;
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int k = 1; k < reachable; k++) {
+                int blk = byOrder[k];
+                int newIdom = -1;
+                for (int p : preds.get(blk)) {
+                    if (idom[p] < 0) {
+                        continue;
+                    }
+                    newIdom = newIdom < 0 ? p : intersect(p, newIdom, idom);
+                }
+                if (newIdom >= 0 && idom[blk] != newIdom) {
+                    idom[blk] = newIdom;
+                    changed = true;
+                }
+            }
+        }
+        return idom;
+    }
+
+    private int intersect(int a, int b, int[] idom) {
+        while (a != b) {
+            while (rpo[a] > rpo[b]) {
+                a = idom[a];
+            }
+            while (rpo[b] > rpo[a]) {
+                b = idom[b];
+            }
+        }
+        return a;
+    }
+
+    private static boolean dominates(int header, int blk, int[] idom) {
+        int b = blk;
+        while (true) {
+            if (b == header) {
+                return true;
+            }
+            if (b == 0 || idom[b] < 0) {
+                return false;
+            }
+            b = idom[b];
+        }
+    }
+
+    private static void collectLoopBody(int header, int latch, List<List<Integer>> preds, BitSet body) {
+        body.set(header);
+        ArrayList<Integer> work = new ArrayList<>();
+        if (!body.get(latch)) {
+            body.set(latch);
+            work.add(latch);
+        }
+        while (!work.isEmpty()) {
+            int b = work.removeLast();
+            for (int p : preds.get(b)) {
+                if (!body.get(p)) {
+                    body.set(p);
+                    work.add(p);
+                }
+            }
+        }
+    }
+
+    // ---- accessors ----
+
+    int instructionCount() {
+        return instructions.length;
+    }
+
+    Instruction instruction(int index) {
+        return instructions[index];
+    }
+
+    int bci(int index) {
+        return bcis[index];
+    }
+
+    int line(int index) {
+        return lines[index];
+    }
+
+    int blockCount() {
+        return blockStart.length;
+    }
+
+    int blockStart(int blk) {
+        return blockStart[blk];
+    }
+
+    int blockEnd(int blk) {
+        return blk + 1 < blockStart.length ? blockStart[blk + 1] : instructions.length;
+    }
+
+    int blockOf(int index) {
+        return blockOf[index];
+    }
+
+    int[] successors(int blk) {
+        return successors[blk];
+    }
+
+    /** The blocks of the last instruction's branch or switch targets, in {@link #targets} order. */
+    int[] targetBlocks(int blk) {
+        return targetBlocks[blk];
+    }
+
+    /** The block control falls through to after {@code blk}, or -1. */
+    int fallThrough(int blk) {
+        return fallThrough[blk];
+    }
+
+    List<Handler> handlersAt(int index) {
+        return handlersAt.get(index);
+    }
+
+    /** Reverse post-order index of a block, or -1 when no path reaches it. */
+    int order(int blk) {
+        return rpo[blk];
+    }
+
+    /** How many loops enclose instruction {@code index}. */
+    public int loopDepth(int index) {
+        return loopDepth[blockOf[index]];
+    }
+}

@@ -1,0 +1,18 @@
+package dev.lgmalloc.analysis.jvm.interp;
+
+/** What the interpreter asks about the world outside the method: static fields of other classes. */
+@FunctionalInterface
+public interface InterpreterContext {
+
+    /**
+     * The value a {@code getstatic owner.name:descriptor} reads, or null when nothing is known about it.
+     * Called for fields the interpreter does not know itself (it knows the {@code ValueLayout} constants and,
+     * inside a {@code <clinit>}, the class's own fields).
+     */
+    Value staticField(String owner, String name, String descriptor);
+
+    /** A context that knows nothing. */
+    static InterpreterContext none() {
+        return (owner, name, descriptor) -> null;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.lgmalloc.analysis.jvm.program;
+
+import java.lang.classfile.MethodModel;
+import java.lang.reflect.AccessFlag;
+
+/** How far each kind of assumption behind a prediction can be trusted at run time. */
+final class Reliability {
+
+    /**
+     * A static final assigned in {@code <clinit>}: it can still be read before the assignment when class
+     * initialisation is circular, and then has its default value.
+     */
+    static final double CLINIT_FINAL = 0.95;
+    /** A private non-final static: only the class writes it, but any of its methods may, at any time. */
+    static final double PRIVATE_NON_FINAL_STATIC = 0.7;
+    /** A non-private non-final static: other classes (and reflection) may write it. */
+    static final double NON_FINAL_STATIC = 0.5;
+
+    /** Parameters of a package-private method: a class of the same package outside the analysed code may call it. */
+    static final double PACKAGE_CALLERS = 0.9;
+    /** Parameters of a public or protected method: any code outside the analysed classpath may call it. */
+    static final double PUBLIC_CALLERS = 0.7;
+    /** Parameters of a non-private method when only one class (and its nest) is analysed: most callers are unseen. */
+    static final double UNSEEN_CALLERS = 0.5;
+
+    private Reliability() {
+    }
+
+    /**
+     * The discount on facts about {@code method}'s parameters that come from the callers the analysis saw.
+     * Private methods are called only from their nest, which is always analysed (reflection aside).
+     */
+    static double ofCallers(MethodModel method, boolean wholeProgram) {
+        if (method.flags().has(AccessFlag.PRIVATE)) {
+            return 1;
+        }
+        if (!wholeProgram) {
+            return UNSEEN_CALLERS;
+        }
+        if (method.flags().has(AccessFlag.PUBLIC) || method.flags().has(AccessFlag.PROTECTED)) {
+            return PUBLIC_CALLERS;
+        }
+        return PACKAGE_CALLERS;
+    }
+}

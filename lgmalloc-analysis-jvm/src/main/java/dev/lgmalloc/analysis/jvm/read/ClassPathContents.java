@@ -1,0 +1,42 @@
+package dev.lgmalloc.analysis.jvm.read;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every class read from a classpath (the first of each name wins, as for a class loader) and what went wrong. */
+public final class ClassPathContents {
+
+    private final Map<String, ClassSource> byName;
+    private final List<String> warnings;
+    private final String format;
+
+    ClassPathContents(LinkedHashMap<String, ClassSource> byName, List<String> warnings, String format) {
+        this.byName = byName;
+        this.warnings = List.copyOf(warnings);
+        this.format = format;
+    }
+
+    /** The classes, in classpath order. */
+    public Collection<ClassSource> classes() {
+        return byName.values();
+    }
+
+    /** The bytes of the class with that internal name. */
+    public Optional<byte[]> bytesOf(String internalName) {
+        ClassSource s = byName.get(internalName);
+        return s == null ? Optional.empty() : Optional.of(s.bytes());
+    }
+
+    /** Problems that did not stop reading: unreadable entries, missing Class-Path entries. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** What was read, e.g. {@code JAR}, {@code class directory}, {@code classpath of 3 entries}. */
+    public String format() {
+        return format;
+    }
+}

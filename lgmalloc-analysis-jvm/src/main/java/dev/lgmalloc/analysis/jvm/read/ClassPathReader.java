@@ -1,0 +1,245 @@
+package dev.lgmalloc.analysis.jvm.read;
+
+import dev.lgmalloc.analysis.AnalysisException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.classfile.ClassFile;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads the class files of a classpath: JAR files (multi-release JARs at the running JDK's version, and the
+ * JARs their manifest {@code Class-Path} names, transitively), directories of class files, single class files,
+ * and {@code dir/*} wildcards. An unreadable file or entry becomes a warning naming it; an input that does not
+ * exist, or a classpath none of whose inputs can be read, is an {@link AnalysisException}.
+ */
+public final class ClassPathReader {
+
+    /** Larger entries are skipped: no class file is this big, and a hostile archive must not exhaust memory. */
+    static final long MAX_CLASS_BYTES = 64L << 20;
+
+    private static final int CLASS_MAGIC = 0xCAFEBABE;
+
+    private final LinkedHashMap<String, ClassSource> classes = new LinkedHashMap<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final Set<Path> seen = new HashSet<>();
+    private final List<String> kinds = new ArrayList<>();
+    private int manifestEntries;
+
+    private ClassPathReader() {
+    }
+
+    /** Reads {@code entries} in order. */
+    public static ClassPathContents read(List<Path> entries) throws AnalysisException {
+        if (entries.isEmpty()) {
+            throw new AnalysisException("nothing to analyse: no classpath entries given");
+        }
+        ClassPathReader reader = new ClassPathReader();
+        List<String> failures = new ArrayList<>();
+        for (Path entry : entries) {
+            String failure = reader.readTopLevel(entry);
+            if (failure != null) {
+                failures.add(failure);
+            }
+        }
+        if (reader.classes.isEmpty() && !failures.isEmpty()) {
+            throw new AnalysisException(String.join("; ", failures));
+        }
+        reader.warnings.addAll(0, failures);
+        return new ClassPathContents(reader.classes, reader.warnings, reader.format(entries));
+    }
+
+    private String format(List<Path> entries) {
+        if (entries.size() == 1 && kinds.size() == 1) {
+            return kinds.getFirst() + (manifestEntries > 0 ? " with " + manifestEntries + " Class-Path entries" : "");
+        }
+        return "classpath of " + entries.size() + " entries";
+    }
+
+    /** Reads one given entry; returns a message when it could not be read at all. */
+    private String readTopLevel(Path entry) throws AnalysisException {
+        String name = entry.getFileName() == null ? "" : entry.getFileName().toString();
+        if (name.equals("*")) {
+            Path dir = entry.getParent() == null ? Path.of(".") : entry.getParent();
+            if (!Files.isDirectory(dir)) {
+                throw new AnalysisException("no such directory: " + dir);
+            }
+            try (Stream<Path> jars = Files.list(dir)) {
+                for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                    String failure = readFile(jar, true);
+                    if (failure != null) {
+                        warnings.add(failure);
+                    }
+                }
+            } catch (IOException e) {
+                return dir + ": cannot list directory: " + e.getMessage();
+            }
+            kinds.add("JAR directory");
+            return null;
+        }
+        if (!Files.exists(entry)) {
+            throw new AnalysisException("no such file or directory: " + entry);
+        }
+        return readFile(entry, true);
+    }
+
+    private String readFile(Path path, boolean topLevel) {
+        Path normalized = path.toAbsolutePath().normalize();
+        if (!seen.add(normalized)) {
+            return null;
+        }
+        if (Files.isDirectory(path)) {
+            kinds.add("class directory");
+            return readDirectory(path);
+        }
+        byte[] head;
+        try (InputStream in = Files.newInputStream(path)) {
+            head = in.readNBytes(4);
+        } catch (IOException e) {
+            return path + ": cannot read: " + e.getMessage();
+        }
+        if (head.length == 4 && ((head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8
+                | (head[3] & 0xff)) == CLASS_MAGIC) {
+            kinds.add("class file");
+            return readClassFile(path);
+        }
+        if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
+            return readJar(path, topLevel);
+        }
+        return path + ": not a class file, JAR or directory";
+    }
+
+    private String readClassFile(Path path) {
+        try {
+            byte[] bytes = readLimited(path);
+            String name = ClassFile.of().parse(bytes).thisClass().asInternalName();
+            classes.putIfAbsent(name, new ClassSource(name, path.toString(), bytes));
+            return null;
+        } catch (IOException e) {
+            return path + ": cannot read: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return path + ": malformed class file: " + e.getMessage();
+        }
+    }
+
+    private String readDirectory(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(p -> p.toString().endsWith(".class") && Files.isRegularFile(p))
+                    .sorted().toList()) {
+                String relative = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+                if (relative.startsWith("META-INF/")) {
+                    continue; // versioned classes of an exploded multi-release JAR are not on the classpath
+                }
+                String internalName = relative.substring(0, relative.length() - ".class".length());
+                try {
+                    classes.putIfAbsent(internalName, new ClassSource(internalName, file.toString(), readLimited(file)));
+                } catch (IOException e) {
+                    warnings.add(file + ": cannot read: " + e.getMessage());
+                }
+            }
+            return null;
+        } catch (IOException | UncheckedIOException e) {
+            return dir + ": cannot walk directory: " + e.getMessage();
+        }
+    }
+
+    private static byte[] readLimited(Path file) throws IOException {
+        if (Files.size(file) > MAX_CLASS_BYTES) {
+            throw new IOException("larger than " + MAX_CLASS_BYTES + " bytes");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    private String readJar(Path path, boolean topLevel) {
+        List<Path> classPath = new ArrayList<>();
+        try (JarFile jar = new JarFile(path.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {
+            kinds.add(jar.isMultiRelease() ? "multi-release JAR" : "JAR");
+            // versionedStream gives each class once, under its base name, at the highest version <= ours.
+            List<JarEntry> entries = jar.versionedStream()
+                    .filter(e -> e.getName().endsWith(".class") && !e.isDirectory()).toList();
+            for (JarEntry entry : entries) {
+                readJarEntry(path, jar, entry);
+            }
+            classPath = manifestClassPath(path, jar);
+        } catch (IOException | RuntimeException e) {
+            // ZipException, and the IllegalStateException/IllegalArgumentException a corrupt directory can cause.
+            return path + ": cannot read JAR: " + e.getMessage();
+        }
+        for (Path p : classPath) {
+            if (Files.exists(p)) {
+                manifestEntries++;
+                String failure = readFile(p, false);
+                if (failure != null) {
+                    warnings.add(failure);
+                }
+            } else {
+                warnings.add(path + ": Class-Path entry not found: " + p);
+            }
+        }
+        return null;
+    }
+
+    private void readJarEntry(Path jarPath, JarFile jar, JarEntry entry) {
+        String name = entry.getName();
+        if (name.startsWith("META-INF/") || name.equals("module-info.class")) {
+            return;
+        }
+        String origin = jarPath + "!/" + entry.getRealName();
+        if (entry.getSize() > MAX_CLASS_BYTES) {
+            warnings.add(origin + ": skipped, larger than " + MAX_CLASS_BYTES + " bytes");
+            return;
+        }
+        try (InputStream in = jar.getInputStream(entry)) {
+            byte[] bytes = in.readNBytes((int) MAX_CLASS_BYTES + 1);
+            if (bytes.length > MAX_CLASS_BYTES) {
+                warnings.add(origin + ": skipped, larger than " + MAX_CLASS_BYTES + " bytes");
+                return;
+            }
+            String internalName = name.substring(0, name.length() - ".class".length());
+            classes.putIfAbsent(internalName, new ClassSource(internalName, origin, bytes));
+        } catch (IOException | RuntimeException e) {
+            warnings.add(origin + ": corrupt entry: " + e.getMessage());
+        }
+    }
+
+    /** The manifest's Class-Path entries, resolved against the JAR's directory (URLs relative to it). */
+    private List<Path> manifestClassPath(Path jarPath, JarFile jar) throws IOException {
+        Manifest manifest = jar.getManifest();
+        String value = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        Path base = jarPath.toAbsolutePath().getParent();
+        List<Path> out = new ArrayList<>();
+        Deque<String> parts = new ArrayDeque<>(List.of(value.trim().split("\\s+")));
+        for (String part : parts) {
+            try {
+                URI uri = new URI(part);
+                if (uri.isAbsolute() && !"file".equals(uri.getScheme())) {
+                    warnings.add(jarPath + ": Class-Path entry ignored (not a file): " + part);
+                    continue;
+                }
+                out.add(uri.isAbsolute() ? Path.of(uri) : base.resolve(uri.getPath()).normalize());
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                warnings.add(jarPath + ": Class-Path entry ignored (malformed): " + part);
+            }
+        }
+        return out;
+    }
+}
