@@ -9,7 +9,7 @@ import java.util.List;
  * @param liveBytes      bytes in live blocks, counted at block size (small blocks) or mapping size (large blocks)
  * @param liveBlocks     live blocks, small and large
  * @param committedBytes upper bound of the memory that may be resident: chunks held by pages, free chunks not yet
- *                       purged, and large mappings
+ *                       purged, large mappings, and freed large mappings kept for reuse until the purge delay
  * @param reservedBytes  address space mapped from the OS: segments and large mappings
  * @param segments       4 MiB segments mapped
  * @param largeBlocks    live blocks with a mapping of their own

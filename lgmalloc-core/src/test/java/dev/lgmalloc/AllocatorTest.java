@@ -87,6 +87,24 @@ class AllocatorTest {
     }
 
     @Test
+    void freedLargeMappingsAreReusedAndReleasedByTrim() {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        long p = fresh.malloc(1 << 20);
+        fresh.free(p);
+        assertThat(fresh.statistics().reservedBytes()).isGreaterThanOrEqualTo(1 << 20);   // kept for reuse
+        long q = fresh.malloc(900_000);
+        assertThat(q).isEqualTo(p);
+        assertThat(fresh.usableSize(q)).isEqualTo(1 << 20);
+        long r = fresh.malloc(100_000_000);                          // too large to cache
+        fresh.free(q);
+        fresh.free(r);
+        fresh.trim();
+        assertThat(fresh.statistics().reservedBytes()).isZero();
+        assertThatThrownBy(() -> fresh.free(q)).isInstanceOf(InvalidFreeException.class);
+    }
+
+    @Test
     void callocZeroesReusedMemory() {
         long dirty = allocator.malloc(256);
         ALL.asSlice(dirty, 256).fill((byte) 0xFF);

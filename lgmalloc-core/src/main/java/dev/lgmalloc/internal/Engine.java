@@ -258,8 +258,9 @@ public final class Engine {
         }
         long[] footprint = segments.footprint();
         long largeBytes = segments.largeBytes();
+        long cached = segments.cachedLargeBytes();
         return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + segments.largeCount(),
-                footprint[1] + largeBytes, footprint[0] + largeBytes, (int) footprint[2], segments.largeCount(),
+                footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], segments.largeCount(),
                 largeBytes, heapList.size(), classStats, heapStats);
     }
 

@@ -16,6 +16,17 @@ final class Segments {
     private final AtomicLong largeCount = new AtomicLong();
     private final long purgeDelayNanos;
 
+    // Recently freed large mappings, kept for reuse until the purge delay passes: programs that churn blocks
+    // above 128 KiB would otherwise pay an mmap, page faults and an munmap per block.
+    private static final int LARGE_CACHE_ENTRIES = 8;
+    private static final long LARGE_CACHE_MAX_BLOCK = 32L << 20;
+    private final Object largeCacheLock = new Object();
+    private final long[] cachedStart = new long[LARGE_CACHE_ENTRIES];
+    private final long[] cachedSize = new long[LARGE_CACHE_ENTRIES];
+    private final long[] cachedAtNanos = new long[LARGE_CACHE_ENTRIES];
+    private int cachedCount;
+    private long cachedBytes;
+
     Segments(long purgeDelayNanos) {
         this.purgeDelayNanos = purgeDelayNanos;
     }
@@ -84,6 +95,7 @@ final class Segments {
      */
     synchronized void purge(boolean force) {
         long now = System.nanoTime();
+        purgeLargeCache(now, force);
         for (int i = segments.size() - 1; i >= 0; i--) {
             Segment s = segments.get(i);
             if (s.usedMask == 0 && (force || now - s.emptySinceNanos >= purgeDelayNanos)) {
@@ -113,8 +125,25 @@ final class Segments {
 
     /** A large block of at least {@code size} bytes aligned to {@code alignment}, or 0 when out of memory. */
     long mapLarge(long size, long alignment) {
+        if (size > (1L << 46)) {
+            return 0;
+        }
         long mapped = (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
-        long address = Os.map(mapped, Math.max(PageMap.CHUNK_SIZE, alignment));
+        long address = 0;
+        synchronized (largeCacheLock) {
+            for (int i = cachedCount - 1; i >= 0; i--) {
+                // Reuse a mapping that fits without wasting more than half of it.
+                if (cachedSize[i] >= mapped && cachedSize[i] / 2 <= mapped && (cachedStart[i] & (alignment - 1)) == 0) {
+                    address = cachedStart[i];
+                    mapped = cachedSize[i];
+                    removeCached(i);
+                    break;
+                }
+            }
+        }
+        if (address == 0) {
+            address = Os.map(mapped, Math.max(PageMap.CHUNK_SIZE, alignment));
+        }
         if (address == 0) {
             return 0;
         }
@@ -126,9 +155,48 @@ final class Segments {
 
     void unmapLarge(Page page) {
         PageMap.set(page.start, 1, null);
-        Os.unmap(page.start, page.mappedSize);
         largeBytes.addAndGet(-page.mappedSize);
         largeCount.decrementAndGet();
+        if (page.mappedSize <= LARGE_CACHE_MAX_BLOCK) {
+            synchronized (largeCacheLock) {
+                if (cachedCount == LARGE_CACHE_ENTRIES) {
+                    Os.unmap(cachedStart[0], cachedSize[0]);   // the oldest makes room
+                    removeCached(0);
+                }
+                cachedStart[cachedCount] = page.start;
+                cachedSize[cachedCount] = page.mappedSize;
+                cachedAtNanos[cachedCount] = System.nanoTime();
+                cachedBytes += page.mappedSize;
+                cachedCount++;
+                return;
+            }
+        }
+        Os.unmap(page.start, page.mappedSize);
+    }
+
+    private void removeCached(int i) {
+        cachedBytes -= cachedSize[i];
+        int tail = cachedCount - i - 1;
+        System.arraycopy(cachedStart, i + 1, cachedStart, i, tail);
+        System.arraycopy(cachedSize, i + 1, cachedSize, i, tail);
+        System.arraycopy(cachedAtNanos, i + 1, cachedAtNanos, i, tail);
+        cachedCount--;
+    }
+
+    /** Unmaps cached large mappings older than the purge delay (all of them with {@code force}). */
+    private void purgeLargeCache(long now, boolean force) {
+        synchronized (largeCacheLock) {
+            while (cachedCount > 0 && (force || now - cachedAtNanos[0] >= purgeDelayNanos)) {
+                Os.unmap(cachedStart[0], cachedSize[0]);
+                removeCached(0);
+            }
+        }
+    }
+
+    long cachedLargeBytes() {
+        synchronized (largeCacheLock) {
+            return cachedBytes;
+        }
     }
 
     long largeBytes() {
