@@ -82,7 +82,7 @@ public final class ClassPathReader {
             }
             try (Stream<Path> jars = Files.list(dir)) {
                 for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                    String failure = readFile(jar, true);
+                    String failure = readFile(jar, false);
                     if (failure != null) {
                         warnings.add(failure);
                     }
@@ -105,7 +105,7 @@ public final class ClassPathReader {
             return null;
         }
         if (Files.isDirectory(path)) {
-            kinds.add("class directory");
+            kind(topLevel, "class directory");
             return readDirectory(path);
         }
         byte[] head;
@@ -116,13 +116,20 @@ public final class ClassPathReader {
         }
         if (head.length == 4 && ((head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8
                 | (head[3] & 0xff)) == CLASS_MAGIC) {
-            kinds.add("class file");
+            kind(topLevel, "class file");
             return readClassFile(path);
         }
         if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
             return readJar(path, topLevel);
         }
         return path + ": not a class file, JAR or directory";
+    }
+
+    /** Records what a given input was; entries reached through Class-Path count as part of their JAR. */
+    private void kind(boolean topLevel, String kind) {
+        if (topLevel) {
+            kinds.add(kind);
+        }
     }
 
     private String readClassFile(Path path) {
@@ -169,7 +176,7 @@ public final class ClassPathReader {
     private String readJar(Path path, boolean topLevel) {
         List<Path> classPath = new ArrayList<>();
         try (JarFile jar = new JarFile(path.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {
-            kinds.add(jar.isMultiRelease() ? "multi-release JAR" : "JAR");
+            kind(topLevel, jar.isMultiRelease() ? "multi-release JAR" : "JAR");
             // versionedStream gives each class once, under its base name, at the highest version <= ours.
             List<JarEntry> entries = jar.versionedStream()
                     .filter(e -> e.getName().endsWith(".class") && !e.isDirectory()).toList();
