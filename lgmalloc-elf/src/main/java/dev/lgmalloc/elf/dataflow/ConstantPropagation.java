@@ -26,7 +26,7 @@ public final class ConstantPropagation {
     }
 
     /** Runs the analysis and then replays every reachable block through {@code observer}. */
-    public static Outcome run(FunctionCfg cfg, Observer observer) {
+    public static Outcome run(FunctionCfg cfg, Semantics.CallEffects calls, Observer observer) {
         if (cfg.problem != null) {
             return new Outcome(false, cfg.problem);
         }
@@ -52,10 +52,10 @@ public final class ConstantPropagation {
             MachineState s = in[b].copy();
             for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
                 cfg.decode(i, insn);
-                Semantics.apply(insn, s);
+                Semantics.apply(insn, s, calls);
             }
             for (int t : cfg.successors[b]) {
-                MachineState merged = in[t] == null ? s.copy() : MachineState.join(in[t], s, t <= b);
+                MachineState merged = in[t] == null ? s.copy() : MachineState.join(in[t], s, t <= b && cfg.loopHeader[t]);
                 if (in[t] == null || !merged.sameAs(in[t])) {
                     in[t] = merged;
                     work.set(t);
@@ -63,7 +63,7 @@ public final class ConstantPropagation {
             }
         }
         for (int j : cfg.unresolvedIndirectJumps) {
-            MachineState s = stateBefore(cfg, in, j, insn);
+            MachineState s = stateBefore(cfg, in, j, insn, calls);
             if (s != null && !(s.registers[Registers.RSP].isFrame() && s.registers[Registers.RSP].frameOffset() == 0)) {
                 return new Outcome(false, String.format("indirect jump at 0x%x with its stack frame still in place",
                         cfg.addresses[j]));
@@ -77,13 +77,14 @@ public final class ConstantPropagation {
             for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
                 cfg.decode(i, insn);
                 observer.before(insn, s.registers, cfg.loopDepth[b]);
-                Semantics.apply(insn, s);
+                Semantics.apply(insn, s, calls);
             }
         }
         return new Outcome(true, null);
     }
 
-    private static MachineState stateBefore(FunctionCfg cfg, MachineState[] in, int index, Instruction insn) {
+    private static MachineState stateBefore(FunctionCfg cfg, MachineState[] in, int index, Instruction insn,
+                                            Semantics.CallEffects calls) {
         for (int b = cfg.blockCount() - 1; b >= 0; b--) {
             if (cfg.blockStarts[b] <= index) {
                 if (in[b] == null) {
@@ -92,7 +93,7 @@ public final class ConstantPropagation {
                 MachineState s = in[b].copy();
                 for (int i = cfg.blockStarts[b]; i < index; i++) {
                     cfg.decode(i, insn);
-                    Semantics.apply(insn, s);
+                    Semantics.apply(insn, s, calls);
                 }
                 return s;
             }

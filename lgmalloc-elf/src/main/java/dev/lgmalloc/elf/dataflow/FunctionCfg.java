@@ -29,6 +29,8 @@ public final class FunctionCfg {
     final int[][] successors;
     final int[] loopDepth;
     final boolean[] hasPredecessor;
+    /** Blocks that a cycle re-enters: where values changed around the loop are widened to unknown. */
+    final boolean[] loopHeader;
     /** Instruction indices of indirect jumps that are not jump tables: tail calls if the frame is gone. */
     final int[] unresolvedIndirectJumps;
     /** Why the function cannot be analysed soundly, or null. */
@@ -36,7 +38,7 @@ public final class FunctionCfg {
 
     private FunctionCfg(ElfFile elf, long start, long end, int codeEnd, int delta, long[] addresses, int count,
                         int[] blockStarts, int[][] successors, int[] loopDepth, boolean[] hasPredecessor,
-                        int[] unresolved, String problem) {
+                        boolean[] loopHeader, int[] unresolved, String problem) {
         this.elf = elf;
         this.start = start;
         this.end = end;
@@ -48,6 +50,7 @@ public final class FunctionCfg {
         this.successors = successors;
         this.loopDepth = loopDepth;
         this.hasPredecessor = hasPredecessor;
+        this.loopHeader = loopHeader;
         this.unresolvedIndirectJumps = unresolved;
         this.problem = problem;
     }
@@ -94,7 +97,7 @@ public final class FunctionCfg {
         }
         if (problem != null) {
             return new FunctionCfg(elf, start, end, codeEnd, delta, addresses, count, new int[] {0},
-                    new int[][] {{}}, new int[] {0}, new boolean[] {false}, new int[0], problem);
+                    new int[][] {{}}, new int[] {0}, new boolean[] {false}, new boolean[] {false}, new int[0], problem);
         }
         return new Builder(elf, start, end, codeEnd, delta, addresses, count).build();
     }
@@ -216,20 +219,18 @@ public final class FunctionCfg {
             }
             int[][] successors = new int[blocks][];
             boolean[] hasPredecessor = new boolean[blocks];
-            int[] loopDepth = new int[blocks];
             for (int k = 0; k < blocks; k++) {
                 successors[k] = succ.get(k).stream().mapToInt(Integer::intValue).toArray();
                 for (int t : successors[k]) {
                     hasPredecessor[t] = true;
-                    if (t <= k) { // back edge by address: the blocks in between form the loop body
-                        for (int m = t; m <= k; m++) {
-                            loopDepth[m]++;
-                        }
-                    }
                 }
             }
+            int[] loopDepth = new int[blocks];
+            boolean[] loopHeader = new boolean[blocks];
+            Loops.find(successors, loopDepth, loopHeader);
             return new FunctionCfg(elf, start, end, codeEnd, delta, addresses, count, blockStarts, successors,
-                    loopDepth, hasPredecessor, unresolved.stream().mapToInt(Integer::intValue).toArray(), problem);
+                    loopDepth, hasPredecessor, loopHeader, unresolved.stream().mapToInt(Integer::intValue).toArray(),
+                    problem);
         }
 
         /** Recovers a jump table's targets, or records the jump as unresolved. */

@@ -17,7 +17,7 @@ import java.util.function.LongBinaryOperator;
  * operations with constants, shifts, multiplies, loads and stores of the own stack frame, push/pop and calls
  * are modelled; every other instruction makes the registers and memory it may write unknown.
  */
-final class Semantics {
+public final class Semantics {
 
     private static final long NO_SLOT = Long.MIN_VALUE;
     private static final int ADD = 0;
@@ -30,8 +30,35 @@ final class Semantics {
     private Semantics() {
     }
 
-    /** Applies {@code in} to {@code s}. Control flow is the CFG's business; calls clobber as the ABI says. */
+    /** Which registers a call changes. */
+    public interface CallEffects {
+        /** Every caller-saved register: what the ABI allows any callee to change. */
+        int ALL = callerSavedMask();
+
+        /** A mask of the registers (bit i for register i) that the call {@code call} may change. */
+        int clobbered(Instruction call);
+    }
+
+    private static int callerSavedMask() {
+        int m = 0;
+        for (int r : Registers.CALLER_SAVED) {
+            m |= 1 << r;
+        }
+        return m;
+    }
+
+    /** Applies {@code in} to {@code s}, with the ABI's view of calls. */
     static void apply(Instruction in, MachineState s) {
+        apply(in, s, call -> CallEffects.ALL);
+    }
+
+    /** Applies {@code in} to {@code s}. Control flow is the CFG's business; calls change what {@code calls} says. */
+    static void apply(Instruction in, MachineState s, CallEffects calls) {
+        if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_ONE
+                && (in.opcode == 0xe8 || in.opcode == 0xff && in.digit() == 2)) {
+            clobberCall(s, calls.clobbered(in));
+            return;
+        }
         switch (in.encoding) {
             case Instruction.LEGACY -> {
                 switch (in.map) {
@@ -345,11 +372,35 @@ final class Semantics {
 
     /** A call: caller-saved registers change, the callee may write slots it can reach. */
     static void clobberCall(MachineState s) {
-        for (int r : Registers.CALLER_SAVED) {
-            s.registers[r] = Value.UNKNOWN;
+        clobberCall(s, CallEffects.ALL);
+    }
+
+    private static void clobberCall(MachineState s, int mask) {
+        for (int r = 0; r < Registers.COUNT; r++) {
+            if ((mask & (1 << r)) != 0 && r != RSP) {
+                s.registers[r] = Value.UNKNOWN;
+            }
         }
         s.zeroTested = -1;
         s.killSlotsAcrossCall(s.registers[RSP]);
+    }
+
+    /** The registers one non-call instruction writes, found by running it on distinct sentinel values. */
+    public static int writtenRegisters(Instruction in) {
+        MachineState s = new MachineState();
+        for (int r = 0; r < Registers.COUNT; r++) {
+            s.registers[r] = Value.constant(0x5e4d1e0000L + r);
+        }
+        s.registers[RSP] = Value.frame(0);
+        Value[] before = s.registers.clone();
+        apply(in, s);
+        int mask = 0;
+        for (int r = 0; r < Registers.COUNT; r++) {
+            if (!before[r].equals(s.registers[r])) {
+                mask |= 1 << r;
+            }
+        }
+        return mask;
     }
 
     private static void x87(Instruction in, MachineState s) {

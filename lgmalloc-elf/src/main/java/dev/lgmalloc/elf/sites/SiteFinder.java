@@ -51,6 +51,7 @@ public final class SiteFinder {
     private final Map<Integer, EntryPoint> localEntries = new HashMap<>();
     private final Map<Integer, List<Observation>> observations = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
+    private final ClobberSummaries clobbers;
     private long instructions;
     private long undecodable;
 
@@ -58,6 +59,7 @@ public final class SiteFinder {
         this.elf = elf;
         this.functions = functions;
         this.resolver = resolver;
+        this.clobbers = new ClobberSummaries(elf, functions, resolver);
     }
 
     /** Runs the whole analysis and returns the sites in address order. */
@@ -186,7 +188,7 @@ public final class SiteFinder {
         if (cfg == null) {
             return found;
         }
-        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, (insn, registers, depth) -> {
+        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, clobbers, (insn, registers, depth) -> {
             Callee c = resolver.resolve(insn, f);
             EntryPoint e = c == null ? null : entryFor(c);
             if (e != null) {

@@ -1,0 +1,90 @@
+package dev.lgmalloc.elf.dataflow;
+
+import java.util.ArrayDeque;
+import java.util.BitSet;
+
+/**
+ * Finds loops in a CFG whose blocks are in address order. An edge {@code b -> t} with {@code t <= b} closes a
+ * loop only if {@code t} reaches {@code b}; the loop's body is every block that {@code t} reaches and that
+ * reaches {@code b}. (A cold block placed after the code that jumps back to it is no loop.)
+ */
+final class Loops {
+
+    /** Above this many blocks the body is approximated by the address interval, to bound the cost. */
+    private static final int EXACT_LIMIT = 4000;
+
+    private Loops() {
+    }
+
+    static void find(int[][] successors, int[] loopDepth, boolean[] loopHeader) {
+        int n = successors.length;
+        int[][] predecessors = null;
+        java.util.Map<Integer, BitSet> bodies = new java.util.TreeMap<>(); // header -> union of its loops' bodies
+        for (int b = 0; b < n; b++) {
+            for (int t : successors[b]) {
+                if (t > b) {
+                    continue;
+                }
+                if (n > EXACT_LIMIT) {
+                    loopHeader[t] = true;
+                    for (int m = t; m <= b; m++) {
+                        loopDepth[m]++;
+                    }
+                    continue;
+                }
+                BitSet fromHeader = reach(successors, t);
+                if (!fromHeader.get(b)) {
+                    continue;
+                }
+                if (predecessors == null) {
+                    predecessors = invert(successors);
+                }
+                BitSet toLatch = reach(predecessors, b);
+                fromHeader.and(toLatch);
+                loopHeader[t] = true;
+                bodies.computeIfAbsent(t, k -> new BitSet(n)).or(fromHeader);
+            }
+        }
+        for (BitSet body : bodies.values()) { // one level per loop header, however many back edges it has
+            for (int m = body.nextSetBit(0); m >= 0; m = body.nextSetBit(m + 1)) {
+                loopDepth[m]++;
+            }
+        }
+    }
+
+    private static BitSet reach(int[][] edges, int from) {
+        BitSet seen = new BitSet(edges.length);
+        ArrayDeque<Integer> work = new ArrayDeque<>();
+        seen.set(from);
+        work.add(from);
+        while (!work.isEmpty()) {
+            for (int next : edges[work.poll()]) {
+                if (!seen.get(next)) {
+                    seen.set(next);
+                    work.add(next);
+                }
+            }
+        }
+        return seen;
+    }
+
+    private static int[][] invert(int[][] successors) {
+        int n = successors.length;
+        int[] counts = new int[n];
+        for (int[] s : successors) {
+            for (int t : s) {
+                counts[t]++;
+            }
+        }
+        int[][] predecessors = new int[n][];
+        for (int i = 0; i < n; i++) {
+            predecessors[i] = new int[counts[i]];
+        }
+        for (int b = 0; b < n; b++) {
+            for (int t : successors[b]) {
+                predecessors[t][--counts[t]] = b;
+            }
+        }
+        return predecessors;
+    }
+}
