@@ -1,5 +1,6 @@
 package dev.lgmalloc.cli;
 
+import dev.lgmalloc.analysis.AnalysisException;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -9,6 +10,10 @@ public final class Main {
     static final String USAGE = """
             usage: lgmalloc <command> [options]
               demo [--quick]     run a multi-threaded off-heap workload on lgmalloc and print its statistics
+              analyze [--json|--csv] [--threshold X] FILE...
+                                 find allocation sites in an x86-64 ELF binary or in JARs, class directories
+                                 or class files; print predicted sizes, confidence and the size-class plan
+            global option: --debug prints stack traces of errors
             """;
 
     private Main() {
@@ -24,16 +29,34 @@ public final class Main {
             out.print(USAGE);
             return args.isEmpty() ? 2 : 0;
         }
-        List<String> rest = args.subList(1, args.size());
+        boolean debug = args.contains("--debug");
+        List<String> rest = args.subList(1, args.size()).stream().filter(a -> !a.equals("--debug")).toList();
         try {
             return switch (args.getFirst()) {
                 case "demo" -> Demo.run(DemoOptions.parse(rest), out);
+                case "analyze" -> Analyze.run(Analyze.Options.parse(rest), out);
                 default -> throw new UsageException("unknown command '" + args.getFirst() + "'");
             };
         } catch (UsageException e) {
             err.println("lgmalloc: " + e.getMessage());
             err.print(USAGE);
             return 2;
+        } catch (AnalysisException e) {
+            err.println("lgmalloc: " + args.getFirst() + ": " + e.getMessage());
+            if (debug) {
+                e.printStackTrace(err);
+            } else {
+                err.println("lgmalloc: see 'lgmalloc --help' for usage");
+            }
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("lgmalloc: " + args.getFirst() + " failed: " + e);
+            if (debug) {
+                e.printStackTrace(err);
+            } else {
+                err.println("lgmalloc: run again with --debug for the stack trace");
+            }
+            return 1;
         }
     }
 
