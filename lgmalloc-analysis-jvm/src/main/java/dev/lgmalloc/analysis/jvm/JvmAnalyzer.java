@@ -7,6 +7,7 @@ import dev.lgmalloc.analysis.AnalysisResult;
 import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.SitePrediction;
 import dev.lgmalloc.analysis.jvm.program.ClassUniverse;
+import dev.lgmalloc.analysis.jvm.program.ClassValidation;
 import dev.lgmalloc.analysis.jvm.program.ProgramAnalysis;
 import dev.lgmalloc.analysis.jvm.program.SiteReports;
 import dev.lgmalloc.analysis.jvm.program.StaticFieldFacts;
@@ -92,8 +93,7 @@ public final class JvmAnalyzer {
     private static Optional<ClassModel> parsed(ClassSource source, Set<String> warnings) {
         try {
             ClassModel cm = ClassUniverse.parse(source.bytes());
-            cm.thisClass().asInternalName();
-            ApiReferenceFilter.callsAllocationApi(cm); // walks the constant pool: malformed entries fail here
+            ClassValidation.check(cm);
             return Optional.of(cm);
         } catch (RuntimeException e) {
             warnings.add(source.origin() + ": malformed class file: " + e.getMessage());
@@ -154,6 +154,7 @@ public final class JvmAnalyzer {
         String name;
         try {
             cm = ClassUniverse.parse(classBytes);
+            ClassValidation.check(cm);
             name = cm.thisClass().asInternalName();
             if (!ApiReferenceFilter.mayCallAllocationApi(classBytes) || !ApiReferenceFilter.callsAllocationApi(cm)) {
                 return new ClassAnalysis(name, List.of(), List.of());

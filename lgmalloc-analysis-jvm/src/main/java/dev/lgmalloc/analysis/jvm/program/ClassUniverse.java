@@ -72,7 +72,7 @@ public final class ClassUniverse {
     private static Optional<ClassModel> tryParse(byte[] bytes) {
         try {
             ClassModel model = CLASS_FILE.parse(bytes);
-            model.thisClass().asInternalName(); // parsing is lazy: touch the header so garbage fails here
+            ClassValidation.check(model); // parsing is lazy: make a malformed class fail here, not later
             return Optional.of(model);
         } catch (RuntimeException e) {
             return Optional.empty(); // malformed: the class is reported when it is analysed itself

@@ -64,7 +64,11 @@ public final class StaticFieldFacts {
             if (resolving.contains(cls) || resolving.size() >= MAX_CHAIN) {
                 return null; // circular initialisation: the field may still hold its default when read
             }
-            facts = compute(declaring.get(), resolving);
+            try {
+                facts = compute(declaring.get(), resolving);
+            } catch (RuntimeException malformed) {
+                facts = Map.of(); // a method body the ClassFile API cannot read: no facts about this class
+            }
             byClass.putIfAbsent(cls, facts);
         }
         return facts.get(name + ":" + descriptor);
