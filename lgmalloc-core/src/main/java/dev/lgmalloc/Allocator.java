@@ -37,12 +37,17 @@ public final class Allocator implements SegmentAllocator {
     private final Engine engine;
     private final SizeClasses classes;
     private final AllocatorConfiguration configuration;
+    // The fast path's tables, held here so malloc needs no load through engine or classes.
+    private final Heap[] heapTable;
+    private final short[] classByGranule;
 
     private Allocator(AllocatorConfiguration configuration) {
         this.configuration = configuration;
         this.classes = configuration.sizeClasses();
         this.engine = new Engine(classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
                 configuration.virtualThreadStripes());
+        this.heapTable = engine.slotTable();
+        this.classByGranule = classes.granuleTable();
     }
 
     /** A new allocator with its own heaps and memory. */
@@ -71,9 +76,9 @@ public final class Allocator implements SegmentAllocator {
      */
     public long malloc(long size) {
         if (size >= 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
-            Heap heap = engine.fastHeap();
+            Heap heap = Engine.fastHeap(heapTable);
             if (heap != null) {
-                long block = heap.malloc(classes.classOfSmall(size));
+                long block = heap.malloc(classByGranule[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)]);
                 if (block != 0) {
                     return block;
                 }
@@ -92,7 +97,7 @@ public final class Allocator implements SegmentAllocator {
      */
     public long mallocPredicted(long size, int sizeClass) {
         if (size >= 0 && sizeClass >= 0 && sizeClass < classes.count() && size <= classes.blockSize(sizeClass)) {
-            Heap heap = engine.fastHeap();
+            Heap heap = Engine.fastHeap(heapTable);
             if (heap != null) {
                 long block = heap.malloc(sizeClass);
                 if (block != 0) {

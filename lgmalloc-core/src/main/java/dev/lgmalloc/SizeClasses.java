@@ -111,9 +111,9 @@ public final class SizeClasses {
         return byGranule[(int) ((size + GRANULE - 1) >>> 4)];
     }
 
-    /** Class index lookup without range checks, for a size already known to be in {@code [0, maxSmallSize]}. */
-    int classOfSmall(long size) {
-        return byGranule[(int) ((size + GRANULE - 1) >>> 4)];
+    /** The class of each granule count, for lookups without range checks from {@link Allocator}'s fast path. */
+    short[] granuleTable() {
+        return byGranule;
     }
 
     /** The block size of class {@code sizeClass}. */

@@ -200,8 +200,8 @@ public final class Heap {
 
     private void freeLocal(Page page, long address) {
         if (CHECKS) {
-            long offset = address - page.start;
-            if (address >= page.bump || offset < 0 || !page.isBlockOffset(offset)) {
+            long offset = address - page.start;     // >= 0: the page map only maps a page's own chunks
+            if (address >= page.bump || !page.isBlockOffset(offset)) {
                 throw new InvalidFreeException(address, page.invalidBlockReason(address));
             }
             long tag = address ^ Page.FREED_KEY;
