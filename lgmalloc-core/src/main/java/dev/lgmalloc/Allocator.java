@@ -45,7 +45,7 @@ public final class Allocator implements SegmentAllocator {
         this.configuration = configuration;
         this.classes = configuration.sizeClasses();
         this.engine = new Engine(classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
-                configuration.virtualThreadStripes());
+                configuration.virtualThreadStripes(), configuration.memoryLimit());
         this.heapTable = engine.slotTable();
         this.classByGranule = classes.granuleTable();
     }
@@ -85,6 +85,11 @@ public final class Allocator implements SegmentAllocator {
             }
         }
         return orThrow(allocateSlow(size, 16), size);
+    }
+
+    /** Bytes this allocator holds in pages and large blocks: what {@link AllocatorConfiguration#memoryLimit()} caps. */
+    public long usedBytes() {
+        return engine.usedBytes();
     }
 
     /**
@@ -223,8 +228,13 @@ public final class Allocator implements SegmentAllocator {
         return -1;
     }
 
-    private static long orThrow(long block, long size) {
+    private long orThrow(long block, long size) {
         if (block == 0) {
+            if (engine.limitRefuses(size)) {
+                throw new OutOfMemoryError("lgmalloc: cannot allocate " + size + " bytes: the allocator's memory "
+                        + "limit of " + configuration.memoryLimit() + " bytes is reached (" + engine.usedBytes()
+                        + " bytes in use)");
+            }
             throw new OutOfMemoryError("lgmalloc: cannot allocate " + size + " bytes: the OS refused more memory");
         }
         return block;

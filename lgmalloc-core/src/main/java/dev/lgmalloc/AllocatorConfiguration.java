@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param provisionedBlockSizes requests sizes whose classes every new heap gets a page for up front
  * @param purgeDelay            how long a free page stays resident before it is purged
  * @param virtualThreadStripes  heaps shared by virtual threads (each borrowed with a try-lock)
+ * @param memoryLimit           the most bytes the allocator may hold in pages and large blocks, 0 for no limit;
+ *                              an allocation beyond it throws {@link OutOfMemoryError} naming the limit
  */
 public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisionedBlockSizes, Duration purgeDelay,
-                                     int virtualThreadStripes) {
+                                     int virtualThreadStripes, long memoryLimit) {
 
     /** The default delay before free memory is purged. */
     public static final Duration DEFAULT_PURGE_DELAY = Duration.ofMillis(100);
@@ -37,12 +39,15 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
         if (virtualThreadStripes < 1 || virtualThreadStripes > 4096) {
             throw new IllegalArgumentException("virtual-thread stripes must be in [1, 4096]: " + virtualThreadStripes);
         }
+        if (memoryLimit < 0) {
+            throw new IllegalArgumentException("memory limit must be 0 (none) or positive: " + memoryLimit);
+        }
     }
 
-    /** Standard classes, nothing pre-provisioned, 100 ms purge delay, two stripes per processor. */
+    /** Standard classes, nothing pre-provisioned, 100 ms purge delay, two stripes per processor, no limit. */
     public static AllocatorConfiguration defaults() {
         return new AllocatorConfiguration(SizeClasses.standard(), new long[0], DEFAULT_PURGE_DELAY,
-                defaultStripes());
+                defaultStripes(), 0);
     }
 
     private static int defaultStripes() {
@@ -52,22 +57,27 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
     /** This configuration with exact classes for {@code sizes} added to the standard ones. */
     public AllocatorConfiguration withExactSizes(long... sizes) {
         return new AllocatorConfiguration(SizeClasses.withExactSizes(sizes), provisionedBlockSizes, purgeDelay,
-                virtualThreadStripes);
+                virtualThreadStripes, memoryLimit);
     }
 
     /** This configuration with every new heap pre-provisioning the classes of {@code sizes}. */
     public AllocatorConfiguration withProvisionedSizes(long... sizes) {
-        return new AllocatorConfiguration(sizeClasses, sizes, purgeDelay, virtualThreadStripes);
+        return new AllocatorConfiguration(sizeClasses, sizes, purgeDelay, virtualThreadStripes, memoryLimit);
     }
 
     /** This configuration with another purge delay. */
     public AllocatorConfiguration withPurgeDelay(Duration delay) {
-        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, delay, virtualThreadStripes);
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, delay, virtualThreadStripes, memoryLimit);
     }
 
     /** This configuration with another number of virtual-thread stripes. */
     public AllocatorConfiguration withVirtualThreadStripes(int stripes) {
-        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, stripes);
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, stripes, memoryLimit);
+    }
+
+    /** This configuration with a limit on the bytes the allocator holds in pages and large blocks (0: none). */
+    public AllocatorConfiguration withMemoryLimit(long bytes) {
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, virtualThreadStripes, bytes);
     }
 
     /** The request sizes whose classes every new heap pre-provisions. */
@@ -84,17 +94,19 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
     public boolean equals(Object o) {
         return o instanceof AllocatorConfiguration c && c.sizeClasses.equals(sizeClasses)
                 && Arrays.equals(c.provisionedBlockSizes, provisionedBlockSizes) && c.purgeDelay.equals(purgeDelay)
-                && c.virtualThreadStripes == virtualThreadStripes;
+                && c.virtualThreadStripes == virtualThreadStripes && c.memoryLimit == memoryLimit;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(sizeClasses, Arrays.hashCode(provisionedBlockSizes), purgeDelay, virtualThreadStripes);
+        return Objects.hash(sizeClasses, Arrays.hashCode(provisionedBlockSizes), purgeDelay, virtualThreadStripes,
+                memoryLimit);
     }
 
     @Override
     public String toString() {
         return "AllocatorConfiguration[" + sizeClasses + ", provisioned=" + Arrays.toString(provisionedBlockSizes)
-                + ", purgeDelay=" + purgeDelay + ", virtualThreadStripes=" + virtualThreadStripes + "]";
+                + ", purgeDelay=" + purgeDelay + ", virtualThreadStripes=" + virtualThreadStripes
+                + ", memoryLimit=" + memoryLimit + "]";
     }
 }

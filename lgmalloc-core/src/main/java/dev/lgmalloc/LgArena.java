@@ -17,13 +17,20 @@ public final class LgArena implements Arena {
     private final Allocator allocator;
     private final Arena lifetime;     // a JDK arena that only provides the scope; it never allocates
     private final Thread owner;       // null when shared
+    private final long byteLimit;     // 0: none
     private long[] blocks = new long[16];
     private int blockCount;
+    private long allocatedBytes;
 
-    private LgArena(Allocator allocator, Arena lifetime, Thread owner) {
+    private LgArena(Allocator allocator, Arena lifetime, Thread owner, long byteLimit) {
+        if (byteLimit < 0) {
+            lifetime.close();
+            throw new IllegalArgumentException("arena byte limit must be 0 (none) or positive: " + byteLimit);
+        }
         this.allocator = allocator;
         this.lifetime = lifetime;
         this.owner = owner;
+        this.byteLimit = byteLimit;
     }
 
     /** A confined arena of the process-wide allocator. */
@@ -38,12 +45,35 @@ public final class LgArena implements Arena {
 
     /** A confined arena allocating from {@code allocator}. */
     public static LgArena ofConfined(Allocator allocator) {
-        return new LgArena(allocator, Arena.ofConfined(), Thread.currentThread());
+        return ofConfined(allocator, 0);
     }
 
     /** A shared arena allocating from {@code allocator}. */
     public static LgArena ofShared(Allocator allocator) {
-        return new LgArena(allocator, Arena.ofShared(), null);
+        return ofShared(allocator, 0);
+    }
+
+    /**
+     * A confined arena that refuses to hold more than {@code byteLimit} requested bytes at once (0: no limit),
+     * like Arrow's {@code RootAllocator(limit)}: beyond it, {@code allocate} throws {@link OutOfMemoryError}.
+     */
+    public static LgArena ofConfined(Allocator allocator, long byteLimit) {
+        return new LgArena(allocator, Arena.ofConfined(), Thread.currentThread(), byteLimit);
+    }
+
+    /** A shared arena with a byte limit; see {@link #ofConfined(Allocator, long)}. */
+    public static LgArena ofShared(Allocator allocator, long byteLimit) {
+        return new LgArena(allocator, Arena.ofShared(), null, byteLimit);
+    }
+
+    /** The bytes requested from this arena so far (they are all freed at close). */
+    public long allocatedBytes() {
+        if (owner != null) {
+            return allocatedBytes;
+        }
+        synchronized (this) {
+            return allocatedBytes;
+        }
     }
 
     /**
@@ -71,6 +101,10 @@ public final class LgArena implements Arena {
         if (byteSize < 0) {
             throw new IllegalArgumentException("Invalid allocation size : " + byteSize);
         }
+        if (byteLimit > 0 && byteSize > byteLimit - allocatedBytes) {
+            throw new OutOfMemoryError("LgArena limit of " + byteLimit + " bytes exceeded: " + allocatedBytes
+                    + " bytes allocated, " + byteSize + " more requested");
+        }
         long address = allocator.alignedAlloc(byteAlignment, byteSize);
         MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);
         segment.fill((byte) 0);
@@ -78,6 +112,7 @@ public final class LgArena implements Arena {
             blocks = Arrays.copyOf(blocks, blockCount * 2);
         }
         blocks[blockCount++] = address;
+        allocatedBytes += byteSize;
         return segment;
     }
 

@@ -47,10 +47,47 @@ class ConfigurationTest {
     }
 
     @Test
+    void memoryLimitRefusesAllocationsBeyondItWithAClearError() {
+        Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(1L << 20));
+        java.util.List<Long> blocks = new java.util.ArrayList<>();
+        Throwable refused = null;
+        try {
+            for (int i = 0; i < 100; i++) {
+                blocks.add(limited.malloc(100_000));
+            }
+        } catch (OutOfMemoryError e) {
+            refused = e;
+        }
+        assertThat(refused).isNotNull().hasMessageContaining("memory limit of 1048576 bytes");
+        assertThat(limited.usedBytes()).isLessThanOrEqualTo(1L << 20);
+        assertThat(limited.tryMalloc(2L << 20)).isZero();
+        assertThatThrownBy(() -> limited.malloc(2L << 20)).isInstanceOf(OutOfMemoryError.class)
+                .hasMessageContaining("limit");
+        blocks.forEach(limited::free);
+        long again = limited.malloc(100_000);     // room again after frees
+        limited.free(again);
+    }
+
+    @Test
+    void arenaLimitRefusesAllocationsBeyondIt() {
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
+        try (LgArena arena = LgArena.ofConfined(allocator, 1000)) {
+            arena.allocate(600);
+            assertThat(arena.allocatedBytes()).isEqualTo(600);
+            assertThatThrownBy(() -> arena.allocate(500)).isInstanceOf(OutOfMemoryError.class)
+                    .hasMessageContaining("LgArena limit of 1000 bytes");
+            arena.allocate(400);
+        }
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        assertThatThrownBy(() -> LgArena.ofShared(allocator, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void badConfigurationValuesAreRejected() {
         AllocatorConfiguration d = AllocatorConfiguration.defaults();
         assertThatThrownBy(() -> d.withPurgeDelay(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.withVirtualThreadStripes(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withMemoryLimit(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.withProvisionedSizes(1 << 30)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("provision");
     }

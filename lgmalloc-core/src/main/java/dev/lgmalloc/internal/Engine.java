@@ -36,9 +36,10 @@ public final class Engine {
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
     private int nextHeapId;
 
-    public Engine(SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount) {
+    public Engine(SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
+                  long memoryLimit) {
         this.classes = classes;
-        this.segments = new Segments(purgeDelayNanos);
+        this.segments = new Segments(purgeDelayNanos, memoryLimit);
         this.provisionedClasses = provisionedClasses.clone();
         for (int c = 0; c < classes.count(); c++) {
             orphans.add(new ArrayList<>());
@@ -128,6 +129,20 @@ public final class Engine {
     public void releaseStripe(Heap stripe) {
         stripe.owner = null;
         stripe.stripeLock.set(0);
+    }
+
+    /** Bytes held in pages and large blocks: what a memory limit applies to. */
+    public long usedBytes() {
+        return segments.usedBytes();
+    }
+
+    /** Whether the memory limit (not the OS) is what refuses a request of {@code size} bytes now. */
+    public boolean limitRefuses(long size) {
+        int sizeClass = classes.classOf(size);
+        long needed = sizeClass >= 0
+                ? (long) Segments.chunksFor(classes.blockSize(sizeClass)) << PageMap.CHUNK_SHIFT
+                : (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
+        return segments.overLimit(needed);
     }
 
     /** Maps a large block; 0 when the OS has no memory left. */

@@ -15,6 +15,8 @@ final class Segments {
     private final AtomicLong largeBytes = new AtomicLong();
     private final AtomicLong largeCount = new AtomicLong();
     private final long purgeDelayNanos;
+    private final long memoryLimit;                       // 0: none
+    private final AtomicLong pageBytes = new AtomicLong(); // chunks held by pages
 
     // Recently freed large mappings, kept for reuse until the purge delay passes: programs that churn blocks
     // above 128 KiB would otherwise pay an mmap, page faults and an munmap per block.
@@ -27,8 +29,18 @@ final class Segments {
     private int cachedCount;
     private long cachedBytes;
 
-    Segments(long purgeDelayNanos) {
+    Segments(long purgeDelayNanos, long memoryLimit) {
         this.purgeDelayNanos = purgeDelayNanos;
+        this.memoryLimit = memoryLimit;
+    }
+
+    /** Bytes held in pages and large blocks: what the memory limit applies to. */
+    long usedBytes() {
+        return pageBytes.get() + largeBytes.get();
+    }
+
+    boolean overLimit(long moreBytes) {
+        return memoryLimit > 0 && usedBytes() + moreBytes > memoryLimit;
     }
 
     /** Pages of blocks up to 8 KiB span one chunk; larger blocks get 8 or 16 chunks, so a page holds >= 8 blocks. */
@@ -39,6 +51,9 @@ final class Segments {
     /** A fresh page for class {@code sizeClass}, or null when the OS has no memory left. */
     synchronized Page acquire(Heap heap, int sizeClass, int blockSize) {
         int chunks = chunksFor(blockSize);
+        if (overLimit((long) chunks << PageMap.CHUNK_SHIFT)) {
+            return null;
+        }
         Segment segment = null;
         int first = -1;
         for (int n = 0; n < segments.size() && first < 0; n++) {
@@ -62,6 +77,7 @@ final class Segments {
         long mask = Segment.runMask(first, chunks);
         segment.usedMask |= mask;
         segment.dirtyMask &= ~mask;
+        pageBytes.addAndGet((long) chunks << PageMap.CHUNK_SHIFT);
         Page page = new Page(segment, first, chunks, sizeClass, blockSize);
         page.heap = heap;
         segment.pages[first] = page;
@@ -79,6 +95,7 @@ final class Segments {
         page.free = 0;
         segment.usedMask &= ~mask;
         segment.dirtyMask |= mask;
+        pageBytes.addAndGet(-((long) chunks << PageMap.CHUNK_SHIFT));
         segment.pages[page.firstChunk] = null;
         long now = System.nanoTime();
         for (int c = page.firstChunk; c < page.firstChunk + chunks; c++) {
@@ -129,6 +146,9 @@ final class Segments {
             return 0;
         }
         long mapped = (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
+        if (overLimit(mapped)) {
+            return 0;
+        }
         long address = 0;
         synchronized (largeCacheLock) {
             for (int i = cachedCount - 1; i >= 0; i--) {
