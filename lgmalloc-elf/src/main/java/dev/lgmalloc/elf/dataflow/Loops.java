@@ -20,6 +20,7 @@ final class Loops {
         int n = successors.length;
         int[][] predecessors = null;
         java.util.Map<Integer, BitSet> bodies = new java.util.TreeMap<>(); // header -> union of its loops' bodies
+        java.util.Map<Integer, BitSet> reachable = new java.util.HashMap<>(); // header -> blocks it reaches
         for (int b = 0; b < n; b++) {
             for (int t : successors[b]) {
                 if (t > b) {
@@ -32,17 +33,41 @@ final class Loops {
                     }
                     continue;
                 }
-                BitSet fromHeader = reach(successors, t);
-                if (!fromHeader.get(b)) {
-                    continue;
-                }
                 if (predecessors == null) {
                     predecessors = invert(successors);
                 }
-                BitSet toLatch = reach(predecessors, b);
-                fromHeader.and(toLatch);
+                // the classic natural-loop walk: backwards from the latch, never past the header
+                BitSet body = new BitSet(n);
+                boolean closesCycle = t == b;
+                body.set(t);
+                ArrayDeque<Integer> work = new ArrayDeque<>();
+                if (t != b) {
+                    body.set(b);
+                    work.add(b);
+                }
+                boolean escaped = false;
+                while (!work.isEmpty()) {
+                    int m = work.poll();
+                    if (m == 0 && t != 0) {
+                        escaped = true; // reached the entry without the header: not a natural loop
+                    }
+                    for (int p : predecessors[m]) {
+                        if (p == t) {
+                            closesCycle = true;
+                        } else if (!body.get(p)) {
+                            body.set(p);
+                            work.add(p);
+                        }
+                    }
+                }
+                if (!closesCycle) {
+                    continue;
+                }
+                if (escaped) { // irreducible: keep only blocks the header reaches
+                    body.and(reachable.computeIfAbsent(t, h -> reach(successors, h)));
+                }
                 loopHeader[t] = true;
-                bodies.computeIfAbsent(t, k -> new BitSet(n)).or(fromHeader);
+                bodies.computeIfAbsent(t, k -> new BitSet(n)).or(body);
             }
         }
         for (BitSet body : bodies.values()) { // one level per loop header, however many back edges it has
@@ -51,7 +76,6 @@ final class Loops {
             }
         }
     }
-
     private static BitSet reach(int[][] edges, int from) {
         BitSet seen = new BitSet(edges.length);
         ArrayDeque<Integer> work = new ArrayDeque<>();

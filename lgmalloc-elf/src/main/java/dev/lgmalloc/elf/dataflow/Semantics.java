@@ -388,19 +388,23 @@ public final class Semantics {
     /** The registers one non-call instruction writes, found by running it on distinct sentinel values. */
     public static int writtenRegisters(Instruction in) {
         MachineState s = new MachineState();
-        for (int r = 0; r < Registers.COUNT; r++) {
-            s.registers[r] = Value.constant(0x5e4d1e0000L + r);
-        }
-        s.registers[RSP] = Value.frame(0);
-        Value[] before = s.registers.clone();
+        System.arraycopy(SENTINELS, 0, s.registers, 0, Registers.COUNT);
         apply(in, s);
         int mask = 0;
         for (int r = 0; r < Registers.COUNT; r++) {
-            if (!before[r].equals(s.registers[r])) {
+            if (s.registers[r] != SENTINELS[r] && !SENTINELS[r].equals(s.registers[r])) {
                 mask |= 1 << r;
             }
         }
         return mask;
+    }
+
+    private static final Value[] SENTINELS = new Value[Registers.COUNT];
+
+    static {
+        for (int r = 0; r < Registers.COUNT; r++) {
+            SENTINELS[r] = r == RSP ? Value.frame(0) : Value.constant(0x5e4d1e0000L + r);
+        }
     }
 
     private static void x87(Instruction in, MachineState s) {

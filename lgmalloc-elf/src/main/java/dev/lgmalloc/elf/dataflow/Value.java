@@ -40,6 +40,9 @@ public final class Value {
 
     /** A set of constants; unknown when there are too many. */
     public static Value constants(long[] values) {
+        if (values.length == 1) {
+            return constant(values[0]);
+        }
         long[] sorted = Arrays.stream(values).distinct().sorted().toArray();
         if (sorted.length == 0 || sorted.length > MAX_CONSTANTS) {
             return UNKNOWN;
