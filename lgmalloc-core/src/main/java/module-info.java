@@ -7,5 +7,9 @@
  * {@code --enable-native-access=ALL-UNNAMED} (class path) to avoid the JDK's warning.
  */
 module dev.lgmalloc.core {
+    requires jdk.jfr;
+    requires java.management;
+
     exports dev.lgmalloc;
+    exports dev.lgmalloc.management;
 }

@@ -3,6 +3,7 @@ package dev.lgmalloc;
 import dev.lgmalloc.internal.Engine;
 import dev.lgmalloc.internal.Heap;
 import dev.lgmalloc.internal.Memory;
+import dev.lgmalloc.internal.jfr.Telemetry;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
@@ -41,18 +42,33 @@ public final class Allocator implements SegmentAllocator {
     private final Heap[] heapTable;
     private final short[] classByGranule;
 
-    private Allocator(AllocatorConfiguration configuration) {
+    private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
+
+    private Allocator(String name, AllocatorConfiguration configuration) {
         this.configuration = configuration;
         this.classes = configuration.sizeClasses();
-        this.engine = new Engine(classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
+        this.engine = new Engine(name, classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
                 configuration.virtualThreadStripes(), configuration.memoryLimit());
         this.heapTable = engine.slotTable();
         this.classByGranule = classes.granuleTable();
+        if (classes.exactSizes().length > 0 || configuration.provisionedBlockSizes().length > 0) {
+            Telemetry.planApplied(name, classes.exactSizes(), configuration.provisionedBlockSizes(), classes.count());
+        }
     }
 
     /** A new allocator with its own heaps and memory. */
     public static Allocator create(AllocatorConfiguration configuration) {
-        return new Allocator(configuration);
+        return new Allocator("allocator-" + COUNT.incrementAndGet(), configuration);
+    }
+
+    /** The process-wide allocator behind {@link LgMalloc}. */
+    static Allocator createGlobal(AllocatorConfiguration configuration) {
+        return new Allocator("global", configuration);
+    }
+
+    /** This allocator's name in telemetry (JFR, JMX): {@code global} for {@link LgMalloc}'s. */
+    public String name() {
+        return engine.name();
     }
 
     /** The configuration this allocator was created with. */
@@ -109,6 +125,9 @@ public final class Allocator implements SegmentAllocator {
                     return block;
                 }
             }
+        }
+        if (sizeClass >= 0 && sizeClass < classes.count() && size > classes.blockSize(sizeClass)) {
+            Telemetry.predictionMiss(size, classes.blockSize(sizeClass));
         }
         return malloc(size);
     }
@@ -196,7 +215,9 @@ public final class Allocator implements SegmentAllocator {
         }
         int sizeClass = classFor(size, alignment);
         if (sizeClass < 0) {
-            return engine.mapLarge(Math.max(size, 1), alignment);
+            long block = engine.mapLarge(Math.max(size, 1), alignment);
+            Telemetry.largeAllocation(size, block);
+            return block;
         }
         Thread t = Thread.currentThread();
         if (t.isVirtual()) {

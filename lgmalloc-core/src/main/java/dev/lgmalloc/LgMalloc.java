@@ -19,7 +19,7 @@ public final class LgMalloc {
     }
 
     private static final class Global {
-        static final Allocator ALLOCATOR = Allocator.create(takeConfiguration());
+        static final Allocator ALLOCATOR = Allocator.createGlobal(takeConfiguration());
     }
 
     private static synchronized AllocatorConfiguration takeConfiguration() {

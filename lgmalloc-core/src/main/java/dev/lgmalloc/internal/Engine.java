@@ -19,13 +19,14 @@ import java.util.Map;
  * one keep its heap in a {@link ThreadLocal}. Virtual threads never get heaps of their own: they borrow one
  * of a fixed number of stripes with a try-lock, so memory stays bounded however many virtual threads run.
  */
-public final class Engine {
+public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source {
 
     /** Size of the thread-id table; a power of two. */
     public static final int SLOT_COUNT = 1024;
 
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Heap[].class);
 
+    private final String name;
     final SizeClasses classes;
     final Segments segments;
     private final Heap[] slots = new Heap[SLOT_COUNT];
@@ -36,8 +37,9 @@ public final class Engine {
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
     private int nextHeapId;
 
-    public Engine(SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
+    public Engine(String name, SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
                   long memoryLimit) {
+        this.name = name;
         this.classes = classes;
         this.segments = new Segments(purgeDelayNanos, memoryLimit);
         this.provisionedClasses = provisionedClasses.clone();
@@ -49,6 +51,12 @@ public final class Engine {
             stripes[i] = register(new Heap(this, newHeapId(), null, true));
         }
         Maintenance.register(this);
+    }
+
+    /** The allocator's name in telemetry: {@code global} for {@code LgMalloc}'s, {@code allocator-N} otherwise. */
+    @Override
+    public String name() {
+        return name;
     }
 
     public SizeClasses classes() {
@@ -241,6 +249,7 @@ public final class Engine {
     }
 
     /** A snapshot of the allocator's memory; exact when no other thread is allocating or freeing. */
+    @Override
     public AllocatorStatistics statistics() {
         int n = classes.count();
         int[] pages = new int[n];

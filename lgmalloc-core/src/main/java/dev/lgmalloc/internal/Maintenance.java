@@ -22,12 +22,13 @@ final class Maintenance {
     static synchronized void register(Engine engine) {
         ENGINES.add(new WeakReference<>(engine));
         if (thread == null) {
+            dev.lgmalloc.internal.jfr.Telemetry.register(Maintenance::live);
             thread = Thread.ofPlatform().daemon().name("lgmalloc-maintenance").unstarted(Maintenance::run);
             thread.start();
         }
     }
 
-    private static List<Engine> live() {
+    static List<Engine> live() {
         synchronized (Maintenance.class) {
             List<Engine> out = new ArrayList<>();
             ENGINES.removeIf(ref -> {

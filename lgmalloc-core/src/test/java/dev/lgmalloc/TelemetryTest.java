@@ -1,0 +1,91 @@
+package dev.lgmalloc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lgmalloc.management.AllocatorManagement;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+
+class TelemetryTest {
+
+    @Test
+    void jfrRecordsStatisticsPlanMissesAndLargeBlocks() throws Exception {
+        Path file = Files.createTempFile("lgmalloc", ".jfr");
+        try (Recording recording = new Recording()) {
+            recording.enable("dev.lgmalloc.Statistics").withPeriod(Duration.ofMillis(100));
+            recording.enable("dev.lgmalloc.ClassStatistics").withPeriod(Duration.ofMillis(100));
+            recording.enable("dev.lgmalloc.PlanApplied");
+            recording.enable("dev.lgmalloc.PredictionMiss");
+            recording.enable("dev.lgmalloc.LargeAllocation");
+            recording.start();
+            Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withExactSizes(300)
+                    .withProvisionedSizes(300));
+            long kept = allocator.malloc(300);
+            int c64 = allocator.sizeClasses().classOf(64);
+            long missed = allocator.mallocPredicted(1000, c64);
+            long large = allocator.malloc(1 << 20);
+            Thread.sleep(400);
+            recording.stop();
+            recording.dump(file);
+            allocator.free(kept);
+            allocator.free(missed);
+            allocator.free(large);
+            String name = allocator.name();
+            List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.getEventType().getName()).isEqualTo("dev.lgmalloc.PlanApplied");
+                assertThat(e.getString("allocator")).isEqualTo(name);
+                assertThat(e.getString("exactSizes")).isEqualTo("[304]");
+            });
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.getEventType().getName()).isEqualTo("dev.lgmalloc.PredictionMiss");
+                assertThat(e.getLong("size")).isEqualTo(1000);
+                assertThat(e.getLong("predictedBlockSize")).isEqualTo(64);
+            });
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.getEventType().getName()).isEqualTo("dev.lgmalloc.LargeAllocation");
+                assertThat(e.getLong("address")).isEqualTo(large);
+            });
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.getEventType().getName()).isEqualTo("dev.lgmalloc.Statistics");
+                assertThat(e.getString("allocator")).isEqualTo(name);
+                assertThat(e.getLong("liveBlocks")).isEqualTo(3);
+            });
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.getEventType().getName()).isEqualTo("dev.lgmalloc.ClassStatistics");
+                assertThat(e.getInt("blockSize")).isEqualTo(304);
+                assertThat(e.getBoolean("exact")).isTrue();
+            });
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void mxBeanShowsStatisticsAndThePlan() throws Exception {
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withExactSizes(300)
+                .withProvisionedSizes(48));
+        ObjectName name = AllocatorManagement.register(allocator);
+        assertThat(AllocatorManagement.register(allocator)).isEqualTo(name);
+        long p = allocator.malloc(300);
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        assertThat(server.getAttribute(name, "LiveBlocks")).isEqualTo(1L);
+        assertThat(server.getAttribute(name, "LiveBytes")).isEqualTo(304L);
+        assertThat((int[]) server.getAttribute(name, "ExactClassSizes")).containsExactly(304);
+        assertThat((long[]) server.getAttribute(name, "ProvisionedSizes")).containsExactly(48);
+        assertThat((int[]) server.getAttribute(name, "BlockSizesInUse")).contains(304);
+        allocator.free(p);
+        server.invoke(name, "trim", null, null);
+        assertThat(server.getAttribute(name, "LiveBlocks")).isEqualTo(0L);
+        server.unregisterMBean(name);
+    }
+}
