@@ -12,6 +12,7 @@ import dev.lgmalloc.analysis.jvm.program.ProgramAnalysis;
 import dev.lgmalloc.analysis.jvm.program.SiteReports;
 import dev.lgmalloc.analysis.jvm.program.StaticFieldFacts;
 import dev.lgmalloc.analysis.jvm.read.ApiReferenceFilter;
+import dev.lgmalloc.analysis.jvm.read.CallerIndex;
 import dev.lgmalloc.analysis.jvm.read.ClassPathContents;
 import dev.lgmalloc.analysis.jvm.read.ClassPathReader;
 import dev.lgmalloc.analysis.jvm.read.ClassSource;
@@ -77,7 +78,7 @@ public final class JvmAnalyzer {
             parsed(source, warnings).filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
         }
         ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), true);
-        program.run(initial, (namesAndTypes, analysed) -> callers(contents, namesAndTypes, analysed, warnings));
+        program.run(initial, discovery(contents, warnings));
         warnings.addAll(program.warnings());
         List<FoundSite> sites = new ArrayList<>();
         for (String cls : program.analysedClasses()) {
@@ -101,23 +102,21 @@ public final class JvmAnalyzer {
         }
     }
 
-    private static List<ClassModel> callers(ClassPathContents contents, Set<String> namesAndTypes,
-                                            Set<String> analysed, Set<String> warnings) {
-        Set<String> names = new HashSet<>();
-        Set<String> descriptors = new HashSet<>();
-        ApiReferenceFilter.split(namesAndTypes, names, descriptors);
-        List<ClassModel> out = new ArrayList<>();
-        for (ClassSource source : contents.classes()) {
-            if (analysed.contains(source.internalName())
-                    || !ApiReferenceFilter.mayReferTo(source.bytes(), names, descriptors)) {
-                continue;
+    /** Finds callers through an index of every class's method references, built on first use. */
+    private static ProgramAnalysis.CallerDiscovery discovery(ClassPathContents contents, Set<String> warnings) {
+        CallerIndex[] index = new CallerIndex[1];
+        return (namesAndTypes, analysed) -> {
+            if (index[0] == null) {
+                index[0] = CallerIndex.of(contents);
             }
-            parsed(source, warnings)
-                    .filter(cm -> !analysed.contains(cm.thisClass().asInternalName()))
-                    .filter(cm -> ApiReferenceFilter.refersTo(cm, namesAndTypes))
-                    .ifPresent(out::add);
-        }
-        return out;
+            List<ClassModel> out = new ArrayList<>();
+            for (String name : index[0].classesReferring(namesAndTypes)) {
+                if (!analysed.contains(name)) {
+                    contents.source(name).flatMap(source -> parsed(source, warnings)).ifPresent(out::add);
+                }
+            }
+            return out;
+        };
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.lgmalloc.analysis.jvm.interp.InvokeEvent;
 import dev.lgmalloc.analysis.jvm.interp.MethodInterpreter;
 import dev.lgmalloc.analysis.jvm.interp.Value;
 import java.lang.classfile.ClassModel;
+import java.lang.classfile.CodeElement;
+import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.constantpool.MethodHandleEntry;
@@ -16,6 +18,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,6 +61,7 @@ public final class ProgramAnalysis {
     private final Map<MethodKey, Boolean> closed = new HashMap<>();
     private final Map<String, MethodKey> resolved = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
+    private final Set<MethodInfo> pending = new LinkedHashSet<>(); // added by discovery, not yet interpreted
     private Map<MethodKey, Value[]> facts = Map.of();
 
     /**
@@ -72,21 +76,59 @@ public final class ProgramAnalysis {
 
     /** Analyses {@code initial} plus what {@code discovery} (may be null) adds, to a fixpoint. */
     public void run(Collection<ClassModel> initial, CallerDiscovery discovery) {
-        initial.forEach(this::add);
+        initial.forEach(cm -> add(cm, true));
         if (discovery != null) {
             while (true) {
                 Set<String> wantedNames = new HashSet<>();
                 wanted().forEach(k -> wantedNames.add(k.nameAndType()));
-                List<ClassModel> more = wantedNames.isEmpty() ? List.of()
-                        : discovery.classesReferencing(wantedNames, classes.keySet());
-                more = more.stream().filter(c -> !classes.containsKey(c.thisClass().asInternalName())).toList();
-                if (more.isEmpty()) {
+                if (wantedNames.isEmpty()) {
                     break;
                 }
-                more.forEach(this::add);
+                List<ClassModel> more = discovery.classesReferencing(wantedNames, classes.keySet()).stream()
+                        .filter(c -> !classes.containsKey(c.thisClass().asInternalName())).toList();
+                more.forEach(cm -> add(cm, false));
+                boolean interpretedMore = interpretPendingCallers(wantedNames);
+                if (more.isEmpty() && !interpretedMore) {
+                    break;
+                }
             }
         }
         propagate();
+    }
+
+    /**
+     * Interprets the not yet interpreted methods that invoke one of the methods named: their arguments are
+     * facts about those methods' parameters. Methods that call none of them cannot change any prediction.
+     */
+    private boolean interpretPendingCallers(Set<String> namesAndTypes) {
+        List<MethodInfo> due = new ArrayList<>();
+        for (MethodInfo info : pending) {
+            if (invokesAny(info.model(), namesAndTypes)) {
+                due.add(info);
+            }
+        }
+        pending.removeAll(due);
+        for (MethodInfo info : due) {
+            runs.put(info.key(), interpret(info, null));
+        }
+        return !due.isEmpty();
+    }
+
+    private static boolean invokesAny(MethodModel m, Set<String> namesAndTypes) {
+        try {
+            if (m.code().isEmpty()) {
+                return false;
+            }
+            for (CodeElement e : m.code().get()) {
+                if (e instanceof InvokeInstruction inv
+                        && namesAndTypes.contains(inv.name().stringValue() + inv.type().stringValue())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (RuntimeException malformed) {
+            return true; // let the interpreter report it
+        }
     }
 
     /** The analysed classes' internal names, in the order they were added. */
@@ -120,7 +162,8 @@ public final class ProgramAnalysis {
         return List.copyOf(warnings);
     }
 
-    private void add(ClassModel cm) {
+    /** Adds a class; its methods are interpreted now when {@code interpretAll}, else when they matter. */
+    private void add(ClassModel cm, boolean interpretAll) {
         String name = cm.thisClass().asInternalName();
         if (classes.putIfAbsent(name, cm) != null) {
             return;
@@ -130,7 +173,11 @@ public final class ProgramAnalysis {
             MethodKey key = keyOf(cm, m);
             MethodInfo info = new MethodInfo(cm, m, key);
             methods.put(key, info);
-            runs.put(key, interpret(info, null));
+            if (interpretAll) {
+                runs.put(key, interpret(info, null));
+            } else {
+                pending.add(info);
+            }
         }
     }
 

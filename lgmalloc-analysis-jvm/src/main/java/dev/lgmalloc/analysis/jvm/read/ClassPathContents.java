@@ -24,6 +24,11 @@ public final class ClassPathContents {
         return byName.values();
     }
 
+    /** The class with that internal name. */
+    public Optional<ClassSource> source(String internalName) {
+        return Optional.ofNullable(byName.get(internalName));
+    }
+
     /** The bytes of the class with that internal name. */
     public Optional<byte[]> bytesOf(String internalName) {
         ClassSource s = byName.get(internalName);
