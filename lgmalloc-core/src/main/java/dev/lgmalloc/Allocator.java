@@ -91,6 +91,14 @@ public final class Allocator implements SegmentAllocator {
      * @throws OutOfMemoryError if the OS has no memory left
      */
     public long malloc(long size) {
+        long block = mallocUntracked(size);
+        if (LeakDetector.ENABLED) {
+            LeakDetector.allocated(block, size);
+        }
+        return block;
+    }
+
+    private long mallocUntracked(long size) {
         if (size >= 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
             Heap heap = Engine.fastHeap(heapTable);
             if (heap != null) {
@@ -122,6 +130,9 @@ public final class Allocator implements SegmentAllocator {
             if (heap != null) {
                 long block = heap.malloc(sizeClass);
                 if (block != 0) {
+                    if (LeakDetector.ENABLED) {
+                        LeakDetector.allocated(block, size);
+                    }
                     return block;
                 }
             }
@@ -134,7 +145,11 @@ public final class Allocator implements SegmentAllocator {
 
     /** Like {@link #malloc} but returns 0 instead of throwing {@link OutOfMemoryError}. */
     public long tryMalloc(long size) {
-        return allocateSlow(size, 16);
+        long block = allocateSlow(size, 16);
+        if (LeakDetector.ENABLED && block != 0) {
+            LeakDetector.allocated(block, size);
+        }
+        return block;
     }
 
     /**
@@ -192,7 +207,11 @@ public final class Allocator implements SegmentAllocator {
      *                                  is negative
      */
     public long alignedAlloc(long alignment, long size) {
-        return orThrow(tryAlignedAlloc(alignment, size), size);
+        long block = orThrow(tryAlignedAlloc(alignment, size), size);
+        if (LeakDetector.ENABLED) {
+            LeakDetector.allocated(block, size);
+        }
+        return block;
     }
 
     private long tryAlignedAlloc(long alignment, long size) {
@@ -269,6 +288,9 @@ public final class Allocator implements SegmentAllocator {
     public void free(long address) {
         if (address != 0) {
             Heap.free(address);
+            if (LeakDetector.ENABLED) {
+                LeakDetector.freed(address);
+            }
         }
     }
 
@@ -287,7 +309,7 @@ public final class Allocator implements SegmentAllocator {
             throw new InvalidFreeException(address, "sized free with " + size + " bytes, but the block holds "
                     + usable + " bytes");
         }
-        Heap.free(address);
+        free(address);
     }
 
     /**
