@@ -18,7 +18,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,10 +38,10 @@ public final class ProgramAnalysis {
     @FunctionalInterface
     public interface CallerDiscovery {
         /**
-         * The program's classes, other than those in {@code analysed}, whose constant pool refers to a method
-         * with one of the given name-and-descriptors ({@code name + descriptor}).
+         * The program's classes, other than those in {@code analysed}, whose constant pool refers to one of
+         * the methods, given as {@code name + descriptor} (any owner) or {@code owner.name + descriptor}.
          */
-        List<ClassModel> classesReferencing(Set<String> namesAndTypes, Set<String> analysed);
+        List<ClassModel> classesReferencing(Set<String> methods, Set<String> analysed);
     }
 
     /** Rounds of parameter propagation: enough for call chains of this many levels. */
@@ -61,7 +60,8 @@ public final class ProgramAnalysis {
     private final Map<MethodKey, Boolean> closed = new HashMap<>();
     private final Map<String, MethodKey> resolved = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
-    private final Set<MethodInfo> pending = new LinkedHashSet<>(); // added by discovery, not yet interpreted
+    // Methods of discovered classes not yet interpreted, with the methods they invoke.
+    private final Map<MethodInfo, Set<String>> pending = new LinkedHashMap<>();
     private Map<MethodKey, Value[]> facts = Map.of();
 
     /**
@@ -80,7 +80,7 @@ public final class ProgramAnalysis {
         if (discovery != null) {
             while (true) {
                 Set<String> wantedNames = new HashSet<>();
-                wanted().forEach(k -> wantedNames.add(k.nameAndType()));
+                wanted().forEach(k -> wantedNames.add(lookupKey(k)));
                 if (wantedNames.isEmpty()) {
                     break;
                 }
@@ -100,34 +100,47 @@ public final class ProgramAnalysis {
      * Interprets the not yet interpreted methods that invoke one of the methods named: their arguments are
      * facts about those methods' parameters. Methods that call none of them cannot change any prediction.
      */
-    private boolean interpretPendingCallers(Set<String> namesAndTypes) {
+    private boolean interpretPendingCallers(Set<String> lookupKeys) {
         List<MethodInfo> due = new ArrayList<>();
-        for (MethodInfo info : pending) {
-            if (invokesAny(info.model(), namesAndTypes)) {
-                due.add(info);
+        for (Map.Entry<MethodInfo, Set<String>> e : pending.entrySet()) {
+            if (e.getValue() == null || e.getValue().stream().anyMatch(lookupKeys::contains)) {
+                due.add(e.getKey());
             }
         }
-        pending.removeAll(due);
+        due.forEach(pending::remove);
         for (MethodInfo info : due) {
             runs.put(info.key(), interpret(info, null));
         }
         return !due.isEmpty();
     }
 
-    private static boolean invokesAny(MethodModel m, Set<String> namesAndTypes) {
+    /**
+     * How a discovery finds the callers of a method: constructors and private methods are always invoked
+     * through their own class, other methods possibly through a subclass, so only name and type can be matched.
+     */
+    private String lookupKey(MethodKey k) {
+        MethodInfo info = methods.get(k);
+        boolean exactOwner = k.name().equals("<init>")
+                || (info != null && info.model().flags().has(AccessFlag.PRIVATE));
+        return exactOwner ? k.owner() + "." + k.nameAndType() : k.nameAndType();
+    }
+
+    /** The methods {@code m} invokes, in both lookup forms; null when its code cannot be read. */
+    private static Set<String> invokedMethods(MethodModel m) {
         try {
-            if (m.code().isEmpty()) {
-                return false;
-            }
-            for (CodeElement e : m.code().get()) {
-                if (e instanceof InvokeInstruction inv
-                        && namesAndTypes.contains(inv.name().stringValue() + inv.type().stringValue())) {
-                    return true;
+            Set<String> out = new HashSet<>();
+            if (m.code().isPresent()) {
+                for (CodeElement e : m.code().get()) {
+                    if (e instanceof InvokeInstruction inv) {
+                        String nt = inv.name().stringValue() + inv.type().stringValue();
+                        out.add(nt);
+                        out.add(inv.owner().asInternalName() + "." + nt);
+                    }
                 }
             }
-            return false;
+            return out;
         } catch (RuntimeException malformed) {
-            return true; // let the interpreter report it
+            return null; // interpreted when discovery next runs, which reports the problem
         }
     }
 
@@ -176,7 +189,7 @@ public final class ProgramAnalysis {
             if (interpretAll) {
                 runs.put(key, interpret(info, null));
             } else {
-                pending.add(info);
+                pending.put(info, invokedMethods(m));
             }
         }
     }

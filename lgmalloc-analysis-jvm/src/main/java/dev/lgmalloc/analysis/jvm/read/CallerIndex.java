@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which classes of a classpath refer to a method of a given name and descriptor (by method ref or method
- * handle), built with one constant-pool pass over every class, so that finding the callers of a set of
+ * Which classes of a classpath refer to a method of a given name and descriptor, or owner, name and
+ * descriptor (by method ref or method handle), built with one constant-pool pass over every class, so that finding the callers of a set of
  * methods costs a lookup per method.
  */
 public final class CallerIndex {
@@ -39,7 +39,9 @@ public final class CallerIndex {
                     MemberRefEntry ref = e instanceof MethodRefEntry || e instanceof InterfaceMethodRefEntry
                             ? (MemberRefEntry) e : e instanceof MethodHandleEntry mh ? mh.reference() : null;
                     if (ref != null) {
-                        refs.add(ref.name().stringValue() + ref.type().stringValue());
+                        String nt = ref.name().stringValue() + ref.type().stringValue();
+                        refs.add(nt);
+                        refs.add(ref.owner().asInternalName() + "." + nt);
                     }
                 }
                 for (String nt : refs) {
@@ -52,7 +54,10 @@ public final class CallerIndex {
         return index;
     }
 
-    /** The classes whose constant pool refers to one of the methods ({@code name + descriptor}). */
+    /**
+     * The classes whose constant pool refers to one of the methods, each given as {@code name + descriptor}
+     * (any owner) or {@code owner.name + descriptor} (that owner only).
+     */
     public Set<String> classesReferring(Set<String> namesAndTypes) {
         Set<String> out = new LinkedHashSet<>();
         for (String nt : namesAndTypes) {
