@@ -37,18 +37,18 @@ public final class ClassValidation {
         cm.thisClass().asInternalName();
         cm.superclass().ifPresent(ClassEntry::asInternalName);
         cm.interfaces().forEach(ClassEntry::asInternalName);
-        cm.flags().flags();
+        cm.flags().flagsMask();
         cm.attributes().forEach(Attribute::attributeName);
         for (FieldModel f : cm.fields()) {
             f.fieldName().stringValue();
             f.fieldTypeSymbol();
-            f.flags().flags();
+            f.flags().flagsMask();
             f.attributes().forEach(Attribute::attributeName);
         }
         for (MethodModel m : cm.methods()) {
             m.methodName().stringValue();
             m.methodTypeSymbol();
-            m.flags().flags();
+            m.flags().flagsMask();
             m.attributes().forEach(Attribute::attributeName);
         }
     }
