@@ -123,7 +123,7 @@ public final class Heap {
         }
     }
 
-    /** Moves the collected frees of {@code page} into its {@code free} list; returns how many remote frees came in. */
+    /** Moves the blocks other threads freed into {@code page}'s {@code free} list; returns how many came in. */
     static int collect(Page page) {
         if (page.threadFree == 0) {
             return 0;
@@ -131,15 +131,19 @@ public final class Heap {
         long word = page.takeThreadFree();
         long head = word & Page.ADDRESS_MASK;
         int count = (int) (word >>> Page.COUNT_SHIFT);
-        long tail = head;
-        for (int i = 1; i < count; i++) {
-            long next = Memory.getLong(tail);
-            if ((next & page.alignMask) != page.start) {
-                throw corrupted(page, tail, next);
+        if (page.free != 0) {
+            // Append the owner's list behind the remote one: walk to the remote list's tail.
+            long tail = head;
+            for (int i = 1; i < count; i++) {
+                long next = Memory.getLong(tail);
+                if ((next & page.alignMask) != page.start) {
+                    throw corrupted(page, tail, next);
+                }
+                tail = next;
             }
-            tail = next;
+            Memory.putLong(tail, page.free);
         }
-        Memory.putLong(tail, page.free);
+        // Otherwise the remote list becomes the free list as it is; each link is checked when popped.
         page.free = head;
         page.used -= count;
         return count;
