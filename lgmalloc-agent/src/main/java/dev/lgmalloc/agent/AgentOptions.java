@@ -1,0 +1,126 @@
+package dev.lgmalloc.agent;
+
+import dev.lgmalloc.analysis.PlanBuilder;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The agent's options, parsed from the {@code -javaagent:lgmalloc-agent.jar=OPTIONS} string: comma-separated
+ * {@code key=value} pairs and flags.
+ *
+ * <ul>
+ *   <li>{@code mode=route} (default): configure the allocator with the plan and route confident sites;
+ *       {@code mode=verify}: the same, and record the real size of every found site, reporting accuracy at exit;
+ *       {@code mode=off}: do nothing (the agent stays on the command line but changes nothing).
+ *       {@code off} and {@code verify} alone are short forms.</li>
+ *   <li>{@code threshold=0.9}: the confidence a site needs to be routed, in (0, 1].</li>
+ *   <li>{@code cache=DIR}: where plans are cached (default {@code $java.io.tmpdir/lgmalloc-cache});
+ *       {@code cache=off}: always analyse, never write.</li>
+ *   <li>{@code report}: print the plan at start. {@code verbose}: log each rewritten class.</li>
+ *   <li>{@code report-file=PATH}: where {@code verify} writes its JSON report (default in the cache directory).</li>
+ * </ul>
+ *
+ * @param mode       what the agent does
+ * @param threshold  routing threshold
+ * @param cacheDir   the plan cache directory, or null when caching is off
+ * @param report     print the plan at start
+ * @param verbose    log each rewritten class
+ * @param reportFile where the verification report goes, or null for the default
+ */
+public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
+                           Path reportFile) {
+
+    /** What the agent does. */
+    public enum Mode {
+        /** Nothing at all. */
+        OFF,
+        /** Configure the allocator and route confident sites. */
+        ROUTE,
+        /** Route, and record the real size at every found site. */
+        VERIFY
+    }
+
+    /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
+    public static AgentOptions defaults() {
+        return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null);
+    }
+
+    static Path defaultCacheDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "lgmalloc-cache");
+    }
+
+    /**
+     * Parses an options string; null or blank gives {@link #defaults()}.
+     *
+     * @throws IllegalArgumentException naming the option that is not understood
+     */
+    public static AgentOptions parse(String text) {
+        AgentOptions o = defaults();
+        if (text == null || text.isBlank()) {
+            return o;
+        }
+        for (String part : text.split(",")) {
+            String item = part.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            int eq = item.indexOf('=');
+            String key = (eq < 0 ? item : item.substring(0, eq)).toLowerCase(Locale.ROOT);
+            String value = eq < 0 ? null : item.substring(eq + 1);
+            o = switch (key) {
+                case "off" -> o.withMode(Mode.OFF);
+                case "verify" -> o.withMode(Mode.VERIFY);
+                case "route" -> o.withMode(Mode.ROUTE);
+                case "mode" -> o.withMode(mode(required(key, value)));
+                case "threshold" -> new AgentOptions(o.mode, threshold(required(key, value)), o.cacheDir, o.report,
+                        o.verbose, o.reportFile);
+                case "cache" -> new AgentOptions(o.mode, o.threshold, cacheDir(required(key, value)), o.report,
+                        o.verbose, o.reportFile);
+                case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile);
+                case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile);
+                case "report-file" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
+                        Path.of(required(key, value)));
+                default -> throw new IllegalArgumentException("unknown option '" + item
+                        + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=)");
+            };
+        }
+        return o;
+    }
+
+    private AgentOptions withMode(Mode m) {
+        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile);
+    }
+
+    private static String required(String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("option '" + key + "' needs a value");
+        }
+        return value.trim();
+    }
+
+    private static Mode mode(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "off" -> Mode.OFF;
+            case "route" -> Mode.ROUTE;
+            case "verify" -> Mode.VERIFY;
+            default -> throw new IllegalArgumentException("mode must be route, verify or off: " + value);
+        };
+    }
+
+    private static double threshold(String value) {
+        double t;
+        try {
+            t = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("threshold is not a number: " + value);
+        }
+        if (!(t > 0 && t <= 1)) {
+            throw new IllegalArgumentException("threshold must be in (0, 1]: " + value);
+        }
+        return t;
+    }
+
+    private static Path cacheDir(String value) {
+        return value.equalsIgnoreCase("off") ? null : Path.of(value);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.lgmalloc.agent;
+
+import dev.lgmalloc.LgMalloc;
+import dev.lgmalloc.agent.runtime.SiteRecorder;
+import java.lang.instrument.ClassFileTransformer;
+import java.security.ProtectionDomain;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Rewrites the planned sites of each class as it loads (see {@link SiteRewriter}). Never throws: a class that
+ * does not match its plan or fails to rewrite loads unchanged, and is reported once. Classes of the JDK, of
+ * the platform and bootstrap loaders, and lgmalloc's own are not touched.
+ */
+public final class RoutingTransformer implements ClassFileTransformer {
+
+    private static final String[] SKIPPED_PREFIXES = {"java/", "javax/", "jdk/", "sun/", "com/sun/",
+            "dev/lgmalloc/agent/", "dev/lgmalloc/analysis/", "dev/lgmalloc/internal/", "dev/lgmalloc/management/"};
+
+    private final RoutingPlan plan;
+    private final SiteRewriter.Mode mode;
+    private final boolean verbose;
+    private final Map<ClassLoader, Boolean> loadersSeeingAgent = Collections.synchronizedMap(new WeakHashMap<>());
+    private final AtomicInteger rewritten = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+
+    /** A transformer applying {@code plan} in {@code mode}; {@code verbose} logs each rewritten class. */
+    public RoutingTransformer(RoutingPlan plan, SiteRewriter.Mode mode, boolean verbose) {
+        this.plan = plan;
+        this.mode = mode;
+        this.verbose = verbose;
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        try {
+            if (className == null || isSkipped(loader, className)) {
+                return null;
+            }
+            RoutingPlan.ClassSites sites = plan.sitesOf(className);
+            if (sites == null) {
+                return null;
+            }
+            return rewrite(loader, className, classBeingRedefined != null, sites, classfileBuffer);
+        } catch (Throwable t) { // an exception here would be swallowed by the JVM: report it ourselves
+            refused.incrementAndGet();
+            AgentLog.once(className, "left " + className + " unchanged: " + AgentLog.describe(t));
+            return null;
+        }
+    }
+
+    private byte[] rewrite(ClassLoader loader, String className, boolean retransforming, RoutingPlan.ClassSites sites,
+                           byte[] bytes) {
+        // A retransformed class comes back as the JVM reconstitutes it, whose bytes differ from the file even
+        // when the code does not: then the rewriter's per-site check (index and callee) is the guard.
+        if (!retransforming && Crc.of(bytes) != sites.crc()) {
+            refused.incrementAndGet();
+            AgentLog.once(className, "left " + className + " unchanged: its class file differs from the analysed one");
+            return null;
+        }
+        if (!seesAgentClasses(loader)) {
+            refused.incrementAndGet();
+            AgentLog.once(className, "left " + className + " unchanged: its class loader does not see the agent's "
+                    + "lgmalloc classes");
+            return null;
+        }
+        byte[] out = SiteRewriter.rewrite(bytes, sites.sites(), mode);
+        if (out != null) {
+            rewritten.incrementAndGet();
+            if (verbose) {
+                long n = sites.sites().stream().filter(s -> mode == SiteRewriter.Mode.VERIFY || s.fastPath()).count();
+                AgentLog.info("rewrote " + n + " site(s) of " + className);
+            }
+        }
+        return out;
+    }
+
+    /** Classes the agent never rewrites: the JDK's, the platform's, and lgmalloc's own. */
+    static boolean isSkipped(ClassLoader loader, String className) {
+        return loader == null || loader == ClassLoader.getPlatformClassLoader() || isSkippedName(className);
+    }
+
+    /** Whether a class of this internal name is the JDK's or lgmalloc's own, whatever its loader. */
+    static boolean isSkippedName(String className) {
+        for (String p : SKIPPED_PREFIXES) {
+            if (className.startsWith(p)) {
+                return true;
+            }
+        }
+        // The core's public package holds LgMalloc itself; its subpackages other than the ones above are apps'.
+        return className.startsWith("dev/lgmalloc/") && className.indexOf('/', "dev/lgmalloc/".length()) < 0;
+    }
+
+    /**
+     * Whether the loader resolves {@code LgMalloc} (and the recorder) to the very classes the agent configured:
+     * a rewritten site must reach the allocator whose size classes the plan's indices refer to.
+     */
+    private boolean seesAgentClasses(ClassLoader loader) {
+        return loadersSeeingAgent.computeIfAbsent(loader, l -> {
+            try {
+                return Class.forName(LgMalloc.class.getName(), false, l) == LgMalloc.class
+                        && (mode != SiteRewriter.Mode.VERIFY
+                        || Class.forName(SiteRecorder.class.getName(), false, l) == SiteRecorder.class);
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;
+            }
+        });
+    }
+
+    /** Classes rewritten so far. */
+    public int rewrittenClasses() {
+        return rewritten.get();
+    }
+
+    /** Classes with planned sites that were left unchanged. */
+    public int refusedClasses() {
+        return refused.get();
+    }
+}
