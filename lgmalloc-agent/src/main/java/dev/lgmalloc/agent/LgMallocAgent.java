@@ -6,7 +6,8 @@ import java.lang.instrument.Instrumentation;
  * lgmalloc's Java agent: {@code java -javaagent:lgmalloc-agent.jar[=OPTIONS] ...}, or an executable JAR whose
  * manifest names this class as {@code Launcher-Agent-Class}. Before {@code main} it analyses the application's
  * classpath (or loads the plan from the cache), configures lgmalloc with the predicted plan and installs the
- * transformer that routes confident allocation sites. See {@link AgentOptions} for the options.
+ * transformer that routes confident allocation sites. See {@link AgentOptions} for the options, given after
+ * {@code =} or, when that is empty, in the system property {@value #OPTIONS_PROPERTY}.
  *
  * <p>An exception escaping here would abort the JVM, so every failure is logged as one line and the application
  * runs without routing.
@@ -26,9 +27,13 @@ public final class LgMallocAgent {
         start(options, inst);
     }
 
+    /** Options may also come from this system property: {@code Launcher-Agent-Class} agents get no options. */
+    public static final String OPTIONS_PROPERTY = "lgmalloc.agent";
+
     private static void start(String options, Instrumentation inst) {
         try {
-            AgentStartup.start(AgentOptions.parse(options), inst);
+            String effective = options == null || options.isBlank() ? System.getProperty(OPTIONS_PROPERTY) : options;
+            AgentStartup.start(AgentOptions.parse(effective), inst);
         } catch (Throwable t) {
             AgentLog.info("disabled, the application runs without routing: " + AgentLog.describe(t));
         }

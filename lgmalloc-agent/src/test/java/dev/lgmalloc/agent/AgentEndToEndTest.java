@@ -1,0 +1,212 @@
+package dev.lgmalloc.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Launches JVMs with the shaded agent on a sample application compiled here, and checks from their output and
+ * the verification report that confident sites were routed, the plan configured the allocator, wrong predictions
+ * still run correctly, {@code -Xverify:all} passes and the second start hits the cache.
+ */
+class AgentEndToEndTest {
+
+    private static final String MAIN = """
+            package app;
+
+            import dev.lgmalloc.AllocatorStatistics;
+            import dev.lgmalloc.LgMalloc;
+            import java.lang.foreign.MemorySegment;
+
+            public class Main {
+                static final long HEADER = 300;          // inlined by javac: predicted {300}, an exact class
+
+                public static void main(String[] args) throws Exception {
+                    int rounds = Integer.parseInt(args[0]);
+                    long runtimeSize = Long.parseLong(args[1]);
+                    // A fresh thread allocating only an unpredicted size: its heap shows what is pre-provisioned.
+                    long[] pages = new long[1];
+                    Thread t = new Thread(() -> {
+                        long p = LgMalloc.malloc(runtimeSize * 3);
+                        for (AllocatorStatistics.HeapStatistics h : LgMalloc.statistics().heapDetails()) {
+                            if (h.owner().contains("provisioning-probe")) {
+                                pages[0] = h.pages();
+                            }
+                        }
+                        LgMalloc.free(p);
+                    }, "provisioning-probe");
+                    t.start();
+                    t.join();
+                    long checksum = 0;
+                    for (int i = 0; i < rounds; i++) {
+                        long a = LgMalloc.malloc(HEADER);
+                        long b = LgMalloc.malloc(args.length > 5 ? 40 : 48);
+                        long c = LgMalloc.malloc(runtimeSize);
+                        checksum += fill(a, HEADER, i) + fill(b, 48, i) + fill(c, runtimeSize, i);
+                        LgMalloc.free(a);
+                        LgMalloc.free(b);
+                        LgMalloc.free(c);
+                    }
+                    System.out.println("checksum=" + checksum);
+                    System.out.println("probe-pages=" + pages[0]);
+                    for (AllocatorStatistics.ClassStatistics c : LgMalloc.statistics().classes()) {
+                        System.out.println("class block=" + c.blockSize() + " exact=" + c.exact());
+                    }
+                }
+
+                /** Writes every byte and reads them back: a block smaller than asked would corrupt a neighbour. */
+                static long fill(long address, long size, int round) {
+                    MemorySegment s = MemorySegment.ofAddress(address).reinterpret(size);
+                    for (long j = 0; j < size; j++) {
+                        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, j, (byte) (j + round));
+                    }
+                    long sum = 0;
+                    for (long j = 0; j < size; j++) {
+                        sum += s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, j);
+                    }
+                    return sum;
+                }
+            }
+            """;
+
+    private static final Pattern CHECKSUM = Pattern.compile("checksum=(-?\\d+)");
+
+    @TempDir
+    static Path dir;
+    static Path classes;
+
+    @BeforeAll
+    static void compileApp() throws IOException {
+        classes = dir.resolve("classes");
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/Main.java", MAIN}));
+    }
+
+    private static TestApps.Run run(String agentOptions, String... appArgs) throws Exception {
+        List<String> args = new ArrayList<>();
+        if (agentOptions != null) {
+            args.add("-javaagent:" + TestApps.agentJar() + "=" + agentOptions);
+        }
+        args.addAll(List.of("-Xverify:all", "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                "-cp", classes + java.io.File.pathSeparator + TestApps.coreClasses(), "app.Main"));
+        args.addAll(List.of(appArgs));
+        TestApps.Run r = TestApps.java(dir, args);
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.stderr()).as("%s", r).doesNotContain("VerifyError", "Exception", "left app/");
+        return r;
+    }
+
+    private static String checksum(TestApps.Run r) {
+        Matcher m = CHECKSUM.matcher(r.stdout());
+        assertThat(m.find()).as("%s", r).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void routesConfidentSitesConfiguresThePlanAndReusesTheCache() throws Exception {
+        Path cache = dir.resolve("cache-route");
+        TestApps.Run plain = run(null, "200", "1000");
+        TestApps.Run first = run("verbose,cache=" + cache, "200", "1000");
+        TestApps.Run second = run("verbose,cache=" + cache, "200", "1000");
+
+        assertThat(checksum(first)).isEqualTo(checksum(plain));
+        assertThat(checksum(second)).isEqualTo(checksum(plain));
+        assertThat(first.stderr()).contains("analysed ").doesNotContain("plan from cache")
+                .contains("2 on a fast path").contains("exact classes [304]")
+                .contains("rewrote 2 site(s) of app/Main");
+        assertThat(second.stderr()).contains("plan from cache").doesNotContain("analysed ")
+                .contains("rewrote 2 site(s) of app/Main");
+        // The plan's exact class exists only with the agent; the probe thread's heap got pages for the
+        // predicted classes (304 and 48) besides the one it used.
+        assertThat(first.stdout()).contains("class block=304 exact=true");
+        assertThat(plain.stdout()).doesNotContain("exact=true").contains("probe-pages=1");
+        assertThat(first.stdout()).contains("probe-pages=3");
+    }
+
+    @Test
+    void verifyModeReportsAccuracyAndFeedsTheNextStart() throws Exception {
+        Path cache = dir.resolve("cache-verify");
+        Path report = dir.resolve("verify.json");
+        TestApps.Run plain = run(null, "50", "700");
+        TestApps.Run verify = run("verify,verbose,cache=" + cache + ",report-file=" + report, "50", "700");
+
+        assertThat(checksum(verify)).isEqualTo(checksum(plain));
+        assertThat(verify.stderr()).contains("prediction accuracy")
+                .contains("constant predictions: 50 of 50 requests matched (100.0%)")
+                .contains("fast-path sites: 100 of 100 requests in class (100.0%)");
+        String json = Files.readString(report);
+        assertThat(json).contains("\"predicted\":\"{300}\",\"sizeClass\"")
+                .containsPattern("\"predicted\":\"\\?\"[^}]*\"calls\":50,[^}]*\"sizes\":\\{\"700\":50}");
+
+        // The unpredicted site asked for 700 every time: the next start routes it from the profile.
+        TestApps.Run next = run("verbose,cache=" + cache, "50", "700");
+        assertThat(next.stderr()).contains("with profile feedback").contains("3 on a fast path")
+                .contains("rewrote 3 site(s) of app/Main");
+        assertThat(checksum(next)).isEqualTo(checksum(plain));
+    }
+
+    @Test
+    void aWrongPlanStillRunsCorrectly() throws Exception {
+        Path cache = dir.resolve("cache-wrong");
+        TestApps.Run plain = run(null, "100", "5000");
+        run("cache=" + cache, "100", "5000");
+        // Make the cached prediction of the HEADER site wrong: 32 bytes instead of 300. The class file is
+        // unchanged, so the agent trusts the plan and routes the site to the 32-byte class.
+        Path planFile;
+        try (Stream<Path> s = Files.list(cache)) {
+            planFile = s.filter(p -> p.toString().endsWith(".plan")).findFirst().orElseThrow();
+        }
+        String plan = Files.readString(planFile);
+        assertThat(plan).contains("\t300\t");
+        Files.writeString(planFile, plan.replace("\t300\t", "\t32\t"));
+
+        Path report = dir.resolve("wrong.json");
+        TestApps.Run wrong = run("verify,verbose,cache=" + cache + ",report-file=" + report, "100", "5000");
+        assertThat(wrong.stderr()).contains("plan from cache").contains("rewrote 4 site(s) of app/Main");
+        assertThat(checksum(wrong)).isEqualTo(checksum(plain));
+        assertThat(Files.readString(report)).contains(
+                "\"predicted\":\"{32}\",\"sizeClass\":1,\"blockSize\":32,\"confidence\":1.0000,\"routed\":true,"
+                        + "\"fastPath\":true,\"calls\":100,\"inPredictedSet\":0,\"inPredictedClass\":0");
+    }
+
+    @Test
+    void runsAsLauncherAgentOfAnExecutableJar() throws Exception {
+        Path jarDir = Files.createDirectories(dir.resolve("jar"));
+        Files.copy(TestApps.agentJar(), jarDir.resolve("lgmalloc-agent.jar"));
+        Manifest m = new Manifest();
+        Attributes a = m.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.put(Attributes.Name.MAIN_CLASS, "app.Main");
+        a.put(Attributes.Name.CLASS_PATH, "lgmalloc-agent.jar");
+        a.putValue("Launcher-Agent-Class", "dev.lgmalloc.agent.LgMallocAgent");
+        a.putValue("Enable-Native-Access", "ALL-UNNAMED");
+        Path app = jarDir.resolve("app.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(app), m);
+             Stream<Path> files = Files.walk(classes)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
+        }
+        TestApps.Run r = TestApps.java(jarDir, List.of("-Dlgmalloc.agent=verbose,cache=" + jarDir.resolve("cache"),
+                "-Xverify:all", "-jar", app.toString(), "20", "900"));
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.stderr()).as("%s", r).contains("2 on a fast path").contains("rewrote 2 site(s) of app/Main")
+                .doesNotContain("WARNING");
+        assertThat(r.stdout()).contains("class block=304 exact=true");
+    }
+}
