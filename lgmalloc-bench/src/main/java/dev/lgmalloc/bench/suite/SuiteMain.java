@@ -1,0 +1,95 @@
+package dev.lgmalloc.bench.suite;
+
+import dev.lgmalloc.bench.peer.Peers;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code lgmalloc bench}: runs the workloads with every allocator, each allocator in its own JVM (and, outside
+ * quick mode, each workload too, so that every first run starts from a fresh process), then writes
+ * {@code results.md}, {@code results.json}, {@code time.png} and {@code rss.png}.
+ */
+public final class SuiteMain {
+
+    private SuiteMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    /**
+     * Runs the suite.
+     *
+     * @return 0 when every run verified, 1 when a run failed its verification or a measuring JVM failed,
+     *         2 for bad options (after one line saying what is wrong, and the usage)
+     */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.contains("--help") || args.contains("-h")) {
+            out.print(SuiteOptions.usage());
+            return 0;
+        }
+        SuiteOptions options;
+        try {
+            options = SuiteOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("lgmalloc bench: " + e.getMessage());
+            err.print(SuiteOptions.usage());
+            return 2;
+        }
+        try {
+            SuiteResults results = measure(options, out);
+            Path report = Reports.write(results, args);
+            out.println("results: " + report.toAbsolutePath() + " (and results.json, time.png, rss.png beside it)");
+            if (!results.allVerified()) {
+                err.println("lgmalloc bench: some runs failed their verification or did not finish; see "
+                        + report);
+                return 1;
+            }
+            return 0;
+        } catch (IOException e) {
+            err.println("lgmalloc bench: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("lgmalloc bench: interrupted");
+            return 1;
+        }
+    }
+
+    /** Runs every available allocator's measuring JVMs one after another (never two at once: they would compete). */
+    static SuiteResults measure(SuiteOptions options, PrintStream out) throws IOException, InterruptedException {
+        SuiteResults results = new SuiteResults(options, MachineInfo.collect());
+        List<String> runnable = new ArrayList<>();
+        for (String allocator : options.allocators()) {
+            Optional<String> reason = Peers.byName(allocator).orElseThrow().unavailableReason();
+            if (reason.isPresent()) {
+                results.skip(new SuiteResults.Skip(allocator, "*", reason.get()));
+                out.println("skipping " + allocator + ": " + reason.get());
+            } else {
+                runnable.add(allocator);
+            }
+        }
+        Progress progress = new Progress(out,
+                runnable.size() * options.workloads().size() * options.repetitions());
+        MeasuringJvm jvm = new MeasuringJvm(options, results, progress);
+        Files.createDirectories(options.out());
+        for (String allocator : runnable) {
+            if (options.quick()) {
+                progress.starting(allocator, String.join(",", options.workloads()));
+                jvm.run(allocator, options.workloads());
+            } else {
+                for (String workload : options.workloads()) {
+                    progress.starting(allocator, workload);
+                    jvm.run(allocator, List.of(workload));
+                }
+            }
+        }
+        return results;
+    }
+}

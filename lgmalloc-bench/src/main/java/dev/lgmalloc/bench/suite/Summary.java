@@ -1,0 +1,51 @@
+package dev.lgmalloc.bench.suite;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The runs of one workload with one allocator, reduced to what the tables show: time is the median of the timing
+ * runs (all runs after the first when there are several), with their spread as the noise; memory comes from the
+ * first run, made in a fresh JVM.
+ *
+ * @param workload        workload name
+ * @param allocator       peer name
+ * @param verified        every run verified
+ * @param verification    the first failed run's verification line, or the first run's
+ * @param medianSeconds   median time of the timing runs
+ * @param minSeconds      fastest timing run
+ * @param maxSeconds      slowest timing run
+ * @param timingRuns      how many runs the time comes from
+ * @param first           the first run (memory figures)
+ */
+public record Summary(String workload, String allocator, boolean verified, String verification,
+        double medianSeconds, double minSeconds, double maxSeconds, int timingRuns, Measurement first) {
+
+    /** Reduces the runs of one (workload, allocator) pair; {@code runs} must not be empty. */
+    static Summary of(List<Measurement> runs) {
+        Measurement first = runs.stream().filter(m -> m.repetition() == 1).findFirst().orElse(runs.get(0));
+        List<Measurement> timing = runs.size() > 1 ? runs.stream().filter(m -> m.repetition() > 1).toList() : runs;
+        double[] seconds = timing.stream().mapToDouble(Measurement::seconds).sorted().toArray();
+        double median = seconds.length % 2 == 1 ? seconds[seconds.length / 2]
+                : (seconds[seconds.length / 2 - 1] + seconds[seconds.length / 2]) / 2;
+        Measurement failed = runs.stream().filter(m -> !m.verified()).findFirst().orElse(null);
+        return new Summary(first.workload(), first.allocator(), failed == null,
+                (failed != null ? failed : first).verification(), median, seconds[0], seconds[seconds.length - 1],
+                seconds.length, first);
+    }
+
+    /** Half the spread of the timing runs relative to the median (0 with one run). */
+    public double noise() {
+        return medianSeconds > 0 ? (maxSeconds - minSeconds) / 2 / medianSeconds : 0;
+    }
+
+    public Map<String, Double> metrics() {
+        return first.metrics();
+    }
+
+    @Override
+    public String toString() {
+        return workload + "/" + allocator + " " + medianSeconds + " s " + Arrays.asList(verified, verification);
+    }
+}

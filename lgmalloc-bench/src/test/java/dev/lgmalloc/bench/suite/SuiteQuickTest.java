@@ -1,0 +1,78 @@
+package dev.lgmalloc.bench.suite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lgmalloc.bench.peer.Peers;
+import dev.lgmalloc.bench.workload.Workload;
+import dev.lgmalloc.bench.workload.Workloads;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The suite in quick mode with every allocator this machine has, each in its own JVM as in a real run: every
+ * workload must verify its blocks with every allocator (timing is not checked), and the outputs must be written.
+ * Allocators whose library is absent are skipped with a message, not failed.
+ */
+class SuiteQuickTest {
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void everyWorkloadVerifiesWithEveryAvailableAllocator(@TempDir Path out) throws Exception {
+        SuiteOptions options = SuiteOptions.parse(List.of("--quick", "--allocators", "all", "--threads", "2",
+                "--out", out.toString()));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        SuiteResults results = SuiteMain.measure(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        Reports.write(results, List.of("--quick", "--allocators", "all"));
+
+        List<String> problems = new ArrayList<>();
+        for (Peers.Spec peer : Peers.all()) {
+            Optional<String> absent = peer.unavailableReason();
+            if (absent.isPresent()) {
+                System.out.println("skipped " + peer.name() + ": " + absent.get());
+                continue;
+            }
+            for (Workload workload : Workloads.all()) {
+                Optional<Summary> summary = results.summary(workload.name(), peer.name());
+                if (summary.isPresent()) {
+                    if (!summary.get().verified()) {
+                        problems.add(peer.name() + "/" + workload.name() + ": " + summary.get().verification());
+                    }
+                } else if (!(peer.name().equals("arena-confined") && workload.freesAcrossThreads())) {
+                    problems.add(peer.name() + "/" + workload.name() + ": no result ("
+                            + results.skipReason(workload.name(), peer.name()).orElse("not run") + ")");
+                }
+            }
+        }
+        assertEquals(List.of(), problems, () -> "progress:\n" + progress.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of(), results.failures());
+        assertTrue(results.allVerified());
+
+        String markdown = Files.readString(out.resolve("results.md"));
+        for (String workload : Workloads.names()) {
+            assertTrue(markdown.contains("| " + workload + " |"), "results.md has a row for " + workload);
+        }
+        String json = Files.readString(out.resolve("results.json"));
+        assertTrue(json.contains("\"runs\": [") && json.contains("\"machine\": {"), json);
+        assertFalse(json.contains("NaN"), "JSON has no NaN literals");
+        for (String chart : List.of("time.png", "rss.png")) {
+            BufferedImage image = ImageIO.read(out.resolve(chart).toFile());
+            assertNotNull(image, chart + " is a PNG");
+            assertTrue(image.getWidth() >= 640 && image.getHeight() >= 400, chart + " size");
+        }
+    }
+}
