@@ -61,7 +61,11 @@ public final class PlanBuilder {
         return Math.pow(8, Math.min(loopDepth, MAX_WEIGHTED_DEPTH));
     }
 
-    private static SitePrediction predict(AllocationSite site, SizeClasses classes, double threshold) {
+    /**
+     * The prediction of one site against {@code classes}: its most likely class, the confidence for it, its
+     * weight, and whether it reaches {@code threshold}.
+     */
+    public static SitePrediction predict(AllocationSite site, SizeClasses classes, double threshold) {
         double weight = weight(site.loopDepth());
         long[] values = site.sizes().values();
         if (values.length == 0) {
