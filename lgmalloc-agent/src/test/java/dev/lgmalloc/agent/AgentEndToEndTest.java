@@ -96,6 +96,13 @@ class AgentEndToEndTest {
     }
 
     private static TestApps.Run run(String agentOptions, String... appArgs) throws Exception {
+        TestApps.Run r = runAllowingErrors(agentOptions, appArgs);
+        assertThat(r.stderr()).as("%s", r).doesNotContain("VerifyError", "Exception", "left app/");
+        return r;
+    }
+
+    /** Runs the app with the agent; only a clean exit is required. */
+    private static TestApps.Run runAllowingErrors(String agentOptions, String... appArgs) throws Exception {
         List<String> args = new ArrayList<>();
         if (agentOptions != null) {
             args.add("-javaagent:" + TestApps.agentJar() + "=" + agentOptions);
@@ -105,7 +112,6 @@ class AgentEndToEndTest {
         args.addAll(List.of(appArgs));
         TestApps.Run r = TestApps.java(dir, args);
         assertThat(r.exitCode()).as("%s", r).isZero();
-        assertThat(r.stderr()).as("%s", r).doesNotContain("VerifyError", "Exception", "left app/");
         return r;
     }
 
@@ -208,5 +214,17 @@ class AgentEndToEndTest {
         assertThat(r.stderr()).as("%s", r).contains("2 on a fast path").contains("rewrote 2 site(s) of app/Main")
                 .doesNotContain("WARNING");
         assertThat(r.stdout()).contains("class block=304 exact=true");
+    }
+
+    @Test
+    void badOptionsDisableTheAgentButNotTheApplication() throws Exception {
+        TestApps.Run plain = run(null, "10", "64");
+        TestApps.Run bad = runAllowingErrors("threshold=banana", "10", "64");
+        assertThat(bad.stderr()).contains("[lgmalloc-agent] disabled, the application runs without routing: "
+                + "IllegalArgumentException: threshold is not a number: banana");
+        assertThat(checksum(bad)).isEqualTo(checksum(plain));
+        assertThat(bad.stdout()).doesNotContain("exact=true");
+        TestApps.Run off = run("off,verbose", "10", "64");
+        assertThat(off.stderr()).contains("[lgmalloc-agent] off").doesNotContain("rewrote");
     }
 }
