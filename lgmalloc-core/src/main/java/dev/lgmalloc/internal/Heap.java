@@ -21,7 +21,7 @@ public final class Heap {
     private static final VarHandle HINTS = MethodHandles.arrayElementVarHandle(byte[].class);
 
     /**
-     * Whether free checks pointers (page, block boundary, double-free tag). Always on for users; the system
+     * Whether free checks pointers (page, block boundary, double free). Always on for users; the system
      * property exists only so {@code SafetyCheckBenchmark} can measure what the checks cost.
      */
     static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
@@ -72,14 +72,12 @@ public final class Heap {
         Page page = current[sizeClass];
         long block = page.free;
         if (block != 0) {
-            long next = Memory.getLong(block);
+            long next = Memory.getLong(block) ^ block ^ Page.FREED_KEY;   // links are stored encoded
             if ((next & page.alignMask) != page.start && next != 0) {
                 throw corrupted(page, block, next);
             }
             page.free = next;
-            if (CHECKS) {
-                Memory.putLong(block + 8, 0);   // clears the freed tag
-            }
+            Memory.putLong(block, 0);   // a live block's first word must not decode to a link
             page.used++;
             return block;
         }
@@ -97,7 +95,7 @@ public final class Heap {
                 if (page.bump + page.blockSize <= page.end) {
                     long block = page.bump;
                     page.bump = block + page.blockSize;
-                    Memory.putLong(block + 8, 0);   // reused memory may hold an old freed tag here
+                    Memory.putLong(block, 0);   // reused memory may hold an old link here
                     page.used++;
                     return block;
                 }
@@ -135,13 +133,13 @@ public final class Heap {
             // Append the owner's list behind the remote one: walk to the remote list's tail.
             long tail = head;
             for (int i = 1; i < count; i++) {
-                long next = Memory.getLong(tail);
+                long next = Memory.getLong(tail) ^ tail ^ Page.FREED_KEY;
                 if ((next & page.alignMask) != page.start) {
                     throw corrupted(page, tail, next);
                 }
                 tail = next;
             }
-            Memory.putLong(tail, page.free);
+            Memory.putLong(tail, page.free ^ tail ^ Page.FREED_KEY);
         }
         // Otherwise the remote list becomes the free list as it is; each link is checked when popped.
         page.free = head;
@@ -208,13 +206,11 @@ public final class Heap {
             if (address >= page.bump || !page.isBlockOffset(offset)) {
                 throw new InvalidFreeException(address, page.invalidBlockReason(address));
             }
-            long tag = address ^ Page.FREED_KEY;
-            if (Memory.getLong(address + 8) == tag) {
+            if (page.looksFree(address)) {
                 throw new InvalidFreeException(address, "double free (the block is already free)");
             }
-            Memory.putLong(address + 8, tag);
         }
-        Memory.putLong(address, page.free);
+        Memory.putLong(address, page.free ^ address ^ Page.FREED_KEY);
         page.free = address;
         if (--page.used == 0 || page.inFullList) {
             pageHasRoom(page);
@@ -255,15 +251,13 @@ public final class Heap {
         if (reason != null) {
             throw new InvalidFreeException(address, reason);
         }
-        long tag = address ^ Page.FREED_KEY;
-        if (Memory.getLong(address + 8) == tag) {
+        if (page.looksFree(address)) {
             throw new InvalidFreeException(address, "double free (the block is already free)");
         }
-        Memory.putLong(address + 8, tag);
         long old;
         do {
             old = page.threadFree;
-            Memory.putLong(address, old & Page.ADDRESS_MASK);
+            Memory.putLong(address, (old & Page.ADDRESS_MASK) ^ address ^ Page.FREED_KEY);
         } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
         if ((old >>> Page.COUNT_SHIFT) == 0 && page.full) {
             page.heap.hint(page.sizeClass);

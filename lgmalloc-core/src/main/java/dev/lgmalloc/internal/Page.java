@@ -9,15 +9,17 @@ import java.lang.invoke.VarHandle;
  * <p>Free blocks are linked through their first word. Two lists keep the owner's path free of atomics:
  * {@code free} (the owner allocates from it and pushes its own frees onto it) and {@code threadFree} (other
  * threads' frees, pushed with one CAS, collected by the owner when {@code free} runs dry). Blocks never handed out lie above {@code bump}, so a new page
- * touches no memory until it is used. A freed block's second word holds {@code address ^ FREED_KEY}: free
- * finds a double free by that tag without a bitmap.
+ * touches no memory until it is used. A free block's first word holds its link encoded as
+ * {@code next ^ address ^ FREED_KEY}, and malloc zeroes it: a block whose first word decodes to a link into its
+ * own page (or to the end of a list) is already free. That finds double frees without a bitmap and with one
+ * load and one store per free, and a stray write into a free block shows up as a link leaving its page.
  *
  * <p>{@code threadFree} packs the number of blocks in the list (high 16 bits) with the list head (low 48
  * bits), so statistics can count pending remote frees without walking the list.
  */
 public final class Page {
 
-    /** Mixed into the address of a freed block to form its tag; random per process so data rarely matches. */
+    /** Mixed into every free-list link; random per process, so live data decodes to a link with odds of 2^-48. */
     public static final long FREED_KEY = new java.util.SplittableRandom().nextLong() | 1L;
 
     static final long ADDRESS_MASK = (1L << 48) - 1;
@@ -154,6 +156,12 @@ public final class Page {
     /** Whether {@code offset} (below 1 MiB) is a multiple of the block size. */
     boolean isBlockOffset(long offset) {
         return ((offset * divMagic) >>> MAGIC_SHIFT) * blockSize == offset;
+    }
+
+    /** Whether the block at {@code address} holds an encoded free-list link of this page, i.e. is free. */
+    boolean looksFree(long address) {
+        long link = Memory.getLong(address) ^ address ^ FREED_KEY;
+        return link == 0 || (link & alignMask) == start;
     }
 
     boolean casThreadFree(long expected, long value) {
