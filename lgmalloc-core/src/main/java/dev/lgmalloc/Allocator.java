@@ -338,6 +338,14 @@ public final class Allocator implements SegmentAllocator {
     }
 
     /**
+     * {@link #allocate(long)} for a call site predicted to request sizes of class {@code sizeClass}; see
+     * {@link #mallocPredicted}.
+     */
+    public MemorySegment allocatePredicted(long size, int sizeClass) {
+        return MemorySegment.ofAddress(mallocPredicted(size, sizeClass)).reinterpret(size);
+    }
+
+    /**
      * Frees the block behind a segment from {@link #allocate(long, long)} (not one from an {@link LgArena}).
      *
      * @throws InvalidFreeException if the segment does not start at a live block

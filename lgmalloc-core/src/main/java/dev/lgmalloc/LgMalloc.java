@@ -104,6 +104,11 @@ public final class LgMalloc {
         return Global.ALLOCATOR.allocate(size);
     }
 
+    /** See {@link Allocator#allocatePredicted}. */
+    public static MemorySegment allocatePredicted(long size, int sizeClass) {
+        return Global.ALLOCATOR.allocatePredicted(size, sizeClass);
+    }
+
     /** See {@link Allocator#allocate(long, long)}. */
     public static MemorySegment allocate(long size, long alignment) {
         return Global.ALLOCATOR.allocate(size, alignment);

@@ -56,6 +56,10 @@ class AllocatorTest {
         allocator.free(wrong);
         allocator.free(nonsense);
         assertThatThrownBy(() -> allocator.mallocPredicted(-1, c64)).isInstanceOf(IllegalArgumentException.class);
+        MemorySegment segment = allocator.allocatePredicted(24, allocator.sizeClasses().classOf(24));
+        assertThat(segment.byteSize()).isEqualTo(24);
+        assertThat(allocator.usableSize(segment.address())).isEqualTo(32);
+        allocator.free(segment);
     }
 
     @Test
