@@ -1,0 +1,76 @@
+package dev.lgmalloc.bench;
+
+import dev.lgmalloc.bench.peer.PeerAllocator;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One thread allocates 64-byte blocks and another frees them, through a single-producer single-consumer ring,
+ * with every peer that can free across threads. Scores are operations per microsecond for each side; the pairs
+ * per second are the consumer's score (every block it frees was allocated by the producer).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 2, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class PeerProducerConsumerBenchmark {
+
+    /** The ring of one producer/consumer group, and the peer its blocks come from. */
+    @State(Scope.Group)
+    public static class Channel {
+        final ProducerConsumerBenchmark.Ring ring = new ProducerConsumerBenchmark.Ring();
+        PeerAllocator allocator;
+
+        @Setup(Level.Trial)
+        public void connect(PeerState state) {
+            if (!state.allocator.freesFromAnyThread()) {
+                throw new IllegalStateException(state.peer + " cannot free blocks on another thread");
+            }
+            allocator = state.allocator;
+        }
+
+        @TearDown(Level.Trial)
+        public void drain() {
+            for (long p = ring.poll(); p != 0; p = ring.poll()) {
+                allocator.free(p);
+            }
+        }
+    }
+
+    @Benchmark
+    @Group("producerConsumer")
+    @GroupThreads(1)
+    public boolean produce(Channel channel) {
+        long p = channel.allocator.malloc(64);
+        if (!channel.ring.offer(p)) {
+            channel.allocator.free(p);
+            return false;
+        }
+        return true;
+    }
+
+    @Benchmark
+    @Group("producerConsumer")
+    @GroupThreads(1)
+    public long consume(Channel channel) {
+        long p = channel.ring.poll();
+        if (p != 0) {
+            channel.allocator.free(p);
+        }
+        return p;
+    }
+}
