@@ -5,23 +5,43 @@ import dev.lgmalloc.analysis.jvm.EntryPoints;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
+import java.util.Optional;
 
 /**
- * Which entry points have a predicted fast path in the core, and what it is. Only
- * {@code LgMalloc.malloc(long)} has one ({@code LgMalloc.mallocPredicted(long, int)}), so a confident
- * {@code calloc} or arena site still benefits from exact classes and pre-provisioning but keeps its call.
+ * Which entry points have a predicted fast path in the core, and what it is: {@code LgMalloc.malloc(long)} →
+ * {@code LgMalloc.mallocPredicted(long, int)} and {@code LgMalloc.allocate(long)} →
+ * {@code LgMalloc.allocatePredicted(long, int)}. A confident site of another entry point ({@code calloc}, arena
+ * allocations) still benefits from exact classes and pre-provisioning but keeps its call.
  */
 final class FastPaths {
 
     static final ClassDesc LG_MALLOC = ClassDesc.ofInternalName(EntryPoints.LG_MALLOC);
-    static final String PREDICTED_NAME = "mallocPredicted";
-    static final MethodTypeDesc PREDICTED_TYPE =
-            MethodTypeDesc.of(ConstantDescs.CD_long, ConstantDescs.CD_long, ConstantDescs.CD_int);
+
+    /** The fast path of one entry point: a static method of {@code LgMalloc} taking the size and the class. */
+    record Target(String name, MethodTypeDesc type) {
+    }
+
+    private static final ClassDesc SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
+    private static final Target MALLOC = new Target("mallocPredicted",
+            MethodTypeDesc.of(ConstantDescs.CD_long, ConstantDescs.CD_long, ConstantDescs.CD_int));
+    private static final Target ALLOCATE = new Target("allocatePredicted",
+            MethodTypeDesc.of(SEGMENT, ConstantDescs.CD_long, ConstantDescs.CD_int));
 
     private FastPaths() {
     }
 
+    static Optional<Target> of(EntryPoint ep) {
+        if (!ep.owner().equals(EntryPoints.LG_MALLOC)) {
+            return Optional.empty();
+        }
+        return switch (ep.name() + ep.descriptor()) {
+            case "malloc(J)J" -> Optional.of(MALLOC);
+            case "allocate(J)Ljava/lang/foreign/MemorySegment;" -> Optional.of(ALLOCATE);
+            default -> Optional.empty();
+        };
+    }
+
     static boolean has(EntryPoint ep) {
-        return ep.owner().equals(EntryPoints.LG_MALLOC) && ep.name().equals("malloc") && ep.descriptor().equals("(J)J");
+        return of(ep).isPresent();
     }
 }

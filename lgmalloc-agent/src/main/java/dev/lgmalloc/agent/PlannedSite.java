@@ -17,7 +17,7 @@ import dev.lgmalloc.analysis.jvm.EntryPoint;
  * @param confidence the prediction's confidence
  * @param routed     whether the plan routes it (confidence at the threshold, an lgmalloc call)
  * @param fastPath   whether the transformer rewrites it to the class's fast path: routed, and the core has a
- *                   predicted fast path for its entry point ({@code malloc} only, so far)
+ *                   predicted fast path for its entry point ({@code malloc} and {@code allocate(long)})
  */
 public record PlannedSite(int id, JvmSiteLocation location, EntryPoint entryPoint, SizeSet sizes, int sizeClass,
                           int blockSize, double confidence, boolean routed, boolean fastPath) {

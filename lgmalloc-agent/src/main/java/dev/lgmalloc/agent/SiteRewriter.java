@@ -127,8 +127,9 @@ public final class SiteRewriter {
             }
             done++;
             if (site.fastPath() && !recording) {
+                FastPaths.Target target = FastPaths.of(site.entryPoint()).orElseThrow();
                 cob.loadConstant(site.sizeClass());
-                cob.invokestatic(FastPaths.LG_MALLOC, FastPaths.PREDICTED_NAME, FastPaths.PREDICTED_TYPE);
+                cob.invokestatic(FastPaths.LG_MALLOC, target.name(), target.type());
             } else {
                 SiteCalls.emit(cob, inv, site);
             }

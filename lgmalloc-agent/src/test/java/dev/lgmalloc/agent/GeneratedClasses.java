@@ -28,7 +28,7 @@ final class GeneratedClasses {
 
     /**
      * {@code pick(boolean)}: {@code malloc(big ? 40 : 48)} (a join at the call, so a stack map frame sits on
-     * it); {@code fixed()}: {@code malloc(300)}; {@code unknown(long)}: {@code malloc(n)};
+     * it); {@code fixed()}: {@code malloc(300)}; {@code record()}: {@code allocate(24)}; {@code unknown(long)}: {@code malloc(n)};
      * {@code layout(Arena)}: {@code arena.allocate(ValueLayout.JAVA_LONG).address()}.
      */
     static byte[] sites() {
@@ -45,6 +45,10 @@ final class GeneratedClasses {
                 .withMethodBody("fixed", MethodTypeDesc.of(ConstantDescs.CD_long),
                         ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC,
                         code -> code.ldc(300L).invokestatic(LG, "malloc", MALLOC).lreturn())
+                .withMethodBody("record", MethodTypeDesc.of(SEGMENT),
+                        ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC,
+                        code -> code.ldc(24L).invokestatic(LG, "allocate", MethodTypeDesc.of(SEGMENT,
+                                ConstantDescs.CD_long)).areturn())
                 .withMethodBody("unknown", MethodTypeDesc.of(ConstantDescs.CD_long, ConstantDescs.CD_long),
                         ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC,
                         code -> code.lload(0).invokestatic(LG, "malloc", MALLOC).lreturn())

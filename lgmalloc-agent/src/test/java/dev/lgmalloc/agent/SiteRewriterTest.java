@@ -67,6 +67,24 @@ class SiteRewriterTest {
     }
 
     @Test
+    void routesConfidentSegmentAllocationsToAllocatePredicted() throws Exception {
+        RoutingPlan plan = plan();
+        PlannedSite record = site(plan, "record");
+        assertThat(record.fastPath()).isTrue();
+        byte[] out = SiteRewriter.rewrite(original, plan.sitesOf(GeneratedClasses.NAME).sites(),
+                SiteRewriter.Mode.ROUTE);
+        assertThat(ClassFile.of().verify(out)).isEmpty();
+        List<Instruction> ins = instructions(out, "record");
+        int call = indexOfInvoke(ins, "allocatePredicted");
+        assertThat(((ConstantInstruction) ins.get(call - 1)).constantValue()).isEqualTo(record.sizeClass());
+        Class<?> c = new GeneratedClasses.Loader().define(GeneratedClasses.NAME, out);
+        java.lang.foreign.MemorySegment s = (java.lang.foreign.MemorySegment) c.getMethod("record").invoke(null);
+        assertThat(s.byteSize()).isEqualTo(24);
+        assertThat(LgMalloc.usableSize(s.address())).isEqualTo(32);
+        LgMalloc.free(s);
+    }
+
+    @Test
     void keepsTheOriginalStackMapFramesAtTheirLabels() throws Exception {
         RoutingPlan plan = plan();
         byte[] out = SiteRewriter.rewrite(original, plan.sitesOf(GeneratedClasses.NAME).sites(),
