@@ -99,10 +99,9 @@ class FixtureSitesTest {
         }
         assertSizes(result, "reallocarray_site", "reallocarray", List.of(), 120);
         assertSizes(result, "across_calls", "malloc", List.of(), 56);
-        // wrappers: xmalloc(n) calls malloc(n ? n : 1); exact with cmov (-O2), {1, n} with branches (-O0)
-        assertWrapped(result, "malloc", List.of("xmalloc"), optimised ? new long[] {64} : new long[] {1, 64});
-        assertWrapped(result, "malloc", List.of("xmalloc_outer", "xmalloc"),
-                optimised ? new long[] {72} : new long[] {1, 72});
+        // wrappers: xmalloc(n) calls malloc(n ? n : 1), with cmov (-O2) or branches (-O0): n itself unless 0
+        assertWrapped(result, "malloc", List.of("xmalloc"), new long[] {64});
+        assertWrapped(result, "malloc", List.of("xmalloc_outer", "xmalloc"), new long[] {72});
         assertWrapped(result, "calloc", List.of("xcalloc"), new long[] {48});
         assertUnknown(result, "xmalloc", "malloc");
         assertThat(only(result, "xmalloc", "malloc", List.of()).note()).contains("wrapper");
@@ -111,9 +110,28 @@ class FixtureSitesTest {
         } else {
             assertSizes(result, "alloc_node", "malloc", List.of(), 48);
         }
+        assertTransformedWrappers(result);
         if (traceable) {
-            checkAgainstRun(binary, result, 12);
+            checkAgainstRun(binary, result, 18);
         }
+    }
+
+    /** Size transforms (n + 1, n * s, n ? n : 1) and zero-size retry paths, seen from their callers. */
+    private static void assertTransformedWrappers(AnalysisResult result) {
+        String callers = "transform_callers";
+        assertSizes(result, callers, "malloc", List.of("xmallocz", "xmalloc_retry"), 41);
+        assertSizes(result, callers, "malloc", List.of("xnmalloc", "xmalloc_retry"), 120);
+        assertSizes(result, callers, "malloc", List.of("xmalloc_retry"), 100);
+        assertSizes(result, callers, "calloc", List.of("xcalloc_retry"), 24);
+        assertThat(sitesIn(result, callers, "malloc", List.of("xmalloc_int")).stream().map(AllocationSite::sizes))
+                .containsExactlyInAnyOrder(SizeSet.of(1), SizeSet.of(36));
+        // malloc(1) after a failed malloc(n) is xmalloc_retry's own site; calloc(0, s) forwards another size
+        assertThat(sitesIn(result, "xmalloc_retry", "malloc", List.of()).stream().map(AllocationSite::sizes))
+                .containsExactlyInAnyOrder(SizeSet.unknown(), SizeSet.of(1));
+        assertThat(only(result, callers, "malloc", List.of("xmalloc_retry")).reliability()).isEqualTo(0.95);
+        AllocationSite retried = only(result, callers, "calloc", List.of("xcalloc_retry"));
+        assertThat(retried.reliability()).isLessThan(0.95);
+        assertThat(retried.note()).contains("fallback path in xcalloc_retry");
     }
 
     @ParameterizedTest(name = "C++ {0}")

@@ -54,8 +54,15 @@ public final class ConstantPropagation {
                 cfg.decode(i, insn);
                 Semantics.apply(insn, s, calls);
             }
+            int zeroTarget = zeroBranchTarget(cfg, b, insn, s);
             for (int t : cfg.successors[b]) {
-                MachineState merged = in[t] == null ? s.copy() : MachineState.join(in[t], s, t <= b && cfg.loopHeader[t]);
+                MachineState out = s;
+                if (zeroTarget >= 0) { // the taken edge knows the tested value is zero, the other that it is not
+                    out = s.copy();
+                    out.fact = ZeroFact.of(s.zeroTestedValue, t == zeroTarget);
+                }
+                MachineState merged = in[t] == null ? out.copy()
+                        : MachineState.join(in[t], out, t <= b && cfg.loopHeader[t]);
                 if (in[t] == null || !merged.sameAs(in[t])) {
                     in[t] = merged;
                     work.set(t);
@@ -81,6 +88,31 @@ public final class ConstantPropagation {
             }
         }
         return new Outcome(true, null);
+    }
+
+    /**
+     * For a block ending in {@code je}/{@code jne} right after a zero test of an argument, with distinct taken and
+     * fall-through successors: the successor reached when the value is zero; otherwise -1.
+     */
+    private static int zeroBranchTarget(FunctionCfg cfg, int b, Instruction last, MachineState s) {
+        if (s.zeroTestedValue == null || cfg.successors[b].length != 2 || !last.relativeBranch) {
+            return -1;
+        }
+        boolean shortJcc = last.isLegacy(Instruction.MAP_ONE, 0x74) || last.isLegacy(Instruction.MAP_ONE, 0x75);
+        boolean nearJcc = last.isLegacy(Instruction.MAP_0F, 0x84) || last.isLegacy(Instruction.MAP_0F, 0x85);
+        if (!shortJcc && !nearJcc || ZeroFact.of(s.zeroTestedValue, true) == null) {
+            return -1;
+        }
+        int taken = cfg.blockAt(last.branchTarget);
+        int fallThrough = b + 1;
+        int[] successors = cfg.successors[b];
+        boolean both = successors[0] == taken && successors[1] == fallThrough
+                || successors[1] == taken && successors[0] == fallThrough;
+        if (taken < 0 || taken == fallThrough || !both) {
+            return -1;
+        }
+        boolean jumpsIfZero = last.opcode == 0x74 || last.opcode == 0x84;
+        return jumpsIfZero ? taken : fallThrough;
     }
 
     private static MachineState stateBefore(FunctionCfg cfg, MachineState[] in, int index, Instruction insn,

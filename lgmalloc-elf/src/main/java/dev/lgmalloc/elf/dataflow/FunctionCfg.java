@@ -65,6 +65,16 @@ public final class FunctionCfg {
         X86Decoder.decode(elf.data(), (int) (a - sectionOffsetDelta), codeEnd, a, insn);
     }
 
+    /** The block starting at {@code address}, or -1. */
+    int blockAt(long address) {
+        int i = Arrays.binarySearch(addresses, 0, count, address);
+        if (i < 0) {
+            return -1;
+        }
+        int b = Arrays.binarySearch(blockStarts, i);
+        return b >= 0 ? b : -1;
+    }
+
     int blockEnd(int block) {
         return block + 1 < blockStarts.length ? blockStarts[block + 1] : count;
     }

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * The abstract state at one program point: a {@link Value} per register, the stack slots of the function's own
  * frame that hold known values, whether the frame's address has escaped (so calls and stores through unknown
- * pointers may change any slot), and which register the flags last tested against zero.
+ * pointers may change any slot), which register (and value) the flags last tested against zero, and what the
+ * last zero-test branch taught about an argument on this path.
  */
 final class MachineState {
 
@@ -20,6 +21,10 @@ final class MachineState {
     boolean frameEscaped;
     int zeroTested = -1;
     int zeroTestedWidth;
+    /** The value the flags last compared with zero (register or frame slot), or null. */
+    Value zeroTestedValue;
+    /** What a branch on a zero test established on the paths reaching here, or null. */
+    ZeroFact fact;
 
     /** The state on entry to a function: arguments as they arrive, rsp at offset 0, nothing else known. */
     static MachineState entry() {
@@ -51,6 +56,8 @@ final class MachineState {
         s.frameEscaped = frameEscaped;
         s.zeroTested = zeroTested;
         s.zeroTestedWidth = zeroTestedWidth;
+        s.zeroTestedValue = zeroTestedValue;
+        s.fact = fact;
         return s;
     }
 
@@ -58,13 +65,13 @@ final class MachineState {
     static MachineState join(MachineState old, MachineState incoming, boolean widen) {
         MachineState s = new MachineState();
         for (int r = 0; r < Registers.COUNT; r++) {
-            Value j = old.registers[r].join(incoming.registers[r]);
+            Value j = ZeroFact.join(old.registers[r], old.fact, incoming.registers[r], incoming.fact);
             s.registers[r] = widen && !j.equals(old.registers[r]) ? Value.UNKNOWN : j;
         }
         for (int i = 0; i < old.slotCount; i++) {
             int k = incoming.findSlot(old.slotOffsets[i], old.slotWidths[i]);
             if (k >= 0) {
-                Value j = old.slotValues[i].join(incoming.slotValues[k]);
+                Value j = ZeroFact.join(old.slotValues[i], old.fact, incoming.slotValues[k], incoming.fact);
                 if (!j.isUnknown() && !(widen && !j.equals(old.slotValues[i]))) {
                     s.putSlot(old.slotOffsets[i], old.slotWidths[i], j,
                             old.slotOutgoing[i] || incoming.slotOutgoing[k]);
@@ -76,12 +83,18 @@ final class MachineState {
             s.zeroTested = old.zeroTested;
             s.zeroTestedWidth = old.zeroTestedWidth;
         }
+        if (old.zeroTestedValue != null && old.zeroTestedValue.equals(incoming.zeroTestedValue)) {
+            s.zeroTestedValue = old.zeroTestedValue;
+        }
+        s.fact = ZeroFact.common(old.fact, incoming.fact);
         return s;
     }
 
     boolean sameAs(MachineState o) {
         if (!Arrays.equals(registers, o.registers) || slotCount != o.slotCount || frameEscaped != o.frameEscaped
-                || zeroTested != o.zeroTested || zeroTestedWidth != o.zeroTestedWidth) {
+                || zeroTested != o.zeroTested || zeroTestedWidth != o.zeroTestedWidth
+                || !java.util.Objects.equals(zeroTestedValue, o.zeroTestedValue)
+                || !java.util.Objects.equals(fact, o.fact)) {
             return false;
         }
         for (int i = 0; i < slotCount; i++) {

@@ -96,6 +96,7 @@ public final class Semantics {
         boolean flagsKept = keepsFlags(in);
         if (!flagsKept) {
             s.zeroTested = -1;
+            s.zeroTestedValue = null;
         }
         if (op < 0x40 && (op & 7) <= 5) {
             alu(in, s, op >>> 3, (op & 7));
@@ -114,7 +115,7 @@ public final class Semantics {
             case 0x68, 0x6a -> push(s, Value.constant(in.immediate));
             case 0x69, 0x6b -> { // imul r, r/m, imm
                 Value a = readOperand(in, s, in.operandSize());
-                write(s, in.reg, in.operandSize(), arith(a, Value.constant(in.immediate), Math::multiplyExact), in);
+                write(s, in.reg, in.operandSize(), multiply(a, Value.constant(in.immediate), in.operandSize()), in);
             }
             case 0x6c, 0x6d -> stringOp(s, in, false, true, true);
             case 0x6e, 0x6f -> stringOp(s, in, true, false, false);
@@ -124,6 +125,7 @@ public final class Semantics {
                 if (!in.hasMemoryOperand() && in.rm == in.reg && size >= 4) {
                     s.zeroTested = in.reg;
                     s.zeroTestedWidth = size;
+                    s.zeroTestedValue = read(s, in.reg, size, in);
                 }
             }
             case 0x86, 0x87 -> xchg(in, s, op == 0x86 ? 1 : in.operandSize());
@@ -205,6 +207,7 @@ public final class Semantics {
         int zeroWidth = s.zeroTestedWidth;
         if (!flagsKept) {
             s.zeroTested = -1;
+            s.zeroTestedValue = null;
         }
         if (op >= 0x40 && op <= 0x4f) {
             cmov(in, s, op & 0xf, zeroTested, zeroWidth);
@@ -225,8 +228,8 @@ public final class Semantics {
                 }
                 write(s, in.reg, in.operandSize(), v.isConstants() ? Value.constants(c) : Value.UNKNOWN, in);
             }
-            case 0xaf -> write(s, in.reg, in.operandSize(), arith(read(s, in.reg, in.operandSize(), in),
-                    readOperand(in, s, in.operandSize()), Math::multiplyExact), in);
+            case 0xaf -> write(s, in.reg, in.operandSize(), multiply(read(s, in.reg, in.operandSize(), in),
+                    readOperand(in, s, in.operandSize()), in.operandSize()), in);
             case 0x1f, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x0d -> {
                 // hints, nops and endbr64
             }
@@ -256,6 +259,7 @@ public final class Semantics {
     private static void other(Instruction in, MachineState s, boolean flagsKept) {
         if (!flagsKept) {
             s.zeroTested = -1;
+            s.zeroTestedValue = null;
         }
         boolean writesMemory = true;
         if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_0F) {
@@ -299,6 +303,7 @@ public final class Semantics {
         }
         if (in.encoding == Instruction.VEX && in.map == 2 && in.opcode >= 0xf2) {
             s.zeroTested = -1;
+            s.zeroTestedValue = null;
         }
         if (in.hasMemoryOperand()) {
             memoryWritten(in, s, 64);
@@ -382,6 +387,7 @@ public final class Semantics {
             }
         }
         s.zeroTested = -1;
+        s.zeroTestedValue = null;
         s.killSlotsAcrossCall(s.registers[RSP]);
     }
 
@@ -442,7 +448,14 @@ public final class Semantics {
                 Value r = in.digit() == 2 ? arith(v, v, (a, b) -> ~a) : arith(v, v, (a, b) -> Math.negateExact(a));
                 writeOperand(in, s, size, r);
             }
-            default -> { // mul, imul, div, idiv write rdx:rax (ax for byte forms)
+            case 4, 5 -> { // mul, imul: rdx:rax = rax * operand; the low half is the same for both
+                Value product = size == 8 ? multiply(s.registers[RAX], readOperand(in, s, 8), 8) : Value.UNKNOWN;
+                s.registers[RAX] = product;
+                if (size > 1) {
+                    s.registers[RDX] = Value.UNKNOWN;
+                }
+            }
+            default -> { // div, idiv write rdx:rax (ax for byte forms)
                 s.registers[RAX] = Value.UNKNOWN;
                 if (size > 1) {
                     s.registers[RDX] = Value.UNKNOWN;
@@ -455,6 +468,7 @@ public final class Semantics {
         switch (in.digit()) {
             case 0, 1 -> {
                 s.zeroTested = -1;
+                s.zeroTestedValue = null;
                 Value v = readOperand(in, s, size);
                 long delta = in.digit() == 0 ? 1 : -1;
                 writeOperand(in, s, size, addConstant(v, delta));
@@ -497,9 +511,12 @@ public final class Semantics {
         int operation = in.digit();
         Value dst = readOperand(in, s, size);
         if (operation == CMP) {
-            if (in.immediate == 0 && !in.hasMemoryOperand() && size >= 4) {
-                s.zeroTested = in.rm;
-                s.zeroTestedWidth = size;
+            if (in.immediate == 0 && size >= 4) {
+                if (!in.hasMemoryOperand()) {
+                    s.zeroTested = in.rm;
+                    s.zeroTestedWidth = size;
+                }
+                s.zeroTestedValue = dst; // -O0 compares the stack copy: cmp qword [rbp-8], 0
             }
             return;
         }
@@ -524,10 +541,12 @@ public final class Semantics {
             return Value.UNKNOWN;
         }
         return switch (operation) {
-            case ADD -> arith(dst, src, Math::addExact);
+            case ADD -> add(dst, src);
             case OR -> arith(dst, src, (a, b) -> a | b);
             case AND -> arith(dst, src, (a, b) -> a & b);
-            case SUB -> arith(dst, src, Math::subtractExact);
+            case SUB -> src.isSingleConstant() && dst.isArgument()
+                    ? dst.transformed(new Transform.Affine(1, -src.singleConstant()))
+                    : arith(dst, src, Math::subtractExact);
             case XOR -> arith(dst, src, (a, b) -> a ^ b);
             default -> Value.UNKNOWN; // adc, sbb: depend on the carry
         };
@@ -537,7 +556,38 @@ public final class Semantics {
         if (v.isFrame()) {
             return Value.frame(v.frameOffset() + delta);
         }
-        return arith(v, Value.constant(delta), Math::addExact);
+        return add(v, Value.constant(delta));
+    }
+
+    /** {@code a + b}: constant sets element-wise; {@code n + c} and {@code n + n} of an argument as affine maps. */
+    static Value add(Value a, Value b) {
+        if (a.isArgument() && b.isSingleConstant()) {
+            return a.transformed(new Transform.Affine(1, b.singleConstant()));
+        }
+        if (b.isArgument() && a.isSingleConstant()) {
+            return b.transformed(new Transform.Affine(1, a.singleConstant()));
+        }
+        if (a.isArgument() && a.surelySameAs(b)) {
+            return a.transformed(new Transform.Affine(2, 0));
+        }
+        return arith(a, b, Math::addExact);
+    }
+
+    /**
+     * {@code a * b}: constant sets element-wise, {@code n * c} as an affine map, and with {@code width} 8 the
+     * product of two arguments ({@code n * s}); a 32-bit product of arguments wraps differently and is unknown.
+     */
+    static Value multiply(Value a, Value b, int width) {
+        if (a.isArgument() && b.isSingleConstant()) {
+            return a.transformed(new Transform.Affine(b.singleConstant(), 0));
+        }
+        if (b.isArgument() && a.isSingleConstant()) {
+            return b.transformed(new Transform.Affine(a.singleConstant(), 0));
+        }
+        if (a.isArgument() && b.isArgument()) {
+            return width == 8 ? Value.product(a, b) : Value.UNKNOWN;
+        }
+        return arith(a, b, Math::multiplyExact);
     }
 
     /** Element-wise arithmetic on constant sets; anything else (arguments, frame addresses) becomes unknown. */
@@ -578,7 +628,9 @@ public final class Semantics {
         }
         int mask = size == 8 ? 63 : 31;
         Value r = switch (in.digit()) {
-            case 4, 6 -> arith(v, count, (a, c) -> a << (c & mask));
+            case 4, 6 -> v.isArgument() && count.isSingleConstant()
+                    ? v.transformed(new Transform.Affine(1L << (count.singleConstant() & mask), 0))
+                    : arith(v, count, (a, c) -> a << (c & mask));
             case 5 -> arith(v, count, (a, c) -> (size == 8 ? a : a & sizeMask(size)) >>> (c & mask));
             case 7 -> arith(v, count, (a, c) -> signExtend(a, size) >> (c & mask));
             default -> Value.UNKNOWN;
@@ -667,8 +719,11 @@ public final class Semantics {
             if (base.isFrame() || index.isFrame()) {
                 return Value.UNKNOWN;
             }
-            Value scaled = arith(index, Value.constant(in.memScale), Math::multiplyExact);
-            sum = arith(base, scaled, Math::addExact);
+            if (base.isArgument() && base.surelySameAs(index)) { // lea r, [n + n*k]
+                sum = base.transformed(new Transform.Affine(1 + in.memScale, 0));
+            } else {
+                sum = add(base, multiply(index, Value.constant(in.memScale), 8));
+            }
         }
         if (in.displacement == 0 && in.memIndex == Instruction.NONE) {
             return base; // lea r, [r']: a move

@@ -8,7 +8,7 @@ import java.util.List;
  * How an allocation entry point computes the size it requests: a product of factors, each a fixed set of
  * constants or an incoming argument register passed through {@link Transform}s. {@code malloc} is {@code rdi};
  * {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
- * {@code rdi × {8}}.
+ * {@code rdi × {8}}; {@code xmallocz(n)} calling {@code malloc(n + 1)} is {@code rdi[n+1]}.
  */
 public record SizeExpression(List<Factor> factors) {
 
@@ -96,6 +96,14 @@ public record SizeExpression(List<Factor> factors) {
                     for (Transform t : a.transforms()) {
                         values = t.apply(values);
                     }
+                } else if (v.isProduct() && a.transforms().isEmpty()) { // n * s: both become factors
+                    for (Value factor : v.productFactors()) {
+                        if (!Registers.isArgument(factor.argumentRegister())) {
+                            return new Unknown(Registers.name(a.register()) + " is not a known constant");
+                        }
+                        remaining.add(new FromArgument(factor.argumentRegister(), factor.transforms()));
+                    }
+                    continue;
                 } else if (v.isArgument() && Registers.isArgument(v.argumentRegister())) {
                     List<Transform> ts = new ArrayList<>(v.transforms());
                     ts.addAll(a.transforms());

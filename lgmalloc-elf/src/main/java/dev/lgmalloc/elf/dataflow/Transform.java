@@ -3,9 +3,10 @@ package dev.lgmalloc.elf.dataflow;
 import java.util.Arrays;
 
 /**
- * One step that a function applies to an incoming argument before it reaches an allocator without arithmetic:
- * a 32-bit zero or sign extension, {@code n ? n : c} (zero replaced by a constant), or a join with constants
- * from another path. Applied, in order, to the constant sizes a caller passes.
+ * One step that a function applies to an incoming argument before it reaches an allocator: a 32-bit zero or
+ * sign extension, {@code n ? n : c} (zero replaced by a constant), a join with constants from another path, or
+ * the affine map {@code a*n + c}. Applied, in order, to the constant sizes a caller passes, with the machine's
+ * wrapping 64-bit arithmetic, so the result is what the program computes.
  */
 public sealed interface Transform {
 
@@ -62,6 +63,29 @@ public sealed interface Transform {
         @Override
         public String toString() {
             return "OrOneOf" + Arrays.toString(constants);
+        }
+    }
+
+    /** {@code multiplier * n + addend} in wrapping 64-bit arithmetic, as add, lea, imul and shl compute it. */
+    record Affine(long multiplier, long addend) implements Transform {
+        @Override
+        public long[] apply(long[] values) {
+            return Arrays.stream(values).map(v -> v * multiplier + addend).distinct().sorted().toArray();
+        }
+
+        /** This map applied after {@code first}: {@code m2*(m1*n + c1) + c2}. */
+        Affine after(Affine first) {
+            return new Affine(multiplier * first.multiplier, multiplier * first.addend + addend);
+        }
+
+        boolean isIdentity() {
+            return multiplier == 1 && addend == 0;
+        }
+
+        @Override
+        public String toString() {
+            return (multiplier == 1 ? "n" : multiplier + "n") + (addend == 0 ? "" : addend > 0 ? "+" + addend
+                    : String.valueOf(addend));
         }
     }
 }

@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * What a register or stack slot may hold at one program point: unknown, a small set of 64-bit constants, a
- * function argument as it arrived (possibly extended, zero-replaced or joined with constants), or an address in
- * the function's own stack frame ({@code entry rsp + offset}). Immutable.
+ * function argument as it arrived (possibly extended, zero-replaced, joined with constants or mapped by
+ * {@code a*n + c}), the product of two arguments, or an address in the function's own stack frame
+ * ({@code entry rsp + offset}). Immutable.
  */
 public final class Value {
 
@@ -16,22 +17,29 @@ public final class Value {
     public static final int MAX_CONSTANTS = 8;
     private static final int MAX_TRANSFORMS = 8;
 
-    enum Kind { UNKNOWN, CONSTANTS, ARGUMENT, FRAME }
+    enum Kind { UNKNOWN, CONSTANTS, ARGUMENT, PRODUCT, FRAME }
 
-    public static final Value UNKNOWN = new Value(Kind.UNKNOWN, null, -1, List.of(), 0);
+    public static final Value UNKNOWN = new Value(Kind.UNKNOWN, null, -1, List.of(), 0, List.of());
 
     private final Kind kind;
     private final long[] constants;
     private final int argument;
     private final List<Transform> transforms;
     private final long frameOffset;
+    private final List<Value> factors;
 
-    private Value(Kind kind, long[] constants, int argument, List<Transform> transforms, long frameOffset) {
+    private Value(Kind kind, long[] constants, int argument, List<Transform> transforms, long frameOffset,
+                  List<Value> factors) {
         this.kind = kind;
         this.constants = constants;
         this.argument = argument;
         this.transforms = transforms;
         this.frameOffset = frameOffset;
+        this.factors = factors;
+    }
+
+    private Value(Kind kind, long[] constants, int argument, List<Transform> transforms, long frameOffset) {
+        this(kind, constants, argument, transforms, frameOffset, List.of());
     }
 
     public static Value constant(long v) {
@@ -60,6 +68,17 @@ public final class Value {
         return new Value(Kind.FRAME, null, -1, List.of(), offset);
     }
 
+    /**
+     * {@code a × b} of two argument values (as {@code imul r64, r64} computes {@code n * s}); unknown unless both
+     * are arguments.
+     */
+    public static Value product(Value a, Value b) {
+        if (!a.isArgument() || !b.isArgument()) {
+            return UNKNOWN;
+        }
+        return new Value(Kind.PRODUCT, null, -1, List.of(), 0, List.of(a, b));
+    }
+
     public boolean isUnknown() {
         return kind == Kind.UNKNOWN;
     }
@@ -74,6 +93,15 @@ public final class Value {
 
     public boolean isArgument() {
         return kind == Kind.ARGUMENT;
+    }
+
+    public boolean isProduct() {
+        return kind == Kind.PRODUCT;
+    }
+
+    /** The two argument values of a product; empty otherwise. */
+    public List<Value> productFactors() {
+        return factors;
     }
 
     public boolean isFrame() {
@@ -112,13 +140,32 @@ public final class Value {
         return isArgument() && equals(other) && transforms.stream().noneMatch(t -> t instanceof Transform.OrOneOf);
     }
 
-    /** Applies an extension or zero replacement. */
+    /** Applies a transform; consecutive affine maps are composed into one. */
     public Value transformed(Transform t) {
         return switch (kind) {
             case CONSTANTS -> constants(t.apply(constants));
-            case ARGUMENT -> t instanceof Transform.ZeroExtend32 && fitsIn32Bits() ? this : withTransform(t);
+            case ARGUMENT -> switch (t) {
+                case Transform.ZeroExtend32 z when fitsIn32Bits() -> this;
+                case Transform.Affine a when a.isIdentity() -> this;
+                case Transform.Affine a when !transforms.isEmpty()
+                        && transforms.getLast() instanceof Transform.Affine previous -> {
+                    Transform.Affine both = a.after(previous);
+                    Value base = new Value(Kind.ARGUMENT, null, argument,
+                            List.copyOf(transforms.subList(0, transforms.size() - 1)), 0);
+                    yield both.isIdentity() ? base : base.withTransform(both);
+                }
+                default -> withTransform(t);
+            };
             default -> UNKNOWN;
         };
+    }
+
+    /** This argument value without its last transform, or null if it has none. */
+    public Value withoutLastTransform() {
+        if (kind != Kind.ARGUMENT || transforms.isEmpty()) {
+            return null;
+        }
+        return new Value(Kind.ARGUMENT, null, argument, List.copyOf(transforms.subList(0, transforms.size() - 1)), 0);
     }
 
     /** Whether an argument value is already known to be a zero-extended 32-bit number. */
@@ -210,12 +257,13 @@ public final class Value {
     @Override
     public boolean equals(Object o) {
         return o instanceof Value v && kind == v.kind && argument == v.argument && frameOffset == v.frameOffset
-                && Arrays.equals(constants, v.constants) && transforms.equals(v.transforms);
+                && Arrays.equals(constants, v.constants) && transforms.equals(v.transforms)
+                && factors.equals(v.factors);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, argument, frameOffset, Arrays.hashCode(constants), transforms);
+        return Objects.hash(kind, argument, frameOffset, Arrays.hashCode(constants), transforms, factors);
     }
 
     @Override
@@ -224,6 +272,7 @@ public final class Value {
             case UNKNOWN -> "?";
             case CONSTANTS -> Arrays.toString(constants);
             case ARGUMENT -> Registers.name(argument) + "@entry" + (transforms.isEmpty() ? "" : transforms);
+            case PRODUCT -> factors.get(0) + " x " + factors.get(1);
             case FRAME -> "rsp0" + (frameOffset >= 0 ? "+" : "") + frameOffset;
         };
     }

@@ -45,6 +45,6 @@ public final class AllocatorCatalog {
     /** The entry point for a runtime allocator's symbol name, or null. */
     public static EntryPoint lookup(String symbol) {
         SizeExpression size = ALLOCATORS.get(symbol);
-        return size == null ? null : new EntryPoint(symbol, List.of(), size);
+        return size == null ? null : EntryPoint.allocator(symbol, size);
     }
 }

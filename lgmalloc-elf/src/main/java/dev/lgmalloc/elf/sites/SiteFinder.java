@@ -227,31 +227,16 @@ public final class SiteFinder {
         return found;
     }
 
-    /**
-     * The function as an entry point if every allocation it makes from its arguments (or by tail call) agrees on
-     * the allocator and the size expression; null otherwise.
-     */
+    /** The function as an entry point if {@link WrapperRule} finds it is a wrapper; null otherwise. */
     private EntryPoint wrapperOf(int f, List<Observation> found) {
-        EntryPoint result = null;
-        for (Observation o : found) {
-            SizeExpression expression;
-            if (o.evaluation() instanceof Derived(SizeExpression e)) {
-                expression = e;
-            } else if (o.tail() && o.evaluation() instanceof Known(long[] values)) {
-                expression = new SizeExpression(List.of(new SizeExpression.Fixed(values)));
-            } else {
-                continue;
-            }
-            if (result == null) {
-                List<String> chain = new ArrayList<>();
-                chain.add(functions.name(f));
-                chain.addAll(o.entry().chain());
-                result = new EntryPoint(o.entry().allocator(), chain, expression);
-            } else if (!result.allocator().equals(o.entry().allocator()) || !result.size().equals(expression)) {
-                return null;
-            }
+        WrapperRule.MainPath main = WrapperRule.decide(found);
+        if (main == null) {
+            return null;
         }
-        return result;
+        List<String> chain = new ArrayList<>();
+        chain.add(functions.name(f));
+        chain.addAll(main.callee().chain());
+        return new EntryPoint(main.callee().allocator(), chain, main.size(), main.reliability());
     }
 
     private List<AllocationSite> sites() {
@@ -286,7 +271,10 @@ public final class SiteFinder {
         if (o.tail()) {
             note = "tail call (the return address is the caller's); " + note;
         }
-        double reliability = o.entry().chain().isEmpty() ? 1.0 : WRAPPED_RELIABILITY;
+        double reliability = o.entry().chain().isEmpty() ? 1.0 : WRAPPED_RELIABILITY * o.entry().reliability();
+        if (o.entry().reliability() < 1.0) {
+            note += "; a fallback path in " + String.join(" or ", o.entry().chain()) + " requests another size";
+        }
         return new AllocationSite(location, o.entry().allocator(), o.entry().chain(), sizes, reliability,
                 o.loopDepth(), note);
     }
