@@ -78,7 +78,9 @@ final class Charts {
             g.fillRect(0, 0, width, height);
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-            g.drawString(title, LEFT, 25);
+            g.drawString(title, LEFT, 22);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            g.drawString(subtitle(), LEFT, 38);
             axis(g, width, lo, hi);
             bars(g, workloads, allocators, ratios, lo, hi, groupWidth);
             legend(g, allocators, TOP + PLOT_HEIGHT + 90);
@@ -86,6 +88,13 @@ final class Charts {
             g.dispose();
         }
         ImageIO.write(image, "png", file.toFile());
+    }
+
+    private String subtitle() {
+        SuiteOptions o = results.options();
+        MachineInfo m = results.machine();
+        return (o.quick() ? "QUICK MODE: correctness run, not a measurement. " : "") + o.threads() + " threads, "
+                + m.cpu() + " (" + m.cores() + " cores), " + m.jdk() + ", " + m.date().substring(0, 10);
     }
 
     private double[][] ratios(List<String> workloads, List<String> allocators, ToDoubleFunction<Summary> value) {

@@ -69,6 +69,26 @@ final class JsonReport {
         array(1, "skipped", notRun, this::skip);
         json.append(",\n");
         array(1, "failures", results.failures(), this::skip);
+        json.append(",\n");
+        array(1, "goals", new Goals(results).evaluate(), g -> {
+            field(0, "goal", g.goal()).append(", ");
+            field(0, "measured", g.measured()).append(", ");
+            field(0, "status", g.status());
+        });
+        json.append(",\n");
+        array(1, "jmh", results.jmh(), r -> {
+            field(0, "run", r.run()).append(", ");
+            field(0, "benchmark", r.benchmark()).append(", ");
+            field(0, "threads", r.threads()).append(", ");
+            field(0, "allocator", r.allocator()).append(", ");
+            field(0, "score", r.score()).append(", ");
+            field(0, "error", r.error()).append(", ");
+            field(0, "unit", r.unit()).append(", ");
+            json.append("\"params\": {");
+            json.append(String.join(", ", r.params().entrySet().stream()
+                    .map(e -> "\"" + escape(e.getKey()) + "\": \"" + escape(e.getValue()) + "\"").toList()));
+            json.append('}');
+        });
         json.append("\n}\n");
         return json.toString();
     }

@@ -23,6 +23,7 @@ final class MarkdownReport {
 
     String render() {
         header();
+        goals();
         allocators();
         ratioTable("Time", "median wall-clock time of the timing runs, as a multiple of lgmalloc's (lower is "
                 + "better); in brackets the time and the noise (half the spread of the runs)", true,
@@ -34,6 +35,7 @@ final class MarkdownReport {
                         s.first().peakRssDelta() / MIB));
         memoryDetail();
         footprint();
+        jmh();
         losses();
         verification();
         skipped();
@@ -55,6 +57,74 @@ final class MarkdownReport {
                 + " run(s) per workload and allocator; each allocator in its own JVM"
                 + (o.quick() ? "" : ", each workload in a fresh JVM"));
         line("");
+    }
+
+    private void goals() {
+        line("## Goals");
+        line("");
+        line("| goal | measured in this run | status |");
+        line("|---|---|---|");
+        for (Goals.Goal goal : new Goals(results).evaluate()) {
+            line("| " + goal.goal() + " | " + goal.measured() + " | " + goal.status() + " |");
+        }
+        line("");
+    }
+
+    private void jmh() {
+        List<JmhResult> rows = results.jmh();
+        if (rows.isEmpty()) {
+            return;
+        }
+        line("## JMH microbenchmarks");
+        line("");
+        line("Score ± 99.9% error as JMH reports it (no error with a single sample). Runs: `jmh-*.csv` and "
+                + "`jmh-*.log` beside this file.");
+        line("");
+        for (int threads : new int[] {1, 2}) {
+            pairTable(rows, threads);
+        }
+        line("| benchmark | threads | allocator | parameters | score | unit |");
+        line("|---|---|---|---|---|---|");
+        for (JmhResult r : rows) {
+            if (r.benchmark().equals("PeerPairBenchmark.pair")) {
+                continue;
+            }
+            java.util.Map<String, String> params = new java.util.LinkedHashMap<>(r.params());
+            params.remove("peer");
+            params.remove("config");
+            line("| " + r.benchmark() + " | " + r.threads() + " | " + r.allocator() + " | " + params + " | "
+                    + score(r) + " | " + r.unit() + " |");
+        }
+        line("");
+    }
+
+    private void pairTable(List<JmhResult> rows, int threads) {
+        List<JmhResult> pairs = rows.stream().filter(r -> r.benchmark().equals("PeerPairBenchmark.pair")
+                && r.threads() == threads).toList();
+        if (pairs.isEmpty()) {
+            return;
+        }
+        List<String> sizes = pairs.stream().map(r -> r.params().get("size")).distinct()
+                .sorted(java.util.Comparator.comparingLong(Long::parseLong)).toList();
+        line("Pair, " + threads + " thread" + (threads > 1 ? "s" : "") + ": ns per malloc+free by block size");
+        line("");
+        line("| allocator | " + String.join(" | ", sizes.stream().map(s -> s + " B").toList()) + " |");
+        line("|---" + "|---".repeat(sizes.size()) + "|");
+        for (String allocator : pairs.stream().map(JmhResult::allocator).distinct().toList()) {
+            StringBuilder row = new StringBuilder("| " + allocator + " |");
+            for (String size : sizes) {
+                row.append(' ').append(pairs.stream().filter(r -> r.allocator().equals(allocator)
+                        && size.equals(r.params().get("size"))).findFirst().map(MarkdownReport::score).orElse("—"))
+                        .append(" |");
+            }
+            line(row.toString());
+        }
+        line("");
+    }
+
+    private static String score(JmhResult r) {
+        return Double.isNaN(r.error()) ? String.format(Locale.ROOT, "%.2f", r.score())
+                : String.format(Locale.ROOT, "%.2f ± %.2f", r.score(), r.error());
     }
 
     private void allocators() {

@@ -119,7 +119,7 @@ final class MeasuringJvm {
     }
 
     /** The class path of this JVM; under Surefire its manifest-only jar is replaced by the real test class path. */
-    private static String classPath() {
+    static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }

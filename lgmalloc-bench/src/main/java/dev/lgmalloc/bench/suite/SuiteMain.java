@@ -90,6 +90,9 @@ public final class SuiteMain {
                 }
             }
         }
+        if (options.jmh()) {
+            new JmhRuns(options, results, out).runAll();
+        }
         return results;
     }
 }

@@ -16,15 +16,16 @@ import java.util.List;
  * @param quick       small parameters that check correctness in a few minutes
  * @param repetitions runs per workload and allocator: the first gives RSS, the others the time (median)
  * @param out         where the report, JSON and charts go
+ * @param jmh         also run the JMH microbenchmarks (pair, batch, live set, producer/consumer)
  */
 public record SuiteOptions(List<String> workloads, List<String> allocators, int threads, boolean quick,
-        int repetitions, Path out) {
+        int repetitions, Path out, boolean jmh) {
 
     /** The usage text printed after a bad option. */
     public static String usage() {
         return """
                 usage: lgmalloc bench [--workloads W,...] [--allocators A,...] [--threads N] [--quick]
-                                      [--repetitions R] [--out DIR]
+                                      [--repetitions R] [--out DIR] [--jmh]
                   --workloads    %s (default: all)
                   --allocators   %s, or all
                                  (default: all but arena-shared, whose every free is a handshake with all
@@ -34,6 +35,8 @@ public record SuiteOptions(List<String> workloads, List<String> allocators, int 
                   --repetitions  runs per workload and allocator, 1-50 (default 4, 1 with --quick); the first
                                  run gives RSS, the median of the others the time
                   --out          directory for results.md, results.json and the charts (default bench-results)
+                  --jmh          also run the JMH microbenchmarks (pair 16 B-64 KiB, batch, live set with 1 and
+                                 2 threads, producer/consumer, Netty, JDK arenas) and report them with the goals
                 """.formatted(String.join(",", Workloads.names()), String.join(",", Peers.names()),
                 defaultThreads());
     }
@@ -48,12 +51,14 @@ public record SuiteOptions(List<String> workloads, List<String> allocators, int 
         List<String> allocators = Peers.defaultNames();
         int threads = defaultThreads();
         boolean quick = false;
+        boolean jmh = false;
         Integer repetitions = null;
         Path out = Path.of("bench-results");
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
                 case "--quick" -> quick = true;
+                case "--jmh" -> jmh = true;
                 case "--workloads" -> workloads = names(value(args, ++i, arg), Workloads.names(), "workload");
                 case "--allocators" -> {
                     String value = value(args, ++i, arg);
@@ -66,7 +71,7 @@ public record SuiteOptions(List<String> workloads, List<String> allocators, int 
             }
         }
         return new SuiteOptions(workloads, allocators, threads, quick,
-                repetitions != null ? repetitions : quick ? 1 : 4, out);
+                repetitions != null ? repetitions : quick ? 1 : 4, out, jmh);
     }
 
     private static String value(List<String> args, int index, String option) {

@@ -23,6 +23,7 @@ public final class SuiteResults {
     private final Map<String, PeerInfo> peers = new LinkedHashMap<>();
     private final List<Skip> skips = new ArrayList<>();
     private final List<Skip> failures = new ArrayList<>();
+    private final List<JmhResult> jmh = new ArrayList<>();
 
     SuiteResults(SuiteOptions options, MachineInfo machine) {
         this.options = options;
@@ -51,6 +52,15 @@ public final class SuiteResults {
 
     synchronized void failure(Skip failure) {
         failures.add(failure);
+    }
+
+    synchronized void addJmh(List<JmhResult> results) {
+        jmh.addAll(results);
+    }
+
+    /** The JMH microbenchmark rows, when the suite ran them. */
+    public synchronized List<JmhResult> jmh() {
+        return List.copyOf(jmh);
     }
 
     public synchronized List<Measurement> measurements() {
