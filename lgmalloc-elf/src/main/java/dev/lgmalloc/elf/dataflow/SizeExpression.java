@@ -105,8 +105,7 @@ public record SizeExpression(List<Factor> factors) {
                     }
                     continue;
                 } else if (v.isArgument() && Registers.isArgument(v.argumentRegister())) {
-                    List<Transform> ts = new ArrayList<>(v.transforms());
-                    ts.addAll(a.transforms());
+                    List<Transform> ts = Transform.concat(v.transforms(), a.transforms());
                     if (ts.size() > 8) {
                         return new Unknown(Registers.name(a.register()) + " is transformed too often");
                     }

@@ -1,6 +1,8 @@
 package dev.lgmalloc.elf.dataflow;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One step that a function applies to an incoming argument before it reaches an allocator: a 32-bit zero or
@@ -12,6 +14,23 @@ public sealed interface Transform {
 
     /** The sizes after this step, given the sizes before it. */
     long[] apply(long[] values);
+
+    /** {@code first} then {@code then}, with an affine map at the seam composed into one. */
+    static List<Transform> concat(List<Transform> first, List<Transform> then) {
+        List<Transform> all = new ArrayList<>(first);
+        for (Transform t : then) {
+            if (t instanceof Affine next && !all.isEmpty() && all.getLast() instanceof Affine previous) {
+                all.removeLast();
+                Affine both = next.after(previous);
+                if (!both.isIdentity()) {
+                    all.add(both);
+                }
+            } else {
+                all.add(t);
+            }
+        }
+        return all;
+    }
 
     /** {@code (uint32_t) n}, as {@code mov r32, r32} or a 32-bit load does. */
     record ZeroExtend32() implements Transform {
