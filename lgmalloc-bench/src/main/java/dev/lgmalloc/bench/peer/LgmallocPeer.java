@@ -2,12 +2,23 @@ package dev.lgmalloc.bench.peer;
 
 import dev.lgmalloc.LgMalloc;
 
-/** lgmalloc's process-wide allocator through its static API, with its default configuration and checks. */
+/**
+ * lgmalloc's process-wide allocator through its static API, with its default configuration and checks, or as
+ * configured by lgmalloc's agent in the JVM that measures it (the predictor's plan).
+ */
 final class LgmallocPeer implements PeerAllocator {
+
+    private final String name;
+    private final String notes;
+
+    LgmallocPeer(String name, String notes) {
+        this.name = name;
+        this.notes = notes;
+    }
 
     @Override
     public String name() {
-        return "lgmalloc";
+        return name;
     }
 
     @Override
@@ -39,6 +50,6 @@ final class LgmallocPeer implements PeerAllocator {
 
     @Override
     public String notes() {
-        return "default configuration (free checks on, no predicted plan)";
+        return notes;
     }
 }

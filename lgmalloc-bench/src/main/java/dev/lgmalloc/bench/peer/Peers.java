@@ -19,6 +19,14 @@ public final class Peers {
     public record Spec(String name, List<String> jvmOptions, Supplier<String> unavailable,
             Supplier<PeerAllocator> factory, boolean byDefault) {
 
+        /** The options of its JVM, resolved on this machine (the agent's path for {@code lgmalloc-plan}). */
+        public List<String> resolvedJvmOptions() {
+            if (name.equals("lgmalloc-plan")) {
+                return AgentJar.find().map(jar -> List.of("-javaagent:" + jar + "=verbose")).orElse(List.of());
+            }
+            return jvmOptions;
+        }
+
         /** Why this peer cannot run here, or empty when it can. */
         public Optional<String> unavailableReason() {
             return Optional.ofNullable(unavailable.get());
@@ -34,7 +42,13 @@ public final class Peers {
             "-Dio.netty.leakDetection.level=disabled", "-XX:MaxDirectMemorySize=8g");
 
     private static final List<Spec> ALL = List.of(
-            new Spec("lgmalloc", List.of(), () -> null, LgmallocPeer::new, true),
+            new Spec("lgmalloc", List.of(), () -> null,
+                    () -> new LgmallocPeer("lgmalloc", "default configuration (free checks on, no predicted plan)"),
+                    true),
+            // The same allocator configured and routed by the agent from the analysis of this JVM's class path.
+            new Spec("lgmalloc-plan", List.of(), AgentJar::unavailableReason,
+                    () -> new LgmallocPeer("lgmalloc-plan", "lgmalloc-agent attached (-javaagent): the predictor's "
+                            + "exact classes, pre-provisioned classes and routed sites"), true),
             nativeSpec(NativeLibrary.GLIBC, false), nativeSpec(NativeLibrary.GLIBC, true),
             nativeSpec(NativeLibrary.JEMALLOC, false), nativeSpec(NativeLibrary.JEMALLOC, true),
             nativeSpec(NativeLibrary.MIMALLOC, false), nativeSpec(NativeLibrary.MIMALLOC, true),

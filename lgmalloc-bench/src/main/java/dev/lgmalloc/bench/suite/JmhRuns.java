@@ -1,6 +1,5 @@
 package dev.lgmalloc.bench.suite;
 
-import dev.lgmalloc.bench.peer.NativeLibrary;
 import dev.lgmalloc.bench.peer.Peers;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -57,9 +56,9 @@ final class JmhRuns {
         Path csv = options.out().resolve("jmh-" + name + ".csv");
         Path log = options.out().resolve("jmh-" + name + ".log");
         List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        command.add(ChildJvm.java());
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", MeasuringJvm.classPath(), "org.openjdk.jmh.Main", regex));
+                "-cp", ChildJvm.classPath(), "org.openjdk.jmh.Main", regex));
         command.addAll(extra);
         if (!peers.isEmpty()) {
             command.addAll(List.of("-p", "peer=" + String.join(",", peers)));
@@ -70,7 +69,7 @@ final class JmhRuns {
         }
         command.addAll(List.of("-foe", "false", "-rf", "csv", "-rff", csv.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("GLIBC_TUNABLES", NativeLibrary.STATIC_TLS_TUNABLE);
+        ChildJvm.allowStaticTls(builder.environment());
         out.println("-- jmh " + name + ": " + regex + " " + String.join(" ", extra) + " (log: " + log + ")");
         Process process = builder.start();
         try (BufferedReader lines = new BufferedReader(

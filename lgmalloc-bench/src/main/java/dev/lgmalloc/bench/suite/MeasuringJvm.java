@@ -1,6 +1,5 @@
 package dev.lgmalloc.bench.suite;
 
-import dev.lgmalloc.bench.peer.NativeLibrary;
 import dev.lgmalloc.bench.peer.Peers;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts a {@link WorkerMain} JVM for one allocator and some workloads, and turns its protocol lines into results.
@@ -36,7 +36,11 @@ final class MeasuringJvm {
     void run(String allocator, List<String> workloads) throws IOException, InterruptedException {
         Process process = start(allocator, workloads);
         Deque<String> errorTail = new ArrayDeque<>();
-        Thread errorReader = Thread.ofPlatform().daemon().start(() -> keepTail(process, errorTail));
+        List<String> agentLines = new ArrayList<>();
+        Thread errorReader = Thread.ofPlatform().daemon().start(() -> keepTail(process, errorTail, agentLines));
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread watchdog = Thread.ofPlatform().daemon().start(() -> killAfterTimeout(process,
+                timeoutMinutes(workloads.size()), timedOut));
         Set<String> reported = new HashSet<>();
         try (BufferedReader lines = new BufferedReader(
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -44,11 +48,16 @@ final class MeasuringJvm {
                 handle(line, reported);
             }
         }
-        boolean exited = process.waitFor(timeoutMinutes(workloads.size()), TimeUnit.MINUTES);
-        if (!exited) {
-            process.destroyForcibly();
-        }
+        process.waitFor();
+        watchdog.interrupt();
         errorReader.join(1000);
+        boolean exited = !timedOut.get();
+        synchronized (agentLines) {
+            // What lgmalloc's agent did in that JVM (sites found, routed, classes) belongs with the peer's notes.
+            results.peers().stream().filter(p -> p.name().equals(allocator) && !agentLines.isEmpty()).findFirst()
+                    .ifPresent(p -> results.peer(new SuiteResults.PeerInfo(p.name(), p.version(),
+                            p.notes() + "; " + String.join(" ", agentLines))));
+        }
         List<String> missing = workloads.stream().filter(w -> !reported.contains(w)).toList();
         if (!missing.isEmpty() && results.skipReason(missing.get(0), allocator).isEmpty()) {
             String why = !exited ? "timed out" : "exited with code " + process.exitValue();
@@ -66,12 +75,12 @@ final class MeasuringJvm {
 
     private Process start(String allocator, List<String> workloads) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        command.add(ChildJvm.java());
         command.add("--enable-native-access=ALL-UNNAMED");
         String heap = options.quick() ? "384m" : "2g";
         command.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch"));
-        command.addAll(Peers.byName(allocator).orElseThrow().jvmOptions());
-        command.addAll(List.of("-cp", classPath(), WorkerMain.class.getName(), "--allocator", allocator,
+        command.addAll(Peers.byName(allocator).orElseThrow().resolvedJvmOptions());
+        command.addAll(List.of("-cp", ChildJvm.classPath(), WorkerMain.class.getName(), "--allocator", allocator,
                 "--workloads", String.join(",", workloads), "--threads", Integer.toString(options.threads()),
                 "--repetitions", Integer.toString(options.repetitions()),
                 "--settle-ms", options.quick() ? "100" : "1000"));
@@ -79,9 +88,7 @@ final class MeasuringJvm {
             command.add("--quick");
         }
         ProcessBuilder builder = new ProcessBuilder(command);
-        String tunables = System.getenv("GLIBC_TUNABLES");
-        builder.environment().put("GLIBC_TUNABLES", tunables == null || tunables.isEmpty()
-                ? NativeLibrary.STATIC_TLS_TUNABLE : tunables + ":" + NativeLibrary.STATIC_TLS_TUNABLE);
+        ChildJvm.allowStaticTls(builder.environment());
         return builder.start();
     }
 
@@ -118,16 +125,26 @@ final class MeasuringJvm {
         return options.quick() ? 5 : 20L * workloads;
     }
 
-    /** The class path of this JVM; under Surefire its manifest-only jar is replaced by the real test class path. */
-    static String classPath() {
-        String surefire = System.getProperty("surefire.test.class.path");
-        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    private static void killAfterTimeout(Process process, long minutes, AtomicBoolean timedOut) {
+        try {
+            if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
+                timedOut.set(true);
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            // the process ended in time
+        }
     }
 
-    private static void keepTail(Process process, Deque<String> tail) {
+    private static void keepTail(Process process, Deque<String> tail, List<String> agentLines) {
         try (BufferedReader lines = new BufferedReader(
                 new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.startsWith("[lgmalloc-agent]")) {
+                    synchronized (agentLines) {
+                        agentLines.add(line.strip());
+                    }
+                }
                 synchronized (tail) {
                     tail.addLast(line.strip());
                     if (tail.size() > 5) {

@@ -1,5 +1,7 @@
 package dev.lgmalloc.bench.workload;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -47,10 +49,9 @@ final class RpTest implements Workload {
     public long run(WorkloadContext context) throws InterruptedException {
         int threads = context.threads();
         int loops = loops(context.quick());
-        @SuppressWarnings("unchecked")
-        BlockingQueue<Slots>[] inboxes = new BlockingQueue[threads];
+        List<BlockingQueue<Slots>> inboxes = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            inboxes[t] = new ArrayBlockingQueue<>(4);
+            inboxes.add(new ArrayBlockingQueue<>(4));
         }
         context.runThreads(threads, "rptest", t -> {
             Worker worker = context.newWorker();
@@ -66,8 +67,8 @@ final class RpTest implements Workload {
                         worker.allocate(batch, slot, Sizes.skewedSmall(worker.random(), MIN_SIZE, MAX_SIZE));
                     }
                     if (loop % CROSS_RATE == 0) {
-                        context.put(inboxes[(t + 1) % threads], batch);
-                        worker.freeAll(context.take(inboxes[t]));
+                        context.put(inboxes.get((t + 1) % threads), batch);
+                        worker.freeAll(context.take(inboxes.get(t)));
                     } else {
                         worker.freeAll(batch);
                     }

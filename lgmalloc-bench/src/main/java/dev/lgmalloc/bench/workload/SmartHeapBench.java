@@ -1,5 +1,7 @@
 package dev.lgmalloc.bench.workload;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -51,10 +53,9 @@ final class SmartHeapBench implements Workload {
     public long run(WorkloadContext context) throws InterruptedException {
         int threads = 2 * context.threads();
         int rounds = rounds(context.quick());
-        @SuppressWarnings("unchecked")
-        BlockingQueue<Slots>[] inboxes = new BlockingQueue[threads];
+        List<BlockingQueue<Slots>> inboxes = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            inboxes[t] = new ArrayBlockingQueue<>(4);
+            inboxes.add(new ArrayBlockingQueue<>(4));
         }
         context.runThreads(threads, name(), t -> {
             Worker worker = context.newWorker();
@@ -68,8 +69,8 @@ final class SmartHeapBench implements Workload {
                         for (int i = BATCH / 2; i < BATCH; i++) {
                             given.takeFrom(batch, i, i - BATCH / 2);
                         }
-                        context.put(inboxes[(t + 1) % threads], given);
-                        worker.freeAll(context.take(inboxes[t]));
+                        context.put(inboxes.get((t + 1) % threads), given);
+                        worker.freeAll(context.take(inboxes.get(t)));
                     }
                     worker.freeAll(batch);   // LIFO: last allocated, first freed
                     fill(worker, batch, round + 1);

@@ -162,6 +162,8 @@ public final class WorkloadContext {
 
     /** An unchecked wrapper for a worker thread's failure. */
     public static final class WorkloadFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         WorkloadFailure(String message, Throwable cause) {
             super(message, cause);
         }

@@ -1,0 +1,29 @@
+package dev.lgmalloc.bench.suite;
+
+import dev.lgmalloc.bench.peer.NativeLibrary;
+import java.util.Map;
+
+/** What every JVM the suite starts has in common: the same java, the same class path, the static-TLS tunable. */
+final class ChildJvm {
+
+    private ChildJvm() {
+    }
+
+    /** The java executable of this JVM. */
+    static String java() {
+        return ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+    }
+
+    /** The class path of this JVM; under Surefire its manifest-only jar is replaced by the real test class path. */
+    static String classPath() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    }
+
+    /** Adds the glibc tunable Debian's jemalloc needs to be loaded, keeping any tunables already set. */
+    static void allowStaticTls(Map<String, String> environment) {
+        String tunables = environment.get("GLIBC_TUNABLES");
+        environment.put("GLIBC_TUNABLES", tunables == null || tunables.isEmpty() ? NativeLibrary.STATIC_TLS_TUNABLE
+                : tunables + ":" + NativeLibrary.STATIC_TLS_TUNABLE);
+    }
+}
