@@ -55,6 +55,11 @@ public final class Os {
     private Os() {
     }
 
+    /** Links the downcalls now (hundreds of milliseconds in a cold JVM), rather than under a lock on first use. */
+    public static void link() {
+        // the static initializer did the work
+    }
+
     /**
      * Maps {@code size} bytes of zeroed, readable and writable memory aligned to {@code alignment} (a power of
      * two, at least {@link #PAGE_SIZE}). Returns 0 when the OS has no memory or address space left.

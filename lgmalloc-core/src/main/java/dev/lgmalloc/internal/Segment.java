@@ -13,6 +13,7 @@ final class Segment {
     final long base;
     long usedMask;      // chunks that belong to a page
     long dirtyMask;     // free chunks whose memory may still be resident
+    long purgingMask;   // free chunks being purged outside the lock: not to be handed out until done
     final long[] freedAtNanos = new long[CHUNKS];
     final Page[] pages = new Page[CHUNKS];   // the page starting at each chunk
     long emptySinceNanos;
@@ -25,7 +26,7 @@ final class Segment {
     int findRun(int chunks) {
         long run = chunks == 64 ? -1L : (1L << chunks) - 1;
         for (int i = 0; i + chunks <= CHUNKS; i += chunks) {
-            if ((usedMask & (run << i)) == 0) {
+            if (((usedMask | purgingMask) & (run << i)) == 0) {
                 return i;
             }
         }

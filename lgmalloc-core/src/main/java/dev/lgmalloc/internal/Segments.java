@@ -108,36 +108,59 @@ final class Segments {
 
     /**
      * Returns memory to the OS: dirty chunks free for longer than the purge delay are purged, and segments empty
-     * for longer than it are unmapped. With {@code force}, the delay is ignored.
+     * for longer than it are unmapped. With {@code force}, the delay is ignored. The system calls run outside the
+     * lock (a purge of many chunks takes milliseconds, and threads needing pages must not wait for it); chunks
+     * being purged are marked so no page takes them meanwhile.
      */
-    synchronized void purge(boolean force) {
+    void purge(boolean force) {
         long now = System.nanoTime();
         purgeLargeCache(now, force);
-        for (int i = segments.size() - 1; i >= 0; i--) {
-            Segment s = segments.get(i);
-            if (s.usedMask == 0 && (force || now - s.emptySinceNanos >= purgeDelayNanos)) {
-                PageMap.set(s.base, Segment.CHUNKS, null);
-                Os.unmap(s.base, Segment.SIZE);
-                segments.remove(i);
-                continue;
-            }
-            int c = 0;
-            while (c < Segment.CHUNKS) {
-                if ((s.dirtyMask >>> c & 1) != 0 && (force || now - s.freedAtNanos[c] >= purgeDelayNanos)) {
-                    int runStart = c;
-                    while (c < Segment.CHUNKS && (s.dirtyMask >>> c & 1) != 0
-                            && (force || now - s.freedAtNanos[c] >= purgeDelayNanos)) {
+        List<long[]> purges = new ArrayList<>();      // {segment index in 'marked', first chunk, chunk count}
+        List<Segment> marked = new ArrayList<>();
+        List<Segment> unmapped = new ArrayList<>();
+        synchronized (this) {
+            for (int i = segments.size() - 1; i >= 0; i--) {
+                Segment s = segments.get(i);
+                if (s.usedMask == 0 && s.purgingMask == 0 && (force || now - s.emptySinceNanos >= purgeDelayNanos)) {
+                    PageMap.set(s.base, Segment.CHUNKS, null);
+                    segments.remove(i);
+                    unmapped.add(s);
+                    continue;
+                }
+                int c = 0;
+                while (c < Segment.CHUNKS) {
+                    if ((s.dirtyMask >>> c & 1) != 0 && (force || now - s.freedAtNanos[c] >= purgeDelayNanos)) {
+                        int runStart = c;
+                        while (c < Segment.CHUNKS && (s.dirtyMask >>> c & 1) != 0
+                                && (force || now - s.freedAtNanos[c] >= purgeDelayNanos)) {
+                            c++;
+                        }
+                        long mask = Segment.runMask(runStart, c - runStart);
+                        s.dirtyMask &= ~mask;
+                        s.purgingMask |= mask;
+                        marked.add(s);
+                        purges.add(new long[] {marked.size() - 1, runStart, c - runStart});
+                    } else {
                         c++;
                     }
-                    Os.purge(s.base + ((long) runStart << PageMap.CHUNK_SHIFT),
-                            (long) (c - runStart) << PageMap.CHUNK_SHIFT);
-                    s.dirtyMask &= ~Segment.runMask(runStart, c - runStart);
-                } else {
-                    c++;
+                }
+            }
+            searchStart = 0;
+        }
+        for (long[] p : purges) {
+            Segment s = marked.get((int) p[0]);
+            Os.purge(s.base + (p[1] << PageMap.CHUNK_SHIFT), p[2] << PageMap.CHUNK_SHIFT);
+        }
+        for (Segment s : unmapped) {
+            Os.unmap(s.base, Segment.SIZE);
+        }
+        if (!purges.isEmpty()) {
+            synchronized (this) {
+                for (long[] p : purges) {
+                    marked.get((int) p[0]).purgingMask &= ~Segment.runMask((int) p[1], (int) p[2]);
                 }
             }
         }
-        searchStart = 0;
     }
 
     /** A large block of at least {@code size} bytes aligned to {@code alignment}, or 0 when out of memory. */
@@ -205,11 +228,15 @@ final class Segments {
 
     /** Unmaps cached large mappings older than the purge delay (all of them with {@code force}). */
     private void purgeLargeCache(long now, boolean force) {
+        List<long[]> expired = new ArrayList<>();
         synchronized (largeCacheLock) {
             while (cachedCount > 0 && (force || now - cachedAtNanos[0] >= purgeDelayNanos)) {
-                Os.unmap(cachedStart[0], cachedSize[0]);
+                expired.add(new long[] {cachedStart[0], cachedSize[0]});
                 removeCached(0);
             }
+        }
+        for (long[] mapping : expired) {
+            Os.unmap(mapping[0], mapping[1]);
         }
     }
 
