@@ -23,6 +23,7 @@ final class Segments {
     private static final int LARGE_CACHE_ENTRIES = 8;
     private static final long LARGE_CACHE_MAX_BLOCK = 32L << 20;
     private final Object largeCacheLock = new Object();
+    private final Object purgeLock = new Object();
     private final long[] cachedStart = new long[LARGE_CACHE_ENTRIES];
     private final long[] cachedSize = new long[LARGE_CACHE_ENTRIES];
     private final long[] cachedAtNanos = new long[LARGE_CACHE_ENTRIES];
@@ -113,6 +114,12 @@ final class Segments {
      * being purged are marked so no page takes them meanwhile.
      */
     void purge(boolean force) {
+        synchronized (purgeLock) {     // one purge at a time: trim() must see the maintenance thread's finished
+            purgeUnderPurgeLock(force);
+        }
+    }
+
+    private void purgeUnderPurgeLock(boolean force) {
         long now = System.nanoTime();
         purgeLargeCache(now, force);
         List<long[]> purges = new ArrayList<>();      // {segment index in 'marked', first chunk, chunk count}
