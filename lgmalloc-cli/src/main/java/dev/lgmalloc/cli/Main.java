@@ -9,10 +9,14 @@ public final class Main {
 
     static final String USAGE = """
             usage: lgmalloc <command> [options]
-              demo [--quick]     run a multi-threaded off-heap workload on lgmalloc and print its statistics
+              demo [--quick]     run an off-heap message pipeline on lgmalloc under its agent, on glibc and on
+                                 the JDK's Arena, each in a fresh JVM, and compare throughput and RSS
               analyze [--json|--csv] [--threshold X] FILE...
                                  find allocation sites in an x86-64 ELF binary or in JARs, class directories
                                  or class files; print predicted sizes, confidence and the size-class plan
+              bench [--quick] [--workloads ...] [--allocators ...] [--threads N] [--jmh] [--out DIR]
+                                 compare lgmalloc with glibc, jemalloc, mimalloc, tcmalloc, JDK arenas and Netty
+                                 ('lgmalloc bench --help' lists the workloads and allocators)
             global option: --debug prints stack traces of errors
             """;
 
@@ -35,6 +39,7 @@ public final class Main {
             return switch (args.getFirst()) {
                 case "demo" -> Demo.run(DemoOptions.parse(rest), out);
                 case "analyze" -> Analyze.run(Analyze.Options.parse(rest), out);
+                case "bench" -> dev.lgmalloc.bench.suite.SuiteMain.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + args.getFirst() + "'");
             };
         } catch (UsageException e) {
@@ -49,7 +54,7 @@ public final class Main {
                 err.println("lgmalloc: see 'lgmalloc --help' for usage");
             }
             return 2;
-        } catch (RuntimeException e) {
+        } catch (java.io.IOException | InterruptedException | RuntimeException e) {
             err.println("lgmalloc: " + args.getFirst() + " failed: " + e);
             if (debug) {
                 e.printStackTrace(err);

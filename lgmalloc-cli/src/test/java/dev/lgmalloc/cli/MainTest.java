@@ -20,24 +20,20 @@ class MainTest {
     }
 
     @Test
-    void quickDemoRunsThePipelineAndPrintsStatistics() {
-        assertThat(run("demo", "--quick")).isZero();
+    void analyzeFindsTheDemoWorkloadsSitesWithTheirPredictions() {
+        Path workload = Path.of("target/classes/dev/lgmalloc/cli/lgmalloc-demo.jar");
+        assertThat(run("analyze", workload.toString())).isZero();
         String text = out.toString(StandardCharsets.UTF_8);
-        assertThat(text).contains("pipeline: 200,000 messages", "virtual threads: 10,000 requests",
-                "live: 0 blocks, 0 bytes", "size classes in use", "VIRTUAL_THREAD_STRIPE");
-    }
-
-    @Test
-    void analyzeFindsTheDemoSitesInClassFilesWithTheirPredictions() {
-        Path classes = Path.of("target/classes");
-        assertThat(run("analyze", classes.toString())).isZero();
-        String text = out.toString(StandardCharsets.UTF_8);
-        // Demo.request: arena.allocate(HEADER, 8) is a constant 8 x 24-byte layout
-        assertThat(text).containsPattern("dev/lgmalloc/cli/Demo\\.request.*\\{192\\}\\s+192\\s+0\\.9\\d\\s+0 yes");
-        assertThat(text).contains("plan per size class");
+        // header: LgMalloc.allocate(HEADER.byteSize()) of a static final 32-byte struct layout
+        assertThat(text).containsPattern("OnLgmalloc\\.header.*\\{32\\}\\s+32\\s+0\\.9\\d\\s+0 yes");
+        // envelope: malloc(328), which gets an exact class of 336 bytes instead of the standard 352
+        assertThat(text).containsPattern("OnLgmalloc\\.envelope.*\\{328\\}\\s+336\\s+");
+        assertThat(text).containsPattern("OnLgmalloc\\.payload.*\\?\\s+-\\s+0\\.00");
+        assertThat(text).contains("plan per size class (1 exact classes added)");
         out.reset();
-        assertThat(run("analyze", "--json", classes.toString())).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\"input\":").contains("\"class\":\"dev/lgmalloc/cli/Demo\"");
+        assertThat(run("analyze", "--json", workload.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\"input\":")
+                .contains("\"exactSizes\":[336]");
     }
 
     @Test

@@ -1,0 +1,239 @@
+package dev.lgmalloc.demo;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.lgmalloc.AllocatorStatistics;
+import dev.lgmalloc.LgMalloc;
+import dev.lgmalloc.bench.peer.PeerAllocator;
+import dev.lgmalloc.bench.peer.Peers;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A message pipeline with its data off-heap: producer threads build a fixed-layout header, a fixed-size routing
+ * envelope and a variable payload per message; consumer threads verify and free them, so every free crosses
+ * threads. On lgmalloc the header and envelope sizes are constants the agent predicts; the payload is not.
+ *
+ * <p>{@code java -cp lgmalloc-demo.jar:lgmalloc.jar dev.lgmalloc.demo.MessagePipeline ALLOCATOR MESSAGES}, where
+ * ALLOCATOR is {@code lgmalloc} or a peer of the benchmark suite ({@code glibc-critical}, {@code arena-shared},
+ * ...). It prints one {@code RESULT} line with the throughput and the process's peak and final RSS.
+ */
+public final class MessagePipeline {
+
+    /** A message header, as a network or storage layer would keep it. */
+    static final StructLayout HEADER = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("envelope"),
+            JAVA_LONG.withName("payload"),
+            JAVA_INT.withName("length"),
+            JAVA_INT.withName("checksum"));
+    static final long HEADER_BYTES = HEADER.byteSize();
+    /** A routing envelope of a fixed size that has no size class of its own: the agent adds an exact one. */
+    static final long ENVELOPE_BYTES = 328;
+
+    private static final long POISON = -1;
+    private static final int PRODUCERS = 2;
+    private static final int CONSUMERS = 2;
+
+    private MessagePipeline() {
+    }
+
+    /** How the pipeline allocates: lgmalloc's own API (so the agent can route it) or a peer. */
+    private interface Memory {
+        long header();
+
+        long envelope();
+
+        long payload(long length);
+
+        void free(long address);
+    }
+
+    private static final class OnLgmalloc implements Memory {
+        @Override
+        public long header() {
+            return LgMalloc.allocate(HEADER_BYTES).address();
+        }
+
+        @Override
+        public long envelope() {
+            return LgMalloc.malloc(ENVELOPE_BYTES);
+        }
+
+        @Override
+        public long payload(long length) {
+            return LgMalloc.malloc(length);
+        }
+
+        @Override
+        public void free(long address) {
+            LgMalloc.free(address);
+        }
+    }
+
+    private record OnPeer(PeerAllocator peer) implements Memory {
+        @Override
+        public long header() {
+            return peer.malloc(HEADER_BYTES);
+        }
+
+        @Override
+        public long envelope() {
+            return peer.malloc(ENVELOPE_BYTES);
+        }
+
+        @Override
+        public long payload(long length) {
+            return peer.malloc(length);
+        }
+
+        @Override
+        public void free(long address) {
+            peer.free(address);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: MessagePipeline ALLOCATOR MESSAGES");
+            System.exit(2);
+        }
+        String allocator = args[0];
+        long messages = Long.parseLong(args[1]);
+        Memory memory = allocator.equals("lgmalloc") ? new OnLgmalloc() : new OnPeer(Peers.create(allocator));
+        long start = System.nanoTime();
+        run(memory, messages);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (memory instanceof OnPeer(PeerAllocator peer)) {
+            peer.releaseFreeMemory();
+        } else {
+            printStatistics(LgMalloc.statistics());
+            LgMalloc.trim();
+        }
+        System.out.printf(Locale.ROOT, "RESULT allocator=%s messages=%d seconds=%.3f peakRssKiB=%d finalRssKiB=%d%n",
+                allocator, messages, seconds, status("VmHWM"), status("VmRSS"));
+    }
+
+    private static void run(Memory memory, long messages) throws Exception {
+        BlockingQueue<Long> queue = new ArrayBlockingQueue<>(4096);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> producers = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+            long seed = p;
+            long count = messages / PRODUCERS;
+            producers.add(Thread.ofPlatform().name("producer-" + p).start(() -> {
+                try {
+                    produce(memory, queue, new SplittableRandom(seed), count);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        List<Thread> consumers = new ArrayList<>();
+        for (int c = 0; c < CONSUMERS; c++) {
+            consumers.add(Thread.ofPlatform().name("consumer-" + c).start(() -> {
+                try {
+                    consume(memory, queue);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        for (Thread t : producers) {
+            t.join();
+        }
+        for (int c = 0; c < CONSUMERS; c++) {
+            queue.put(POISON);
+        }
+        for (Thread t : consumers) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("pipeline failed", failure.get());
+        }
+    }
+
+    private static void produce(Memory memory, BlockingQueue<Long> queue, SplittableRandom random, long count)
+            throws InterruptedException {
+        for (long i = 0; i < count; i++) {
+            int length = 32 + (int) Math.min(16_384, Math.exp(random.nextDouble(3.5, 8.5)));
+            MemorySegment header = MemorySegment.ofAddress(memory.header()).reinterpret(HEADER_BYTES);
+            MemorySegment envelope = MemorySegment.ofAddress(memory.envelope()).reinterpret(ENVELOPE_BYTES);
+            MemorySegment payload = MemorySegment.ofAddress(memory.payload(length)).reinterpret(length);
+            envelope.set(JAVA_LONG, 0, i);
+            envelope.set(JAVA_LONG, ENVELOPE_BYTES - 8, ~i);
+            int checksum = 0;
+            for (int off = 0; off + 4 <= length; off += 4) {
+                int word = (int) (i * 31 + off);
+                payload.set(JAVA_INT, off, word);
+                checksum = checksum * 31 + word;
+            }
+            header.set(JAVA_LONG, 0, i);
+            header.set(JAVA_LONG, 8, envelope.address());
+            header.set(JAVA_LONG, 16, payload.address());
+            header.set(JAVA_INT, 24, length);
+            header.set(JAVA_INT, 28, checksum);
+            queue.put(header.address());
+        }
+    }
+
+    private static void consume(Memory memory, BlockingQueue<Long> queue) throws InterruptedException {
+        while (true) {
+            long address = queue.take();
+            if (address == POISON) {
+                return;
+            }
+            MemorySegment header = MemorySegment.ofAddress(address).reinterpret(HEADER_BYTES);
+            long id = header.get(JAVA_LONG, 0);
+            long envelopeAddress = header.get(JAVA_LONG, 8);
+            long payloadAddress = header.get(JAVA_LONG, 16);
+            int length = header.get(JAVA_INT, 24);
+            MemorySegment envelope = MemorySegment.ofAddress(envelopeAddress).reinterpret(ENVELOPE_BYTES);
+            MemorySegment payload = MemorySegment.ofAddress(payloadAddress).reinterpret(length);
+            int checksum = 0;
+            for (int off = 0; off + 4 <= length; off += 4) {
+                checksum = checksum * 31 + payload.get(JAVA_INT, off);
+            }
+            if (checksum != header.get(JAVA_INT, 28) || envelope.get(JAVA_LONG, 0) != id
+                    || envelope.get(JAVA_LONG, ENVELOPE_BYTES - 8) != ~id) {
+                throw new IllegalStateException("message " + id + " corrupted");
+            }
+            memory.free(payloadAddress);
+            memory.free(envelopeAddress);
+            memory.free(address);
+        }
+    }
+
+    private static void printStatistics(AllocatorStatistics s) {
+        System.out.printf(Locale.ROOT, "lgmalloc: live %d blocks; committed %,d KiB; %d heaps; size classes in use:",
+                s.liveBlocks(), s.committedBytes() >> 10, s.heaps());
+        for (AllocatorStatistics.ClassStatistics c : s.classes()) {
+            System.out.printf(Locale.ROOT, " %d%s", c.blockSize(), c.exact() ? "(exact)" : "");
+        }
+        System.out.println();
+    }
+
+    private static long status(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
