@@ -51,9 +51,12 @@ public final class ElfAnalyzer {
         return analyzeWithStatistics(file, threshold).result();
     }
 
-    /** An analysis result with counts of what the analyser did, for benchmarks and reports. */
+    /**
+     * An analysis result with counts of what the analyser did, for benchmarks and reports.
+     * {@code wrappersWithFallback} counts the wrappers whose fallback path requests another size.
+     */
     public record Analysis(AnalysisResult result, long instructions, long undecodableBytes, int functions,
-                          long wrappers, long nanos) {
+                          long wrappers, long wrappersWithFallback, long nanos) {
     }
 
     /** Like {@link #analyze(Path, double)}, with statistics. */
@@ -98,7 +101,7 @@ public final class ElfAnalyzer {
         AnalysisResult result = new AnalysisResult(input, describeFormat(elf), sites, warnings,
                 PlanBuilder.build(sites, threshold));
         return new Analysis(result, finder.instructionCount(), finder.undecodableBytes(), functions.count(),
-                finder.wrapperCount(), System.nanoTime() - started);
+                finder.wrapperCount(), finder.wrappersWithFallbackCount(), System.nanoTime() - started);
     }
 
     private static String describeFormat(ElfFile elf) {

@@ -36,7 +36,7 @@ public final class ConstantPropagation {
         BitSet work = new BitSet(blocks);
         work.set(0);
         for (int b = 1; b < blocks; b++) {
-            if (!cfg.hasPredecessor[b]) {
+            if (!cfg.hasPredecessor[b] && !cfg.isPadding(b)) {
                 in[b] = MachineState.unknown();
                 work.set(b);
             }

@@ -65,6 +65,25 @@ public final class FunctionCfg {
         X86Decoder.decode(elf.data(), (int) (a - sectionOffsetDelta), codeEnd, a, insn);
     }
 
+    /**
+     * Whether the block is only alignment padding ({@code nop}, {@code nopw}, {@code int3}): after a
+     * {@code ret} or {@code jmp} it has no predecessor, but it is never run, so it must not feed an unknown
+     * state into the block it falls into.
+     */
+    boolean isPadding(int block) {
+        Instruction insn = new Instruction();
+        for (int i = blockStarts[block]; i < blockEnd(block); i++) {
+            decode(i, insn);
+            boolean nop = insn.encoding == Instruction.LEGACY
+                    && (insn.map == Instruction.MAP_ONE && (insn.opcode == 0x90 && insn.rexB == 0 || insn.opcode == 0xcc)
+                    || insn.map == Instruction.MAP_0F && insn.opcode == 0x1f);
+            if (!nop) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The block starting at {@code address}, or -1. */
     int blockAt(long address) {
         int i = Arrays.binarySearch(addresses, 0, count, address);

@@ -54,6 +54,7 @@ public final class SiteFinder {
     private final ClobberSummaries clobbers;
     private long instructions;
     private long undecodable;
+    private long wrappersWithFallback;
 
     public SiteFinder(ElfFile elf, Functions functions, CallResolver resolver) {
         this.elf = elf;
@@ -124,6 +125,11 @@ public final class SiteFinder {
     /** How many wrappers were found. */
     public long wrapperCount() {
         return localEntries.values().stream().filter(e -> !e.isAllocator()).count();
+    }
+
+    /** How many of the wrappers have a fallback path requesting another size (their reliability is lowered). */
+    public long wrappersWithFallbackCount() {
+        return wrappersWithFallback;
     }
 
     private static void addAll(TreeSet<Integer> set, IntList list) {
@@ -232,6 +238,9 @@ public final class SiteFinder {
         WrapperRule.MainPath main = WrapperRule.decide(found);
         if (main == null) {
             return null;
+        }
+        if (main.reliability() < main.callee().reliability()) {
+            wrappersWithFallback++;
         }
         List<String> chain = new ArrayList<>();
         chain.add(functions.name(f));
