@@ -58,7 +58,7 @@ final class Goals {
         String goal = "producer/consumer (one thread allocates, another frees): at least 2x the pairs/s of the best "
                 + "peer";
         List<JmhResult> rows = results.jmh().stream()
-                .filter(r -> r.benchmark().equals("PeerProducerConsumerBenchmark.producerConsumer:consume")).toList();
+                .filter(r -> r.benchmark().equals("PeerProducerConsumerBenchmark.producerConsumer:pairs")).toList();
         Optional<JmhResult> lg = rows.stream().filter(r -> r.allocator().equals(Reports.BASELINE)).findFirst();
         Optional<JmhResult> best = rows.stream().filter(r -> !r.allocator().equals(Reports.BASELINE))
                 .max(Comparator.comparingDouble(JmhResult::score));

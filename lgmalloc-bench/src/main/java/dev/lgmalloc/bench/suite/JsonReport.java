@@ -38,7 +38,8 @@ final class JsonReport {
         array(1, "allocators", results.peers(), p -> {
             field(0, "name", p.name()).append(", ");
             field(0, "version", p.version()).append(", ");
-            field(0, "notes", p.notes());
+            field(0, "notes", p.notes()).append(", ");
+            field(0, "startRss", p.startRss());
         });
         json.append(",\n");
         array(1, "workloads", o.workloads().stream().map(w -> Workloads.byName(w).orElseThrow()).toList(),

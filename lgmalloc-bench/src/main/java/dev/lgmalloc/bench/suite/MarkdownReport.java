@@ -130,10 +130,14 @@ final class MarkdownReport {
     private void allocators() {
         line("## Allocators");
         line("");
-        line("| allocator | version | how it is reached |");
-        line("|---|---|---|");
+        line("RSS at start: the measuring JVM's RSS once the allocator served its first block, before any workload "
+                + "(the same heap, pre-touched, in every JVM).");
+        line("");
+        line("| allocator | version | how it is reached | RSS at start |");
+        line("|---|---|---|---|");
         for (SuiteResults.PeerInfo peer : results.peers()) {
-            line("| " + peer.name() + " | " + peer.version() + " | " + peer.notes() + " |");
+            line("| " + peer.name() + " | " + peer.version() + " | " + peer.notes() + " | "
+                    + String.format(Locale.ROOT, "%.1f MiB", peer.startRss() / MIB) + " |");
         }
         line("");
     }

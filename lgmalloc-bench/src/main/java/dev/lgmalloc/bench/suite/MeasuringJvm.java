@@ -56,7 +56,7 @@ final class MeasuringJvm {
             // What lgmalloc's agent did in that JVM (sites found, routed, classes) belongs with the peer's notes.
             results.peers().stream().filter(p -> p.name().equals(allocator) && !agentLines.isEmpty()).findFirst()
                     .ifPresent(p -> results.peer(new SuiteResults.PeerInfo(p.name(), p.version(),
-                            p.notes() + "; " + String.join(" ", agentLines))));
+                            p.notes() + "; " + String.join(" ", agentLines), p.startRss())));
         }
         List<String> missing = workloads.stream().filter(w -> !reported.contains(w)).toList();
         if (!missing.isEmpty() && results.skipReason(missing.get(0), allocator).isEmpty()) {
@@ -100,7 +100,7 @@ final class MeasuringJvm {
         Map<String, String> fields = Protocol.fields(line);
         switch (tag) {
             case Protocol.PEER -> results.peer(new SuiteResults.PeerInfo(fields.get("allocator"),
-                    fields.get("version"), fields.get("notes")));
+                    fields.get("version"), fields.get("notes"), Long.parseLong(fields.get("startRss"))));
             case Protocol.RESULT -> {
                 Measurement m = Measurement.fromFields(fields);
                 results.add(m);

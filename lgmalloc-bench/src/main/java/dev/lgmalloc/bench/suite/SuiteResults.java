@@ -9,8 +9,12 @@ import java.util.Optional;
 /** Everything one suite run produced: the measurements, what each peer is, and what was skipped or failed. */
 public final class SuiteResults {
 
-    /** What a peer reported about itself in its measuring JVM. */
-    public record PeerInfo(String name, String version, String notes) {
+    /**
+     * What a peer reported about itself in its measuring JVM.
+     *
+     * @param startRss RSS of its JVM once the allocator was initialised, before any workload (bytes)
+     */
+    public record PeerInfo(String name, String version, String notes, long startRss) {
     }
 
     /** A workload or allocator that did not run, and why ({@code workload} is "*" for all of them). */

@@ -46,8 +46,11 @@ public final class WorkerMain {
             System.exit(3);
             return;
         }
+        // One-time initialisation (mappings, tables) is not charged to the first workload; RSS after it is reported.
+        allocator.free(allocator.malloc(64));
         out.println(Protocol.line(Protocol.PEER, Map.of("allocator", allocator.name(), "version",
-                allocator.version(), "notes", allocator.notes())));
+                allocator.version(), "notes", allocator.notes(), "startRss",
+                Long.toString(ProcessMemory.residentBytes()))));
         int threads = Integer.parseInt(options.get("--threads"));
         int repetitions = Integer.parseInt(options.get("--repetitions"));
         long settleMillis = Long.parseLong(options.get("--settle-ms"));

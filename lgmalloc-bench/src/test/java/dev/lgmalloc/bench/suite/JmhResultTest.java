@@ -20,9 +20,9 @@ class JmhResultTest {
                     + "tcmalloc-critical,64",
             "\"dev.lgmalloc.bench.PeerPairBenchmark.pair\",\"avgt\",1,6,3.000000,0.200000,\"ns/op\",,glibc,64",
             "\"dev.lgmalloc.bench.NettyBenchmark.pair\",\"avgt\",2,1,90.5,NaN,\"ns/op\",adaptive,N/A,64",
-            "\"dev.lgmalloc.bench.PeerProducerConsumerBenchmark.producerConsumer:consume\",\"thrpt\",2,6,70.0,"
+            "\"dev.lgmalloc.bench.PeerProducerConsumerBenchmark.producerConsumer:pairs\",\"thrpt\",2,6,70.0,"
                     + "3.0,\"ops/us\",,lgmalloc,",
-            "\"dev.lgmalloc.bench.PeerProducerConsumerBenchmark.producerConsumer:consume\",\"thrpt\",2,6,31.0,"
+            "\"dev.lgmalloc.bench.PeerProducerConsumerBenchmark.producerConsumer:pairs\",\"thrpt\",2,6,31.0,"
                     + "3.0,\"ops/us\",,jemalloc-critical,");
 
     @Test
