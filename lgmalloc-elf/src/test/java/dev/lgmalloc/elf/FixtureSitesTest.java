@@ -131,7 +131,7 @@ class FixtureSitesTest {
         assertThat(only(result, callers, "malloc", List.of("xmalloc_retry")).reliability()).isEqualTo(0.95);
         AllocationSite retried = only(result, callers, "calloc", List.of("xcalloc_retry"));
         assertThat(retried.reliability()).isLessThan(0.95);
-        assertThat(retried.note()).contains("fallback path in xcalloc_retry");
+        assertThat(retried.note()).contains("another path in xcalloc_retry");
     }
 
     @ParameterizedTest(name = "C++ {0}")

@@ -282,7 +282,7 @@ public final class SiteFinder {
         }
         double reliability = o.entry().chain().isEmpty() ? 1.0 : WRAPPED_RELIABILITY * o.entry().reliability();
         if (o.entry().reliability() < 1.0) {
-            note += "; a fallback path in " + String.join(" or ", o.entry().chain()) + " requests another size";
+            note += "; another path in " + String.join(" or ", o.entry().chain()) + " requests another size or allocator";
         }
         return new AllocationSite(location, o.entry().allocator(), o.entry().chain(), sizes, reliability,
                 o.loopDepth(), note);

@@ -13,8 +13,8 @@ import java.util.List;
  * caller's). A forwarding call whose size is at most 1 whatever the arguments ({@code calloc(0, s)},
  * {@code malloc(1)} or {@code xmalloc(0)} by tail call) is a fallback: the zero-size retry idiom of
  * {@code xmalloc}, {@code xcalloc} and {@code xrealloc}. The other forwarding calls are the main path; they must
- * agree on allocator and size, which then is the wrapper's. Fallbacks that disagree with the main path lower
- * the wrapper's reliability. Calls with constant sizes that are not tail calls are the function's own sites,
+ * agree on the size, which then is the wrapper's, with the first one's allocator. Fallbacks that disagree with
+ * the main path, and main paths through another allocator, lower the wrapper's reliability. Calls with constant sizes that are not tail calls are the function's own sites,
  * predicted where they are, and do not decide anything.
  */
 final class WrapperRule {
@@ -61,9 +61,9 @@ final class WrapperRule {
         SizeExpression size = sizes.get(main);
         boolean disagreement = false;
         for (int i = 0; i < forwarding.size(); i++) {
-            boolean agrees = forwarding.get(i).entry().allocator().equals(callee.allocator())
-                    && sizes.get(i).equals(size);
-            if (agrees) {
+            if (sizes.get(i).equals(size)) {
+                // p ? realloc(p, n) : malloc(n): the size holds, the allocator named differs on one path
+                disagreement |= !forwarding.get(i).entry().allocator().equals(callee.allocator());
                 continue;
             }
             if (onlyFallbacks || !isFallback(sizes.get(i))) {

@@ -38,7 +38,7 @@ public final class SurveyTable {
             System.exit(2);
         }
         System.out.println("| binary | size | instructions | functions | sites | known size | through wrappers"
-                + " | known size through wrappers | wrappers | wrappers with fallback | time, first run"
+                + " | known size through wrappers | wrappers | wrappers with a disagreeing path | time, first run"
                 + " | time, best of " + runs + " |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Path binary : binaries) {

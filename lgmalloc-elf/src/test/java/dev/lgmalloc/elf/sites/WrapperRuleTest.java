@@ -71,8 +71,18 @@ class WrapperRuleTest {
                 call(MALLOC, derived(plusEight), false)))).isNull();
         assertThat(WrapperRule.decide(List.of(call(MALLOC, derived(N), false),
                 call(MALLOC, new Known(new long[] {64}), true)))).isNull();
-        assertThat(WrapperRule.decide(List.of(call(MALLOC, derived(N), false), call(CALLOC, derived(N), false))))
-                .isNull();
+    }
+
+    @Test
+    void theSameSizeThroughAnotherAllocatorIsKeptButLessReliable() {
+        // p ? realloc(p, n) : malloc(n), as bash's xrealloc
+        EntryPoint realloc = AllocatorCatalog.lookup("realloc");
+        SizeExpression rsi = SizeExpression.argument(RSI);
+        WrapperRule.MainPath main = WrapperRule.decide(List.of(call(realloc, derived(rsi), false),
+                call(MALLOC, derived(rsi), false)));
+        assertThat(main.callee().allocator()).isEqualTo("realloc");
+        assertThat(main.size()).isEqualTo(rsi);
+        assertThat(main.reliability()).isEqualTo(WrapperRule.DISAGREEING_PATHS_RELIABILITY);
     }
 
     @Test
