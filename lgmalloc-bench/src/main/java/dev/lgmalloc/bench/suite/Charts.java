@@ -66,7 +66,8 @@ final class Charts {
             }
         }
         int groupWidth = Math.max(1, allocators.size()) * BAR + GROUP_GAP;
-        int width = Math.max(640, LEFT + workloads.size() * groupWidth + 40);
+        int width = Math.max(Math.max(640, textWidth(subtitle()) + LEFT + 20),
+                LEFT + workloads.size() * groupWidth + 110);   // room for the last, slanted workload name
         int legendRows = (allocators.size() + 3) / 4;
         int height = TOP + PLOT_HEIGHT + 110 + legendRows * LEGEND_ROW;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -88,6 +89,16 @@ final class Charts {
             g.dispose();
         }
         ImageIO.write(image, "png", file.toFile());
+    }
+
+    private static int textWidth(String text) {
+        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scratch.createGraphics();
+        try {
+            return g.getFontMetrics(new Font(Font.SANS_SERIF, Font.PLAIN, 11)).stringWidth(text);
+        } finally {
+            g.dispose();
+        }
     }
 
     private String subtitle() {

@@ -66,8 +66,7 @@ final class JsonReport {
             field(0, "returnedFraction", s.first().returnedFraction());
         });
         json.append(",\n");
-        List<SuiteResults.Skip> notRun = new java.util.ArrayList<>(results.skips());
-        array(1, "skipped", notRun, this::skip);
+        array(1, "skipped", results.skips(), this::skip);
         json.append(",\n");
         array(1, "failures", results.failures(), this::skip);
         json.append(",\n");

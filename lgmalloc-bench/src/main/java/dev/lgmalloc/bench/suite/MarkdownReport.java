@@ -236,6 +236,8 @@ final class MarkdownReport {
     private void losses() {
         line("## Where lgmalloc is not the best");
         line("");
+        line("Peers only (not lgmalloc-plan); RSS differences under 1 MiB are treated as noise.");
+        line("");
         List<String> found = new Comparisons(results).losses();
         if (found.isEmpty()) {
             line("lgmalloc is the fastest on every timed workload and its peak RSS is within 10% of the best peer.");

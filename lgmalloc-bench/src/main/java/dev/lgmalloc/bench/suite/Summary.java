@@ -1,6 +1,5 @@
 package dev.lgmalloc.bench.suite;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -42,10 +41,5 @@ public record Summary(String workload, String allocator, boolean verified, Strin
 
     public Map<String, Double> metrics() {
         return first.metrics();
-    }
-
-    @Override
-    public String toString() {
-        return workload + "/" + allocator + " " + medianSeconds + " s " + Arrays.asList(verified, verification);
     }
 }

@@ -59,4 +59,15 @@ class JmhResultTest {
         assertEquals(null, goals.get(2).met());
         assertEquals(null, goals.get(3).met());
     }
+
+    @Test
+    void quickModeNeverClaimsAGoal() {
+        SuiteResults results = new SuiteResults(SuiteOptions.parse(List.of("--quick")),
+                new MachineInfo("cpu", 2, "1 kB", "os", "jdk", "2026-01-01T00:00:00Z"));
+        results.addJmh(JmhResult.parseCsv("t1", CSV));
+        for (Goals.Goal goal : new Goals(results).evaluate()) {
+            assertEquals(null, goal.met(), goal.goal());
+            assertTrue(goal.measured().startsWith("quick mode"), goal.measured());
+        }
+    }
 }
