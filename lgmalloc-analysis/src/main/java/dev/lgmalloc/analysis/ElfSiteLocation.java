@@ -11,6 +11,8 @@ public record ElfSiteLocation(long address, long returnAddress, String function)
 
     @Override
     public String describe() {
-        return String.format("0x%x in %s", address, function);
+        return returnAddress == 0
+                ? String.format("0x%x (tail call) in %s", address, function)
+                : String.format("0x%x (ret 0x%x) in %s", address, returnAddress, function);
     }
 }

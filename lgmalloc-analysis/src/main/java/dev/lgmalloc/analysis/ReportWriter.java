@@ -106,16 +106,27 @@ public final class ReportWriter {
         append(out, sb);
     }
 
-    /** One row per site; addresses as ELF virtual addresses in hex, JVM sites by class, method and bci. */
+    /**
+     * One row per site. ELF sites: the call's and the return's ELF virtual addresses in hex and the enclosing
+     * function (a tail call has no return address of its own: the column is empty). JVM sites: class, method and
+     * bci as the location, the method as the function.
+     */
     public static void csv(AnalysisResult result, Appendable out) {
-        line(out, "location,callee,wrappers,sizes,block_size,confidence,loop_depth,routed");
+        line(out, "location,return_address,function,callee,wrappers,sizes,block_size,confidence,loop_depth,routed");
         for (SitePrediction p : result.plan().sites()) {
             AllocationSite s = p.site();
             String location = switch (s.location()) {
                 case JvmSiteLocation j -> j.className() + "." + j.methodName() + j.methodDescriptor() + "@" + j.bci();
                 case ElfSiteLocation e -> hex(e.address());
             };
-            line(out, "%s,%s,%s,%s,%d,%s,%d,%s", csvField(location), csvField(s.callee()),
+            String returnAddress = s.location() instanceof ElfSiteLocation e && e.returnAddress() != 0
+                    ? hex(e.returnAddress()) : "";
+            String function = switch (s.location()) {
+                case JvmSiteLocation j -> j.className() + "." + j.methodName() + j.methodDescriptor();
+                case ElfSiteLocation e -> e.function();
+            };
+            line(out, "%s,%s,%s,%s,%s,%s,%d,%s,%d,%s", csvField(location), returnAddress, csvField(function),
+                    csvField(s.callee()),
                     csvField(String.join(" > ", s.wrapperChain())), csvField(s.sizes().toString()), p.blockSize(),
                     number(p.confidence()), s.loopDepth(), p.routed());
         }

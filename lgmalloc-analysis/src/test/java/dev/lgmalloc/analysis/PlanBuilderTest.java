@@ -92,13 +92,13 @@ class PlanBuilderTest {
                 .toList(), List.of("truncated \"x\""), plan);
         StringBuilder text = new StringBuilder();
         ReportWriter.text(r, text);
-        assertThat(text).contains("0x401136 in main", "xmalloc > malloc", "demo/Main.run()V @3 line 13");
+        assertThat(text).contains("0x401136 (ret 0x40113b) in main", "xmalloc > malloc", "demo/Main.run()V @3 line 13");
         StringBuilder json = new StringBuilder();
         ReportWriter.json(r, json);
         assertThat(json).contains("\"address\":\"0x401136\"", "\"wrappers\":[\"xmalloc\"]", "truncated \\\"x\\\"");
         StringBuilder csv = new StringBuilder();
         ReportWriter.csv(r, csv);
         assertThat(csv.toString().lines()).hasSize(3);
-        assertThat(csv).contains("0x401136,malloc,xmalloc,{24},32,1.0000,1,true");
+        assertThat(csv).contains("0x401136,0x40113b,main,malloc,xmalloc,{24},32,1.0000,1,true");
     }
 }
