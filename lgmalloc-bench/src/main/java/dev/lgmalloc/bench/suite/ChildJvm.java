@@ -1,6 +1,8 @@
 package dev.lgmalloc.bench.suite;
 
 import dev.lgmalloc.bench.peer.NativeLibrary;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** What every JVM the suite starts has in common: the same java, the same class path, the static-TLS tunable. */
@@ -18,6 +20,17 @@ final class ChildJvm {
     static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    }
+
+    /** This JVM's {@code -Dlgmalloc.bench.*} settings (library paths, the agent's path), for the JVMs it starts. */
+    static List<String> benchProperties() {
+        List<String> options = new ArrayList<>();
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("lgmalloc.bench.")) {
+                options.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        return options;
     }
 
     /** Adds the glibc tunable Debian's jemalloc needs to be loaded, keeping any tunables already set. */

@@ -57,6 +57,7 @@ final class JmhRuns {
         Path log = options.out().resolve("jmh-" + name + ".log");
         List<String> command = new ArrayList<>();
         command.add(ChildJvm.java());
+        command.addAll(ChildJvm.benchProperties());   // JMH passes the host JVM's options on to its forks
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-cp", ChildJvm.classPath(), "org.openjdk.jmh.Main", regex));
         command.addAll(extra);

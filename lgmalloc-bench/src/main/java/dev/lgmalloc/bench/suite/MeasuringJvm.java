@@ -79,6 +79,7 @@ final class MeasuringJvm {
         command.add("--enable-native-access=ALL-UNNAMED");
         String heap = options.quick() ? "384m" : "2g";
         command.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch"));
+        command.addAll(ChildJvm.benchProperties());
         command.addAll(Peers.byName(allocator).orElseThrow().resolvedJvmOptions());
         command.addAll(List.of("-cp", ChildJvm.classPath(), WorkerMain.class.getName(), "--allocator", allocator,
                 "--workloads", String.join(",", workloads), "--threads", Integer.toString(options.threads()),
@@ -114,8 +115,10 @@ final class MeasuringJvm {
                 progress.skipped(fields.get("allocator"), fields.get("workload"), fields.get("reason"));
             }
             case Protocol.FAILURE -> {
-                results.skip(new SuiteResults.Skip(fields.get("allocator"), "*", fields.get("reason")));
-                progress.skipped(fields.get("allocator"), "*", fields.get("reason"));
+                // Installed but unusable (a library that does not load): a failure, not a skip.
+                results.failure(new SuiteResults.Skip(fields.get("allocator"), "*", fields.get("reason")));
+                progress.failed(fields.get("allocator"), "*", fields.get("reason"));
+                reported.addAll(results.options().workloads());
             }
             default -> throw new AssertionError(tag);
         }

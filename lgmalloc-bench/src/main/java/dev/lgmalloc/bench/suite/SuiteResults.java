@@ -97,10 +97,11 @@ public final class SuiteResults {
                 .filter(a -> measurements.stream().anyMatch(m -> m.allocator().equals(a))).toList();
     }
 
-    /** The reason a (workload, allocator) pair has no result, if it was skipped. */
+    /** The reason a (workload, allocator) pair has no result, if it was skipped or its JVM failed. */
     public synchronized Optional<String> skipReason(String workload, String allocator) {
-        return skips.stream().filter(s -> s.allocator().equals(allocator)
-                && (s.workload().equals("*") || s.workload().equals(workload))).map(Skip::reason).findFirst();
+        return java.util.stream.Stream.concat(skips.stream(), failures.stream()).filter(s -> s.allocator()
+                .equals(allocator) && (s.workload().equals("*") || s.workload().equals(workload)))
+                .map(Skip::reason).findFirst();
     }
 
     /** True when every run verified and no measuring JVM failed. */
