@@ -212,7 +212,8 @@ final class MarkdownReport {
         line("");
         line("footprint-48: RSS added per byte requested while each thread holds its 48-byte blocks (goal for "
                 + "lgmalloc: at most 1.01), and the Java heap each live block costs (objects the peer or its "
-                + "adapter keeps per block). thread-overhead: RSS each thread adds beyond its blocks and its stack.");
+                + "adapter keeps per block). thread-overhead: RSS each thread adds beyond its blocks and its stack; it is a "
+                + "difference of two readings of the whole JVM's RSS, so a few KiB either way (even below zero) is noise.");
         line("");
         line("| allocator | RSS/requested, 48 B blocks | Java heap per live block | per-thread overhead |");
         line("|---|---|---|---|");
