@@ -50,6 +50,9 @@ public final class Peers {
                     () -> new LgmallocPeer("lgmalloc-plan", "lgmalloc-agent attached (-javaagent): the predictor's "
                             + "exact classes, pre-provisioned classes and routed sites"), true),
             nativeSpec(NativeLibrary.GLIBC, false), nativeSpec(NativeLibrary.GLIBC, true),
+            // What the Netty and arena adapters' address map costs by itself, next to glibc-critical.
+            new Spec("glibc-critical-mapped", List.of(), NativeLibrary.GLIBC::unavailableReason,
+                    () -> new MappedPeer(new NativePeer(NativeLibrary.GLIBC, true)), false),
             nativeSpec(NativeLibrary.JEMALLOC, false), nativeSpec(NativeLibrary.JEMALLOC, true),
             nativeSpec(NativeLibrary.MIMALLOC, false), nativeSpec(NativeLibrary.MIMALLOC, true),
             nativeSpec(NativeLibrary.TCMALLOC, false), nativeSpec(NativeLibrary.TCMALLOC, true),

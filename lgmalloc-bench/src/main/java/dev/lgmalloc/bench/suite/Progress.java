@@ -23,19 +23,19 @@ final class Progress {
 
     synchronized void measured(Measurement m) {
         done++;
-        out.printf(Locale.ROOT, "[%d/%d %s] %-20s %-15s run %d: %8.3f s  peak RSS +%7.1f MiB  %s%n", done, total,
+        out.printf(Locale.ROOT, "[%d/%d %s] %-22s %-15s run %d: %8.3f s  peak RSS +%7.1f MiB  %s%n", done, total,
                 elapsed(), m.allocator(), m.workload(), m.repetition(), m.seconds(),
                 m.peakRssDelta() / 1048576.0, m.verified() ? "verified" : m.verification());
         out.flush();
     }
 
     synchronized void skipped(String allocator, String workload, String reason) {
-        out.printf(Locale.ROOT, "[%s] %-20s %-15s skipped: %s%n", elapsed(), allocator, workload, reason);
+        out.printf(Locale.ROOT, "[%s] %-22s %-15s skipped: %s%n", elapsed(), allocator, workload, reason);
         out.flush();
     }
 
     synchronized void failed(String allocator, String workload, String why) {
-        out.printf(Locale.ROOT, "[%s] %-20s %-15s FAILED: %s%n", elapsed(), allocator, workload, why);
+        out.printf(Locale.ROOT, "[%s] %-22s %-15s FAILED: %s%n", elapsed(), allocator, workload, why);
         out.flush();
     }
 

@@ -29,7 +29,8 @@ public record SuiteOptions(List<String> workloads, List<String> allocators, int 
                   --workloads    %s (default: all)
                   --allocators   %s, or all
                                  (default: all but arena-shared, whose every free is a handshake with all
-                                 threads; absent libraries are skipped with a message)
+                                 threads, and glibc-critical-mapped, which only measures the adapters' address
+                                 map; absent libraries are skipped with a message)
                   --threads      threads per workload, 1-256 (default: %d, the number of cores)
                   --quick        small parameters: checks every workload's results in a few minutes, not speed
                   --repetitions  runs per workload and allocator, 1-50 (default 4, 1 with --quick); the first

@@ -14,7 +14,7 @@ class PeersTest {
     void namesAreUniqueAndCoverEveryFamily() {
         List<String> names = Peers.names();
         assertEquals(names.size(), new HashSet<>(names).size());
-        for (String expected : List.of("lgmalloc", "lgmalloc-plan", "glibc", "glibc-critical", "jemalloc", "jemalloc-critical",
+        for (String expected : List.of("lgmalloc", "lgmalloc-plan", "glibc", "glibc-critical", "glibc-critical-mapped", "jemalloc", "jemalloc-critical",
                 "mimalloc", "mimalloc-critical", "tcmalloc", "tcmalloc-critical", "arena-confined", "arena-shared",
                 "netty-pooled", "netty-pooled-cached", "netty-adaptive", "netty-adaptive-ftl")) {
             assertTrue(names.contains(expected), expected);
