@@ -17,7 +17,7 @@ import java.lang.invoke.VarHandle;
  * <p>{@code threadFree} packs the number of blocks in the list (high 16 bits) with the list head (low 48
  * bits), so statistics can count pending remote frees without walking the list.
  */
-public final class Page {
+public final class Page extends PageLayout.OwnerPad {
 
     /** Mixed into every free-list link; random per process, so live data decodes to a link with odds of 2^-48. */
     public static final long FREED_KEY = new java.util.SplittableRandom().nextLong() | 1L;
@@ -44,18 +44,11 @@ public final class Page {
     final long mappedSize;        // large blocks: the size of their mapping
     final Segments largePool;     // large blocks: the pool that unmaps them
 
-    // Owner state: read and written only by the owning thread (or by whoever holds the page while it has none).
+    // Written by the owner (or whoever holds the page while it has none), read by freeing threads. The owner's
+    // per-malloc state (free, used, list links) and the remote-free word live in PageLayout's padded regions.
     Heap heap;
-    long free;
-    int used;
     long bump;
-    boolean inFullList;
     int state;
-    Page prev;
-    Page next;
-
-    // Shared state.
-    volatile long threadFree;
     volatile boolean full;        // read by remote frees, to tell the owner that a full page has room again
 
     private static final VarHandle THREAD_FREE;
@@ -63,7 +56,7 @@ public final class Page {
 
     static {
         try {
-            THREAD_FREE = MethodHandles.lookup().findVarHandle(Page.class, "threadFree", long.class);
+            THREAD_FREE = MethodHandles.lookup().findVarHandle(PageLayout.RemoteWord.class, "threadFree", long.class);
             STATE = MethodHandles.lookup().findVarHandle(Page.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);

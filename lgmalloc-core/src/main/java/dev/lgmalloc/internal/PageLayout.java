@@ -1,0 +1,35 @@
+package dev.lgmalloc.internal;
+
+/**
+ * The field layout of {@link Page}, by inheritance because HotSpot lays out a superclass's fields before its
+ * subclass's: the word other threads CAS ({@code threadFree}), then 64 bytes of padding, then the fields only the
+ * owner writes on every malloc and free, then padding again, then (in {@code Page}) the fields freeing threads read.
+ * Without it a producer's malloc and a consumer's free bounce one cache line per block.
+ */
+final class PageLayout {
+
+    private PageLayout() {
+    }
+
+    /** Written by freeing threads with a CAS. */
+    abstract static class RemoteWord {
+        volatile long threadFree;
+    }
+
+    abstract static class RemotePad extends RemoteWord {
+        long r0, r1, r2, r3, r4, r5, r6, r7;
+    }
+
+    /** Written by the owner on every malloc and free; never read by other threads on their fast path. */
+    abstract static class OwnerState extends RemotePad {
+        long free;
+        int used;
+        boolean inFullList;
+        Page prev;
+        Page next;
+    }
+
+    abstract static class OwnerPad extends OwnerState {
+        long o0, o1, o2, o3, o4, o5, o6, o7;
+    }
+}
