@@ -144,6 +144,11 @@ public final class ReportWriter {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
+    /** {@code s} as a JSON string literal, quotes and escapes included. */
+    public static String jsonString(String s) {
+        return quote(s);
+    }
+
     private static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {
