@@ -42,7 +42,7 @@ class MainTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(ls), "no /bin/ls on this machine");
         assertThat(run("analyze", "--csv", ls.toString())).isZero();
         String csv = out.toString(StandardCharsets.UTF_8);
-        assertThat(csv.lines().findFirst().orElseThrow()).startsWith("location,callee");
+        assertThat(csv.lines().findFirst().orElseThrow()).startsWith("location,return_address,function,callee");
         assertThat(csv).containsPattern("\\n0x[0-9a-f]+,");
     }
 
