@@ -62,6 +62,18 @@ public final class Blocks {
         ALL.set(JAVA_LONG_UNALIGNED, address, value);
     }
 
+    private static final java.lang.invoke.VarHandle OPAQUE_WORD =
+            java.lang.foreign.ValueLayout.JAVA_LONG.varHandle();
+
+    /**
+     * Adds one to the (8-byte aligned) first word with opaque accesses: every write reaches memory, so the JIT
+     * cannot fold a loop of them into one add, which is what cache-scratch must measure.
+     */
+    public static void incrementFirstWordInMemory(long address) {
+        long v = (long) OPAQUE_WORD.getOpaque(ALL, address);
+        OPAQUE_WORD.setOpaque(ALL, address, v + 1);
+    }
+
     private static long word(long token, long offset) {
         return token ^ (offset * MIX);
     }

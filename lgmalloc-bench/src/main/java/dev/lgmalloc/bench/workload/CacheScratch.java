@@ -59,7 +59,7 @@ final class CacheScratch implements Workload {
                 long address = object.address(0);
                 long token = worker.token(object, 0);
                 for (int r = 0; r < repetitions; r++) {
-                    Blocks.setFirstWord(address, Blocks.firstWord(address) + 1);
+                    Blocks.incrementFirstWordInMemory(address);   // plain accesses let C2 fold the loop away
                 }
                 if (Blocks.firstWord(address) != token + repetitions) {
                     worker.problem("object at " + address + " lost writes: another thread wrote into it");
