@@ -127,8 +127,11 @@ public final class Allocator implements SegmentAllocator {
     public long mallocPredicted(long size, int sizeClass) {
         if (size >= 0 && sizeClass >= 0 && sizeClass < classes.count() && size <= classes.blockSize(sizeClass)) {
             Heap heap = Engine.fastHeap(heapTable);
+            if (heap == null && !Thread.currentThread().isVirtual()) {
+                heap = engine.heapOf(Thread.currentThread());     // this thread's first allocation
+            }
             if (heap != null) {
-                long block = heap.malloc(sizeClass);
+                long block = heap.mallocPredicted(sizeClass);
                 if (block != 0) {
                     if (LeakDetector.ENABLED) {
                         LeakDetector.allocated(block, size);

@@ -46,8 +46,10 @@ class AllocatorTest {
     @Test
     void predictedMallocUsesTheClassAndFallsBackWhenThePredictionIsWrong() {
         int c64 = allocator.sizeClasses().classOf(64);
+        long hitsBefore = allocator.statistics().predictedHits();
         long right = allocator.mallocPredicted(60, c64);
         assertThat(allocator.usableSize(right)).isEqualTo(64);
+        assertThat(allocator.statistics().predictedHits()).isEqualTo(hitsBefore + 1);
         long wrong = allocator.mallocPredicted(5000, c64);           // does not fit: general path
         assertThat(allocator.usableSize(wrong)).isGreaterThanOrEqualTo(5000);
         long nonsense = allocator.mallocPredicted(10, 10_000);        // no such class: general path

@@ -63,6 +63,7 @@ class AgentEndToEndTest {
                     }
                     System.out.println("checksum=" + checksum);
                     System.out.println("probe-pages=" + pages[0]);
+                    System.out.println("predicted-hits=" + LgMalloc.statistics().predictedHits());
                     for (AllocatorStatistics.ClassStatistics c : LgMalloc.statistics().classes()) {
                         System.out.println("class block=" + c.blockSize() + " exact=" + c.exact());
                     }
@@ -138,6 +139,9 @@ class AgentEndToEndTest {
         // The plan's exact class exists only with the agent; the probe thread's heap got pages for the
         // predicted classes (304 and 48) besides the one it used.
         assertThat(first.stdout()).contains("class block=304 exact=true");
+        // Both routed sites ran on their fast path every round; without the agent nothing is routed.
+        assertThat(first.stdout()).contains("predicted-hits=400");
+        assertThat(plain.stdout()).contains("predicted-hits=0");
         assertThat(plain.stdout()).doesNotContain("exact=true").contains("probe-pages=1");
         assertThat(first.stdout()).contains("probe-pages=3");
     }

@@ -283,7 +283,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             liveBlocks += live[c];
         }
         List<HeapStatistics> heapStats = new ArrayList<>();
+        long predictedHits = 0;
         for (Heap h : heapList) {
+            predictedHits += h.predictedHits;
             long[] s = perHeap.getOrDefault(h, new long[3]);
             heapStats.add(new HeapStatistics(h.id, h.striped ? "stripe-" + h.id : describe(h.owner),
                     h.striped ? HeapStatistics.Kind.VIRTUAL_THREAD_STRIPE : HeapStatistics.Kind.THREAD,
@@ -299,7 +301,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         long cached = segments.cachedLargeBytes();
         return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + segments.largeCount(),
                 footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], segments.largeCount(),
-                largeBytes, heapList.size(), classStats, heapStats);
+                largeBytes, heapList.size(), predictedHits, classStats, heapStats);
     }
 
     private static String describe(Thread t) {

@@ -37,6 +37,8 @@ public final class Heap {
     final Page[] fullPages;
     private final byte[] hints;
     final AtomicInteger stripeLock = new AtomicInteger();
+    /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
+    long predictedHits;
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
@@ -66,6 +68,12 @@ public final class Heap {
     }
 
     // ---------------------------------------------------------------- allocation
+
+    /** {@link #malloc} for a routed call site: counted, so statistics show that routing happens. */
+    public long mallocPredicted(int sizeClass) {
+        predictedHits++;
+        return malloc(sizeClass);
+    }
 
     /** A block of class {@code sizeClass}, or 0 when the OS has no memory left. Owner only. */
     public long malloc(int sizeClass) {
