@@ -79,6 +79,7 @@ class TelemetryTest {
         long p = allocator.malloc(300);
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         assertThat(server.getAttribute(name, "LiveBlocks")).isEqualTo(1L);
+        assertThat(server.getAttribute(name, "PredictedHits")).isEqualTo(0L);
         assertThat(server.getAttribute(name, "LiveBytes")).isEqualTo(304L);
         assertThat((int[]) server.getAttribute(name, "ExactClassSizes")).containsExactly(304);
         assertThat((long[]) server.getAttribute(name, "ProvisionedSizes")).containsExactly(48);

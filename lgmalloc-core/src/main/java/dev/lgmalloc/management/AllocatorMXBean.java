@@ -33,6 +33,9 @@ public interface AllocatorMXBean {
     /** Segments mapped. */
     int getSegments();
 
+    /** Allocations served by routed call sites' fast paths (the agent's routing at work). */
+    long getPredictedHits();
+
     /** Live blocks with their own mapping. */
     long getLargeBlocks();
 

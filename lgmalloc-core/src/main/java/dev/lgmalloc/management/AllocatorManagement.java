@@ -82,6 +82,11 @@ public final class AllocatorManagement {
             }
 
             @Override
+            public long getPredictedHits() {
+                return allocator.statistics().predictedHits();
+            }
+
+            @Override
             public long getLargeBlocks() {
                 return allocator.statistics().largeBlocks();
             }
