@@ -49,7 +49,8 @@ final class Demo {
             long messages = options.quick() ? 20_000 : 200_000;
             out.printf(Locale.ROOT, "lgmalloc demo: an off-heap message pipeline (2 producers -> 2 consumers, "
                     + "%,d messages of a 32-byte header, a 328-byte envelope and a 32 B-16 KiB payload; every free "
-                    + "crosses threads), run three times in fresh JVMs.%n%n", messages);
+                    + "crosses threads), run three times in fresh JVMs; each first warms up on a quarter as many messages, so the "
+                    + "JIT's start-up is not what is timed.%n%n", messages);
 
             List<Run> runs = new ArrayList<>();
             out.println("[1/3] lgmalloc under its agent: before main the agent analyses the workload, configures the"

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>{@code java -cp lgmalloc-demo.jar:lgmalloc.jar dev.lgmalloc.demo.MessagePipeline ALLOCATOR MESSAGES}, where
  * ALLOCATOR is {@code lgmalloc} or a peer of the benchmark suite ({@code glibc-critical}, {@code arena-shared},
- * ...). It prints one {@code RESULT} line with the throughput and the process's peak and final RSS.
+ * ...). After a warm-up of a quarter of the messages it prints one {@code RESULT} line with the steady-state
+ * throughput and the process's peak and final RSS.
  */
 public final class MessagePipeline {
 
@@ -112,6 +113,9 @@ public final class MessagePipeline {
         String allocator = args[0];
         long messages = Long.parseLong(args[1]);
         Memory memory = allocator.equals("lgmalloc") ? new OnLgmalloc() : new OnPeer(Peers.create(allocator));
+        // Warm up first: lgmalloc is Java code the JIT must compile, while native allocators start compiled, so
+        // timing a cold JVM would mostly measure the JIT. The peak RSS below includes the warm-up.
+        run(memory, Math.max(2, messages / 4));
         long start = System.nanoTime();
         run(memory, messages);
         double seconds = (System.nanoTime() - start) / 1e9;
