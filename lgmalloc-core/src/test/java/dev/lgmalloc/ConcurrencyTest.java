@@ -48,7 +48,7 @@ class ConcurrencyTest {
         int opsPerThread = 200_000;
         ConcurrentLinkedQueue<Block> transfer = new ConcurrentLinkedQueue<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        long rssBefore = dev.lgmalloc.internal.Os.residentBytes();
+        long rssBefore = Rss.bytes();
         for (int round = 0; round < rounds; round++) {
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {

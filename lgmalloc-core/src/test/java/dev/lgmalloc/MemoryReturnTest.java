@@ -2,7 +2,6 @@ package dev.lgmalloc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lgmalloc.internal.Os;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,7 @@ class MemoryReturnTest {
             blocks[i] = allocator.malloc(512);
             MemorySegment.ofAddress(blocks[i]).reinterpret(512).fill((byte) 1);   // make it resident
         }
-        long full = Os.residentBytes();
+        long full = Rss.bytes();
         for (long b : blocks) {
             allocator.free(b);
         }
@@ -26,7 +25,7 @@ class MemoryReturnTest {
         long after = full;
         for (int i = 0; i < 100 && after > full - (150L << 20); i++) {
             Thread.sleep(50);
-            after = Os.residentBytes();
+            after = Rss.bytes();
         }
         assertThat(full).isPositive();
         assertThat(after).as("RSS before free-all %d MiB, after %d MiB", full >> 20, after >> 20)

@@ -42,8 +42,8 @@ public final class ReportWriter {
     public static void json(AnalysisResult result, Appendable out) {
         AllocationPlan plan = result.plan();
         StringBuilder sb = new StringBuilder();
-        sb.append("{\"input\":").append(quote(result.input()))
-          .append(",\"format\":").append(quote(result.format()))
+        sb.append("{\"input\":").append(jsonString(result.input()))
+          .append(",\"format\":").append(jsonString(result.format()))
           .append(",\"threshold\":").append(number(plan.threshold()))
           .append(",\"sites\":[");
         for (int i = 0; i < plan.sites().size(); i++) {
@@ -51,18 +51,18 @@ public final class ReportWriter {
             AllocationSite s = p.site();
             sb.append(i == 0 ? "" : ",").append('{');
             switch (s.location()) {
-                case JvmSiteLocation j -> sb.append("\"class\":").append(quote(j.className()))
-                        .append(",\"method\":").append(quote(j.methodName()))
-                        .append(",\"descriptor\":").append(quote(j.methodDescriptor()))
+                case JvmSiteLocation j -> sb.append("\"class\":").append(jsonString(j.className()))
+                        .append(",\"method\":").append(jsonString(j.methodName()))
+                        .append(",\"descriptor\":").append(jsonString(j.methodDescriptor()))
                         .append(",\"bci\":").append(j.bci())
                         .append(",\"line\":").append(j.line());
-                case ElfSiteLocation e -> sb.append("\"address\":").append(quote(hex(e.address())))
-                        .append(",\"returnAddress\":").append(quote(hex(e.returnAddress())))
-                        .append(",\"function\":").append(quote(e.function()));
+                case ElfSiteLocation e -> sb.append("\"address\":").append(jsonString(hex(e.address())))
+                        .append(",\"returnAddress\":").append(jsonString(hex(e.returnAddress())))
+                        .append(",\"function\":").append(jsonString(e.function()));
             }
-            sb.append(",\"callee\":").append(quote(s.callee())).append(",\"wrappers\":[");
+            sb.append(",\"callee\":").append(jsonString(s.callee())).append(",\"wrappers\":[");
             for (int w = 0; w < s.wrapperChain().size(); w++) {
-                sb.append(w == 0 ? "" : ",").append(quote(s.wrapperChain().get(w)));
+                sb.append(w == 0 ? "" : ",").append(jsonString(s.wrapperChain().get(w)));
             }
             sb.append("],\"sizes\":");
             if (s.sizes().isKnown()) {
@@ -80,7 +80,7 @@ public final class ReportWriter {
               .append(",\"blockSize\":").append(p.blockSize())
               .append(",\"confidence\":").append(number(p.confidence()))
               .append(",\"routed\":").append(p.routed())
-              .append(",\"note\":").append(quote(s.note()))
+              .append(",\"note\":").append(jsonString(s.note()))
               .append('}');
         }
         sb.append("],\"plan\":{\"exactSizes\":[");
@@ -100,7 +100,7 @@ public final class ReportWriter {
         }
         sb.append("]},\"warnings\":[");
         for (int i = 0; i < result.warnings().size(); i++) {
-            sb.append(i == 0 ? "" : ",").append(quote(result.warnings().get(i)));
+            sb.append(i == 0 ? "" : ",").append(jsonString(result.warnings().get(i)));
         }
         sb.append("]}\n");
         append(out, sb);
@@ -146,10 +146,6 @@ public final class ReportWriter {
 
     /** {@code s} as a JSON string literal, quotes and escapes included. */
     public static String jsonString(String s) {
-        return quote(s);
-    }
-
-    private static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -127,19 +127,4 @@ public final class Os {
             throw new IllegalStateException(name + " downcall failed", t);
         }
     }
-
-    /** Resident set size of this process in bytes, from {@code /proc/self/status} ({@code VmRSS}), or -1. */
-    public static long residentBytes() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    String[] parts = line.substring(6).trim().split("\\s+");
-                    return Long.parseLong(parts[0]) * 1024;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
-    }
 }

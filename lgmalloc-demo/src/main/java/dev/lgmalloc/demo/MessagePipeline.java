@@ -5,13 +5,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.LgMalloc;
+import dev.lgmalloc.bench.memory.ProcessMemory;
 import dev.lgmalloc.bench.peer.PeerAllocator;
 import dev.lgmalloc.bench.peer.Peers;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -126,7 +125,8 @@ public final class MessagePipeline {
             LgMalloc.trim();
         }
         System.out.printf(Locale.ROOT, "RESULT allocator=%s messages=%d seconds=%.3f peakRssKiB=%d finalRssKiB=%d%n",
-                allocator, messages, seconds, status("VmHWM"), status("VmRSS"));
+                allocator, messages, seconds, ProcessMemory.peakResidentBytes() >> 10,
+                ProcessMemory.residentBytes() >> 10);
     }
 
     private static void run(Memory memory, long messages) throws Exception {
@@ -226,18 +226,5 @@ public final class MessagePipeline {
             System.out.printf(Locale.ROOT, " %d%s", c.blockSize(), c.exact() ? "(exact)" : "");
         }
         System.out.println();
-    }
-
-    private static long status(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }
