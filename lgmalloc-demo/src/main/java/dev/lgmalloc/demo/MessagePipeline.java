@@ -58,9 +58,21 @@ public final class MessagePipeline {
         long payload(long length);
 
         void free(long address);
+
+        /** Called once per run, halfway through, while the pipeline is full. */
+        default void halfway() {
+        }
     }
 
     private static final class OnLgmalloc implements Memory {
+        /** Taken while blocks are live: after the run, freed pages are purged and no class shows. */
+        volatile AllocatorStatistics halfway;
+
+        @Override
+        public void halfway() {
+            halfway = LgMalloc.statistics();
+        }
+
         @Override
         public long header() {
             return LgMalloc.allocate(HEADER_BYTES).address();
@@ -120,8 +132,8 @@ public final class MessagePipeline {
         double seconds = (System.nanoTime() - start) / 1e9;
         if (memory instanceof OnPeer(PeerAllocator peer)) {
             peer.releaseFreeMemory();
-        } else {
-            printStatistics(LgMalloc.statistics());
+        } else if (memory instanceof OnLgmalloc lgmalloc) {
+            printStatistics(lgmalloc.halfway);
             LgMalloc.trim();
         }
         System.out.printf(Locale.ROOT, "RESULT allocator=%s messages=%d seconds=%.3f peakRssKiB=%d finalRssKiB=%d%n",
@@ -138,7 +150,7 @@ public final class MessagePipeline {
             long count = messages / PRODUCERS;
             producers.add(Thread.ofPlatform().name("producer-" + p).start(() -> {
                 try {
-                    produce(memory, queue, new SplittableRandom(seed), count);
+                    produce(memory, queue, new SplittableRandom(seed), count, seed == 0);
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 }
@@ -168,9 +180,12 @@ public final class MessagePipeline {
         }
     }
 
-    private static void produce(Memory memory, BlockingQueue<Long> queue, SplittableRandom random, long count)
-            throws InterruptedException {
+    private static void produce(Memory memory, BlockingQueue<Long> queue, SplittableRandom random, long count,
+            boolean reportsHalfway) throws InterruptedException {
         for (long i = 0; i < count; i++) {
+            if (reportsHalfway && i == count / 2) {
+                memory.halfway();
+            }
             int length = 32 + (int) Math.min(16_384, Math.exp(random.nextDouble(3.5, 8.5)));
             MemorySegment header = MemorySegment.ofAddress(memory.header()).reinterpret(HEADER_BYTES);
             MemorySegment envelope = MemorySegment.ofAddress(memory.envelope()).reinterpret(ENVELOPE_BYTES);
@@ -220,7 +235,7 @@ public final class MessagePipeline {
     }
 
     private static void printStatistics(AllocatorStatistics s) {
-        System.out.printf(Locale.ROOT, "lgmalloc: live %d blocks; committed %,d KiB; %d heaps; size classes in use:",
+        System.out.printf(Locale.ROOT, "lgmalloc halfway: live %d blocks; committed %,d KiB; %d heaps; size classes in use:",
                 s.liveBlocks(), s.committedBytes() >> 10, s.heaps());
         for (AllocatorStatistics.ClassStatistics c : s.classes()) {
             System.out.printf(Locale.ROOT, " %d%s", c.blockSize(), c.exact() ? "(exact)" : "");
