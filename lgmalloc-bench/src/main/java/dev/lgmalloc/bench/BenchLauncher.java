@@ -1,6 +1,7 @@
 package dev.lgmalloc.bench;
 
 import dev.lgmalloc.bench.peer.NativeLibrary;
+import dev.lgmalloc.bench.prediction.PredictionMemory;
 import dev.lgmalloc.bench.suite.SuiteMain;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -8,7 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The benchmark jar's entry point: {@code suite [options]} runs the allocator suite ({@link SuiteMain}); anything
+ * The benchmark jar's entry point: {@code suite [options]} runs the allocator suite ({@link SuiteMain});
+ * {@code prediction-memory [--quick]} the memory half of prediction on and off ({@link PredictionMemory}); anything
  * else goes to JMH. Debian's jemalloc can only be loaded into a JVM whose environment reserves extra static TLS,
  * and JMH's forks inherit the environment, so when it is missing this re-launches the JVM with it set.
  */
@@ -22,6 +24,9 @@ public final class BenchLauncher {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("suite")) {
             System.exit(SuiteMain.run(List.of(args).subList(1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("prediction-memory")) {
+            System.exit(PredictionMemory.run(List.of(args).subList(1, args.length), System.out, System.err));
         }
         String tunables = System.getenv(TUNABLES);
         if (tunables == null || !tunables.contains("optional_static_tls")) {

@@ -49,6 +49,14 @@ public interface PeerAllocator extends AutoCloseable {
         return "";
     }
 
+    /**
+     * Bytes the allocator holds from the OS by its own account (lgmalloc's committed bytes: an upper bound of what
+     * may be resident), or -1 when it does not say. RSS shows what was touched; this shows what was taken.
+     */
+    default long committedBytes() {
+        return -1;
+    }
+
     /** The allocator's version as its library reports it, or the version of the jar it comes from. */
     String version();
 

@@ -3,17 +3,30 @@ package dev.lgmalloc.bench.workload;
 import dev.lgmalloc.bench.memory.ProcessMemory;
 
 /**
- * Memory for many small blocks: each thread allocates 100,000 blocks of 48 B and holds them while the main thread
- * measures the RSS they added per byte requested, and the Java heap each live block costs (the objects a peer
- * keeps per block: Netty's ByteBufs, the JDK's arenas, the adapters' address maps).
+ * Memory for many small blocks: each thread allocates blocks of one size (the suite: 100,000 of 48 B) and holds
+ * them while the main thread measures the RSS they added per byte requested, and the Java heap each live block
+ * costs (the objects a peer keeps per block: Netty's ByteBufs, the JDK's arenas, the adapters' address maps).
+ * Peers that report their committed bytes also get committed per requested byte.
  */
-final class Footprint implements Workload {
+public final class Footprint implements Workload {
 
-    private static final long SIZE = 48;
+    private final long size;
+    private final int blocks;
+
+    /** The suite's footprint: 100,000 blocks of 48 B per thread. */
+    Footprint() {
+        this(48, 100_000);
+    }
+
+    /** {@code blocks} blocks of {@code size} bytes per thread; a fifth of them in quick mode. */
+    public Footprint(long size, int blocks) {
+        this.size = size;
+        this.blocks = blocks;
+    }
 
     @Override
     public String name() {
-        return "footprint-48";
+        return "footprint-" + size;
     }
 
     @Override
@@ -24,7 +37,8 @@ final class Footprint implements Workload {
 
     @Override
     public String parameters(int threads, boolean quick) {
-        return threads + " threads x " + blocks(quick) + " blocks of 48 B, held while RSS and heap are measured";
+        return threads + " threads x " + blocks(quick) + " blocks of " + size
+                + " B, held while RSS and heap are measured";
     }
 
     @Override
@@ -37,8 +51,8 @@ final class Footprint implements Workload {
         return false;
     }
 
-    private static int blocks(boolean quick) {
-        return quick ? 20_000 : 100_000;
+    private int blocks(boolean quick) {
+        return quick ? blocks / 5 : blocks;
     }
 
     @Override
@@ -52,27 +66,33 @@ final class Footprint implements Workload {
             Slots slots = new Slots(blocks);   // on the heap before the baseline, so it is not counted per block
             before.arriveAndWait();
             for (int i = 0; i < blocks; i++) {
-                worker.allocate(slots, i, SIZE);
+                worker.allocate(slots, i, size);
             }
             holding.arriveAndWait();
             worker.freeAll(slots);
         });
         long rssBefore;
         long heapBefore;
+        long committedBefore;
         try {
             before.awaitAll();
             heapBefore = ProcessMemory.heapUsedAfterGc();
             rssBefore = ProcessMemory.residentBytes();
+            committedBefore = context.allocator().committedBytes();
         } finally {
             before.release();
         }
         try {
             holding.awaitAll();
             long rssHolding = ProcessMemory.residentBytes();
+            long committedHolding = context.allocator().committedBytes();
             long heapHolding = ProcessMemory.heapUsedAfterGc();
             long total = (long) threads * blocks;
-            context.metric("rssPerRequested", (double) (rssHolding - rssBefore) / (total * SIZE));
+            context.metric("rssPerRequested", (double) (rssHolding - rssBefore) / (total * size));
             context.metric("heapBytesPerBlock", (double) (heapHolding - heapBefore) / total);
+            if (committedBefore >= 0) {
+                context.metric("committedPerRequested", (double) (committedHolding - committedBefore) / (total * size));
+            }
         } finally {
             holding.release();
         }
