@@ -147,6 +147,31 @@ class ConcurrencyTest {
     }
 
     @Test
+    void aNewThreadTakesOverThePagesOfAThreadThatJustEnded() throws Exception {
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
+        long[] blocks = new long[100];
+        Thread ended = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(40);
+            }
+            for (int i = 0; i < blocks.length; i += 2) {
+                allocator.free(blocks[i]);
+            }
+        });
+        ended.join();
+        // Straight after the join, well within the maintenance period: the new heap must not map a fresh page.
+        long[] reused = new long[1];
+        Thread.ofPlatform().start(() -> reused[0] = allocator.malloc(40)).join();
+        assertThat(reused[0] >>> 16).as("page of the new thread's block").isEqualTo(blocks[1] >>> 16);
+        assertThat(allocator.statistics().classes()).singleElement()
+                .satisfies(c -> assertThat(c.pages()).isOne());
+        allocator.free(reused[0]);
+        for (int i = 1; i < blocks.length; i += 2) {
+            allocator.free(blocks[i]);
+        }
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void blocksOfEndedThreadsStayValidAndFreeableAfterTheirHeapIsReclaimed() throws Exception {
         Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());

@@ -94,6 +94,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         if (h != null) {
             return h;
         }
+        // Threads that ended since the last maintenance pass leave their pages to this one: under thread turnover
+        // a new heap then adopts them instead of mapping fresh pages while the old ones wait to be reaped.
+        reapEndedThreads();
         h = new Heap(this, newHeapId(), t, false);
         for (int sizeClass : provisionedClasses) {
             h.provision(sizeClass);
@@ -221,19 +224,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * and returns memory free for longer than the purge delay to the OS ({@code force}: now).
      */
     public void maintain(boolean force) {
-        List<Heap> dead = new ArrayList<>();
-        synchronized (heaps) {
-            for (Heap h : heaps) {
-                if (!h.striped && h.owner != null && !h.owner.isAlive()) {
-                    dead.add(h);
-                }
-            }
-        }
-        for (Heap h : dead) {
-            int slot = (int) h.owner.threadId() & (SLOT_COUNT - 1);
-            SLOTS.compareAndSet(slots, slot, h, null);
-            reap(h);
-        }
+        reapEndedThreads();
         synchronized (orphans) {
             for (List<Page> list : orphans) {
                 for (int i = list.size() - 1; i >= 0; i--) {
@@ -247,6 +238,23 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
         }
         segments.purge(force);
+    }
+
+    /** Orphans the pages of every heap whose platform thread has ended. */
+    private void reapEndedThreads() {
+        List<Heap> dead = new ArrayList<>();
+        synchronized (heaps) {
+            for (Heap h : heaps) {
+                if (!h.striped && h.owner != null && !h.owner.isAlive()) {
+                    dead.add(h);
+                }
+            }
+        }
+        for (Heap h : dead) {
+            int slot = (int) h.owner.threadId() & (SLOT_COUNT - 1);
+            SLOTS.compareAndSet(slots, slot, h, null);
+            reap(h);
+        }
     }
 
     /** A snapshot of the allocator's memory; exact when no other thread is allocating or freeing. */
