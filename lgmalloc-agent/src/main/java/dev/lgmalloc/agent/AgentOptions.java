@@ -18,6 +18,10 @@ import java.util.Locale;
  *       {@code cache=off}: always analyse, never write.</li>
  *   <li>{@code report}: print the plan at start. {@code verbose}: log each rewritten class.</li>
  *   <li>{@code report-file=PATH}: where {@code verify} writes its JSON report (default in the cache directory).</li>
+ *   <li>{@code analysis=background} (default): on a cache miss in route mode, premain returns at once and the
+ *       classpath is analysed on a daemon thread, which routes when it finishes if lgmalloc is still unused, and
+ *       caches the plan for the next start; {@code analysis=sync}: analyse in premain, before {@code main}.
+ *       {@code verify} and {@code report} always analyse in premain: they need the plan from the start.</li>
  * </ul>
  *
  * @param mode       what the agent does
@@ -26,9 +30,10 @@ import java.util.Locale;
  * @param report     print the plan at start
  * @param verbose    log each rewritten class
  * @param reportFile where the verification report goes, or null for the default
+ * @param background analyse in the background on a cache miss (route mode only)
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
-                           Path reportFile) {
+                           Path reportFile, boolean background) {
 
     /** What the agent does. */
     public enum Mode {
@@ -42,7 +47,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
 
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
-        return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null);
+        return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true);
     }
 
     static Path defaultCacheDir() {
@@ -73,22 +78,40 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "route" -> o.withMode(Mode.ROUTE);
                 case "mode" -> o.withMode(mode(required(key, value)));
                 case "threshold" -> new AgentOptions(o.mode, threshold(required(key, value)), o.cacheDir, o.report,
-                        o.verbose, o.reportFile);
+                        o.verbose, o.reportFile, o.background);
                 case "cache" -> new AgentOptions(o.mode, o.threshold, cacheDir(required(key, value)), o.report,
-                        o.verbose, o.reportFile);
-                case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile);
-                case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile);
+                        o.verbose, o.reportFile, o.background);
+                case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile,
+                        o.background);
+                case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile,
+                        o.background);
                 case "report-file" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        Path.of(required(key, value)));
+                        Path.of(required(key, value)), o.background);
+                case "analysis" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
+                        o.reportFile, background(required(key, value)));
                 default -> throw new IllegalArgumentException("unknown option '" + item
-                        + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=)");
+                        + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
+                        + "analysis=background|sync)");
             };
         }
         return o;
     }
 
     private AgentOptions withMode(Mode m) {
-        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile);
+        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background);
+    }
+
+    /** Whether a cache miss is analysed in the background: only plain routing can start before the plan. */
+    boolean analysesInBackground() {
+        return background && mode == Mode.ROUTE && !report;
+    }
+
+    private static boolean background(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "background" -> true;
+            case "sync" -> false;
+            default -> throw new IllegalArgumentException("analysis must be background or sync: " + value);
+        };
     }
 
     private static String required(String key, String value) {

@@ -20,7 +20,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** What the agent does before {@code main}, in order; see {@link LgMallocAgent}. */
+/**
+ * What the agent does before {@code main}, in order; see {@link LgMallocAgent}. Three ways to a plan, fastest
+ * first: the routes file of a warm start ({@link RouteCache}: nothing to build), the cached plan ({@link PlanCache}:
+ * the plan is built, then its routes stored), or analysis, in the background by default
+ * ({@link BackgroundAnalysis}) or here. The first way runs on every warm start, so it avoids what loads many
+ * classes for little work: lambdas, streams, {@code String.format}, and the analysis model.
+ */
 final class AgentStartup {
 
     private AgentStartup() {
@@ -45,22 +51,65 @@ final class AgentStartup {
             return;
         }
         String key = ClassPathKey.of(cp.files(), agentJar());
-        PlanCache cache = options.cacheDir() == null ? null : new PlanCache(options.cacheDir());
+        Path dir = options.cacheDir();
+        boolean plainRoute = options.mode() == AgentOptions.Mode.ROUTE && !options.report();
+        if (dir != null && plainRoute && startFromRoutes(options, inst, key, t0)) {
+            return;
+        }
+        PlanCache cache = dir == null ? null : new PlanCache(dir);
         AnalysedProgram program = cache == null ? null : cache.load(key).orElse(null);
-        String source = "plan from cache " + key;
-        if (program == null) {
-            long a0 = System.nanoTime();
-            program = analyse(cp, options.threshold());
-            source = String.format(Locale.ROOT, "analysed %d classpath entries in %d ms", cp.files().size(),
-                    (System.nanoTime() - a0) / 1_000_000);
-            if (cache != null) {
-                try {
-                    cache.store(key, program);
-                } catch (IOException e) {
-                    AgentLog.info("cannot write the plan cache " + cache.file(key) + ": " + AgentLog.describe(e));
-                }
+        if (program != null) {
+            apply(program, "plan from cache " + key, options, inst, key, "premain", t0);
+            return;
+        }
+        if (options.analysesInBackground()) {
+            BackgroundAnalysis.start(cp, options, inst, key);
+            if (options.verbose()) {
+                AgentLog.info("no cached plan for " + key + "; analysing " + cp.files().size()
+                        + " classpath entries in the background; premain " + millisSince(t0) + " ms");
+            }
+            return;
+        }
+        long a0 = System.nanoTime();
+        program = analyse(cp, options.threshold());
+        String source = "analysed " + cp.files().size() + " classpath entries in " + millisSince(a0) + " ms";
+        store(cache, key, program);
+        apply(program, source, options, inst, key, "premain", t0);
+    }
+
+    /** The warm start: configure and route from the routes file alone. False on a miss. */
+    private static boolean startFromRoutes(AgentOptions options, Instrumentation inst, String key, long t0) {
+        RouteCache.Routes routes = RouteCache.load(options.cacheDir(), key, options.threshold());
+        if (routes == null) {
+            return false;
+        }
+        LgMalloc.configure(routes.configuration());
+        install(inst, routes.classes(), SiteRewriter.Mode.ROUTE, options.verbose());
+        if (options.verbose()) {
+            AgentLog.info(new StringBuilder("plan from cache ").append(key).append(" (routes); ")
+                    .append(routes.summary()).append("; premain ").append(millisSince(t0)).append(" ms").toString());
+        }
+        return true;
+    }
+
+    static void store(PlanCache cache, String key, AnalysedProgram program) {
+        if (cache != null) {
+            try {
+                cache.store(key, program);
+            } catch (IOException e) {
+                AgentLog.info("cannot write the plan cache " + cache.file(key) + ": " + AgentLog.describe(e));
             }
         }
+    }
+
+    /**
+     * Builds the plan of {@code program}, configures the allocator with it and installs the transformer; in plain
+     * route mode it also stores the routes, so that the next start needs none of this.
+     *
+     * @throws IllegalStateException when lgmalloc is already in use (the plan's classes can no longer be set)
+     */
+    static void apply(AnalysedProgram program, String source, AgentOptions options, Instrumentation inst, String key,
+                      String timed, long t0) {
         Path profileFile = options.cacheDir() == null ? null : options.cacheDir().resolve(key + ".profile");
         ProfileFeedback feedback = ProfileFeedback.load(profileFile);
         List<FoundSite> sites = feedback.apply(program.sites());
@@ -69,8 +118,7 @@ final class AgentStartup {
         LgMalloc.configure(plan.configuration());
         if (options.report()) {
             StringBuilder sb = new StringBuilder();
-            ReportWriter.text(new AnalysisResult(String.join(java.io.File.pathSeparator,
-                    cp.entries().stream().map(Path::toString).toList()), "application classpath",
+            ReportWriter.text(new AnalysisResult(System.getProperty("java.class.path", ""), "application classpath",
                     sites.stream().map(FoundSite::site).toList(), program.warnings(), plan.plan()), sb);
             System.err.print(sb);
         }
@@ -79,18 +127,35 @@ final class AgentStartup {
         if (mode == SiteRewriter.Mode.VERIFY) {
             installVerification(plan, options, key, profileFile);
         }
-        RoutingTransformer transformer = new RoutingTransformer(plan, mode, options.verbose());
-        inst.addTransformer(transformer, inst.isRetransformClassesSupported());
-        retransformLoaded(inst, plan);
-        if (options.verbose()) {
-            AgentLog.info(String.format(Locale.ROOT,
-                    "%s%s; %d sites, %d routed, %d on a fast path; exact classes %s; provisioned %s; premain %d ms",
-                    source, feedback.isEmpty() ? "" : " with profile feedback", plan.sites().size(),
-                    plan.plan().routedSites().size(), plan.fastPathSites(),
-                    Arrays.toString(plan.plan().exactSizes()),
-                    Arrays.toString(plan.configuration().provisionedBlockSizes()),
-                    (System.nanoTime() - t0) / 1_000_000));
+        install(inst, plan.classes(), mode, options.verbose());
+        String summary = String.format(Locale.ROOT,
+                "%s%d sites, %d routed, %d on a fast path; exact classes %s; provisioned %s",
+                feedback.isEmpty() ? "" : "with profile feedback; ", plan.sites().size(),
+                plan.plan().routedSites().size(), plan.fastPathSites(), Arrays.toString(plan.plan().exactSizes()),
+                Arrays.toString(plan.configuration().provisionedBlockSizes()));
+        if (options.mode() == AgentOptions.Mode.ROUTE && !options.report() && options.cacheDir() != null) {
+            try {
+                RouteCache.store(options.cacheDir(), key, options.threshold(), plan, summary);
+            } catch (IOException e) {
+                AgentLog.info("cannot write the route cache: " + AgentLog.describe(e));
+            }
         }
+        if (options.verbose()) {
+            AgentLog.info(source + "; " + summary + "; " + timed + " " + millisSince(t0) + " ms");
+        }
+    }
+
+    private static void install(Instrumentation inst, Map<String, RoutingPlan.ClassSites> classes,
+                                SiteRewriter.Mode mode, boolean verbose) {
+        if (classes.isEmpty() && mode == SiteRewriter.Mode.ROUTE) {
+            return; // nothing to rewrite: no transformer to call on every class load
+        }
+        inst.addTransformer(new RoutingTransformer(classes, mode, verbose), inst.isRetransformClassesSupported());
+        retransformLoaded(inst, classes);
+    }
+
+    static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 
     /** Analyses the classpath and records the CRC of each class with sites, as the system loader sees it. */
@@ -130,14 +195,20 @@ final class AgentStartup {
                 "lgmalloc-verification-report"));
     }
 
-    /** Classes with sites that loaded before the transformer (the main class, under Launcher-Agent-Class). */
-    private static void retransformLoaded(Instrumentation inst, RoutingPlan plan) {
+    /**
+     * Classes with sites that loaded before the transformer: the main class under Launcher-Agent-Class, and
+     * every class that loaded while a background analysis ran.
+     */
+    private static void retransformLoaded(Instrumentation inst, Map<String, RoutingPlan.ClassSites> classes) {
         if (!inst.isRetransformClassesSupported()) {
             return;
         }
         List<Class<?>> loaded = new ArrayList<>();
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (!c.isHidden() && !c.isArray() && plan.sitesOf(c.getName().replace('.', '/')) != null
+            ClassLoader l = c.getClassLoader(); // JDK classes first: most loaded classes, and never planned
+            if (l != null && l != platform && !c.isHidden() && !c.isArray()
+                    && classes.containsKey(c.getName().replace('.', '/'))
                     && inst.isModifiableClass(c)) {
                 loaded.add(c);
             }

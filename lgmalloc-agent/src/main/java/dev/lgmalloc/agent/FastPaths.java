@@ -21,27 +21,38 @@ final class FastPaths {
     record Target(String name, MethodTypeDesc type) {
     }
 
-    private static final ClassDesc SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
-    private static final Target MALLOC = new Target("mallocPredicted",
-            MethodTypeDesc.of(ConstantDescs.CD_long, ConstantDescs.CD_long, ConstantDescs.CD_int));
-    private static final Target ALLOCATE = new Target("allocatePredicted",
-            MethodTypeDesc.of(SEGMENT, ConstantDescs.CD_long, ConstantDescs.CD_int));
+    /** The descriptors, built on first rewrite only: a warm start that rewrites nothing never needs them. */
+    private static final class Targets {
+        private static final ClassDesc SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
+        static final Target MALLOC = new Target("mallocPredicted",
+                MethodTypeDesc.of(ConstantDescs.CD_long, ConstantDescs.CD_long, ConstantDescs.CD_int));
+        static final Target ALLOCATE = new Target("allocatePredicted",
+                MethodTypeDesc.of(SEGMENT, ConstantDescs.CD_long, ConstantDescs.CD_int));
+    }
 
     private FastPaths() {
     }
 
     static Optional<Target> of(EntryPoint ep) {
-        if (!ep.owner().equals(EntryPoints.LG_MALLOC)) {
-            return Optional.empty();
-        }
-        return switch (ep.name() + ep.descriptor()) {
-            case "malloc(J)J" -> Optional.of(MALLOC);
-            case "allocate(J)Ljava/lang/foreign/MemorySegment;" -> Optional.of(ALLOCATE);
+        return switch (kind(ep)) {
+            case 1 -> Optional.of(Targets.MALLOC);
+            case 2 -> Optional.of(Targets.ALLOCATE);
             default -> Optional.empty();
         };
     }
 
     static boolean has(EntryPoint ep) {
-        return of(ep).isPresent();
+        return kind(ep) != 0;
+    }
+
+    /** 1 for {@code malloc(J)J}, 2 for {@code allocate(J)MemorySegment}, 0 for an entry point without a fast path. */
+    private static int kind(EntryPoint ep) {
+        if (!ep.owner().equals(EntryPoints.LG_MALLOC)) {
+            return 0;
+        }
+        if (ep.name().equals("malloc") && ep.descriptor().equals("(J)J")) {
+            return 1;
+        }
+        return ep.name().equals("allocate") && ep.descriptor().equals("(J)Ljava/lang/foreign/MemorySegment;") ? 2 : 0;
     }
 }

@@ -11,7 +11,8 @@ import dev.lgmalloc.analysis.jvm.EntryPoint;
  * @param id         the site's index in the plan: how verification records find it
  * @param location   where the invoke is
  * @param entryPoint the API it calls
- * @param sizes      the predicted sizes
+ * @param sizes      the predicted sizes; unknown for sites read from the warm-start route cache, which keeps
+ *                   only what routing uses
  * @param sizeClass  the predicted class in the configured size classes, -1 if none
  * @param blockSize  that class's block size, 0 if none
  * @param confidence the prediction's confidence

@@ -19,7 +19,7 @@ public final class RoutingTransformer implements ClassFileTransformer {
     private static final String[] SKIPPED_PREFIXES = {"java/", "javax/", "jdk/", "sun/", "com/sun/",
             "dev/lgmalloc/agent/", "dev/lgmalloc/analysis/", "dev/lgmalloc/internal/", "dev/lgmalloc/management/"};
 
-    private final RoutingPlan plan;
+    private final Map<String, RoutingPlan.ClassSites> classes;
     private final SiteRewriter.Mode mode;
     private final boolean verbose;
     private final Map<ClassLoader, Boolean> loadersSeeingAgent = Collections.synchronizedMap(new WeakHashMap<>());
@@ -28,7 +28,15 @@ public final class RoutingTransformer implements ClassFileTransformer {
 
     /** A transformer applying {@code plan} in {@code mode}; {@code verbose} logs each rewritten class. */
     public RoutingTransformer(RoutingPlan plan, SiteRewriter.Mode mode, boolean verbose) {
-        this.plan = plan;
+        this(plan.classes(), mode, verbose);
+    }
+
+    /**
+     * A transformer rewriting the given sites per class (by internal name) in {@code mode}: what a warm start
+     * uses, without building a {@link RoutingPlan}.
+     */
+    public RoutingTransformer(Map<String, RoutingPlan.ClassSites> classes, SiteRewriter.Mode mode, boolean verbose) {
+        this.classes = classes;
         this.mode = mode;
         this.verbose = verbose;
     }
@@ -40,7 +48,7 @@ public final class RoutingTransformer implements ClassFileTransformer {
             if (className == null || isSkipped(loader, className)) {
                 return null;
             }
-            RoutingPlan.ClassSites sites = plan.sitesOf(className);
+            RoutingPlan.ClassSites sites = classes.get(className);
             if (sites == null) {
                 return null;
             }
@@ -71,7 +79,10 @@ public final class RoutingTransformer implements ClassFileTransformer {
         if (out != null) {
             rewritten.incrementAndGet();
             if (verbose) {
-                long n = sites.sites().stream().filter(s -> mode == SiteRewriter.Mode.VERIFY || s.fastPath()).count();
+                int n = 0;
+                for (PlannedSite s : sites.sites()) {
+                    n += mode == SiteRewriter.Mode.VERIFY || s.fastPath() ? 1 : 0;
+                }
                 AgentLog.info("rewrote " + n + " site(s) of " + className);
             }
         }
@@ -99,15 +110,23 @@ public final class RoutingTransformer implements ClassFileTransformer {
      * a rewritten site must reach the allocator whose size classes the plan's indices refer to.
      */
     private boolean seesAgentClasses(ClassLoader loader) {
-        return loadersSeeingAgent.computeIfAbsent(loader, l -> {
-            try {
-                return Class.forName(LgMalloc.class.getName(), false, l) == LgMalloc.class
-                        && (mode != SiteRewriter.Mode.VERIFY
-                        || Class.forName(SiteRecorder.class.getName(), false, l) == SiteRecorder.class);
-            } catch (ClassNotFoundException | LinkageError e) {
-                return false;
-            }
-        });
+        // No computeIfAbsent lambda: this runs during class loading on a warm start, where each lambda costs.
+        Boolean known = loadersSeeingAgent.get(loader);
+        if (known == null) {
+            known = resolvesToAgentClasses(loader);
+            loadersSeeingAgent.put(loader, known);
+        }
+        return known;
+    }
+
+    private boolean resolvesToAgentClasses(ClassLoader loader) {
+        try {
+            return Class.forName(LgMalloc.class.getName(), false, loader) == LgMalloc.class
+                    && (mode != SiteRewriter.Mode.VERIFY
+                    || Class.forName(SiteRecorder.class.getName(), false, loader) == SiteRecorder.class);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Classes rewritten so far. */

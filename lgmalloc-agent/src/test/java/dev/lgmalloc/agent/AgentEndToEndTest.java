@@ -84,6 +84,35 @@ class AgentEndToEndTest {
             }
             """;
 
+    /** Reports whether a plan was cached when main started, then waits (at most 50 s) until one is. */
+    private static final String WAITER = """
+            package app;
+
+            import java.nio.file.Files;
+            import java.nio.file.Path;
+
+            public class Waiter {
+                public static void main(String[] args) throws Exception {
+                    Path cache = Path.of(args[0]);
+                    System.err.println("main started; cached plans: " + plans(cache));
+                    long end = System.nanoTime() + 50_000_000_000L;
+                    while (plans(cache) == 0 && System.nanoTime() < end) {
+                        Thread.sleep(20);
+                    }
+                    System.err.println("main ends; cached plans: " + plans(cache));
+                }
+
+                static long plans(Path cache) throws Exception {
+                    if (!Files.isDirectory(cache)) {
+                        return 0;
+                    }
+                    try (var s = Files.list(cache)) {
+                        return s.filter(p -> p.toString().endsWith(".plan")).count();
+                    }
+                }
+            }
+            """;
+
     private static final Pattern CHECKSUM = Pattern.compile("checksum=(-?\\d+)");
 
     @TempDir
@@ -93,7 +122,8 @@ class AgentEndToEndTest {
     @BeforeAll
     static void compileApp() throws IOException {
         classes = dir.resolve("classes");
-        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/Main.java", MAIN}));
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/Main.java", MAIN},
+                new String[]{"app/Waiter.java", WAITER}));
     }
 
     private static TestApps.Run run(String agentOptions, String... appArgs) throws Exception {
@@ -126,7 +156,7 @@ class AgentEndToEndTest {
     void routesConfidentSitesConfiguresThePlanAndReusesTheCache() throws Exception {
         Path cache = dir.resolve("cache-route");
         TestApps.Run plain = run(null, "200", "1000");
-        TestApps.Run first = run("verbose,cache=" + cache, "200", "1000");
+        TestApps.Run first = run("verbose,analysis=sync,cache=" + cache, "200", "1000");
         TestApps.Run second = run("verbose,cache=" + cache, "200", "1000");
 
         assertThat(checksum(first)).isEqualTo(checksum(plain));
@@ -134,8 +164,11 @@ class AgentEndToEndTest {
         assertThat(first.stderr()).contains("analysed ").doesNotContain("plan from cache")
                 .contains("2 on a fast path").contains("exact classes [304]")
                 .contains("rewrote 2 site(s) of app/Main");
-        assertThat(second.stderr()).contains("plan from cache").doesNotContain("analysed ")
-                .contains("rewrote 2 site(s) of app/Main");
+        // The first start stored the routes too: the second needs neither analysis nor plan building.
+        assertThat(second.stderr()).contains("plan from cache").contains("(routes)").doesNotContain("analysed ")
+                .contains("2 on a fast path").contains("rewrote 2 site(s) of app/Main");
+        assertThat(second.stdout()).contains("predicted-hits=400").contains("class block=304 exact=true")
+                .contains("probe-pages=3");
         // The plan's exact class exists only with the agent; the probe thread's heap got pages for the
         // predicted classes (304 and 48) besides the one it used.
         assertThat(first.stdout()).contains("class block=304 exact=true");
@@ -172,6 +205,7 @@ class AgentEndToEndTest {
     void aWrongPlanStillRunsCorrectly() throws Exception {
         Path cache = dir.resolve("cache-wrong");
         TestApps.Run plain = run(null, "100", "5000");
+        // A cold start analyses in the background; the JVM's exit waits for it, so the plan is cached.
         run("cache=" + cache, "100", "5000");
         // Make the cached prediction of the HEADER site wrong: 32 bytes instead of 300. The class file is
         // unchanged, so the agent trusts the plan and routes the site to the 32-byte class.
@@ -212,12 +246,37 @@ class AgentEndToEndTest {
                 out.closeEntry();
             }
         }
-        TestApps.Run r = TestApps.java(jarDir, List.of("-Dlgmalloc.agent=verbose,cache=" + jarDir.resolve("cache"),
+        TestApps.Run r = TestApps.java(jarDir, List.of("-Dlgmalloc.agent=verbose,analysis=sync,cache="
+                + jarDir.resolve("cache"),
                 "-Xverify:all", "-jar", app.toString(), "20", "900"));
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(r.stderr()).as("%s", r).contains("2 on a fast path").contains("rewrote 2 site(s) of app/Main")
                 .doesNotContain("WARNING");
         assertThat(r.stdout()).contains("class block=304 exact=true");
+    }
+
+    @Test
+    void aColdStartAnalysesInTheBackgroundWhileMainRuns() throws Exception {
+        Path cache = dir.resolve("cache-background");
+        // A large real JAR on the classpath makes the analysis take far longer than reaching main.
+        Path netty = Path.of(io.netty.buffer.ByteBuf.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> args = List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=" + cache,
+                "--enable-native-access=ALL-UNNAMED", "-cp", classes + java.io.File.pathSeparator
+                        + TestApps.coreClasses() + java.io.File.pathSeparator + netty, "app.Waiter", cache.toString());
+        TestApps.Run cold = TestApps.java(dir, args);
+        assertThat(cold.exitCode()).as("%s", cold).isZero();
+        String err = cold.stderr();
+        assertThat(err).as("%s", cold).contains("analysing 3 classpath entries in the background")
+                .contains("main started; cached plans: 0").contains("main ends; cached plans: 1")
+                .doesNotContain("Exception", "failed");
+        // main ran before the analysis finished, and the finished analysis routed (lgmalloc was still unused).
+        assertThat(err.indexOf("main started")).isLessThan(err.indexOf("background analysis of 3 classpath entries"));
+        assertThat(err).contains("2 on a fast path; exact classes [304]");
+
+        TestApps.Run warm = TestApps.java(dir, args);
+        assertThat(warm.exitCode()).as("%s", warm).isZero();
+        assertThat(warm.stderr()).contains("plan from cache").contains("main started; cached plans: 1")
+                .doesNotContain("background");
     }
 
     @Test
