@@ -15,7 +15,7 @@ import java.util.Locale;
  *   <li>Per-thread memory of 200 threads holding 4 blocks each of 64 and 300 B: no provisioning, the plan's (only
  *       the two predicted classes), and sixteen classes provisioned without a prediction.</li>
  * </ol>
- * About 20 s; {@code --quick} (a fifth of the blocks, a quarter of the threads) about 5 s.
+ * About a minute; {@code --quick} (a fifth of the blocks, a quarter of the threads) about 5 s.
  */
 public final class PredictionMemory {
 
