@@ -177,7 +177,8 @@ public final class Allocator implements SegmentAllocator {
 
     /**
      * Resizes the block at {@code address} to {@code newSize} bytes, moving it if needed; the first
-     * {@code min(old, new)} bytes are kept. {@code realloc(0, n)} allocates; {@code realloc(p, 0)} frees
+     * {@code min(old, new)} bytes are kept. Blocks above {@link SizeClasses#MAX_SMALL_SIZE} that stay above it
+     * are resized by remapping their pages ({@code mremap}), without copying. {@code realloc(0, n)} allocates; {@code realloc(p, 0)} frees
      * {@code p} and returns 0.
      *
      * @throws InvalidFreeException if {@code address} is neither 0 nor a live block
@@ -196,6 +197,17 @@ public final class Allocator implements SegmentAllocator {
         }
         if (newSize <= usable && newSize >= usable / 2) {
             return address;
+        }
+        if (newSize > SizeClasses.MAX_SMALL_SIZE && usable > SizeClasses.MAX_SMALL_SIZE) {
+            // Large to large: the kernel moves the pages (mremap), so growing a big buffer costs no copy.
+            long remapped = Heap.remapLarge(address, newSize);
+            if (remapped != 0) {
+                if (LeakDetector.ENABLED) {
+                    LeakDetector.freed(address);
+                    LeakDetector.allocated(remapped, newSize);
+                }
+                return remapped;
+            }
         }
         long moved = malloc(newSize);
         Memory.copy(address, moved, Math.min(usable, newSize));

@@ -146,6 +146,63 @@ class AllocatorTest {
     }
 
     @Test
+    void reallocOfLargeBlocksRemapsInsteadOfCopying() {
+        // Only the first and last pages of 1 GiB are touched: a copying realloc to 2 GiB would write a whole
+        // GiB into the new block (and wait for it); a remap moves the two touched pages and nothing else.
+        long gib = 1L << 30;
+        long p = allocator.malloc(gib);
+        ALL.set(JAVA_LONG_UNALIGNED, p, 0x1122334455667788L);
+        ALL.set(JAVA_LONG_UNALIGNED, p + gib - 8, 0x0102030405060708L);
+        long rssBefore = Rss.bytes();
+        long q = allocator.realloc(p, 2 * gib);
+        assertThat(Rss.bytes() - rssBefore).as("RSS growth during realloc").isLessThan(64L << 20);
+        assertThat(allocator.usableSize(q)).isGreaterThanOrEqualTo(2 * gib);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q)).isEqualTo(0x1122334455667788L);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q + gib - 8)).isEqualTo(0x0102030405060708L);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q + 2 * gib - 8)).as("grown pages read as zero").isZero();
+        ALL.set(JAVA_LONG_UNALIGNED, q + 2 * gib - 8, 42);
+        assertThat(q & 0xFFFF).as("64 KiB aligned, so the page map finds it").isZero();
+        if (q != p) {
+            long moved = p;
+            assertThatThrownBy(() -> allocator.free(moved)).isInstanceOf(InvalidFreeException.class);
+        }
+        // Shrinking below half remaps too, and the block stays freeable exactly once.
+        long r = allocator.realloc(q, 1L << 20);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, r)).isEqualTo(0x1122334455667788L);
+        assertThat(allocator.usableSize(r)).isEqualTo(1L << 20);
+        assertThat(allocator.statistics().reservedBytes()).isLessThan(gib);
+        allocator.free(r);
+        assertThatThrownBy(() -> allocator.free(r)).isInstanceOf(InvalidFreeException.class);
+    }
+
+    @Test
+    void manyLargeReallocsKeepTheirContents() {
+        // Growing several blocks in turn: each may grow in place or have to move past its neighbours.
+        long[] blocks = new long[4];
+        long[] sizes = new long[4];
+        for (int i = 0; i < blocks.length; i++) {
+            sizes[i] = 200_000;
+            blocks[i] = allocator.malloc(sizes[i]);
+            ALL.asSlice(blocks[i], sizes[i]).fill((byte) (i + 1));
+        }
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < blocks.length; i++) {
+                long grown = sizes[i] * 2 + 12_345;
+                blocks[i] = allocator.realloc(blocks[i], grown);
+                ALL.asSlice(blocks[i] + sizes[i], grown - sizes[i]).fill((byte) (i + 1));
+                sizes[i] = grown;
+            }
+        }
+        for (int i = 0; i < blocks.length; i++) {
+            MemorySegment block = ALL.asSlice(blocks[i], sizes[i]);
+            byte expected = (byte) (i + 1);
+            assertThat(block.elements(JAVA_BYTE).allMatch(b -> b.get(JAVA_BYTE, 0) == expected)).isTrue();
+            allocator.free(blocks[i]);
+        }
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+
+    @Test
     void reallocEdgeCases() {
         long p = allocator.realloc(0, 100);
         assertThat(allocator.usableSize(p)).isGreaterThanOrEqualTo(100);

@@ -278,6 +278,18 @@ public final class Heap {
         }
     }
 
+    /**
+     * Resizes the large block at {@code address} (checked live by the caller) to {@code size} bytes by remapping,
+     * without copying; 0 when it is not a large block or the OS refuses, so the caller copies instead.
+     */
+    public static long remapLarge(long address, long size) {
+        Page page = PageMap.lookup(address);
+        if (page == null || !page.isLarge() || address != page.start) {
+            return 0;
+        }
+        return page.largePool.remapLarge(page, size);
+    }
+
     /** The usable size of the live block at {@code address}, after checking it is one. */
     public static long usableSize(long address) {
         Page page = PageMap.lookup(address);

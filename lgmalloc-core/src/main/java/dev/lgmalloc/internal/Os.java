@@ -13,8 +13,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * Virtual memory from the operating system: {@code mmap}, {@code munmap} and {@code madvise} through FFM
- * downcalls (Linux). All calls are on slow paths: a segment or a large block at a time.
+ * Virtual memory from the operating system: {@code mmap}, {@code mremap}, {@code munmap} and {@code madvise}
+ * through FFM downcalls (Linux). All calls are on slow paths: a segment or a large block at a time.
  */
 public final class Os {
 
@@ -24,6 +24,8 @@ public final class Os {
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_NORESERVE = 0x4000;
     private static final int MADV_DONTNEED = 4;
+    private static final int MREMAP_MAYMOVE = 1;
+    private static final int MREMAP_FIXED = 2;
     private static final long MAP_FAILED = -1L;
 
     /** The OS page size we align mappings to. */
@@ -35,6 +37,7 @@ public final class Os {
             CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
     private static final MethodHandle MMAP;
+    private static final MethodHandle MREMAP;
     private static final MethodHandle MUNMAP;
     private static final MethodHandle MADVISE;
 
@@ -43,6 +46,10 @@ public final class Os {
         var libc = linker.defaultLookup();
         MMAP = linker.downcallHandle(libc.findOrThrow("mmap"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+        // mremap is variadic: the new address is the first variadic argument
+        MREMAP = linker.downcallHandle(libc.findOrThrow("mremap"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG),
+                Linker.Option.firstVariadicArg(4), ERRNO);
         MUNMAP = linker.downcallHandle(libc.findOrThrow("munmap"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
         MADVISE = linker.downcallHandle(libc.findOrThrow("madvise"),
@@ -97,6 +104,24 @@ public final class Os {
             return address == MAP_FAILED ? 0 : address;
         } catch (Throwable t) {
             throw new IllegalStateException("mmap downcall failed", t);
+        }
+    }
+
+    /**
+     * Resizes the mapping {@code [address, address + oldSize)} to {@code newSize} bytes without copying: in place
+     * when {@code target} is 0, else moved onto {@code [target, target + newSize)}, a mapping of the caller's
+     * that the kernel replaces. Pages beyond the old size read as zero. Returns the mapping's address, or 0 when
+     * the kernel refuses (for example, no free address range right after the mapping); the old mapping is then
+     * unchanged.
+     */
+    public static long remap(long address, long oldSize, long newSize, long target) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int flags = target == 0 ? 0 : MREMAP_MAYMOVE | MREMAP_FIXED;
+            long result = (long) MREMAP.invokeExact(state, address, oldSize, newSize, flags, target);
+            return result == MAP_FAILED ? 0 : result;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mremap downcall failed", t);
         }
     }
 

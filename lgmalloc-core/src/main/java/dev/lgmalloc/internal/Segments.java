@@ -203,6 +203,44 @@ final class Segments {
         return address;
     }
 
+    /**
+     * Resizes the live large block of {@code page} to hold {@code size} bytes by remapping its pages, never
+     * copying: in place when the address range after it is free, else moved to a fresh 64 KiB-aligned range
+     * (the page map finds large blocks by their first chunk). Returns the block's address, or 0 when the limit or
+     * the OS refuses; the block is then untouched.
+     */
+    long remapLarge(Page page, long size) {
+        long mapped = (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
+        long growth = mapped - page.mappedSize;
+        if (size > (1L << 46) || (growth > 0 && overLimit(growth))) {
+            return 0;
+        }
+        if (!page.casState(Page.LARGE_LIVE, Page.LARGE_FREED)) {
+            throw new dev.lgmalloc.InvalidFreeException(page.start, "realloc of a large block another thread is "
+                    + "freeing or resizing");
+        }
+        long address = Os.remap(page.start, page.mappedSize, mapped, 0);
+        if (address == 0) {
+            long target = Os.map(mapped, PageMap.CHUNK_SIZE);
+            if (target != 0) {
+                address = Os.remap(page.start, page.mappedSize, mapped, target);
+                if (address == 0) {
+                    Os.unmap(target, mapped);
+                }
+            }
+        }
+        if (address == 0) {
+            page.casState(Page.LARGE_FREED, Page.LARGE_LIVE);
+            return 0;
+        }
+        if (address != page.start) {
+            PageMap.set(page.start, 1, null);
+        }
+        PageMap.set(address, 1, new Page(address, mapped, this));
+        largeBytes.addAndGet(growth);
+        return address;
+    }
+
     void unmapLarge(Page page) {
         PageMap.set(page.start, 1, null);
         largeBytes.addAndGet(-page.mappedSize);
