@@ -1,57 +1,46 @@
 package dev.lgmalloc.analysis.jvm.read;
 
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.constantpool.MemberRefEntry;
-import java.lang.classfile.constantpool.MethodHandleEntry;
-import java.lang.classfile.constantpool.MethodRefEntry;
-import java.lang.classfile.constantpool.InterfaceMethodRefEntry;
-import java.lang.classfile.constantpool.PoolEntry;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * Which classes of a classpath refer to a method of a given name and descriptor, or owner, name and
- * descriptor (by method ref or method handle), built with one constant-pool pass over every class, so that finding the callers of a set of
- * methods costs a lookup per method.
+ * descriptor (by method ref or method handle). Built with one pass over every class's constant pool, read
+ * from the raw bytes ({@link MethodRefKeys}): parsing each class with the ClassFile API and building a string
+ * per reference cost more than the rest of a whole-classpath analysis.
+ *
+ * <p>The answer may, with odds of about 2^-64 per reference pair, include a class that does not refer to the
+ * method (keys are hashes); callers inspect the code of the classes found, so an extra class costs only time.
  */
 public final class CallerIndex {
 
-    private final Map<String, List<String>> classesByNameAndType = new HashMap<>();
-    private final List<String> unreadable = new ArrayList<>();
+    private final String[] names;
+    private final long[][] keys;
+    private final List<String> unreadable;
 
-    private CallerIndex() {
+    private CallerIndex(String[] names, long[][] keys, List<String> unreadable) {
+        this.names = names;
+        this.keys = keys;
+        this.unreadable = List.copyOf(unreadable);
     }
 
     /** Indexes every class of {@code contents}; classes whose constant pool cannot be read are listed apart. */
     public static CallerIndex of(ClassPathContents contents) {
-        CallerIndex index = new CallerIndex();
-        ClassFile cf = ClassFile.of();
+        List<String> names = new ArrayList<>();
+        List<long[]> keys = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
         for (ClassSource source : contents.classes()) {
             try {
-                ClassModel cm = cf.parse(source.bytes());
-                Set<String> refs = new LinkedHashSet<>();
-                for (PoolEntry e : cm.constantPool()) {
-                    MemberRefEntry ref = e instanceof MethodRefEntry || e instanceof InterfaceMethodRefEntry
-                            ? (MemberRefEntry) e : e instanceof MethodHandleEntry mh ? mh.reference() : null;
-                    if (ref != null) {
-                        String nt = ref.name().stringValue() + ref.type().stringValue();
-                        refs.add(nt);
-                        refs.add(ref.owner().asInternalName() + "." + nt);
-                    }
-                }
-                for (String nt : refs) {
-                    index.classesByNameAndType.computeIfAbsent(nt, k -> new ArrayList<>()).add(source.internalName());
-                }
-            } catch (RuntimeException malformed) {
-                index.unreadable.add(source.internalName());
+                keys.add(MethodRefKeys.scan(source.bytes()));
+                names.add(source.internalName());
+            } catch (IllegalArgumentException malformed) {
+                unreadable.add(source.internalName());
             }
         }
-        return index;
+        return new CallerIndex(names.toArray(String[]::new), keys.toArray(long[][]::new), unreadable);
     }
 
     /**
@@ -59,10 +48,25 @@ public final class CallerIndex {
      * (any owner) or {@code owner.name + descriptor} (that owner only).
      */
     public Set<String> classesReferring(Set<String> namesAndTypes) {
-        Set<String> out = new LinkedHashSet<>();
+        long[] wanted = new long[namesAndTypes.size()];
+        int n = 0;
         for (String nt : namesAndTypes) {
-            out.addAll(classesByNameAndType.getOrDefault(nt, List.of()));
+            wanted[n++] = MethodRefKeys.of(nt);
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (int c = 0; c < names.length; c++) {
+            for (long w : wanted) {
+                if (Arrays.binarySearch(keys[c], w) >= 0) {
+                    out.add(names[c]);
+                    break;
+                }
+            }
         }
         return out;
+    }
+
+    /** Classes whose constant pool could not be read, so they are never found as callers. */
+    public List<String> unreadable() {
+        return unreadable;
     }
 }

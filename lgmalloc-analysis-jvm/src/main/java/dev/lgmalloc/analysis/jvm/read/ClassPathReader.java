@@ -7,14 +7,19 @@ import java.io.UncheckedIOException;
 import java.lang.classfile.ClassFile;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -146,24 +151,48 @@ public final class ClassPathReader {
     }
 
     private String readDirectory(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".class") && Files.isRegularFile(p))
-                    .sorted().toList()) {
-                String relative = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-                if (relative.startsWith("META-INF/")) {
-                    continue; // versioned classes of an exploded multi-release JAR are not on the classpath
+        List<Path> files = new ArrayList<>();
+        Map<Path, Long> sizes = new HashMap<>();
+        try {
+            // walkFileTree hands each file's attributes over: one stat per file instead of three.
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && file.toString().endsWith(".class")) {
+                        files.add(file);
+                        sizes.put(file, attrs.size());
+                    }
+                    return FileVisitResult.CONTINUE;
                 }
-                String internalName = relative.substring(0, relative.length() - ".class".length());
-                try {
-                    classes.putIfAbsent(internalName, new ClassSource(internalName, file.toString(), readLimited(file)));
-                } catch (IOException e) {
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
                     warnings.add(file + ": cannot read: " + e.getMessage());
+                    return FileVisitResult.CONTINUE;
                 }
-            }
-            return null;
+            });
         } catch (IOException | UncheckedIOException e) {
             return dir + ": cannot walk directory: " + e.getMessage();
         }
+        files.sort(null);
+        for (Path file : files) {
+            String relative = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+            if (relative.startsWith("META-INF/")) {
+                continue; // versioned classes of an exploded multi-release JAR are not on the classpath
+            }
+            String internalName = relative.substring(0, relative.length() - ".class".length());
+            if (sizes.get(file) > MAX_CLASS_BYTES) {
+                warnings.add(file + ": cannot read: larger than " + MAX_CLASS_BYTES + " bytes");
+                continue;
+            }
+            try {
+                classes.putIfAbsent(internalName, new ClassSource(internalName, file.toString(),
+                        Files.readAllBytes(file)));
+            } catch (IOException e) {
+                warnings.add(file + ": cannot read: " + e.getMessage());
+            }
+        }
+        return null;
     }
 
     private static byte[] readLimited(Path file) throws IOException {
@@ -175,7 +204,8 @@ public final class ClassPathReader {
 
     private String readJar(Path path, boolean topLevel) {
         List<Path> classPath = new ArrayList<>();
-        try (JarFile jar = new JarFile(path.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {
+        // No signature verification: the analysis only reads, and verifying hashes every entry as it is read.
+        try (JarFile jar = new JarFile(path.toFile(), false, ZipFile.OPEN_READ, Runtime.version())) {
             kind(topLevel, jar.isMultiRelease() ? "multi-release JAR" : "JAR");
             // versionedStream gives each class once, under its base name, at the highest version <= ours.
             List<JarEntry> entries = jar.versionedStream()
@@ -213,7 +243,7 @@ public final class ClassPathReader {
             return;
         }
         try (InputStream in = jar.getInputStream(entry)) {
-            byte[] bytes = in.readNBytes((int) MAX_CLASS_BYTES + 1);
+            byte[] bytes = readEntry(in, entry.getSize());
             if (bytes.length > MAX_CLASS_BYTES) {
                 warnings.add(origin + ": skipped, larger than " + MAX_CLASS_BYTES + " bytes");
                 return;
@@ -223,6 +253,25 @@ public final class ClassPathReader {
         } catch (IOException | RuntimeException e) {
             warnings.add(origin + ": corrupt entry: " + e.getMessage());
         }
+    }
+
+    /**
+     * An entry's bytes: when the directory gives the size, read into an array of exactly that size (no growing
+     * buffers and no final copy), then check that the stream really ends there.
+     */
+    private static byte[] readEntry(InputStream in, long size) throws IOException {
+        if (size < 0) {
+            return in.readNBytes((int) MAX_CLASS_BYTES + 1);
+        }
+        byte[] bytes = new byte[(int) size];
+        int n = in.readNBytes(bytes, 0, bytes.length);
+        if (n < bytes.length) {
+            throw new IOException("entry ends after " + n + " of " + size + " bytes");
+        }
+        if (in.read() >= 0) {
+            throw new IOException("entry is longer than its recorded " + size + " bytes");
+        }
+        return bytes;
     }
 
     /** The manifest's Class-Path entries, resolved against the JAR's directory (URLs relative to it). */

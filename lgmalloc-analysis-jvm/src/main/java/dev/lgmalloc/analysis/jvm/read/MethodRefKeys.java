@@ -1,0 +1,162 @@
+package dev.lgmalloc.analysis.jvm.read;
+
+import java.util.Arrays;
+
+/**
+ * The method references of a class file as 64-bit keys, read straight from the constant pool's bytes: no
+ * {@code ClassModel}, no strings. Each {@code Methodref}, {@code InterfaceMethodref} and method handle gives two
+ * keys, the hash of {@code name + descriptor} and of {@code owner + "." + name + descriptor}, computed over the
+ * modified UTF-8 bytes the class file stores, so {@link #of(String)} gives the same key for the same text.
+ *
+ * <p>Keys are hashes: two different references collide with odds of about 2^-64 per pair, which can only make a
+ * caller search return a class too many (its code is then inspected exactly), never miss one.
+ */
+final class MethodRefKeys {
+
+    private static final int UTF8 = 1;
+    private static final int CLASS = 7;
+    private static final int METHOD_REF = 10;
+    private static final int INTERFACE_METHOD_REF = 11;
+    private static final int NAME_AND_TYPE = 12;
+    private static final int METHOD_HANDLE = 15;
+
+    private MethodRefKeys() {
+    }
+
+    /** The key of {@code name + descriptor} or {@code owner.name + descriptor}. */
+    static long of(String text) {
+        long h = SEED;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // Modified UTF-8, as in class files: NUL and non-ASCII chars in 2 or 3 bytes, surrogates one by one.
+            if (c != 0 && c < 0x80) {
+                h = step(h, c);
+            } else if (c < 0x800) {
+                h = step(step(h, 0xc0 | (c >> 6)), 0x80 | (c & 0x3f));
+            } else {
+                h = step(step(step(h, 0xe0 | (c >> 12)), 0x80 | ((c >> 6) & 0x3f)), 0x80 | (c & 0x3f));
+            }
+        }
+        return finish(h);
+    }
+
+    /**
+     * The sorted, distinct keys of every method reference in {@code b}.
+     *
+     * @throws IllegalArgumentException when the constant pool is malformed or truncated
+     */
+    static long[] scan(byte[] b) {
+        if (b.length < 10 || u4(b, 0) != 0xCAFEBABE) {
+            throw new IllegalArgumentException("not a class file");
+        }
+        int count = u2(b, 8);
+        int[] offsets = new int[count]; // offset of each entry's tag; 0 for unused slots
+        int pos = 10;
+        int refs = 0;
+        for (int i = 1; i < count; i++) {
+            offsets[i] = pos;
+            int tag = u1(b, pos);
+            pos += switch (tag) {
+                case UTF8 -> 3 + u2(b, pos + 1);
+                case 3, 4, 9, METHOD_REF, INTERFACE_METHOD_REF, NAME_AND_TYPE, 17, 18 -> 5;
+                case 5, 6 -> 9;
+                case CLASS, 8, 16, 19, 20 -> 3;
+                case METHOD_HANDLE -> 4;
+                default -> throw new IllegalArgumentException("bad constant pool tag " + tag + " at entry " + i);
+            };
+            if (tag == 5 || tag == 6) {
+                i++; // 8-byte constants take two slots
+            }
+            if (tag == METHOD_REF || tag == INTERFACE_METHOD_REF || tag == METHOD_HANDLE) {
+                refs++;
+            }
+            if (pos > b.length) {
+                throw new IllegalArgumentException("truncated constant pool");
+            }
+        }
+        long[] keys = new long[2 * refs];
+        int n = 0;
+        for (int i = 1; i < count; i++) {
+            int off = offsets[i];
+            if (off == 0) {
+                continue;
+            }
+            int tag = b[off];
+            int ref = tag == METHOD_HANDLE ? entry(b, offsets, u2(b, off + 2), -1) : tag == METHOD_REF
+                    || tag == INTERFACE_METHOD_REF ? off : -1;
+            if (ref < 0) {
+                continue;
+            }
+            int owner = utf8(b, offsets, u2(b, entry(b, offsets, u2(b, ref + 1), CLASS) + 1));
+            int nat = entry(b, offsets, u2(b, ref + 3), NAME_AND_TYPE);
+            int name = utf8(b, offsets, u2(b, nat + 1));
+            int type = utf8(b, offsets, u2(b, nat + 3));
+            long nameAndType = bytes(bytes(SEED, b, name), b, type);
+            keys[n++] = finish(nameAndType);
+            keys[n++] = finish(bytes(bytes(step(bytes(SEED, b, owner), '.'), b, name), b, type));
+        }
+        long[] out = Arrays.copyOf(keys, n);
+        Arrays.sort(out);
+        int distinct = 0;
+        for (int i = 0; i < out.length; i++) {
+            if (i == 0 || out[i] != out[i - 1]) {
+                out[distinct++] = out[i];
+            }
+        }
+        return Arrays.copyOf(out, distinct);
+    }
+
+    /** The offset of entry {@code index}, checked to have {@code tag} (any when negative). */
+    private static int entry(byte[] b, int[] offsets, int index, int tag) {
+        if (index <= 0 || index >= offsets.length || offsets[index] == 0 || (tag >= 0 && b[offsets[index]] != tag)) {
+            throw new IllegalArgumentException("bad constant pool reference " + index);
+        }
+        return offsets[index];
+    }
+
+    private static int utf8(byte[] b, int[] offsets, int index) {
+        return entry(b, offsets, index, UTF8);
+    }
+
+    private static final long SEED = 0x6a09e667f3bcc909L;
+
+    /** Hashes the bytes of the Utf8 entry at {@code off} into {@code h}. */
+    private static long bytes(long h, byte[] b, int off) {
+        int len = u2(b, off + 1);
+        for (int i = off + 3, end = off + 3 + len; i < end; i++) {
+            h = step(h, b[i] & 0xff);
+        }
+        return h;
+    }
+
+    private static long step(long h, int c) {
+        return (h ^ c) * 0x9E3779B97F4A7C15L;
+    }
+
+    /** A final mix (MurmurHash3's fmix64), so that keys differing in the last bytes differ in every bit. */
+    private static long finish(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
+    private static int u1(byte[] b, int pos) {
+        if (pos >= b.length) {
+            throw new IllegalArgumentException("truncated constant pool");
+        }
+        return b[pos] & 0xff;
+    }
+
+    private static int u2(byte[] b, int pos) {
+        if (pos + 1 >= b.length) {
+            throw new IllegalArgumentException("truncated constant pool");
+        }
+        return ((b[pos] & 0xff) << 8) | (b[pos + 1] & 0xff);
+    }
+
+    private static int u4(byte[] b, int pos) {
+        return (u2(b, pos) << 16) | u2(b, pos + 2);
+    }
+}
