@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Which classes of a classpath refer to a method of a given name and descriptor, or owner, name and
@@ -17,30 +18,62 @@ import java.util.Set;
  */
 public final class CallerIndex {
 
+    /** Bloom filter words per class: 2,048 bits, so a class with 300 references answers "maybe" for 14%. */
+    private static final int BLOOM_WORDS = 32;
+
     private final String[] names;
     private final long[][] keys;
+    // One Bloom filter per class, all in one array: a lookup that misses (most) costs one load, not a search.
+    private final long[] blooms;
     private final List<String> unreadable;
 
     private CallerIndex(String[] names, long[][] keys, List<String> unreadable) {
         this.names = names;
         this.keys = keys;
         this.unreadable = List.copyOf(unreadable);
+        this.blooms = new long[names.length * BLOOM_WORDS];
+        for (int c = 0; c < names.length; c++) {
+            for (long k : keys[c]) {
+                blooms[c * BLOOM_WORDS + word(k)] |= bit(k);
+            }
+        }
+    }
+
+    // Keys are well-mixed hashes: their top bits choose the filter bit.
+    private static int word(long key) {
+        return (int) (key >>> 59);
+    }
+
+    private static long bit(long key) {
+        return 1L << (key >>> 53);
     }
 
     /** Indexes every class of {@code contents}; classes whose constant pool cannot be read are listed apart. */
     public static CallerIndex of(ClassPathContents contents) {
+        ClassSource[] sources = contents.classes().toArray(ClassSource[]::new);
+        long[][] scanned = new long[sources.length][];
+        // Each class is scanned on its own: in parallel on several cores, collected in classpath order.
+        IntStream.range(0, sources.length).parallel().forEach(i -> scanned[i] = scanOrNull(sources[i].bytes()));
         List<String> names = new ArrayList<>();
         List<long[]> keys = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
-        for (ClassSource source : contents.classes()) {
-            try {
-                keys.add(MethodRefKeys.scan(source.bytes()));
-                names.add(source.internalName());
-            } catch (IllegalArgumentException malformed) {
-                unreadable.add(source.internalName());
+        for (int i = 0; i < sources.length; i++) {
+            if (scanned[i] == null) {
+                unreadable.add(sources[i].internalName());
+            } else {
+                keys.add(scanned[i]);
+                names.add(sources[i].internalName());
             }
         }
         return new CallerIndex(names.toArray(String[]::new), keys.toArray(long[][]::new), unreadable);
+    }
+
+    private static long[] scanOrNull(byte[] bytes) {
+        try {
+            return MethodRefKeys.scan(bytes);
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
     }
 
     /**
@@ -55,8 +88,9 @@ public final class CallerIndex {
         }
         Set<String> out = new LinkedHashSet<>();
         for (int c = 0; c < names.length; c++) {
+            int base = c * BLOOM_WORDS;
             for (long w : wanted) {
-                if (Arrays.binarySearch(keys[c], w) >= 0) {
+                if ((blooms[base + word(w)] & bit(w)) != 0 && Arrays.binarySearch(keys[c], w) >= 0) {
                     out.add(names[c]);
                     break;
                 }

@@ -14,17 +14,17 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
@@ -151,16 +151,14 @@ public final class ClassPathReader {
     }
 
     private String readDirectory(Path dir) {
-        List<Path> files = new ArrayList<>();
-        Map<Path, Long> sizes = new HashMap<>();
+        List<FoundFile> files = new ArrayList<>();
         try {
             // walkFileTree hands each file's attributes over: one stat per file instead of three.
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (attrs.isRegularFile() && file.toString().endsWith(".class")) {
-                        files.add(file);
-                        sizes.put(file, attrs.size());
+                        files.add(new FoundFile(file, attrs.size()));
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -174,25 +172,41 @@ public final class ClassPathReader {
         } catch (IOException | UncheckedIOException e) {
             return dir + ": cannot walk directory: " + e.getMessage();
         }
-        files.sort(null);
-        for (Path file : files) {
+        files.sort(Comparator.comparing(FoundFile::path));
+        // Reading is system calls (open, read, close) per file: on several cores, files are read in parallel;
+        // the results are added in name order, so the outcome does not depend on the threads.
+        Object[] read = new Object[files.size()];
+        IntStream.range(0, files.size()).parallel().forEach(i -> read[i] = readFound(files.get(i)));
+        for (int i = 0; i < read.length; i++) {
+            Path file = files.get(i).path();
             String relative = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
             if (relative.startsWith("META-INF/")) {
                 continue; // versioned classes of an exploded multi-release JAR are not on the classpath
             }
             String internalName = relative.substring(0, relative.length() - ".class".length());
-            if (sizes.get(file) > MAX_CLASS_BYTES) {
-                warnings.add(file + ": cannot read: larger than " + MAX_CLASS_BYTES + " bytes");
-                continue;
-            }
-            try {
-                classes.putIfAbsent(internalName, new ClassSource(internalName, file.toString(),
-                        Files.readAllBytes(file)));
-            } catch (IOException e) {
-                warnings.add(file + ": cannot read: " + e.getMessage());
+            if (read[i] instanceof byte[] bytes) {
+                classes.putIfAbsent(internalName, new ClassSource(internalName, file.toString(), bytes));
+            } else {
+                warnings.add(file + ": cannot read: " + read[i]);
             }
         }
         return null;
+    }
+
+    /** The file's bytes, or the message saying why they could not be read. */
+    private static Object readFound(FoundFile found) {
+        if (found.size() > MAX_CLASS_BYTES) {
+            return "larger than " + MAX_CLASS_BYTES + " bytes";
+        }
+        try (InputStream in = Files.newInputStream(found.path())) {
+            return readEntry(in, found.size());
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** A class file found in a directory walk, with the size the walk saw. */
+    private record FoundFile(Path path, long size) {
     }
 
     private static byte[] readLimited(Path file) throws IOException {
