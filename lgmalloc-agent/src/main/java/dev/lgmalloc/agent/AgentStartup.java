@@ -44,26 +44,31 @@ final class AgentStartup {
             AgentLog.info("lgmalloc was already in use before the agent started; nothing routed");
             return;
         }
-        ApplicationClassPath cp = ApplicationClassPath.ofRunningJvm();
-        if (cp.isEmpty()) {
+        String classPath = System.getProperty("java.class.path", "");
+        List<Path> entries = ApplicationClassPath.entriesOf(classPath);
+        if (entries.isEmpty()) {
             AgentLog.info("no application classpath to analyse (module path applications are not supported); "
                     + "nothing routed");
             return;
         }
-        String key = ClassPathKey.of(cp.files(), agentJar());
+        Path agentJar = agentJar();
+        String entryKey = ClassPathKey.of(entries, agentJar);
         Path dir = options.cacheDir();
         boolean plainRoute = options.mode() == AgentOptions.Mode.ROUTE && !options.report();
-        if (dir != null && plainRoute && startFromRoutes(options, inst, key, t0)) {
+        if (dir != null && plainRoute && startFromRoutes(options, inst, entryKey, t0)) {
             return;
         }
+        ApplicationClassPath cp = ApplicationClassPath.of(classPath);
+        String key = ClassPathKey.of(cp.files(), agentJar);
+        RouteTarget routeTarget = new RouteTarget(entryKey, key, cp.manifestFiles());
         PlanCache cache = dir == null ? null : new PlanCache(dir);
         AnalysedProgram program = cache == null ? null : cache.load(key).orElse(null);
         if (program != null) {
-            apply(program, "plan from cache " + key, options, inst, key, "premain", t0);
+            apply(program, "plan from cache " + key, options, inst, routeTarget, "premain", t0);
             return;
         }
         if (options.analysesInBackground()) {
-            BackgroundAnalysis.start(cp, options, inst, key);
+            BackgroundAnalysis.start(cp, options, inst, routeTarget);
             if (options.verbose()) {
                 AgentLog.info("no cached plan for " + key + "; analysing " + cp.files().size()
                         + " classpath entries in the background; premain " + millisSince(t0) + " ms");
@@ -74,19 +79,26 @@ final class AgentStartup {
         program = analyse(cp, options.threshold());
         String source = "analysed " + cp.files().size() + " classpath entries in " + millisSince(a0) + " ms";
         store(cache, key, program);
-        apply(program, source, options, inst, key, "premain", t0);
+        apply(program, source, options, inst, routeTarget, "premain", t0);
+    }
+
+    /**
+     * Where a plan's routes go: the key of the {@code java.class.path} entries, the full key and the files
+     * manifests added (see {@link RouteCache#file}).
+     */
+    record RouteTarget(String entryKey, String key, List<Path> manifestFiles) {
     }
 
     /** The warm start: configure and route from the routes file alone. False on a miss. */
-    private static boolean startFromRoutes(AgentOptions options, Instrumentation inst, String key, long t0) {
-        RouteCache.Routes routes = RouteCache.load(options.cacheDir(), key, options.threshold());
+    private static boolean startFromRoutes(AgentOptions options, Instrumentation inst, String entryKey, long t0) {
+        RouteCache.Routes routes = RouteCache.load(options.cacheDir(), entryKey, options.threshold());
         if (routes == null) {
             return false;
         }
         LgMalloc.configure(routes.configuration());
         install(inst, routes.classes(), SiteRewriter.Mode.ROUTE, options.verbose());
         if (options.verbose()) {
-            AgentLog.info(new StringBuilder("plan from cache ").append(key).append(" (routes); ")
+            AgentLog.info(new StringBuilder("plan from cache ").append(entryKey).append(" (routes); ")
                     .append(routes.summary()).append("; premain ").append(millisSince(t0)).append(" ms").toString());
         }
         return true;
@@ -108,8 +120,9 @@ final class AgentStartup {
      *
      * @throws IllegalStateException when lgmalloc is already in use (the plan's classes can no longer be set)
      */
-    static void apply(AnalysedProgram program, String source, AgentOptions options, Instrumentation inst, String key,
-                      String timed, long t0) {
+    static void apply(AnalysedProgram program, String source, AgentOptions options, Instrumentation inst,
+                      RouteTarget target, String timed, long t0) {
+        String key = target.key();
         Path profileFile = options.cacheDir() == null ? null : options.cacheDir().resolve(key + ".profile");
         ProfileFeedback feedback = ProfileFeedback.load(profileFile);
         List<FoundSite> sites = feedback.apply(program.sites());
@@ -135,7 +148,8 @@ final class AgentStartup {
                 Arrays.toString(plan.configuration().provisionedBlockSizes()));
         if (options.mode() == AgentOptions.Mode.ROUTE && !options.report() && options.cacheDir() != null) {
             try {
-                RouteCache.store(options.cacheDir(), key, options.threshold(), plan, summary);
+                RouteCache.store(options.cacheDir(), target.entryKey(), key, target.manifestFiles(),
+                        options.threshold(), plan, summary);
             } catch (IOException e) {
                 AgentLog.info("cannot write the route cache: " + AgentLog.describe(e));
             }

@@ -36,6 +36,19 @@ public record ApplicationClassPath(List<Path> entries, List<Path> files) {
 
     /** The classpath given as a {@code java.class.path} string. */
     public static ApplicationClassPath of(String classPath) {
+        List<Path> entries = entriesOf(classPath);
+        Set<Path> files = new LinkedHashSet<>();
+        for (Path p : entries) {
+            addWithManifestClassPath(p, files);
+        }
+        return new ApplicationClassPath(entries, List.copyOf(files));
+    }
+
+    /**
+     * The existing entries of a {@code java.class.path} string, without following manifests: what a warm start
+     * looks at first, since opening every JAR to read its manifest is the expensive part.
+     */
+    public static List<Path> entriesOf(String classPath) {
         List<Path> entries = new ArrayList<>();
         for (String s : classPath.split(File.pathSeparator)) {
             if (s.isBlank()) {
@@ -50,11 +63,14 @@ public record ApplicationClassPath(List<Path> entries, List<Path> files) {
                 entries.add(p);
             }
         }
-        Set<Path> files = new LinkedHashSet<>();
-        for (Path p : entries) {
-            addWithManifestClassPath(p, files);
-        }
-        return new ApplicationClassPath(List.copyOf(new LinkedHashSet<>(entries)), List.copyOf(files));
+        return List.copyOf(new LinkedHashSet<>(entries));
+    }
+
+    /** The files the manifests added: {@link #files()} that are not {@link #entries()}. */
+    public List<Path> manifestFiles() {
+        List<Path> out = new ArrayList<>(files);
+        out.removeAll(entries);
+        return out;
     }
 
     /** Whether there is nothing to analyse. */

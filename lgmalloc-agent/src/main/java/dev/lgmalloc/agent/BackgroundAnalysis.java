@@ -22,19 +22,21 @@ final class BackgroundAnalysis implements Runnable {
     private final ApplicationClassPath cp;
     private final AgentOptions options;
     private final Instrumentation inst;
-    private final String key;
+    private final AgentStartup.RouteTarget target;
     private volatile boolean shuttingDown;
 
-    private BackgroundAnalysis(ApplicationClassPath cp, AgentOptions options, Instrumentation inst, String key) {
+    private BackgroundAnalysis(ApplicationClassPath cp, AgentOptions options, Instrumentation inst,
+                               AgentStartup.RouteTarget target) {
         this.cp = cp;
         this.options = options;
         this.inst = inst;
-        this.key = key;
+        this.target = target;
     }
 
     /** Starts the analysis of {@code cp} on a daemon thread and returns at once. */
-    static Thread start(ApplicationClassPath cp, AgentOptions options, Instrumentation inst, String key) {
-        BackgroundAnalysis job = new BackgroundAnalysis(cp, options, inst, key);
+    static Thread start(ApplicationClassPath cp, AgentOptions options, Instrumentation inst,
+                        AgentStartup.RouteTarget target) {
+        BackgroundAnalysis job = new BackgroundAnalysis(cp, options, inst, target);
         Thread worker = new Thread(job, "lgmalloc-agent-analysis");
         worker.setDaemon(true);
         if (options.cacheDir() != null) {
@@ -52,7 +54,8 @@ final class BackgroundAnalysis implements Runnable {
             AnalysedProgram program = AgentStartup.analyse(cp, options.threshold());
             String source = "background analysis of " + cp.files().size() + " classpath entries took "
                     + AgentStartup.millisSince(t0) + " ms";
-            AgentStartup.store(options.cacheDir() == null ? null : new PlanCache(options.cacheDir()), key, program);
+            AgentStartup.store(options.cacheDir() == null ? null : new PlanCache(options.cacheDir()), target.key(),
+                    program);
             if (shuttingDown) {
                 if (options.verbose()) {
                     AgentLog.info(source + "; finished during shutdown: plan cached, nothing routed");
@@ -60,7 +63,7 @@ final class BackgroundAnalysis implements Runnable {
                 return;
             }
             try {
-                AgentStartup.apply(program, source, options, inst, key, "background", t0);
+                AgentStartup.apply(program, source, options, inst, target, "background", t0);
             } catch (IllegalStateException e) {
                 if (!dev.lgmalloc.LgMalloc.isInitialized()) {
                     throw e;

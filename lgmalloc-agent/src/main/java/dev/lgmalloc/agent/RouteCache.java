@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  * three small records, no {@code Double} parsing, no streams and no lambdas, which is most of what a start with
  * a cached {@code .plan} used to spend.
  *
- * <p>The file is derived data: it names the threshold, and the size and modification time of the {@code .plan}
+ * <p>The file is derived data: it names the manifest-reached files ({@link #file}), the threshold, and the size
+ * and modification time of the {@code .plan}
  * and {@code .profile} files it was computed from; when any differs (a new profile after a verification run, an
  * edited plan, another threshold) it is a miss and the agent rebuilds it from the plan. Any parse error is a
  * miss too.
@@ -48,38 +49,65 @@ final class RouteCache {
     private RouteCache() {
     }
 
-    static Path file(Path dir, String key) {
-        return dir.resolve(key.concat(".routes"));
+    /**
+     * The routes file of a classpath, named by the key of its {@code java.class.path} entries alone
+     * ({@code entryKey}): a warm start finds it without opening any JAR to follow manifest {@code Class-Path}
+     * attributes. The file names the full key (of every file, the manifest-reached ones included) and those
+     * files, whose sizes and modification times are checked instead.
+     */
+    static Path file(Path dir, String entryKey) {
+        return dir.resolve(entryKey.concat(".routes"));
     }
 
-    /** The routes of {@code key} at {@code threshold}, or null when there are none or they are stale. */
-    static Routes load(Path dir, String key, double threshold) {
-        File f = file(dir, key).toFile();
+    /** The routes of a classpath at {@code threshold}, or null when there are none or they are stale. */
+    static Routes load(Path dir, String entryKey, double threshold) {
+        File f = file(dir, entryKey).toFile();
         if (!f.isFile()) {
             return null;
         }
         try {
-            return parse(Files.readAllBytes(f.toPath()), basis(dir, key, threshold));
+            return parse(Files.readAllBytes(f.toPath()), dir, threshold);
         } catch (IOException | RuntimeException e) {
             AgentLog.info("ignoring unreadable route cache " + f + ": " + AgentLog.describe(e));
             return null;
         }
     }
 
-    /** Stores the routes of {@code plan}, computed from the current plan and profile files of {@code key}. */
-    static void store(Path dir, String key, double threshold, RoutingPlan plan, String summary) throws IOException {
+    /**
+     * Stores the routes of {@code plan}, computed from the current plan and profile files of the full {@code key}.
+     *
+     * @param entryKey      the key of the {@code java.class.path} entries alone (names the file)
+     * @param key           the full key (names the plan and profile files)
+     * @param manifestFiles the files reached through manifests, part of {@code key} but not of {@code entryKey}
+     */
+    static void store(Path dir, String entryKey, String key, List<Path> manifestFiles, double threshold,
+                      RoutingPlan plan, String summary) throws IOException {
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, key, ".tmp");
+        Path tmp = Files.createTempFile(dir, entryKey, ".tmp");
         try {
-            Files.writeString(tmp, format(plan, basis(dir, key, threshold), summary), StandardCharsets.UTF_8);
+            String text = classPathLine(key, manifestFiles) + '\n' + format(plan, basis(dir, key, threshold), summary);
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
             try {
-                Files.move(tmp, file(dir, key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, file(dir, entryKey), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file(dir, key), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, file(dir, entryKey), StandardCopyOption.REPLACE_EXISTING);
             }
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** The full key, the manifest-reached files, and the key of those files' sizes and modification times. */
+    private static String classPathLine(String key, List<Path> manifestFiles) {
+        String[] fields = new String[3 + manifestFiles.size()];
+        fields[0] = "classpath";
+        fields[1] = key;
+        fields[2] = ClassPathKey.of(manifestFiles, null);
+        for (int i = 0; i < manifestFiles.size(); i++) {
+            fields[3 + i] = manifestFiles.get(i).toString();
+        }
+        return Fields.join(fields);
     }
 
     /** What the routes were computed from: threshold, plan file and profile file (size and modification time). */
@@ -121,13 +149,27 @@ final class RouteCache {
         return sb.toString();
     }
 
-    static Routes parse(byte[] bytes, String expectedBasis) {
+    static Routes parse(byte[] bytes, Path dir, double threshold) {
         String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
-        if (lines.length < 4 || !lines[0].equals(HEADER) || !lines[1].equals(expectedBasis)) {
+        if (lines.length < 5 || !lines[1].equals(HEADER)) {
             return null;
         }
-        List<String> config = Fields.split(lines[2]);
-        List<String> summary = Fields.split(lines[3]);
+        List<String> cp = Fields.split(lines[0]);
+        if (cp.size() < 3 || !cp.getFirst().equals("classpath")) {
+            throw new IllegalArgumentException("malformed classpath record");
+        }
+        List<Path> manifestFiles = new ArrayList<>();
+        for (int i = 3; i < cp.size(); i++) {
+            manifestFiles.add(Path.of(cp.get(i)));
+        }
+        if (!ClassPathKey.of(manifestFiles, null).equals(cp.get(2))) {
+            return null; // a JAR reached through a manifest changed: the full key may have too
+        }
+        if (!lines[2].equals(basis(dir, cp.get(1), threshold))) {
+            return null;
+        }
+        List<String> config = Fields.split(lines[3]);
+        List<String> summary = Fields.split(lines[4]);
         if (config.size() != 4 || !config.getFirst().equals("config") || summary.size() != 2) {
             throw new IllegalArgumentException("malformed header");
         }
@@ -140,7 +182,7 @@ final class RouteCache {
         String cls = null;
         long crc = 0;
         List<PlannedSite> sites = new ArrayList<>();
-        for (int i = 4; i < lines.length; i++) {
+        for (int i = 5; i < lines.length; i++) {
             List<String> f = Fields.split(lines[i]);
             switch (f.getFirst()) {
                 case "class" -> {

@@ -39,12 +39,15 @@ class RouteCacheTest {
     void routesMatchThePlanTheyCameFrom(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("k.plan"), "the plan");
         RoutingPlan plan = plan(0.9);
-        RouteCache.store(dir, "k", 0.9, plan, "a summary");
-        RouteCache.Routes routes = RouteCache.load(dir, "k", 0.9);
+        RouteCache.store(dir, "e", "k", List.of(), 0.9, plan, "a summary");
+        RouteCache.Routes routes = RouteCache.load(dir, "e", 0.9);
 
         assertThat(routes).isNotNull();
         assertThat(routes.summary()).isEqualTo("a summary");
-        assertThat(routes.configuration()).isEqualTo(plan.configuration());
+        assertThat(routes.configuration().sizeClasses().blockSizes())
+                .isEqualTo(plan.configuration().sizeClasses().blockSizes());
+        assertThat(routes.configuration().provisionedBlockSizes())
+                .isEqualTo(plan.configuration().provisionedBlockSizes());
         // Only classes with fast-path sites: B's calloc keeps its call, A's 0.8-confidence site is not routed.
         assertThat(routes.classes().keySet()).containsExactlyInAnyOrder("app/A", "app/C");
         assertThat(routes.classes().get("app/C").crc()).isEqualTo(0xffffffffL);
@@ -64,31 +67,43 @@ class RouteCacheTest {
     @Test
     void anyChangeOfItsBasisIsAMiss(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("k.plan"), "the plan");
-        RouteCache.store(dir, "k", 0.9, plan(0.9), "s");
-        assertThat(RouteCache.load(dir, "k", 0.9)).isNotNull();
-        assertThat(RouteCache.load(dir, "k", 0.75)).as("another threshold").isNull();
+        RouteCache.store(dir, "e", "k", List.of(), 0.9, plan(0.9), "s");
+        assertThat(RouteCache.load(dir, "e", 0.9)).isNotNull();
+        assertThat(RouteCache.load(dir, "e", 0.75)).as("another threshold").isNull();
         assertThat(RouteCache.load(dir, "other", 0.9)).as("another key").isNull();
 
         Files.writeString(dir.resolve("k.profile"), "site\tapp/A\trun\t(J)V\t9\t20\t2000:20\t0\n");
-        assertThat(RouteCache.load(dir, "k", 0.9)).as("a new profile").isNull();
-        RouteCache.store(dir, "k", 0.9, plan(0.9), "s");
-        assertThat(RouteCache.load(dir, "k", 0.9)).isNotNull();
+        assertThat(RouteCache.load(dir, "e", 0.9)).as("a new profile").isNull();
+        RouteCache.store(dir, "e", "k", List.of(), 0.9, plan(0.9), "s");
+        assertThat(RouteCache.load(dir, "e", 0.9)).isNotNull();
 
         Files.writeString(dir.resolve("k.plan"), "an edited plan");
-        assertThat(RouteCache.load(dir, "k", 0.9)).as("an edited plan").isNull();
+        assertThat(RouteCache.load(dir, "e", 0.9)).as("an edited plan").isNull();
+    }
+
+    @Test
+    void aChangedJarReachedThroughAManifestIsAMiss(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("k.plan"), "the plan");
+        Path lib = Files.writeString(dir.resolve("lib.jar"), "version 1");
+        RouteCache.store(dir, "e", "k", List.of(lib), 0.9, plan(0.9), "s");
+        assertThat(RouteCache.load(dir, "e", 0.9)).isNotNull();
+        Files.writeString(lib, "version 2, longer");
+        assertThat(RouteCache.load(dir, "e", 0.9)).isNull();
+        Files.delete(lib);
+        assertThat(RouteCache.load(dir, "e", 0.9)).isNull();
     }
 
     @Test
     void garbageIsAMissNotAFailure(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("k.plan"), "the plan");
-        RouteCache.store(dir, "k", 0.9, plan(0.9), "s");
-        Path f = RouteCache.file(dir, "k");
+        RouteCache.store(dir, "e", "k", List.of(), 0.9, plan(0.9), "s");
+        Path f = RouteCache.file(dir, "e");
         String good = Files.readString(f);
         Files.writeString(f, good.replace("dev/lgmalloc/LgMalloc.malloc(J)J", "dev/lgmalloc/LgMalloc.calloc(JJ)J"));
-        assertThat(RouteCache.load(dir, "k", 0.9)).as("a site without a fast path").isNull();
+        assertThat(RouteCache.load(dir, "e", 0.9)).as("a site without a fast path").isNull();
         Files.writeString(f, good.substring(0, good.length() / 2) + "\nsite\tbroken");
-        assertThat(RouteCache.load(dir, "k", 0.9)).as("truncated").isNull();
+        assertThat(RouteCache.load(dir, "e", 0.9)).as("truncated").isNull();
         Files.write(f, new byte[]{0, 1, 2, (byte) 0xff});
-        assertThat(RouteCache.load(dir, "k", 0.9)).as("binary").isNull();
+        assertThat(RouteCache.load(dir, "e", 0.9)).as("binary").isNull();
     }
 }
