@@ -41,6 +41,7 @@ public final class Allocator implements SegmentAllocator {
     // The fast path's tables, held here so malloc needs no load through engine or classes.
     private final Heap[] heapTable;
     private final short[] classByGranule;
+    private final int[] blockSizes;
 
     private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -51,6 +52,7 @@ public final class Allocator implements SegmentAllocator {
                 configuration.virtualThreadStripes(), configuration.memoryLimit());
         this.heapTable = engine.slotTable();
         this.classByGranule = classes.granuleTable();
+        this.blockSizes = classes.blockSizes();
         if (classes.exactSizes().length > 0 || configuration.provisionedBlockSizes().length > 0) {
             Telemetry.planApplied(name, classes.exactSizes(), configuration.provisionedBlockSizes(), classes.count());
         }
@@ -125,11 +127,10 @@ public final class Allocator implements SegmentAllocator {
      * @param sizeClass the predicted class in {@link #sizeClasses()}
      */
     public long mallocPredicted(long size, int sizeClass) {
-        if (size >= 0 && sizeClass >= 0 && sizeClass < classes.count() && size <= classes.blockSize(sizeClass)) {
+        int[] sizes = blockSizes;
+        // One unsigned compare for the class (the array's own bound check then folds away) and one for the size.
+        if (sizeClass >= 0 && sizeClass < sizes.length && size >= 0 && size <= sizes[sizeClass]) {
             Heap heap = Engine.fastHeap(heapTable);
-            if (heap == null && !Thread.currentThread().isVirtual()) {
-                heap = engine.heapOf(Thread.currentThread());     // this thread's first allocation
-            }
             if (heap != null) {
                 long block = heap.mallocPredicted(sizeClass);
                 if (block != 0) {
@@ -139,9 +140,25 @@ public final class Allocator implements SegmentAllocator {
                     return block;
                 }
             }
+            return mallocPredictedSlow(size, sizeClass);
         }
-        if (sizeClass >= 0 && sizeClass < classes.count() && size > classes.blockSize(sizeClass)) {
-            Telemetry.predictionMiss(size, classes.blockSize(sizeClass));
+        if (sizeClass >= 0 && sizeClass < sizes.length && size > sizes[sizeClass]) {
+            Telemetry.predictionMiss(size, sizes[sizeClass]);
+        }
+        return malloc(size);
+    }
+
+    /** A routed request whose thread has no heap in the table yet (first allocation, virtual thread, overflow). */
+    private long mallocPredictedSlow(long size, int sizeClass) {
+        if (!Thread.currentThread().isVirtual()) {
+            Heap heap = engine.heapOf(Thread.currentThread());
+            long block = heap.mallocPredicted(sizeClass);
+            if (block != 0) {
+                if (LeakDetector.ENABLED) {
+                    LeakDetector.allocated(block, size);
+                }
+                return block;
+            }
         }
         return malloc(size);
     }
