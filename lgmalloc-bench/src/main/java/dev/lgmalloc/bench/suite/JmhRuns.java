@@ -49,6 +49,7 @@ final class JmhRuns {
         if (!crossThreadPeers.isEmpty()) {
             run("producer-consumer", "dev.lgmalloc.bench.PeerProducerConsumerBenchmark", crossThreadPeers, List.of());
         }
+        run("realloc", "dev.lgmalloc.bench.PeerReallocBenchmark", peers, List.of("-t", "1"));
     }
 
     private void run(String name, String regex, List<String> peers, List<String> extra)
