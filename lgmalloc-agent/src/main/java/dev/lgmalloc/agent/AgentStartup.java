@@ -96,7 +96,7 @@ final class AgentStartup {
             return false;
         }
         LgMalloc.configure(routes.configuration());
-        install(inst, routes.classes(), SiteRewriter.Mode.ROUTE, options.verbose());
+        install(inst, routes.classes(), SiteRewriter.Mode.ROUTE, options, true);
         if (options.verbose()) {
             AgentLog.info(new StringBuilder("plan from cache ").append(entryKey).append(" (routes); ")
                     .append(routes.summary()).append("; premain ").append(millisSince(t0)).append(" ms").toString());
@@ -140,7 +140,7 @@ final class AgentStartup {
         if (mode == SiteRewriter.Mode.VERIFY) {
             installVerification(plan, options, key, profileFile);
         }
-        install(inst, plan.classes(), mode, options.verbose());
+        install(inst, plan.classes(), mode, options, timed.equals("premain"));
         String summary = String.format(Locale.ROOT,
                 "%s%d sites, %d routed, %d on a fast path; exact classes %s; provisioned %s",
                 feedback.isEmpty() ? "" : "with profile feedback; ", plan.sites().size(),
@@ -159,13 +159,36 @@ final class AgentStartup {
         }
     }
 
+    /**
+     * Adds the transformer, and retransforms the classes with sites that are already loaded.
+     *
+     * @param premain whether no application thread runs yet: then the transformer is retransformation-incapable
+     *                when no class with sites is loaded, so the JVM keeps the rewritten bytes of each class as its
+     *                own and reuses them if another agent retransforms it, after this transformer is gone
+     */
     private static void install(Instrumentation inst, Map<String, RoutingPlan.ClassSites> classes,
-                                SiteRewriter.Mode mode, boolean verbose) {
+                                SiteRewriter.Mode mode, AgentOptions options, boolean premain) {
+        // The transformer removes itself once it has seen every class with sites (RoutingTransformer).
         if (classes.isEmpty() && mode == SiteRewriter.Mode.ROUTE) {
             return; // nothing to rewrite: no transformer to call on every class load
         }
-        inst.addTransformer(new RoutingTransformer(classes, mode, verbose), inst.isRetransformClassesSupported());
-        retransformLoaded(inst, classes);
+        RoutingTransformer transformer = new RoutingTransformer(classes, mode, options.verbose(), inst);
+        if (premain && loadedWithSites(inst, classes).isEmpty()) {
+            inst.addTransformer(transformer, false);
+            return;
+        }
+        boolean retransform = inst.isRetransformClassesSupported();
+        inst.addTransformer(transformer, retransform);
+        // After adding: a class loading meanwhile is transformed, retransformed too at worst (from its original
+        // bytes, so the same result), never missed.
+        List<Class<?>> loaded = retransform ? loadedWithSites(inst, classes) : List.of();
+        if (!loaded.isEmpty()) {
+            try {
+                inst.retransformClasses(loaded.toArray(Class<?>[]::new));
+            } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
+                AgentLog.info("cannot rewrite already loaded classes " + loaded + ": " + AgentLog.describe(e));
+            }
+        }
     }
 
     static long millisSince(long t0) {
@@ -213,10 +236,7 @@ final class AgentStartup {
      * Classes with sites that loaded before the transformer: the main class under Launcher-Agent-Class, and
      * every class that loaded while a background analysis ran.
      */
-    private static void retransformLoaded(Instrumentation inst, Map<String, RoutingPlan.ClassSites> classes) {
-        if (!inst.isRetransformClassesSupported()) {
-            return;
-        }
+    private static List<Class<?>> loadedWithSites(Instrumentation inst, Map<String, RoutingPlan.ClassSites> classes) {
         List<Class<?>> loaded = new ArrayList<>();
         ClassLoader platform = ClassLoader.getPlatformClassLoader();
         for (Class<?> c : inst.getAllLoadedClasses()) {
@@ -227,13 +247,7 @@ final class AgentStartup {
                 loaded.add(c);
             }
         }
-        if (!loaded.isEmpty()) {
-            try {
-                inst.retransformClasses(loaded.toArray(Class<?>[]::new));
-            } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
-                AgentLog.info("cannot rewrite already loaded classes " + loaded + ": " + AgentLog.describe(e));
-            }
-        }
+        return loaded;
     }
 
     /** The agent's own JAR (or class directory), part of the cache key: a new agent analyses afresh. */

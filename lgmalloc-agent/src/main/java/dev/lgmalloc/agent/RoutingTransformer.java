@@ -3,10 +3,14 @@ package dev.lgmalloc.agent;
 import dev.lgmalloc.LgMalloc;
 import dev.lgmalloc.agent.runtime.SiteRecorder;
 import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,20 +27,30 @@ public final class RoutingTransformer implements ClassFileTransformer {
     private final SiteRewriter.Mode mode;
     private final boolean verbose;
     private final Map<ClassLoader, Boolean> loadersSeeingAgent = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Set<String> pending;
+    private final Instrumentation inst;
+    private final AtomicBoolean removed = new AtomicBoolean();
     private final AtomicInteger rewritten = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
 
     /** A transformer applying {@code plan} in {@code mode}; {@code verbose} logs each rewritten class. */
     public RoutingTransformer(RoutingPlan plan, SiteRewriter.Mode mode, boolean verbose) {
-        this(plan.classes(), mode, verbose);
+        this(plan.classes(), mode, verbose, null);
     }
 
     /**
      * A transformer rewriting the given sites per class (by internal name) in {@code mode}: what a warm start
-     * uses, without building a {@link RoutingPlan}.
+     * uses, without building a {@link RoutingPlan}. When {@code inst} is given, the transformer removes itself
+     * once every class of the plan has been handled (rewritten, or left unchanged for its bytes): while any
+     * transformer is installed the JVM passes every class it loads through it, which costs a copy of the class
+     * file (read back from the runtime image for CDS classes) and a call into Java per class.
      */
-    public RoutingTransformer(Map<String, RoutingPlan.ClassSites> classes, SiteRewriter.Mode mode, boolean verbose) {
+    public RoutingTransformer(Map<String, RoutingPlan.ClassSites> classes, SiteRewriter.Mode mode, boolean verbose,
+                              Instrumentation inst) {
         this.classes = classes;
+        this.inst = inst;
+        this.pending = ConcurrentHashMap.newKeySet();
+        this.pending.addAll(classes.keySet());
         this.mode = mode;
         this.verbose = verbose;
     }
@@ -52,27 +66,41 @@ public final class RoutingTransformer implements ClassFileTransformer {
             if (sites == null) {
                 return null;
             }
-            return rewrite(loader, className, classBeingRedefined != null, sites, classfileBuffer);
+            if (!seesAgentClasses(loader)) { // another loader may load a class of that name that does: pending
+                refused.incrementAndGet();
+                AgentLog.once(className, "left " + className + " unchanged: its class loader does not see the "
+                        + "agent's lgmalloc classes");
+                return null;
+            }
+            byte[] out = rewrite(className, classBeingRedefined != null, sites, classfileBuffer);
+            handled(className);
+            return out;
         } catch (Throwable t) { // an exception here would be swallowed by the JVM: report it ourselves
             refused.incrementAndGet();
             AgentLog.once(className, "left " + className + " unchanged: " + AgentLog.describe(t));
+            handled(className);
             return null;
         }
     }
 
-    private byte[] rewrite(ClassLoader loader, String className, boolean retransforming, RoutingPlan.ClassSites sites,
-                           byte[] bytes) {
+    /** Marks a planned class as done; after the last one the transformer leaves the JVM's class loading path. */
+    private void handled(String className) {
+        if (inst != null && pending.remove(className) && pending.isEmpty() && removed.compareAndSet(false, true)) {
+            inst.removeTransformer(this);
+        }
+    }
+
+    /** Whether every planned class was handled and the transformer removed itself. */
+    public boolean removed() {
+        return removed.get();
+    }
+
+    private byte[] rewrite(String className, boolean retransforming, RoutingPlan.ClassSites sites, byte[] bytes) {
         // A retransformed class comes back as the JVM reconstitutes it, whose bytes differ from the file even
         // when the code does not: then the rewriter's per-site check (index and callee) is the guard.
         if (!retransforming && Crc.of(bytes) != sites.crc()) {
             refused.incrementAndGet();
             AgentLog.once(className, "left " + className + " unchanged: its class file differs from the analysed one");
-            return null;
-        }
-        if (!seesAgentClasses(loader)) {
-            refused.incrementAndGet();
-            AgentLog.once(className, "left " + className + " unchanged: its class loader does not see the agent's "
-                    + "lgmalloc classes");
             return null;
         }
         byte[] out = SiteRewriter.rewrite(bytes, sites.sites(), mode);

@@ -32,6 +32,30 @@ class RoutingTransformerTest {
     }
 
     @Test
+    void removesItselfOnceEveryPlannedClassWasHandled() throws Exception {
+        List<Object> removed = new java.util.ArrayList<>();
+        // Only removeTransformer may be called: anything else fails the test.
+        java.lang.instrument.Instrumentation inst = (java.lang.instrument.Instrumentation) java.lang.reflect.Proxy
+                .newProxyInstance(loader, new Class<?>[]{java.lang.instrument.Instrumentation.class}, (p, m, args) -> {
+                    assertThat(m.getName()).isEqualTo("removeTransformer");
+                    removed.add(args[0]);
+                    return true;
+                });
+        RoutingPlan plan = RoutingPlan.of(GeneratedClasses.analysed(original), 0.9);
+        RoutingTransformer t = new RoutingTransformer(plan.classes(), SiteRewriter.Mode.ROUTE, false, inst);
+        // Unplanned classes, and a loader that does not see the agent's LgMalloc, do not count.
+        assertThat(t.transform(null, loader, "other/Cls", null, null, original)).isNull();
+        assertThat(t.transform(null, new ClassLoader(null) { }, GeneratedClasses.NAME, null, null, original))
+                .isNull();
+        assertThat(removed).isEmpty();
+        assertThat(t.transform(null, loader, GeneratedClasses.NAME, null, null, original)).isNotNull();
+        assertThat(removed).containsExactly(t);
+        assertThat(t.removed()).isTrue();
+        t.transform(null, loader, GeneratedClasses.NAME, null, null, original); // a second loader: no second removal
+        assertThat(removed).hasSize(1);
+    }
+
+    @Test
     void leavesChangedClassesUnchanged() throws Exception {
         byte[] changed = original.clone();
         changed[changed.length - 1] ^= 1;
