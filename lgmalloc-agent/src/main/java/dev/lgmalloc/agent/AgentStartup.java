@@ -150,7 +150,7 @@ final class AgentStartup {
             try {
                 RouteCache.store(options.cacheDir(), target.entryKey(), key, target.manifestFiles(),
                         options.threshold(), plan, summary);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) { // routing is installed already: only the next start loses
                 AgentLog.info("cannot write the route cache: " + AgentLog.describe(e));
             }
         }
