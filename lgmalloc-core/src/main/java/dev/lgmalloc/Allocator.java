@@ -131,6 +131,9 @@ public final class Allocator implements SegmentAllocator {
         // One unsigned compare for the class (the array's own bound check then folds away) and one for the size.
         if (sizeClass >= 0 && sizeClass < sizes.length && size >= 0 && size <= sizes[sizeClass]) {
             Heap heap = Engine.fastHeap(heapTable);
+            if (heap == null && !Thread.currentThread().isVirtual()) {
+                heap = engine.heapOf(Thread.currentThread());     // this thread's first allocation
+            }
             if (heap != null) {
                 long block = heap.mallocPredicted(sizeClass);
                 if (block != 0) {
@@ -140,25 +143,8 @@ public final class Allocator implements SegmentAllocator {
                     return block;
                 }
             }
-            return mallocPredictedSlow(size, sizeClass);
-        }
-        if (sizeClass >= 0 && sizeClass < sizes.length && size > sizes[sizeClass]) {
+        } else if (sizeClass >= 0 && sizeClass < sizes.length && size > sizes[sizeClass]) {
             Telemetry.predictionMiss(size, sizes[sizeClass]);
-        }
-        return malloc(size);
-    }
-
-    /** A routed request whose thread has no heap in the table yet (first allocation, virtual thread, overflow). */
-    private long mallocPredictedSlow(long size, int sizeClass) {
-        if (!Thread.currentThread().isVirtual()) {
-            Heap heap = engine.heapOf(Thread.currentThread());
-            long block = heap.mallocPredicted(sizeClass);
-            if (block != 0) {
-                if (LeakDetector.ENABLED) {
-                    LeakDetector.allocated(block, size);
-                }
-                return block;
-            }
         }
         return malloc(size);
     }
