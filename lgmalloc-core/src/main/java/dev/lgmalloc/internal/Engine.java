@@ -29,6 +29,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final String name;
     final SizeClasses classes;
     final Segments segments;
+    private final MemoryBudget budget;
+    private final LargeBlocks largeBlocks;
     private final Heap[] slots = new Heap[SLOT_COUNT];
     private final Heap[] stripes;
     private final ThreadLocal<Heap> overflow = new ThreadLocal<>();
@@ -42,7 +44,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         Os.link();
         this.name = name;
         this.classes = classes;
-        this.segments = new Segments(purgeDelayNanos, memoryLimit);
+        this.budget = new MemoryBudget(memoryLimit);
+        this.largeBlocks = new LargeBlocks(budget, purgeDelayNanos);
+        this.segments = new Segments(purgeDelayNanos, budget, largeBlocks);
         this.provisionedClasses = provisionedClasses.clone();
         for (int c = 0; c < classes.count(); c++) {
             orphans.add(new ArrayList<>());
@@ -145,7 +149,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     /** Bytes held in pages and large blocks: what a memory limit applies to. */
     public long usedBytes() {
-        return segments.usedBytes();
+        return budget.used();
     }
 
     /** Whether the memory limit (not the OS) is what refuses a request of {@code size} bytes now. */
@@ -153,13 +157,13 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         int sizeClass = classes.classOf(size);
         long needed = sizeClass >= 0
                 ? (long) Segments.chunksFor(classes.blockSize(sizeClass)) << PageMap.CHUNK_SHIFT
-                : (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
-        return segments.overLimit(needed);
+                : LargeBlocks.mappingSize(size);
+        return budget.refuses(needed);
     }
 
     /** Maps a large block; 0 when the OS has no memory left. */
     public long mapLarge(long size, long alignment) {
-        return segments.mapLarge(size, alignment);
+        return largeBlocks.map(size, alignment);
     }
 
     private int newHeapId() {
@@ -305,10 +309,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                     (int) orphaned[0], orphaned[1], orphaned[2]));
         }
         long[] footprint = segments.footprint();
-        long largeBytes = segments.largeBytes();
-        long cached = segments.cachedLargeBytes();
-        return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + segments.largeCount(),
-                footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], segments.largeCount(),
+        long largeBytes = largeBlocks.liveBytes();
+        long largeCount = largeBlocks.liveCount();
+        long cached = largeBlocks.cachedBytes();
+        return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + largeCount,
+                footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], largeCount,
                 largeBytes, heapList.size(), predictedHits, classStats, heapStats);
     }
 

@@ -248,7 +248,7 @@ public final class Heap {
             if (!page.casState(Page.LARGE_LIVE, Page.LARGE_FREED)) {
                 throw new InvalidFreeException(address, "double free of a large block");
             }
-            page.largePool.unmapLarge(page);
+            page.largePool.free(page);
             return;
         }
         if (page.state == Page.RELEASED) {
@@ -287,7 +287,7 @@ public final class Heap {
         if (page == null || !page.isLarge() || address != page.start) {
             return 0;
         }
-        return page.largePool.remapLarge(page, size);
+        return page.largePool.remap(page, size);
     }
 
     /** The usable size of the live block at {@code address}, after checking it is one. */

@@ -42,7 +42,7 @@ public final class Page extends PageLayout.OwnerPad {
     final int blockSize;          // 0 for a large block
     final long divMagic;          // ceil(2^40 / blockSize): offset -> index without a division
     final long mappedSize;        // large blocks: the size of their mapping
-    final Segments largePool;     // large blocks: the pool that unmaps them
+    final LargeBlocks largePool;  // large blocks: where they are freed
 
     // Written by the owner (or whoever holds the page while it has none), read by freeing threads. The owner's
     // per-malloc state (free, used, list links) and the remote-free word live in PageLayout's padded regions.
@@ -81,7 +81,7 @@ public final class Page extends PageLayout.OwnerPad {
     }
 
     /** A large block of {@code mappedSize} bytes at {@code start}. */
-    Page(long start, long mappedSize, Segments pool) {
+    Page(long start, long mappedSize, LargeBlocks pool) {
         this.segment = null;
         this.firstChunk = 0;
         this.start = start;

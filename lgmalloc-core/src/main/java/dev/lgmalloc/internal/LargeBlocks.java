@@ -1,0 +1,215 @@
+package dev.lgmalloc.internal;
+
+import dev.lgmalloc.InvalidFreeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Blocks above the largest size class, each in a mapping of its own, found through the page map by their
+ * first 64 KiB chunk (so every large block starts on a chunk boundary).
+ *
+ * <p>The one rule that keeps them safe: a block's page-map entry is cleared <em>before</em> the kernel may give
+ * its address range to anyone else (by {@code munmap}, or by {@code mremap} moving the block away), and set only
+ * while the range is mapped for it. Clearing after a move let another thread map a new block at the released
+ * address, register it, and then lose its entry to the late clear: its valid free was refused as foreign.
+ *
+ * <p>Recently freed mappings are kept for reuse until the purge delay passes: programs that churn blocks above
+ * the largest class would otherwise pay an {@code mmap}, page faults and an {@code munmap} per block.
+ */
+final class LargeBlocks {
+
+    /** The largest request a mapping can serve: 64 TiB, far beyond any machine, so bigger sizes fail early. */
+    static final long MAX_SIZE = 1L << 46;
+
+    private static final int CACHE_ENTRIES = 8;
+    private static final long CACHE_MAX_BLOCK = 32L << 20;
+
+    private final MemoryBudget budget;
+    private final long purgeDelayNanos;
+    private final AtomicLong liveBytes = new AtomicLong();
+    private final AtomicLong liveCount = new AtomicLong();
+
+    private final Object cacheLock = new Object();
+    private final long[] cachedStart = new long[CACHE_ENTRIES];   // guarded by cacheLock, oldest first
+    private final long[] cachedSize = new long[CACHE_ENTRIES];
+    private final long[] cachedAtNanos = new long[CACHE_ENTRIES];
+    private int cachedCount;
+    private long cachedBytes;
+
+    LargeBlocks(MemoryBudget budget, long purgeDelayNanos) {
+        this.budget = budget;
+        this.purgeDelayNanos = purgeDelayNanos;
+    }
+
+    static long mappingSize(long size) {
+        return (size + Os.PAGE_SIZE - 1) & -Os.PAGE_SIZE;
+    }
+
+    /** A block of at least {@code size} bytes aligned to {@code alignment}; 0 when the limit or the OS refuses. */
+    long map(long size, long alignment) {
+        if (size > MAX_SIZE) {
+            return 0;
+        }
+        long mapped = mappingSize(size);
+        long[] cached = takeCached(mapped, alignment);
+        long address;
+        if (cached != null) {
+            address = cached[0];
+            mapped = cached[1];
+            if (!budget.tryReserve(mapped)) {
+                cache(address, mapped);
+                return 0;
+            }
+        } else {
+            if (!budget.tryReserve(mapped)) {
+                return 0;
+            }
+            address = Os.map(mapped, Math.max(PageMap.CHUNK_SIZE, alignment));
+            if (address == 0) {
+                budget.release(mapped);
+                return 0;
+            }
+        }
+        PageMap.set(address, 1, new Page(address, mapped, this));
+        liveBytes.addAndGet(mapped);
+        liveCount.incrementAndGet();
+        return address;
+    }
+
+    /**
+     * Resizes the live block of {@code page} to hold {@code size} bytes by remapping its pages, never copying:
+     * in place when the address range after it is free, else moved onto a fresh chunk-aligned range. Returns the
+     * block's address, or 0 when the limit or the OS refuses; the block is then unchanged and still live.
+     */
+    long remap(Page page, long size) {
+        if (size > MAX_SIZE) {
+            return 0;
+        }
+        long mapped = mappingSize(size);
+        long growth = mapped - page.mappedSize;
+        if (!page.casState(Page.LARGE_LIVE, Page.LARGE_FREED)) {
+            throw new InvalidFreeException(page.start, "realloc of a large block that is not live (freed, or being "
+                    + "freed or resized by another thread)");
+        }
+        if (growth > 0 && !budget.tryReserve(growth)) {
+            page.casState(Page.LARGE_FREED, Page.LARGE_LIVE);
+            return 0;
+        }
+        PageMap.set(page.start, 1, null);        // before mremap can release the old range (see the class comment)
+        long address = Os.remap(page.start, page.mappedSize, mapped, 0);
+        if (address == 0) {
+            long target = Os.map(mapped, PageMap.CHUNK_SIZE);
+            if (target != 0) {
+                address = Os.remap(page.start, page.mappedSize, mapped, target);
+                if (address == 0) {
+                    Os.unmap(target, mapped);
+                }
+            }
+        }
+        if (address == 0) {
+            PageMap.set(page.start, 1, page);
+            page.casState(Page.LARGE_FREED, Page.LARGE_LIVE);
+            if (growth > 0) {
+                budget.release(growth);
+            }
+            return 0;
+        }
+        PageMap.set(address, 1, new Page(address, mapped, this));
+        if (growth < 0) {
+            budget.release(-growth);
+        }
+        liveBytes.addAndGet(growth);
+        return address;
+    }
+
+    /** Frees the block of {@code page}, which the caller has claimed (state {@link Page#LARGE_FREED}). */
+    void free(Page page) {
+        PageMap.set(page.start, 1, null);        // before the range can go to anyone else
+        budget.release(page.mappedSize);
+        liveBytes.addAndGet(-page.mappedSize);
+        liveCount.decrementAndGet();
+        if (page.mappedSize <= CACHE_MAX_BLOCK) {
+            cache(page.start, page.mappedSize);
+        } else {
+            Os.unmap(page.start, page.mappedSize);
+        }
+    }
+
+    // ---------------------------------------------------------------- the cache of freed mappings
+
+    /** A cached mapping of at least {@code mapped} bytes, as {address, size}, or null. */
+    private long[] takeCached(long mapped, long alignment) {
+        synchronized (cacheLock) {
+            for (int i = cachedCount - 1; i >= 0; i--) {
+                // Reuse a mapping that fits without wasting more than half of it.
+                if (cachedSize[i] >= mapped && cachedSize[i] / 2 <= mapped
+                        && (cachedStart[i] & (alignment - 1)) == 0) {
+                    long[] taken = {cachedStart[i], cachedSize[i]};
+                    remove(i);
+                    return taken;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Keeps a freed mapping for reuse, making room by unmapping the oldest. */
+    private void cache(long start, long size) {
+        long evictedStart = 0;
+        long evictedSize = 0;
+        synchronized (cacheLock) {
+            if (cachedCount == CACHE_ENTRIES) {
+                evictedStart = cachedStart[0];
+                evictedSize = cachedSize[0];
+                remove(0);
+            }
+            cachedStart[cachedCount] = start;
+            cachedSize[cachedCount] = size;
+            cachedAtNanos[cachedCount] = System.nanoTime();
+            cachedBytes += size;
+            cachedCount++;
+        }
+        if (evictedSize != 0) {
+            Os.unmap(evictedStart, evictedSize);
+        }
+    }
+
+    private void remove(int i) {
+        cachedBytes -= cachedSize[i];
+        int tail = cachedCount - i - 1;
+        System.arraycopy(cachedStart, i + 1, cachedStart, i, tail);
+        System.arraycopy(cachedSize, i + 1, cachedSize, i, tail);
+        System.arraycopy(cachedAtNanos, i + 1, cachedAtNanos, i, tail);
+        cachedCount--;
+    }
+
+    /** Unmaps cached mappings older than the purge delay (all of them with {@code force}). */
+    void purge(boolean force) {
+        long now = System.nanoTime();
+        List<long[]> expired = new ArrayList<>();
+        synchronized (cacheLock) {
+            while (cachedCount > 0 && (force || now - cachedAtNanos[0] >= purgeDelayNanos)) {
+                expired.add(new long[] {cachedStart[0], cachedSize[0]});
+                remove(0);
+            }
+        }
+        for (long[] mapping : expired) {
+            Os.unmap(mapping[0], mapping[1]);
+        }
+    }
+
+    long cachedBytes() {
+        synchronized (cacheLock) {
+            return cachedBytes;
+        }
+    }
+
+    long liveBytes() {
+        return liveBytes.get();
+    }
+
+    long liveCount() {
+        return liveCount.get();
+    }
+}
