@@ -19,10 +19,14 @@ import java.util.List;
  *                       in use: non-zero when the agent's routing is working
  * @param classes        per size class with at least one page
  * @param heapDetails    per heap, plus one entry for pages orphaned by ended threads if there are any
+ * @param quarantinedPages pages taken out of use because their free lists were corrupted by a program bug (a
+ *                       write into a freed block, or a block freed twice at once); their memory stays mapped and
+ *                       is not counted as live
  */
 public record AllocatorStatistics(long liveBytes, long liveBlocks, long committedBytes, long reservedBytes,
                                   int segments, long largeBlocks, long largeBytes, int heaps, long predictedHits,
-                                  List<ClassStatistics> classes, List<HeapStatistics> heapDetails) {
+                                  List<ClassStatistics> classes, List<HeapStatistics> heapDetails,
+                                  int quarantinedPages) {
 
     public AllocatorStatistics {
         classes = List.copyOf(classes);

@@ -37,6 +37,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final int[] provisionedClasses;
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
+    private final java.util.concurrent.atomic.AtomicInteger quarantinedPages = new java.util.concurrent.atomic.AtomicInteger();
     private int nextHeapId;
 
     public Engine(String name, SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
@@ -122,29 +123,31 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         }
     }
 
-    /** Borrows a stripe heap for a virtual thread; give it back with {@link #releaseStripe}. */
+    /**
+     * Borrows a stripe heap for a virtual thread; give it back with {@link #releaseStripe}. A free stripe is taken
+     * with a try-lock; when all are busy the thread waits on its home stripe's lock, parked. It never spins: a
+     * spinning virtual thread holds its carrier, and with hundreds of them spinning the stripe holders (parked on
+     * a lock inside the allocator) were never scheduled again.
+     */
     public Heap acquireStripe(Thread t) {
         int n = stripes.length;
-        int start = (int) Math.floorMod(t.threadId(), (long) n);
-        for (int round = 0; ; round++) {
-            for (int i = 0; i < n; i++) {
-                Heap s = stripes[(start + i) % n];
-                if (s.stripeLock.get() == 0 && s.stripeLock.compareAndSet(0, 1)) {
-                    s.owner = t;
-                    return s;
-                }
-            }
-            if (round < 8) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
+        int home = (int) Math.floorMod(t.threadId(), (long) n);
+        for (int i = 0; i < n; i++) {
+            Heap s = stripes[(home + i) % n];
+            if (s.stripeLock.tryLock()) {
+                s.owner = t;
+                return s;
             }
         }
+        Heap s = stripes[home];
+        s.stripeLock.lock();
+        s.owner = t;
+        return s;
     }
 
     public void releaseStripe(Heap stripe) {
         stripe.owner = null;
-        stripe.stripeLock.set(0);
+        stripe.stripeLock.unlock();
     }
 
     /** Bytes held in pages and large blocks: what a memory limit applies to. */
@@ -185,8 +188,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             List<Page> list = orphans.get(sizeClass);
             for (int i = list.size() - 1; i >= 0; i--) {
                 Page p = list.get(i);
-                Heap.collect(p);
-                if (p.used == 0) {
+                if (Heap.collect(p) < 0) {
+                    list.remove(i);
+                    quarantine(p, "its list of blocks freed by other threads");
+                } else if (p.used == 0) {
                     list.remove(i);
                     segments.release(p);
                 } else if (p.free != 0 || p.bump + p.blockSize <= p.end) {
@@ -203,7 +208,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     /** Takes a page whose heap is gone: released if empty, else kept where any thread can still free into it. */
     void orphan(Page page) {
         synchronized (orphans) {
-            Heap.collect(page);
+            if (Heap.collect(page) < 0) {
+                quarantine(page, "its list of blocks freed by other threads");
+                return;
+            }
             if (page.used == 0) {
                 segments.release(page);
                 return;
@@ -212,6 +220,24 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             page.state = Page.ORPHANED;
             orphans.get(page.sizeClass).add(page);
         }
+    }
+
+    /**
+     * Takes {@code page} out of use for good: a corrupted free list means some of its blocks may be handed out
+     * twice, so none is handed out again and the page is never released (its memory stays mapped, so a program
+     * still holding its blocks can use and free them). Allocation goes on from other pages; the program bug that
+     * caused it (a write into a freed block, or one block freed twice at once) is reported once, as a warning.
+     * Run by whoever holds the page.
+     */
+    void quarantine(Page page, String where) {
+        page.state = Page.QUARANTINED;
+        page.heap = Heap.NO_OWNER;
+        page.full = false;
+        quarantinedPages.incrementAndGet();
+        System.getLogger("dev.lgmalloc").log(System.Logger.Level.WARNING, String.format("lgmalloc: the %d-byte "
+                + "page at 0x%x of allocator %s is corrupted (%s): a freed block was written to, or freed twice at "
+                + "once; the page is quarantined (never reused) and allocation goes on from other pages",
+                page.blockSize, page.start, name, where));
     }
 
     private void reap(Heap h) {
@@ -224,8 +250,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     /**
-     * Background work: reclaims the heaps of threads that ended, releases orphaned pages that became empty,
-     * and returns memory free for longer than the purge delay to the OS ({@code force}: now).
+     * Background work: reclaims the heaps of threads that ended, releases pages whose blocks other threads freed
+     * (orphaned ones, and those of heaps whose owner lives but does not allocate), and returns memory free for
+     * longer than the purge delay to the OS. With {@code force} (trim), the delay is ignored and the current pages
+     * of idle virtual-thread stripes are released too when empty.
      */
     public void maintain(boolean force) {
         reapEndedThreads();
@@ -233,15 +261,40 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             for (List<Page> list : orphans) {
                 for (int i = list.size() - 1; i >= 0; i--) {
                     Page p = list.get(i);
-                    Heap.collect(p);
-                    if (p.used == 0) {
+                    int collected = Heap.collect(p);
+                    if (collected < 0) {
+                        list.remove(i);
+                        quarantine(p, "its list of blocks freed by other threads");
+                    } else if (p.used == 0) {
                         list.remove(i);
                         segments.release(p);
                     }
                 }
             }
         }
+        List<Heap> live;
+        synchronized (heaps) {
+            live = new ArrayList<>(heaps);
+        }
+        for (Heap h : live) {
+            if (h.striped) {
+                if (h.stripeLock.tryLock()) {
+                    try {
+                        h.reclaim(force);
+                    } finally {
+                        h.stripeLock.unlock();
+                    }
+                }
+            } else if (!h.abandoned.get()) {
+                h.reclaim(false);
+            }
+        }
         segments.purge(force);
+    }
+
+    /** Pages taken out of use because their free lists were found corrupted. */
+    public int quarantinedPages() {
+        return quarantinedPages.get();
     }
 
     /** Orphans the pages of every heap whose platform thread has ended. */
@@ -274,6 +327,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             heapList = new ArrayList<>(heaps);
         }
         segments.forEachPage(p -> {
+            if (p.state == Page.QUARANTINED) {
+                return;
+            }
             long liveBlocks = Math.max(0, p.used - p.pendingRemoteFrees());
             pages[p.sizeClass]++;
             capacity[p.sizeClass] += p.capacity();
@@ -314,7 +370,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         long cached = largeBlocks.cachedBytes();
         return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + largeCount,
                 footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], largeCount,
-                largeBytes, heapList.size(), predictedHits, classStats, heapStats);
+                largeBytes, heapList.size(), predictedHits, classStats, heapStats, quarantinedPages.get());
     }
 
     private static String describe(Thread t) {

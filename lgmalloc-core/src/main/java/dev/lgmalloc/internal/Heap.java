@@ -4,21 +4,35 @@ import dev.lgmalloc.InvalidFreeException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One thread's pages (or one stripe's, shared by virtual threads under a try-lock). Only the owner allocates
- * from a heap and frees into it without atomics; everyone else frees with one CAS on the block's page.
+ * One thread's pages (or one stripe's, shared by virtual threads one at a time). Only the owner allocates from
+ * a heap and frees into it without atomics; everyone else frees with one CAS on the block's page.
  *
  * <p>Per size class a heap has a current page, a list of other pages that may have room, and a list of full
  * pages. A full page that gets a remote free raises the class's hint so the owner looks at its full pages again.
+ *
+ * <p>The lists are guarded by a small lock the owner takes on its slow path only (never on the fast paths of
+ * {@link #malloc} and a local free). The maintenance thread takes it with a try-lock to release pages whose
+ * blocks were all freed by other threads while the owner lives but does not allocate ({@link #reclaim}): without
+ * that, memory freed by other threads stayed resident until the owner thread ended.
  */
 public final class Heap {
 
-    /** The owner of pages nobody allocates from: large blocks, released and orphaned pages. */
+    /** The owner of pages nobody allocates from: large blocks, released, orphaned and quarantined pages. */
     static final Heap NO_OWNER = new Heap();
 
     private static final VarHandle HINTS = MethodHandles.arrayElementVarHandle(byte[].class);
+    private static final VarHandle LIST_LOCK;
+
+    static {
+        try {
+            LIST_LOCK = MethodHandles.lookup().findVarHandle(Heap.class, "listLock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * Whether free checks pointers (page, block boundary, double free). Always on for users; the system
@@ -36,7 +50,10 @@ public final class Heap {
     final Page[] available;
     final Page[] fullPages;
     private final byte[] hints;
-    final AtomicInteger stripeLock = new AtomicInteger();
+    /** Held by the virtual thread using a stripe heap; unused by thread heaps. */
+    final ReentrantLock stripeLock = new ReentrantLock();
+    @SuppressWarnings("unused") // through LIST_LOCK
+    private volatile int listLock;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
     final AtomicBoolean abandoned = new AtomicBoolean();
@@ -80,56 +97,79 @@ public final class Heap {
         Page page = current[sizeClass];
         long block = page.free;
         if (block != 0) {
-            long next = Memory.getLong(block) ^ block ^ Page.FREED_KEY;   // links are stored encoded
-            if ((next & page.alignMask) != page.start && next != 0) {
-                throw corrupted(page, block, next);
+            long next = Page.decode(Memory.getLong(block), block);
+            if ((next & page.alignMask) == page.start || next == 0) {
+                page.free = next;
+                Memory.putLong(block, 0);   // a live block's first word must not decode to a link
+                page.used++;
+                return block;
             }
-            page.free = next;
-            Memory.putLong(block, 0);   // a live block's first word must not decode to a link
-            page.used++;
-            return block;
         }
-        return mallocSlow(sizeClass);
+        return mallocSlow(sizeClass);       // no free block, or a corrupted link: the slow path sorts it out
     }
 
     private long mallocSlow(int sizeClass) {
-        while (true) {
-            Page page = current[sizeClass];
-            if (page != exhausted) {
-                collect(page);
-                if (page.free != 0) {
-                    return malloc(sizeClass);
+        lockLists();
+        try {
+            while (true) {
+                Page page = current[sizeClass];
+                if (page != exhausted) {
+                    if (page.free == 0 && collect(page) < 0) {
+                        quarantine(page, "its list of blocks freed by other threads");
+                        current[sizeClass] = exhausted;
+                        continue;
+                    }
+                    long block = page.free;
+                    if (block != 0) {
+                        long next = Page.decode(Memory.getLong(block), block);
+                        if ((next & page.alignMask) != page.start && next != 0) {
+                            quarantine(page, String.format("free block 0x%x links to 0x%x outside its page", block,
+                                    next));
+                            current[sizeClass] = exhausted;
+                            continue;
+                        }
+                        page.free = next;
+                        Memory.putLong(block, 0);
+                        page.used++;
+                        return block;
+                    }
+                    if (page.bump + page.blockSize <= page.end) {
+                        block = page.bump;
+                        page.bump = block + page.blockSize;
+                        Memory.putLong(block, 0);   // reused memory may hold an old link here
+                        page.used++;
+                        return block;
+                    }
+                    if (!retireFull(page)) {
+                        continue;                       // a remote free arrived meanwhile
+                    }
+                    current[sizeClass] = exhausted;
                 }
-                if (page.bump + page.blockSize <= page.end) {
-                    long block = page.bump;
-                    page.bump = block + page.blockSize;
-                    Memory.putLong(block, 0);   // reused memory may hold an old link here
-                    page.used++;
-                    return block;
+                Page next = available[sizeClass];
+                if (next != null) {
+                    unlink(available, next);
+                    current[sizeClass] = next;
+                    continue;
                 }
-                if (!retireFull(page)) {
-                    continue;                       // a remote free arrived meanwhile
+                if ((byte) HINTS.getVolatile(hints, sizeClass) != 0 && rescueFullPages(sizeClass)) {
+                    continue;
                 }
-                current[sizeClass] = exhausted;
+                Page fresh = engine.acquirePage(this, sizeClass);
+                if (fresh == null) {
+                    return 0;
+                }
+                current[sizeClass] = fresh;
             }
-            Page next = available[sizeClass];
-            if (next != null) {
-                unlink(available, next);
-                current[sizeClass] = next;
-                continue;
-            }
-            if ((byte) HINTS.getVolatile(hints, sizeClass) != 0 && rescueFullPages(sizeClass)) {
-                continue;
-            }
-            Page fresh = engine.acquirePage(this, sizeClass);
-            if (fresh == null) {
-                return 0;
-            }
-            current[sizeClass] = fresh;
+        } finally {
+            unlockLists();
         }
     }
 
-    /** Moves the blocks other threads freed into {@code page}'s {@code free} list; returns how many came in. */
+    /**
+     * Moves the blocks other threads freed into {@code page}'s {@code free} list. Returns how many came in, or -1
+     * when the list is corrupted (a link leaves the page: a write into a freed block, or a double free racing
+     * with another free); the page must then be quarantined. Run by whoever holds the page.
+     */
     static int collect(Page page) {
         if (page.threadFree == 0) {
             return 0;
@@ -141,18 +181,22 @@ public final class Heap {
             // Append the owner's list behind the remote one: walk to the remote list's tail.
             long tail = head;
             for (int i = 1; i < count; i++) {
-                long next = Memory.getLong(tail) ^ tail ^ Page.FREED_KEY;
+                long next = Page.decode(Memory.getLong(tail), tail);
                 if ((next & page.alignMask) != page.start) {
-                    throw corrupted(page, tail, next);
+                    return -1;
                 }
                 tail = next;
             }
-            Memory.putLong(tail, page.free ^ tail ^ Page.FREED_KEY);
+            Memory.putLong(tail, Page.encode(page.free, tail));
         }
         // Otherwise the remote list becomes the free list as it is; each link is checked when popped.
         page.free = head;
-        page.used -= count;
+        page.setUsed(page.used - count);
         return count;
+    }
+
+    private void quarantine(Page page, String where) {
+        engine.quarantine(page, where);
     }
 
     /** Marks the exhausted current page full; false if a remote free raced in, so the page is usable again. */
@@ -178,8 +222,9 @@ public final class Heap {
                 unlink(fullPages, page);
                 page.inFullList = false;
                 page.full = false;
-                collect(page);
-                if (page.used == 0) {
+                if (collect(page) < 0) {
+                    quarantine(page, "its list of blocks freed by other threads");
+                } else if (page.used == 0) {
                     engine.segments.release(page);
                 } else {
                     link(available, page);
@@ -197,7 +242,7 @@ public final class Heap {
     public static void free(long address) {
         Page page = PageMap.lookup(address);
         if (page == null) {
-            throw new InvalidFreeException(address, "not allocated by lgmalloc (foreign pointer, or a large block "
+            throw new InvalidFreeException(address, "not allocated by lgmalloc (a foreign pointer, or a large block "
                     + "that was already freed)");
         }
         Heap heap = page.heap;
@@ -218,24 +263,34 @@ public final class Heap {
                 throw new InvalidFreeException(address, "double free (the block is already free)");
             }
         }
-        Memory.putLong(address, page.free ^ address ^ Page.FREED_KEY);
+        Memory.putLong(address, Page.encode(page.free, address));
         page.free = address;
-        if (--page.used == 0 || page.inFullList) {
+        int used = page.used - 1;
+        page.setUsed(used);              // a release store: the link is written before the reclaimer can see it
+        if (used == 0 || page.inFullList) {
             pageHasRoom(page);
         }
     }
 
     /** A local free made a full page usable, or emptied a page. */
     private void pageHasRoom(Page page) {
-        if (page.inFullList) {
-            unlink(fullPages, page);
-            page.inFullList = false;
-            page.full = false;
-            link(available, page);
-        }
-        if (page.used == 0 && current[page.sizeClass] != page) {
-            unlink(available, page);
-            engine.segments.release(page);
+        lockLists();
+        try {
+            if (page.state != Page.IN_HEAP) {
+                return;                   // the maintenance thread released it meanwhile
+            }
+            if (page.inFullList) {
+                unlink(fullPages, page);
+                page.inFullList = false;
+                page.full = false;
+                link(available, page);
+            }
+            if (page.used == 0 && current[page.sizeClass] != page) {
+                unlink(available, page);
+                engine.segments.release(page);
+            }
+        } finally {
+            unlockLists();
         }
     }
 
@@ -259,13 +314,16 @@ public final class Heap {
         if (reason != null) {
             throw new InvalidFreeException(address, reason);
         }
-        if (page.looksFree(address)) {
-            throw new InvalidFreeException(address, "double free (the block is already free)");
+        // Claim the block with a CAS on its first word, so of two threads freeing it at once exactly one wins.
+        long live = Memory.getLong(address);
+        if (page.isFreeLink(live, address) || !Memory.compareAndSetLong(address, live, Page.encode(0, address))) {
+            throw new InvalidFreeException(address, "double free (the block is already free, or another thread "
+                    + "is freeing it)");
         }
         long old;
         do {
             old = page.threadFree;
-            Memory.putLong(address, (old & Page.ADDRESS_MASK) ^ address ^ Page.FREED_KEY);
+            Memory.putLong(address, Page.encode(old & Page.ADDRESS_MASK, address));
         } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
         if ((old >>> Page.COUNT_SHIFT) == 0 && page.full) {
             page.heap.hint(page.sizeClass);
@@ -294,7 +352,8 @@ public final class Heap {
     public static long usableSize(long address) {
         Page page = PageMap.lookup(address);
         if (page == null) {
-            throw new InvalidFreeException(address, "not allocated by lgmalloc");
+            throw new InvalidFreeException(address, "not allocated by lgmalloc (a foreign pointer, or a large block "
+                    + "that was already freed)");
         }
         if (page.isLarge()) {
             if (address != page.start || page.state != Page.LARGE_LIVE) {
@@ -304,6 +363,9 @@ public final class Heap {
         }
         String reason = page.state == Page.RELEASED ? "not a live block (its page is free)"
                 : page.invalidBlockReason(address);
+        if (reason == null && page.looksFree(address)) {
+            reason = "not a live block (it was freed)";
+        }
         if (reason != null) {
             throw new InvalidFreeException(address, reason);
         }
@@ -311,6 +373,20 @@ public final class Heap {
     }
 
     // ---------------------------------------------------------------- lists and lifecycle
+
+    private void lockLists() {
+        while (!LIST_LOCK.compareAndSet(this, 0, 1)) {
+            Thread.onSpinWait();          // only the maintenance thread competes, for a short list walk
+        }
+    }
+
+    private boolean tryLockLists() {
+        return LIST_LOCK.compareAndSet(this, 0, 1);
+    }
+
+    private void unlockLists() {
+        LIST_LOCK.setRelease(this, 0);
+    }
 
     private static void link(Page[] heads, Page page) {
         Page head = heads[page.sizeClass];
@@ -348,18 +424,78 @@ public final class Heap {
     }
 
     /**
+     * Releases the pages of this heap none of whose blocks is live any more because other threads freed the rest.
+     * Run by the maintenance thread while the owner lives; skips the heap (returns false) when the owner holds
+     * the lists. Pages are released inside the lock, so the owner's next look at one finds it released.
+     *
+     * <p>Why it is safe without the owner's help: a page that is not current gets no new blocks (the owner would
+     * first take the lock to make it current), its remote-free word only grows while the lock is held (only
+     * lock holders take it), and the owner's local free lowers {@code used} with a release store after writing the
+     * link. So if {@code used} equals the count in the remote-free word, read before {@code used}, and that word
+     * is still the same when it is taken with a CAS, every block of the page was free at that moment and stays so.
+     *
+     * @param withCurrentPages also the current pages (only when no thread can be using the heap: a stripe whose
+     *                         lock the caller holds)
+     */
+    boolean reclaim(boolean withCurrentPages) {
+        if (!tryLockLists()) {
+            return false;
+        }
+        try {
+            for (int c = 0; c < current.length; c++) {
+                reclaimFrom(available, c);
+                reclaimFrom(fullPages, c);
+                Page cur = current[c];
+                if (withCurrentPages && cur != exhausted) {
+                    if (collect(cur) < 0) {
+                        quarantine(cur, "its list of blocks freed by other threads");
+                        current[c] = exhausted;
+                    } else if (cur.used == 0) {
+                        current[c] = exhausted;
+                        engine.segments.release(cur);
+                    }
+                }
+            }
+            return true;
+        } finally {
+            unlockLists();
+        }
+    }
+
+    private void reclaimFrom(Page[] heads, int sizeClass) {
+        Page page = heads[sizeClass];
+        while (page != null) {
+            Page next = page.next;
+            long word = page.threadFree;
+            if (word != 0 && page.usedAcquire() == (int) (word >>> Page.COUNT_SHIFT) && page.casThreadFree(word, 0)) {
+                unlink(heads, page);
+                page.inFullList = false;
+                page.full = false;
+                page.setUsed(0);
+                engine.segments.release(page);
+            }
+            page = next;
+        }
+    }
+
+    /**
      * Hands every page of this heap back: empty ones to their segments, the rest to the engine's orphans,
      * where frees from any thread keep working. Called once its thread is gone (or never ran).
      */
     void abandon() {
-        for (int c = 0; c < current.length; c++) {
-            Page cur = current[c];
-            current[c] = exhausted;
-            if (cur != exhausted) {
-                engine.orphan(cur);
+        lockLists();
+        try {
+            for (int c = 0; c < current.length; c++) {
+                Page cur = current[c];
+                current[c] = exhausted;
+                if (cur != exhausted) {
+                    engine.orphan(cur);
+                }
+                drain(available, c);
+                drain(fullPages, c);
             }
-            drain(available, c);
-            drain(fullPages, c);
+        } finally {
+            unlockLists();
         }
     }
 
@@ -375,11 +511,5 @@ public final class Heap {
             page = next;
         }
         heads[sizeClass] = null;
-    }
-
-    private static IllegalStateException corrupted(Page page, long block, long next) {
-        return new IllegalStateException(String.format("heap corruption: free block 0x%x of the %d-byte page at "
-                + "0x%x links to 0x%x outside its page (written after free?)", block, page.blockSize, page.start,
-                next));
     }
 }

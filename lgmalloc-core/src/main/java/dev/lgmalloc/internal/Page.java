@@ -32,6 +32,8 @@ public final class Page extends PageLayout.OwnerPad {
     static final int RELEASED = 2;
     static final int LARGE_LIVE = 3;
     static final int LARGE_FREED = 4;
+    /** Its free list was found corrupted: never allocated from or released again (see Heap.quarantine). */
+    static final int QUARANTINED = 5;
 
     final Segment segment;        // null for a large block
     final int firstChunk;
@@ -53,11 +55,13 @@ public final class Page extends PageLayout.OwnerPad {
 
     private static final VarHandle THREAD_FREE;
     private static final VarHandle STATE;
+    private static final VarHandle USED;
 
     static {
         try {
             THREAD_FREE = MethodHandles.lookup().findVarHandle(PageLayout.RemoteWord.class, "threadFree", long.class);
             STATE = MethodHandles.lookup().findVarHandle(Page.class, "state", int.class);
+            USED = MethodHandles.lookup().findVarHandle(PageLayout.OwnerState.class, "used", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -151,10 +155,34 @@ public final class Page extends PageLayout.OwnerPad {
         return ((offset * divMagic) >>> MAGIC_SHIFT) * blockSize == offset;
     }
 
+    /** The first word of a free block at {@code address} whose successor in its list is {@code next} (0: none). */
+    static long encode(long next, long address) {
+        return next ^ address ^ FREED_KEY;
+    }
+
+    /** The successor that the first word {@code word} of the free block at {@code address} links to. */
+    static long decode(long word, long address) {
+        return word ^ address ^ FREED_KEY;
+    }
+
     /** Whether the block at {@code address} holds an encoded free-list link of this page, i.e. is free. */
     boolean looksFree(long address) {
-        long link = Memory.getLong(address) ^ address ^ FREED_KEY;
+        return isFreeLink(Memory.getLong(address), address);
+    }
+
+    /** Whether {@code word}, read from the block at {@code address}, is a free-list link of this page. */
+    boolean isFreeLink(long word, long address) {
+        long link = decode(word, address);
         return link == 0 || (link & alignMask) == start;
+    }
+
+    /** Sets {@code used} with a release store: what the owner wrote before is visible to whoever reads it after. */
+    void setUsed(int value) {
+        USED.setRelease(this, value);
+    }
+
+    int usedAcquire() {
+        return (int) USED.getAcquire(this);
     }
 
     boolean casThreadFree(long expected, long value) {

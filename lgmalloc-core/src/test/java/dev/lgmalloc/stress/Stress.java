@@ -78,7 +78,7 @@ public final class Stress {
 
         /** The version of the reproduction: 8 threads, large blocks resized, 100,000 virtual threads. */
         public static Options full(long seed) {
-            return new Options(8, 4_000_000, 64, 150_000, 4, 100_000, 4, Duration.ofSeconds(20), seed);
+            return new Options(8, 1_500_000, 64, 150_000, 4, 100_000, 4, Duration.ofSeconds(20), seed);
         }
     }
 
