@@ -110,7 +110,7 @@ public final class Allocator implements SegmentAllocator {
                 }
             }
         }
-        return orThrow(allocateSlow(size, 16), size);
+        return orThrow(allocateSlow(size, 16), size, 16);
     }
 
     /** Bytes this allocator holds in pages and large blocks: what {@link AllocatorConfiguration#memoryLimit()} caps. */
@@ -225,7 +225,7 @@ public final class Allocator implements SegmentAllocator {
      *                                  is negative
      */
     public long alignedAlloc(long alignment, long size) {
-        long block = orThrow(tryAlignedAlloc(alignment, size), size);
+        long block = orThrow(tryAlignedAlloc(alignment, size), size, alignment);
         if (LeakDetector.ENABLED) {
             LeakDetector.allocated(block, size);
         }
@@ -286,7 +286,12 @@ public final class Allocator implements SegmentAllocator {
         return -1;
     }
 
-    private long orThrow(long block, long size) {
+    private long orThrow(long block, long size, long alignment) {
+        if (block == 0 && engine.limitRefuses(size)) {
+            // Memory freed by other threads may still sit in pages nobody reclaimed yet: reclaim, then try again.
+            engine.maintain(true);
+            block = allocateSlow(size, Math.max(alignment, SizeClasses.GRANULE));
+        }
         if (block == 0) {
             if (engine.limitRefuses(size)) {
                 throw new OutOfMemoryError("lgmalloc: cannot allocate " + size + " bytes: the allocator's memory "
@@ -372,8 +377,16 @@ public final class Allocator implements SegmentAllocator {
         if (!segment.isNative()) {
             throw new IllegalArgumentException("not a native segment: " + segment);
         }
+        if (!segment.scope().equals(GLOBAL_SCOPE)) {
+            // An arena's segment: its arena frees it at close, and freeing it here too would let the next malloc
+            // hand out memory the arena still reaches and later frees again.
+            throw new InvalidFreeException(segment.address(), "the segment belongs to an arena, which frees it when "
+                    + "it closes; only global-scope segments from allocate() are freed one by one");
+        }
         free(segment.address());
     }
+
+    private static final MemorySegment.Scope GLOBAL_SCOPE = java.lang.foreign.Arena.global().scope();
 
     // ---------------------------------------------------------------- management
 

@@ -75,8 +75,14 @@ class AllocatorTest {
 
     @Test
     void freeOfNullIsANoOp() {
+        long p = allocator.malloc(64);
+        AllocatorStatistics before = allocator.statistics();
         allocator.free(0);
         allocator.free(0, 0);
+        AllocatorStatistics after = allocator.statistics();
+        assertThat(after.liveBlocks()).isEqualTo(before.liveBlocks()).isOne();
+        assertThat(after.liveBytes()).isEqualTo(before.liveBytes());
+        allocator.free(p);
     }
 
     @Test
