@@ -280,13 +280,13 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             if (h.striped) {
                 if (h.stripeLock.tryLock()) {
                     try {
-                        h.reclaim(force);
+                        h.reclaim(force, force);
                     } finally {
                         h.stripeLock.unlock();
                     }
                 }
             } else if (!h.abandoned.get()) {
-                h.reclaim(false);
+                h.reclaim(force, false);
             }
         }
         segments.purge(force);

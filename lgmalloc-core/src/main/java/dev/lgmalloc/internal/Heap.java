@@ -50,6 +50,10 @@ public final class Heap {
     final Page[] available;
     final Page[] fullPages;
     private final byte[] hints;
+    /** Slow-path entries per class (owner writes, the maintenance thread reads racily): is the class in use? */
+    private final int[] slowPaths;
+    /** {@link #slowPaths} as the maintenance thread saw it at its previous pass. */
+    private final int[] slowPathsSeen;
     /** Held by the virtual thread using a stripe heap; unused by thread heaps. */
     final ReentrantLock stripeLock = new ReentrantLock();
     @SuppressWarnings("unused") // through LIST_LOCK
@@ -69,6 +73,8 @@ public final class Heap {
         this.available = new Page[classes];
         this.fullPages = new Page[classes];
         this.hints = new byte[classes];
+        this.slowPaths = new int[classes];
+        this.slowPathsSeen = new int[classes];
         java.util.Arrays.fill(current, exhausted);
     }
 
@@ -81,6 +87,8 @@ public final class Heap {
         this.available = new Page[0];
         this.fullPages = new Page[0];
         this.hints = new byte[0];
+        this.slowPaths = new int[0];
+        this.slowPathsSeen = new int[0];
         this.abandoned.set(true);
     }
 
@@ -108,7 +116,46 @@ public final class Heap {
         return mallocSlow(sizeClass);       // no free block, or a corrupted link: the slow path sorts it out
     }
 
+    /**
+     * The current page's remote frees and untouched tail need no lock: only the owner changes which page is
+     * current, and the maintenance thread never touches a thread heap's current page. In producer/consumer
+     * workloads this runs on nearly every malloc, so it stays free of the list lock (taking it here halved the
+     * producer's rate in {@code ProducerConsumerBenchmark}).
+     */
     private long mallocSlow(int sizeClass) {
+        slowPaths[sizeClass]++;
+        Page page = current[sizeClass];
+        if (page != exhausted && page.free == 0 && collect(page) < 0) {
+            lockLists();
+            try {
+                quarantine(page, "its list of blocks freed by other threads");
+                current[sizeClass] = exhausted;
+            } finally {
+                unlockLists();
+            }
+        } else if (page != exhausted) {
+            long block = page.free;
+            if (block != 0) {
+                long next = Page.decode(Memory.getLong(block), block);
+                if ((next & page.alignMask) == page.start || next == 0) {
+                    page.free = next;
+                    Memory.putLong(block, 0);
+                    page.used++;
+                    return block;
+                }
+            } else if (page.bump + page.blockSize <= page.end) {
+                block = page.bump;
+                page.bump = block + page.blockSize;
+                Memory.putLong(block, 0);   // reused memory may hold an old link here
+                page.used++;
+                return block;
+            }
+        }
+        return mallocLocked(sizeClass);
+    }
+
+    /** The rest of the slow path: a corrupted current page, or another page, under the list lock. */
+    private long mallocLocked(int sizeClass) {
         lockLists();
         try {
             while (true) {
@@ -314,11 +361,11 @@ public final class Heap {
         if (reason != null) {
             throw new InvalidFreeException(address, reason);
         }
-        // Claim the block with a CAS on its first word, so of two threads freeing it at once exactly one wins.
-        long live = Memory.getLong(address);
-        if (page.isFreeLink(live, address) || !Memory.compareAndSetLong(address, live, Page.encode(0, address))) {
-            throw new InvalidFreeException(address, "double free (the block is already free, or another thread "
-                    + "is freeing it)");
+        // A plain check, no CAS on the block: two threads freeing one block at the very same moment can both pass
+        // it. Claiming the block with a CAS made every remote free pay a second atomic (producer/consumer pairs/s
+        // fell 25-45% in ProducerConsumerBenchmark); docs/RELIABILITY.md section 5 has the numbers.
+        if (page.looksFree(address)) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
         }
         long old;
         do {
@@ -434,15 +481,26 @@ public final class Heap {
      * link. So if {@code used} equals the count in the remote-free word, read before {@code used}, and that word
      * is still the same when it is taken with a CAS, every block of the page was free at that moment and stays so.
      *
+     * <p>Only classes the owner did not allocate from since the previous pass are looked at (unless
+     * {@code force}): a producer whose full pages a consumer empties reuses them on its next slow path, and
+     * releasing them under it made it fault fresh pages in (its rate in {@code ProducerConsumerBenchmark} halved).
+     *
+     * @param force            every class, also one in use (trim, or an allocation the limit refused)
      * @param withCurrentPages also the current pages (only when no thread can be using the heap: a stripe whose
      *                         lock the caller holds)
      */
-    boolean reclaim(boolean withCurrentPages) {
+    boolean reclaim(boolean force, boolean withCurrentPages) {
         if (!tryLockLists()) {
             return false;
         }
         try {
             for (int c = 0; c < current.length; c++) {
+                int entries = slowPaths[c];
+                boolean idle = entries == slowPathsSeen[c];
+                slowPathsSeen[c] = entries;
+                if (!idle && !force) {
+                    continue;
+                }
                 reclaimFrom(available, c);
                 reclaimFrom(fullPages, c);
                 Page cur = current[c];

@@ -1,10 +1,8 @@
 package dev.lgmalloc.internal;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 
 /**
  * Raw reads and writes of native memory by address, through FFM only.
@@ -20,15 +18,9 @@ public final class Memory {
     /** Every address: the base of all raw accesses. */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    private static final VarHandle ALIGNED_LONG = JAVA_LONG.varHandle();
-
     private Memory() {
     }
 
-    /** Atomically replaces the 8-byte-aligned word at {@code address} if it holds {@code expected}. */
-    public static boolean compareAndSetLong(long address, long expected, long value) {
-        return ALIGNED_LONG.compareAndSet(ALL, address, expected, value);
-    }
 
     public static long getLong(long address) {
         return ALL.get(JAVA_LONG_UNALIGNED, address);
