@@ -95,9 +95,12 @@ class AgentEndToEndTest {
                 public static void main(String[] args) throws Exception {
                     Path cache = Path.of(args[0]);
                     System.err.println("main started; cached plans: " + plans(cache));
-                    long end = System.nanoTime() + 50_000_000_000L;
-                    while (plans(cache) == 0 && System.nanoTime() < end) {
-                        Thread.sleep(20);
+                    // Wait for the agent's analysis thread to finish (plan cached and routing applied), not for
+                    // the plan file: it is written before routing is applied and reported.
+                    for (Thread t : Thread.getAllStackTraces().keySet()) {
+                        if (t.getName().equals("lgmalloc-agent-analysis")) {
+                            t.join(50_000);
+                        }
                     }
                     System.err.println("main ends; cached plans: " + plans(cache));
                 }
