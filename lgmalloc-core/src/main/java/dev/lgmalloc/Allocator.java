@@ -336,6 +336,15 @@ public final class Allocator implements SegmentAllocator {
     }
 
     /**
+     * Whether {@code address} is in memory lgmalloc manages (of any allocator): a page of small blocks, or the
+     * start of a live large block. Cheap (two loads), so code that holds pointers of mixed origin can send each
+     * free to the allocator that made it; it does not say the block is live, which {@link #free} checks.
+     */
+    public boolean owns(long address) {
+        return Heap.owns(address);
+    }
+
+    /**
      * The number of usable bytes in the block at {@code address}: at least what was requested.
      *
      * @throws InvalidFreeException if {@code address} is not a live block

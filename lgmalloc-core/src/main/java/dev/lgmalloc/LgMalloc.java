@@ -94,6 +94,15 @@ public final class LgMalloc {
         Global.ALLOCATOR.free(address, size);
     }
 
+    /**
+     * See {@link Allocator#owns}: whether {@code address} is in memory lgmalloc manages. Does not create the
+     * process-wide allocator, so asking about foreign pointers before the first allocation leaves
+     * {@link #configure} possible.
+     */
+    public static boolean owns(long address) {
+        return dev.lgmalloc.internal.Heap.owns(address);
+    }
+
     /** See {@link Allocator#usableSize}. */
     public static long usableSize(long address) {
         return Global.ALLOCATOR.usableSize(address);

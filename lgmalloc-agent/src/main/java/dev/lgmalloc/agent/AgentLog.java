@@ -4,7 +4,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** One-line messages on standard error, prefixed so they stand out from the application's output. */
-final class AgentLog {
+public final class AgentLog {
 
     private static final String PREFIX = "[lgmalloc-agent] ";
     private static final Set<String> ONCE = ConcurrentHashMap.newKeySet();
@@ -12,19 +12,19 @@ final class AgentLog {
     private AgentLog() {
     }
 
-    static void info(String message) {
+    public static void info(String message) {
         System.err.println(PREFIX + message);
     }
 
     /** Logs {@code message} the first time {@code key} is seen: a class that fails is reported once. */
-    static void once(String key, String message) {
+    public static void once(String key, String message) {
         if (ONCE.add(key)) {
             info(message);
         }
     }
 
     /** A throwable as one line: its type and message, never a stack trace. */
-    static String describe(Throwable t) {
+    public static String describe(Throwable t) {
         String m = t.getMessage();
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
     }

@@ -22,6 +22,10 @@ import java.util.Locale;
  *       classpath is analysed on a daemon thread, which routes when it finishes if lgmalloc is still unused, and
  *       caches the plan for the next start; {@code analysis=sync}: analyse in premain, before {@code main}.
  *       {@code verify} and {@code report} always analyse in premain: they need the plan from the start.</li>
+ *   <li>{@code unsafe=on} (default): transparent mode for {@code sun.misc.Unsafe}: {@code allocateMemory},
+ *       {@code reallocateMemory} and {@code freeMemory} calls in every application and library class are served
+ *       by lgmalloc, and a free or realloc of memory lgmalloc does not own goes to the original method;
+ *       {@code unsafe=off}: leave them alone.</li>
  * </ul>
  *
  * @param mode       what the agent does
@@ -31,9 +35,11 @@ import java.util.Locale;
  * @param verbose    log each rewritten class
  * @param reportFile where the verification report goes, or null for the default
  * @param background analyse in the background on a cache miss (route mode only)
+ * @param unsafe     transparent mode for {@code sun.misc.Unsafe}: its memory calls in every application and library
+ *                   class go to lgmalloc, ownership-aware
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
-                           Path reportFile, boolean background) {
+                           Path reportFile, boolean background, boolean unsafe) {
 
     /** What the agent does. */
     public enum Mode {
@@ -47,7 +53,8 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
 
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
-        return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true);
+        return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
+                true);
     }
 
     static Path defaultCacheDir() {
@@ -78,32 +85,42 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "route" -> o.withMode(Mode.ROUTE);
                 case "mode" -> o.withMode(mode(required(key, value)));
                 case "threshold" -> new AgentOptions(o.mode, threshold(required(key, value)), o.cacheDir, o.report,
-                        o.verbose, o.reportFile, o.background);
+                        o.verbose, o.reportFile, o.background, o.unsafe);
                 case "cache" -> new AgentOptions(o.mode, o.threshold, cacheDir(required(key, value)), o.report,
-                        o.verbose, o.reportFile, o.background);
+                        o.verbose, o.reportFile, o.background, o.unsafe);
                 case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile,
-                        o.background);
+                        o.background, o.unsafe);
                 case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile,
-                        o.background);
+                        o.background, o.unsafe);
                 case "report-file" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        Path.of(required(key, value)), o.background);
+                        Path.of(required(key, value)), o.background, o.unsafe);
                 case "analysis" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, background(required(key, value)));
+                        o.reportFile, background(required(key, value)), o.unsafe);
+                case "unsafe" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
+                        o.reportFile, o.background, onOff(key, required(key, value)));
                 default -> throw new IllegalArgumentException("unknown option '" + item
                         + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
-                        + "analysis=background|sync)");
+                        + "analysis=background|sync, unsafe=on|off)");
             };
         }
         return o;
     }
 
     private AgentOptions withMode(Mode m) {
-        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background);
+        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background, unsafe);
     }
 
     /** Whether a cache miss is analysed in the background: only plain routing can start before the plan. */
     boolean analysesInBackground() {
         return background && mode == Mode.ROUTE && !report;
+    }
+
+    private static boolean onOff(String key, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(key + " must be on or off: " + value);
+        };
     }
 
     private static boolean background(String value) {

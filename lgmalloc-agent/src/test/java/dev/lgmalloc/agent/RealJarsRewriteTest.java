@@ -86,6 +86,33 @@ class RealJarsRewriteTest {
                 + " classes of " + classes.size() + ": 0 verification errors");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jars")
+    void transparentUnsafeRewritesPassTheVerifier(RealJars real) throws Exception {
+        List<Path> jars = new ArrayList<>();
+        for (String anchor : real.anchors()) {
+            jars.add(jarOf(anchor));
+        }
+        int rewrittenClasses = 0;
+        int rewrittenSites = 0;
+        List<String> errors = new ArrayList<>();
+        for (Map.Entry<String, byte[]> c : classesOf(jars).entrySet()) {
+            var out = dev.lgmalloc.agent.transparent.UnsafeRewriter.rewrite(c.getValue());
+            if (out == null) {
+                continue;
+            }
+            ClassFile.of().verify(out.bytes()).forEach(e -> errors.add(c.getKey() + ": " + e.getMessage()));
+            rewrittenClasses++;
+            rewrittenSites += out.sites();
+        }
+        assertThat(errors).isEmpty();
+        if (real.apis().stream().anyMatch(api -> api.contains("allocateMemory"))) {
+            assertThat(rewrittenSites).as(real.name() + " has Unsafe memory calls").isPositive();
+        }
+        System.out.println(real.name() + ": transparent mode rewrote " + rewrittenSites + " Unsafe memory calls in "
+                + rewrittenClasses + " classes: 0 verification errors");
+    }
+
     /** The JAR on the test class path that holds {@code resource}, found without loading any of its classes. */
     private static Path jarOf(String resource) throws Exception {
         URL url = RealJarsRewriteTest.class.getClassLoader().getResource(resource);

@@ -395,6 +395,14 @@ public final class Heap {
         return page.largePool.remap(page, size);
     }
 
+    /**
+     * Whether {@code address} lies in memory lgmalloc manages: a page of small blocks, or the first chunk of a live
+     * large block. Two loads, no check that it is a live block (free and realloc do that).
+     */
+    public static boolean owns(long address) {
+        return PageMap.lookup(address) != null;
+    }
+
     /** The usable size of the live block at {@code address}, after checking it is one. */
     public static long usableSize(long address) {
         Page page = PageMap.lookup(address);

@@ -1,0 +1,62 @@
+package dev.lgmalloc.agent.runtime;
+
+import dev.lgmalloc.LgMalloc;
+import sun.misc.Unsafe;
+
+/**
+ * What a rewritten {@code sun.misc.Unsafe} memory call runs instead (transparent mode): the agent replaces
+ * {@code invokevirtual Unsafe.allocateMemory(J)J} by {@code invokestatic UnsafeMemory.allocateMemory(Unsafe, J)J},
+ * and likewise for {@code reallocateMemory} and {@code freeMemory}. The receiver stays on the stack as the first
+ * argument, so the rewrite changes one instruction of the same length and nothing else.
+ *
+ * <p>Ownership-aware: memory lgmalloc did not hand out (from a class that was not rewritten, a
+ * {@code MethodHandle} or reflective call, JNI, the JDK) is freed and resized by the original {@code Unsafe}
+ * method, so a program mixing both never passes a pointer to the wrong allocator. The contract is
+ * {@code Unsafe}'s: a negative size is an {@link IllegalArgumentException}, zero bytes allocate nothing and
+ * return 0, address 0 is ignored by free and allocates in realloc, contents are not initialised, and exhaustion
+ * is an {@link OutOfMemoryError}. Blocks are 16-byte aligned (Unsafe promises 8).
+ */
+@SuppressWarnings("removal") // the deprecated Unsafe memory methods are what this replaces
+public final class UnsafeMemory {
+
+    private UnsafeMemory() {
+    }
+
+    /** {@link Unsafe#allocateMemory(long)} on lgmalloc. */
+    public static long allocateMemory(Unsafe unsafe, long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative size: " + bytes);
+        }
+        return bytes == 0 ? 0 : LgMalloc.malloc(bytes);
+    }
+
+    /** {@link Unsafe#reallocateMemory(long, long)}: on lgmalloc for its own blocks, else the original. */
+    public static long reallocateMemory(Unsafe unsafe, long address, long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative size: " + bytes);
+        }
+        if (address == 0) {
+            return allocateMemory(unsafe, bytes);
+        }
+        if (!LgMalloc.owns(address)) {
+            return unsafe.reallocateMemory(address, bytes);
+        }
+        if (bytes == 0) {
+            LgMalloc.free(address);
+            return 0;
+        }
+        return LgMalloc.realloc(address, bytes);
+    }
+
+    /** {@link Unsafe#freeMemory(long)}: on lgmalloc for its own blocks, else the original. */
+    public static void freeMemory(Unsafe unsafe, long address) {
+        if (address == 0) {
+            return;
+        }
+        if (LgMalloc.owns(address)) {
+            LgMalloc.free(address);
+        } else {
+            unsafe.freeMemory(address);
+        }
+    }
+}

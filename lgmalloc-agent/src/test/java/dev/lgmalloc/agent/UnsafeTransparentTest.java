@@ -1,0 +1,189 @@
+package dev.lgmalloc.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lgmalloc.LgMalloc;
+import dev.lgmalloc.agent.runtime.UnsafeMemory;
+import dev.lgmalloc.agent.transparent.UnsafeRewriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sun.misc.Unsafe;
+
+/** Transparent mode for {@code sun.misc.Unsafe}: the bridge's contract, the rewrite, and an unmodified program. */
+@SuppressWarnings("removal")
+class UnsafeTransparentTest {
+
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /** An unmodified program written only against Unsafe: no lgmalloc anywhere in its source. */
+    private static final String APP = """
+            package app;
+
+            import java.lang.invoke.MethodHandle;
+            import java.lang.invoke.MethodHandles;
+            import java.lang.invoke.MethodType;
+            import java.lang.reflect.Field;
+            import sun.misc.Unsafe;
+
+            public class UnsafeApp {
+                public static void main(String[] args) throws Throwable {
+                    Field f = Unsafe.class.getDeclaredField("theUnsafe");
+                    f.setAccessible(true);
+                    Unsafe u = (Unsafe) f.get(null);
+                    long checksum = 0;
+                    long[] blocks = new long[2000];
+                    for (int i = 0; i < blocks.length; i++) {
+                        blocks[i] = u.allocateMemory(8 + i % 700);
+                        u.putLong(blocks[i], i);
+                    }
+                    for (int i = 0; i < blocks.length; i += 3) {
+                        blocks[i] = u.reallocateMemory(blocks[i], 4000 + i);   // contents kept
+                    }
+                    int owned = 0;
+                    for (long b : blocks) {
+                        owned += ownedByLgMalloc(b) ? 1 : 0;
+                    }
+                    for (int i = 0; i < blocks.length; i++) {
+                        checksum = checksum * 31 + u.getLong(blocks[i]);
+                        u.freeMemory(blocks[i]);
+                    }
+                    // Memory this class gets from the original Unsafe (a method handle is not a call site)
+                    // is freed at a rewritten site: it must go back to the original allocator.
+                    MethodHandle allocate = MethodHandles.lookup().findVirtual(Unsafe.class, "allocateMemory",
+                            MethodType.methodType(long.class, long.class));
+                    long foreign = (long) allocate.invokeExact(u, 256L);
+                    u.putLong(foreign, 42);
+                    foreign = u.reallocateMemory(foreign, 512);
+                    checksum = checksum * 31 + u.getLong(foreign);
+                    boolean foreignOwned = ownedByLgMalloc(foreign);
+                    u.freeMemory(foreign);
+                    System.out.println("checksum=" + checksum + " owned=" + owned + " foreignOwned=" + foreignOwned);
+                }
+
+                static boolean ownedByLgMalloc(long address) throws Exception {
+                    try {
+                        return (boolean) Class.forName("dev.lgmalloc.LgMalloc").getMethod("owns", long.class)
+                                .invoke(null, address);
+                    } catch (ClassNotFoundException e) {
+                        return false;
+                    }
+                }
+            }
+            """;
+
+    @TempDir
+    static Path dir;
+    static Path classes;
+
+    @BeforeAll
+    static void compileApp() throws Exception {
+        classes = dir.resolve("classes");
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/UnsafeApp.java", APP}));
+    }
+
+    private static Unsafe unsafe() throws ReflectiveOperationException {
+        Field f = Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        return (Unsafe) f.get(null);
+    }
+
+    // ---------------------------------------------------------------- the bridge's contract
+
+    @Test
+    void theBridgeKeepsUnsafesContract() throws Exception {
+        Unsafe u = unsafe();
+        assertThat(UnsafeMemory.allocateMemory(u, 0)).isZero().isEqualTo(u.allocateMemory(0));
+        assertThatThrownBy(() -> u.allocateMemory(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> UnsafeMemory.allocateMemory(u, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> UnsafeMemory.reallocateMemory(u, 0, -1)).isInstanceOf(IllegalArgumentException.class);
+        UnsafeMemory.freeMemory(u, 0);                               // as Unsafe: ignored
+
+        long p = UnsafeMemory.allocateMemory(u, 100);
+        assertThat(LgMalloc.owns(p)).isTrue();
+        assertThat(p % 8).isZero();
+        ALL.set(ValueLayout.JAVA_LONG, p, 0x1122334455667788L);
+        long q = UnsafeMemory.reallocateMemory(u, p, 100_000);
+        assertThat(LgMalloc.owns(q)).isTrue();
+        assertThat(ALL.get(ValueLayout.JAVA_LONG, q)).isEqualTo(0x1122334455667788L);
+        assertThat(UnsafeMemory.reallocateMemory(u, q, 0)).isZero();   // frees, as Unsafe does
+        long r = UnsafeMemory.reallocateMemory(u, 0, 64);               // allocates, as Unsafe does
+        assertThat(LgMalloc.owns(r)).isTrue();
+        UnsafeMemory.freeMemory(u, r);
+    }
+
+    @Test
+    void memoryLgMallocDoesNotOwnGoesBackToTheOriginalUnsafe() throws Exception {
+        Unsafe u = unsafe();
+        long foreign = u.allocateMemory(64);                          // glibc's, through the JDK
+        assertThat(LgMalloc.owns(foreign)).isFalse();
+        u.putLong(foreign, 7);
+        long grown = UnsafeMemory.reallocateMemory(u, foreign, 1 << 20);
+        assertThat(LgMalloc.owns(grown)).isFalse();
+        assertThat(u.getLong(grown)).isEqualTo(7);
+        UnsafeMemory.freeMemory(u, grown);                            // no crash: the JDK frees it
+        long mine = UnsafeMemory.allocateMemory(u, 64);
+        UnsafeMemory.freeMemory(u, mine);
+        assertThatThrownBy(() -> UnsafeMemory.freeMemory(u, mine))   // lgmalloc's own checks still apply
+                .isInstanceOf(dev.lgmalloc.InvalidFreeException.class).hasMessageContaining("double free");
+    }
+
+    // ---------------------------------------------------------------- the rewrite
+
+    @Test
+    void everyUnsafeMemoryCallIsRewrittenAndTheClassStillVerifies() throws Exception {
+        byte[] original = Files.readAllBytes(classes.resolve("app/UnsafeApp.class"));
+        UnsafeRewriter.Rewritten out = UnsafeRewriter.rewrite(original);
+        assertThat(out).isNotNull();
+        assertThat(out.sites()).as("allocate, realloc x2, free x2").isEqualTo(5);
+        assertThat(java.lang.classfile.ClassFile.of().verify(out.bytes())).isEmpty();
+        assertThat(UnsafeRewriter.rewrite(Files.readAllBytes(
+                Path.of(TestApps.class.getResource("TestApps.class").toURI())))).as("a class without Unsafe").isNull();
+    }
+
+    // ---------------------------------------------------------------- an unmodified program under the agent
+
+    private static final Pattern OUTPUT = Pattern.compile("checksum=(-?\\d+) owned=(\\d+) foreignOwned=(\\w+)");
+
+    private static Matcher output(TestApps.Run run) {
+        Matcher m = OUTPUT.matcher(run.stdout());
+        assertThat(m.find()).as("%s", run).isTrue();
+        return m;
+    }
+
+    @Test
+    void anUnmodifiedUnsafeProgramRunsOnLgMallocUnderTheAgent() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        TestApps.Run plain = TestApps.java(dir, List.of("--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.UnsafeApp"));
+        TestApps.Run agent = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=off",
+                "-Xverify:all", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", cp, "app.UnsafeApp"));
+        TestApps.Run off = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=off,unsafe=off",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", cp, "app.UnsafeApp"));
+        for (TestApps.Run r : List.of(plain, agent, off)) {
+            assertThat(r.exitCode()).as("%s", r).isZero();
+            assertThat(r.stderr()).as("%s", r).doesNotContain("Exception", "VerifyError", "left the Unsafe");
+        }
+        Matcher p = output(plain);
+        Matcher a = output(agent);
+        Matcher o = output(off);
+        assertThat(a.group(1)).as("same results").isEqualTo(p.group(1)).isEqualTo(o.group(1));
+        assertThat(p.group(2)).isEqualTo("0");
+        assertThat(a.group(2)).as("blocks on lgmalloc under the agent").isEqualTo("2000");
+        assertThat(o.group(2)).as("unsafe=off").isEqualTo("0");
+        assertThat(a.group(3)).as("memory from a method handle stays the JDK's").isEqualTo("false");
+        assertThat(agent.stderr()).contains("rewrote 5 Unsafe memory call(s) of app/UnsafeApp");
+        assertThat(off.stderr()).doesNotContain("Unsafe memory call");
+    }
+}
