@@ -1,8 +1,14 @@
 package dev.lgmalloc;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * An {@link Arena} whose segments come from lgmalloc: {@link #close()} frees them all at once and makes them
@@ -95,6 +101,12 @@ public final class LgArena implements Arena {
     }
 
     private MemorySegment allocateLocked(long byteSize, long byteAlignment) {
+        MemorySegment segment = allocateUninitializedLocked(byteSize, byteAlignment);
+        segment.fill((byte) 0);
+        return segment;
+    }
+
+    private MemorySegment allocateUninitializedLocked(long byteSize, long byteAlignment) {
         if (!lifetime.scope().isAlive()) {
             throw new IllegalStateException("Already closed");
         }
@@ -107,13 +119,125 @@ public final class LgArena implements Arena {
         }
         long address = allocator.alignedAlloc(byteAlignment, byteSize);
         MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);
-        segment.fill((byte) 0);
         if (blockCount == blocks.length) {
             blocks = Arrays.copyOf(blocks, blockCount * 2);
         }
         blocks[blockCount++] = address;
         allocatedBytes += byteSize;
         return segment;
+    }
+
+    /** A segment whose every byte the caller overwrites at once: no zeroing first (the JDK's arenas do the same). */
+    private MemorySegment allocateUninitialized(long byteSize, long byteAlignment) {
+        if (owner != null) {
+            checkOwner();
+            return allocateUninitializedLocked(byteSize, byteAlignment);
+        }
+        synchronized (this) {
+            return allocateUninitializedLocked(byteSize, byteAlignment);
+        }
+    }
+
+    private MemorySegment allocateUninitialized(MemoryLayout layout) {
+        return allocateUninitialized(layout.byteSize(), layout.byteAlignment());
+    }
+
+    // The allocateFrom methods fill what they allocate, so none of them zeroes first. SegmentAllocator's defaults
+    // skip the zeroing only for the JDK's own arenas; any other arena would zero and then copy.
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfByte layout, byte value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfChar layout, char value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfShort layout, short value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfInt layout, int value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfFloat layout, float value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfLong layout, long value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfDouble layout, double value) {
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(AddressLayout layout, MemorySegment value) {
+        Objects.requireNonNull(value);
+        MemorySegment s = allocateUninitialized(layout);
+        s.set(layout, 0, value);
+        return s;
+    }
+
+    /** Every array form of {@code allocateFrom} comes here. */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout elementLayout, MemorySegment source, ValueLayout sourceElementLayout,
+                                      long sourceOffset, long elementCount) {
+        Objects.requireNonNull(source);
+        Objects.requireNonNull(sourceElementLayout);
+        if (elementLayout.byteSize() != sourceElementLayout.byteSize()) {
+            throw new IllegalArgumentException("Source and target layouts must have same size");
+        }
+        if (sourceOffset < 0 || elementCount < 0) {
+            throw new IllegalArgumentException("Negative offset or count: " + sourceOffset + ", " + elementCount);
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(elementLayout.byteSize(), elementCount);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("Size overflow: " + elementCount + " elements of " + elementLayout);
+        }
+        MemorySegment dest = allocateUninitialized(bytes, elementLayout.byteAlignment());
+        MemorySegment.copy(source, sourceElementLayout, sourceOffset, dest, elementLayout, 0, elementCount);
+        return dest;
+    }
+
+    @Override
+    public MemorySegment allocateFrom(String str, Charset charset) {
+        Objects.requireNonNull(str);
+        // Charsets whose terminator is one zero byte; the JDK's default handles the others (UTF-16, UTF-32).
+        if (!charset.equals(StandardCharsets.UTF_8) && !charset.equals(StandardCharsets.US_ASCII)
+                && !charset.equals(StandardCharsets.ISO_8859_1)) {
+            return Arena.super.allocateFrom(str, charset);
+        }
+        byte[] bytes = str.getBytes(charset);
+        MemorySegment s = allocateUninitialized(bytes.length + 1L, 1);
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        s.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+        return s;
     }
 
     @Override

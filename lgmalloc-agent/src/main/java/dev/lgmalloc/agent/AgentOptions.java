@@ -26,6 +26,9 @@ import java.util.Locale;
  *       {@code reallocateMemory} and {@code freeMemory} calls in every application and library class are served
  *       by lgmalloc, and a free or realloc of memory lgmalloc does not own goes to the original method;
  *       {@code unsafe=off}: leave them alone.</li>
+ *   <li>{@code arena=on} (default): transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()} in
+ *       every application and library class: they return lgmalloc arenas ({@code LgArena}) with the JDK arenas'
+ *       contract; {@code arena=off}: leave them alone.</li>
  * </ul>
  *
  * @param mode       what the agent does
@@ -37,9 +40,10 @@ import java.util.Locale;
  * @param background analyse in the background on a cache miss (route mode only)
  * @param unsafe     transparent mode for {@code sun.misc.Unsafe}: its memory calls in every application and library
  *                   class go to lgmalloc, ownership-aware
+ * @param arena      transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()}: lgmalloc arenas
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
-                           Path reportFile, boolean background, boolean unsafe) {
+                           Path reportFile, boolean background, boolean unsafe, boolean arena) {
 
     /** What the agent does. */
     public enum Mode {
@@ -54,7 +58,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
         return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
-                true);
+                true, true);
     }
 
     static Path defaultCacheDir() {
@@ -85,29 +89,43 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "route" -> o.withMode(Mode.ROUTE);
                 case "mode" -> o.withMode(mode(required(key, value)));
                 case "threshold" -> new AgentOptions(o.mode, threshold(required(key, value)), o.cacheDir, o.report,
-                        o.verbose, o.reportFile, o.background, o.unsafe);
+                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena);
                 case "cache" -> new AgentOptions(o.mode, o.threshold, cacheDir(required(key, value)), o.report,
-                        o.verbose, o.reportFile, o.background, o.unsafe);
+                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena);
                 case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile,
-                        o.background, o.unsafe);
+                        o.background, o.unsafe, o.arena);
                 case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile,
-                        o.background, o.unsafe);
+                        o.background, o.unsafe, o.arena);
                 case "report-file" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        Path.of(required(key, value)), o.background, o.unsafe);
+                        Path.of(required(key, value)), o.background, o.unsafe, o.arena);
                 case "analysis" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, background(required(key, value)), o.unsafe);
+                        o.reportFile, background(required(key, value)), o.unsafe, o.arena);
                 case "unsafe" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, o.background, onOff(key, required(key, value)));
+                        o.reportFile, o.background, onOff(key, required(key, value)), o.arena);
+                case "arena" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
+                        o.reportFile, o.background, o.unsafe, onOff(key, required(key, value)));
                 default -> throw new IllegalArgumentException("unknown option '" + item
                         + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
-                        + "analysis=background|sync, unsafe=on|off)");
+                        + "analysis=background|sync, unsafe=on|off, arena=on|off)");
             };
         }
         return o;
     }
 
     private AgentOptions withMode(Mode m) {
-        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background, unsafe);
+        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena);
+    }
+
+    /** The transparent-mode families turned on. */
+    java.util.Set<dev.lgmalloc.agent.transparent.TransparentRewriter.Family> transparentFamilies() {
+        var families = java.util.EnumSet.noneOf(dev.lgmalloc.agent.transparent.TransparentRewriter.Family.class);
+        if (unsafe) {
+            families.add(dev.lgmalloc.agent.transparent.TransparentRewriter.Family.UNSAFE);
+        }
+        if (arena) {
+            families.add(dev.lgmalloc.agent.transparent.TransparentRewriter.Family.ARENA);
+        }
+        return families;
     }
 
     /** Whether a cache miss is analysed in the background: only plain routing can start before the plan. */

@@ -40,10 +40,9 @@ final class AgentStartup {
             }
             return;
         }
-        if (options.unsafe()) {
-            // First, so it sees every class that loads from here on; it needs no plan.
-            dev.lgmalloc.agent.transparent.UnsafeTransformer.install(inst, options.verbose());
-        }
+        // First, so it sees every class that loads from here on; it needs no plan.
+        dev.lgmalloc.agent.transparent.TransparentTransformer.install(inst, options.transparentFamilies(),
+                options.verbose());
         if (LgMalloc.isInitialized()) {
             AgentLog.info("lgmalloc was already in use before the agent started; nothing routed");
             return;

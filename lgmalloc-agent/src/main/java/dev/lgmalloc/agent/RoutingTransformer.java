@@ -2,7 +2,7 @@ package dev.lgmalloc.agent;
 
 import dev.lgmalloc.LgMalloc;
 import dev.lgmalloc.agent.runtime.SiteRecorder;
-import dev.lgmalloc.agent.transparent.UnsafeTransformer;
+import dev.lgmalloc.agent.transparent.TransparentTransformer;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -99,9 +99,9 @@ public final class RoutingTransformer implements ClassFileTransformer {
     private byte[] rewrite(String className, boolean retransforming, RoutingPlan.ClassSites sites, byte[] bytes) {
         // A retransformed class comes back as the JVM reconstitutes it, whose bytes differ from the file even
         // when the code does not: then the rewriter's per-site check (index and callee) is the guard. A class whose
-        // Unsafe calls were rewritten first is recognised by its CRC before that rewrite (no offset moved).
+        // JDK allocation calls were rewritten first is recognised by its CRC before that rewrite (no offset moved).
         if (!retransforming && Crc.of(bytes) != sites.crc()
-                && !Long.valueOf(sites.crc()).equals(UnsafeTransformer.crcBeforeRewrite(className))) {
+                && !Long.valueOf(sites.crc()).equals(TransparentTransformer.crcBeforeRewrite(className))) {
             refused.incrementAndGet();
             AgentLog.once(className, "left " + className + " unchanged: its class file differs from the analysed one");
             return null;

@@ -1,5 +1,8 @@
 package dev.lgmalloc.agent;
 
+import dev.lgmalloc.agent.transparent.TransparentRewriter;
+import java.util.EnumSet;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lgmalloc.analysis.jvm.JvmAnalysis;
@@ -88,7 +91,7 @@ class RealJarsRewriteTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("jars")
-    void transparentUnsafeRewritesPassTheVerifier(RealJars real) throws Exception {
+    void transparentModeRewritesPassTheVerifier(RealJars real) throws Exception {
         List<Path> jars = new ArrayList<>();
         for (String anchor : real.anchors()) {
             jars.add(jarOf(anchor));
@@ -97,7 +100,7 @@ class RealJarsRewriteTest {
         int rewrittenSites = 0;
         List<String> errors = new ArrayList<>();
         for (Map.Entry<String, byte[]> c : classesOf(jars).entrySet()) {
-            var out = dev.lgmalloc.agent.transparent.UnsafeRewriter.rewrite(c.getValue());
+            var out = TransparentRewriter.rewrite(c.getValue(), EnumSet.allOf(TransparentRewriter.Family.class));
             if (out == null) {
                 continue;
             }
@@ -109,7 +112,7 @@ class RealJarsRewriteTest {
         if (real.apis().stream().anyMatch(api -> api.contains("allocateMemory"))) {
             assertThat(rewrittenSites).as(real.name() + " has Unsafe memory calls").isPositive();
         }
-        System.out.println(real.name() + ": transparent mode rewrote " + rewrittenSites + " Unsafe memory calls in "
+        System.out.println(real.name() + ": transparent mode rewrote " + rewrittenSites + " Unsafe and Arena calls in "
                 + rewrittenClasses + " classes: 0 verification errors");
     }
 

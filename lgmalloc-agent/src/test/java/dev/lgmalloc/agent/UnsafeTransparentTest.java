@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lgmalloc.LgMalloc;
 import dev.lgmalloc.agent.runtime.UnsafeMemory;
-import dev.lgmalloc.agent.transparent.UnsafeRewriter;
+import dev.lgmalloc.agent.transparent.TransparentRewriter;
+import java.util.EnumSet;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Field;
@@ -142,12 +143,15 @@ class UnsafeTransparentTest {
     @Test
     void everyUnsafeMemoryCallIsRewrittenAndTheClassStillVerifies() throws Exception {
         byte[] original = Files.readAllBytes(classes.resolve("app/UnsafeApp.class"));
-        UnsafeRewriter.Rewritten out = UnsafeRewriter.rewrite(original);
+        TransparentRewriter.Rewritten out = TransparentRewriter.rewrite(original,
+                EnumSet.of(TransparentRewriter.Family.UNSAFE));
         assertThat(out).isNotNull();
         assertThat(out.sites()).as("allocate, realloc x2, free x2").isEqualTo(5);
+        assertThat(TransparentRewriter.rewrite(original, EnumSet.of(TransparentRewriter.Family.ARENA))).isNull();
         assertThat(java.lang.classfile.ClassFile.of().verify(out.bytes())).isEmpty();
-        assertThat(UnsafeRewriter.rewrite(Files.readAllBytes(
-                Path.of(TestApps.class.getResource("TestApps.class").toURI())))).as("a class without Unsafe").isNull();
+        assertThat(TransparentRewriter.rewrite(Files.readAllBytes(
+                Path.of(TestApps.class.getResource("TestApps.class").toURI())),
+                EnumSet.allOf(TransparentRewriter.Family.class))).as("a class without Unsafe").isNull();
     }
 
     // ---------------------------------------------------------------- an unmodified program under the agent

@@ -1,0 +1,170 @@
+package dev.lgmalloc.agent.transparent;
+
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.ClassTransform;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.CodeElement;
+import java.lang.classfile.CodeModel;
+import java.lang.classfile.CodeTransform;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Rewrites the JDK allocation calls of one class file to lgmalloc's replacements (transparent mode), one
+ * {@link Family} at a time:
+ *
+ * <ul>
+ *   <li>{@link Family#UNSAFE}: {@code invokevirtual sun/misc/Unsafe.allocateMemory(J)J} becomes
+ *       {@code invokestatic UnsafeMemory.allocateMemory(Lsun/misc/Unsafe;J)J}, likewise {@code reallocateMemory} and
+ *       {@code freeMemory} (the receiver becomes the first argument);</li>
+ *   <li>{@link Family#ARENA}: {@code invokestatic java/lang/foreign/Arena.ofConfined()} and {@code ofShared()}
+ *       become {@code invokestatic TransparentArenas.ofConfined()} and {@code ofShared()}, which return lgmalloc
+ *       arenas with the JDK arenas' contract.</li>
+ * </ul>
+ *
+ * <p>Each replacement is one instruction of the same length taking the same stack and leaving the same type, so
+ * no offset moves and no frame changes: the method's own {@code StackMapTable} is kept as it is, and no class
+ * hierarchy is resolved while classes load.
+ */
+public final class TransparentRewriter {
+
+    /** A family of JDK allocation APIs, turned on and off together. */
+    public enum Family {
+        /** {@code sun.misc.Unsafe} allocateMemory, reallocateMemory, freeMemory. */
+        UNSAFE("sun/misc/Unsafe"),
+        /** {@code Arena.ofConfined()} and {@code Arena.ofShared()}. */
+        ARENA("java/lang/foreign/Arena");
+
+        final String owner;
+        final byte[] ownerUtf8;
+
+        Family(String owner) {
+            this.owner = owner;
+            this.ownerUtf8 = owner.getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** One replaced call: the JDK method (opcode, name and descriptor on the family's owner) and its replacement. */
+    private record Replacement(Family family, Opcode opcode, String name, String descriptor, ClassDesc bridge,
+                               MethodTypeDesc bridgeType) {
+    }
+
+    private static final ClassDesc UNSAFE_MEMORY = ClassDesc.of("dev.lgmalloc.agent.runtime.UnsafeMemory");
+    private static final ClassDesc ARENAS = ClassDesc.of("dev.lgmalloc.agent.runtime.TransparentArenas");
+    private static final List<Replacement> REPLACEMENTS = List.of(
+            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "allocateMemory", "(J)J", UNSAFE_MEMORY,
+                    MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;J)J")),
+            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "reallocateMemory", "(JJ)J", UNSAFE_MEMORY,
+                    MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;JJ)J")),
+            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "freeMemory", "(J)V", UNSAFE_MEMORY,
+                    MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;J)V")),
+            new Replacement(Family.ARENA, Opcode.INVOKESTATIC, "ofConfined", "()Ljava/lang/foreign/Arena;", ARENAS,
+                    MethodTypeDesc.ofDescriptor("()Ljava/lang/foreign/Arena;")),
+            new Replacement(Family.ARENA, Opcode.INVOKESTATIC, "ofShared", "()Ljava/lang/foreign/Arena;", ARENAS,
+                    MethodTypeDesc.ofDescriptor("()Ljava/lang/foreign/Arena;")));
+    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
+
+    private TransparentRewriter() {
+    }
+
+    /**
+     * The class file with its calls rewritten and how many there were per family, or null when it has none.
+     *
+     * @param bytes  the new class file
+     * @param counts rewritten calls per family, only families with at least one
+     */
+    public record Rewritten(byte[] bytes, Map<Family, Integer> counts) {
+
+        /** All rewritten calls. */
+        public int sites() {
+            return counts.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    /**
+     * Rewrites the calls of {@code families} in {@code classBytes}; null when there are none.
+     *
+     * @throws IllegalArgumentException (or another runtime exception of the ClassFile API) on malformed bytes
+     */
+    public static Rewritten rewrite(byte[] classBytes, Set<Family> families) {
+        if (families.stream().noneMatch(f -> mentions(classBytes, f.ownerUtf8))) {
+            return null;          // most classes: no constant names an owner, so no parse
+        }
+        ClassModel cm = CLASS_FILE.parse(classBytes);
+        Map<Family, Integer> counts = new EnumMap<>(Family.class);
+        byte[] out = CLASS_FILE.transformClass(cm, ClassTransform.transformingMethods(
+                m -> callsReplaced(m, families),
+                (mb, me) -> {
+                    if (me instanceof CodeModel code) {
+                        mb.transformCode(code, new CallTransform(code, families, counts));
+                    } else {
+                        mb.with(me);
+                    }
+                }));
+        return counts.isEmpty() ? null : new Rewritten(out, counts);
+    }
+
+    /** Whether the class file holds {@code utf8} among its bytes (as a constant): a raw scan, no parsing. */
+    static boolean mentions(byte[] bytes, byte[] utf8) {
+        outer:
+        for (int i = 0, last = bytes.length - utf8.length; i <= last; i++) {
+            for (int j = 0; j < utf8.length; j++) {
+                if (bytes[i + j] != utf8[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean callsReplaced(MethodModel m, Set<Family> families) {
+        return m.code().map(code -> code.elementStream().anyMatch(e -> replacementOf(e, families) != null))
+                .orElse(false);
+    }
+
+    private static Replacement replacementOf(CodeElement e, Set<Family> families) {
+        if (!(e instanceof InvokeInstruction inv)) {
+            return null;
+        }
+        for (Replacement r : REPLACEMENTS) {
+            if (inv.opcode() == r.opcode() && families.contains(r.family())
+                    && inv.owner().asInternalName().equals(r.family().owner) && inv.name().equalsString(r.name())
+                    && inv.type().equalsString(r.descriptor())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Replaces the calls of one method and keeps its stack map table as it was. */
+    private record CallTransform(CodeModel original, Set<Family> families, Map<Family, Integer> counts)
+            implements CodeTransform {
+
+        @Override
+        public void accept(CodeBuilder cob, CodeElement e) {
+            Replacement r = replacementOf(e, families);
+            if (r != null) {
+                cob.invokestatic(r.bridge(), r.name(), r.bridgeType());
+                counts.merge(r.family(), 1, Integer::sum);
+            } else {
+                cob.with(e);
+            }
+        }
+
+        @Override
+        public void atEnd(CodeBuilder cob) {
+            original.findAttribute(Attributes.stackMapTable()).ifPresent(cob::with);
+        }
+    }
+}

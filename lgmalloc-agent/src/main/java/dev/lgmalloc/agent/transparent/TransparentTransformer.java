@@ -1,0 +1,119 @@
+package dev.lgmalloc.agent.transparent;
+
+import dev.lgmalloc.agent.AgentLog;
+import dev.lgmalloc.agent.Crc;
+import dev.lgmalloc.agent.RoutingTransformer;
+import dev.lgmalloc.agent.runtime.UnsafeMemory;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Transparent mode: rewrites the JDK allocation calls of every application and library class as it loads
+ * ({@link TransparentRewriter}), so an unmodified program's {@code Unsafe.allocateMemory} and
+ * {@code Arena.ofConfined()} / {@code ofShared()} are served by lgmalloc, and frees and reallocs of Unsafe memory
+ * go to whichever allocator owns the pointer. Never throws: a class that cannot be rewritten loads unchanged and
+ * is reported once. Classes of the JDK, of the platform and bootstrap loaders, and lgmalloc's own are not
+ * touched; nor are classes loaded before the agent started.
+ *
+ * <p>Unlike the routing transformer it stays installed: any class may call these APIs, so every class that
+ * loads is looked at (a raw scan for the owners' names, a parse only when one is present).
+ */
+public final class TransparentTransformer implements ClassFileTransformer {
+
+    private static final Map<String, Long> CRC_BEFORE = new ConcurrentHashMap<>();
+
+    private final Instrumentation inst;
+    private final Set<TransparentRewriter.Family> families;
+    private final boolean verbose;
+    private final Map<ClassLoader, Boolean> loadersSeeingBridge = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<TransparentRewriter.Family, Integer> sites =
+            Collections.synchronizedMap(new EnumMap<>(TransparentRewriter.Family.class));
+
+    private TransparentTransformer(Instrumentation inst, Set<TransparentRewriter.Family> families, boolean verbose) {
+        this.inst = inst;
+        this.families = Set.copyOf(families);
+        this.verbose = verbose;
+    }
+
+    /** Installs a transformer for {@code families} (none: nothing installed) for the classes that load from now on. */
+    public static TransparentTransformer install(Instrumentation inst, Set<TransparentRewriter.Family> families,
+                                                 boolean verbose) {
+        if (families.isEmpty()) {
+            return null;
+        }
+        TransparentTransformer t = new TransparentTransformer(inst, families, verbose);
+        inst.addTransformer(t, false);
+        return t;
+    }
+
+    /**
+     * The CRC of a class's file before this transformer rewrote it, or null when it did not: the routing
+     * transformer, which runs after it, checks a class against the analysed file's CRC.
+     */
+    public static Long crcBeforeRewrite(String className) {
+        return CRC_BEFORE.get(className);
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        try {
+            if (className == null || classBeingRedefined != null || RoutingTransformer.isSkipped(loader, className)) {
+                return null;
+            }
+            TransparentRewriter.Rewritten out = TransparentRewriter.rewrite(classfileBuffer, families);
+            if (out == null) {
+                return null;
+            }
+            if (!seesBridge(loader)) {
+                AgentLog.once("transparent:" + loader, "left the JDK allocation calls of " + className + " (and of "
+                        + "every class of its loader) unchanged: the loader does not see the agent's classes");
+                return null;
+            }
+            Module bridge = UnsafeMemory.class.getModule();
+            if (module != null && module.isNamed() && !module.canRead(bridge)) {
+                inst.redefineModule(module, Set.of(bridge), Map.of(), Map.of(), Set.of(), Map.of());
+            }
+            CRC_BEFORE.put(className, Crc.of(classfileBuffer));
+            out.counts().forEach((family, n) -> sites.merge(family, n, Integer::sum));
+            if (verbose) {
+                StringBuilder what = new StringBuilder();
+                out.counts().forEach((family, n) -> what.append(what.isEmpty() ? "" : ", ").append(n).append(' ')
+                        .append(family == TransparentRewriter.Family.UNSAFE ? "Unsafe memory" : "Arena").append(" call(s)"));
+                AgentLog.info("rewrote " + what + " of " + className);
+            }
+            return out.bytes();
+        } catch (Throwable t) { // an exception here would be swallowed by the JVM: report it ourselves
+            AgentLog.once("transparent:" + className, "left the JDK allocation calls of " + className
+                    + " unchanged: " + AgentLog.describe(t));
+            return null;
+        }
+    }
+
+    private boolean seesBridge(ClassLoader loader) {
+        Boolean known = loadersSeeingBridge.get(loader);
+        if (known == null) {
+            try {
+                known = Class.forName(UnsafeMemory.class.getName(), false, loader) == UnsafeMemory.class;
+            } catch (ClassNotFoundException | LinkageError e) {
+                known = false;
+            }
+            loadersSeeingBridge.put(loader, known);
+        }
+        return known;
+    }
+
+    /** Calls rewritten so far, per family. */
+    public Map<TransparentRewriter.Family, Integer> rewrittenSites() {
+        synchronized (sites) {
+            return Map.copyOf(sites);
+        }
+    }
+}
