@@ -225,6 +225,9 @@ public final class Allocator implements SegmentAllocator {
      *                                  is negative
      */
     public long alignedAlloc(long alignment, long size) {
+        if (alignment > 0 && alignment <= SizeClasses.GRANULE && (alignment & (alignment - 1)) == 0) {
+            return malloc(size);       // every block is 16-byte aligned: the fast path serves it
+        }
         long block = orThrow(tryAlignedAlloc(alignment, size), size, alignment);
         if (LeakDetector.ENABLED) {
             LeakDetector.allocated(block, size);

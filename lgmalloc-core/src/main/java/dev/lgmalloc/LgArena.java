@@ -24,7 +24,7 @@ public final class LgArena implements Arena {
     private final Arena lifetime;     // a JDK arena that only provides the scope; it never allocates
     private final Thread owner;       // null when shared
     private final long byteLimit;     // 0: none
-    private long[] blocks = new long[16];
+    private long[] blocks = new long[4];        // most arenas hold a few blocks (an arena per native call)
     private int blockCount;
     private long allocatedBytes;
 
