@@ -22,7 +22,10 @@ public final class Peers {
         /** The options of its JVM, resolved on this machine (the agent's path for {@code lgmalloc-plan}). */
         public List<String> resolvedJvmOptions() {
             if (name.equals("lgmalloc-plan")) {
-                return AgentJar.find().map(jar -> List.of("-javaagent:" + jar + "=verbose")).orElse(List.of());
+                // Transparent mode off: this peer measures lgmalloc's own API under its plan, and the harness's own
+                // JDK arena and Unsafe calls must stay the JDK's.
+                return AgentJar.find().map(jar -> List.of("-javaagent:" + jar + "=verbose,unsafe=off,arena=off"))
+                        .orElse(List.of());
             }
             return jvmOptions;
         }
