@@ -29,6 +29,9 @@ import java.util.Locale;
  *   <li>{@code arena=on} (default): transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()} in
  *       every application and library class: they return lgmalloc arenas ({@code LgArena}) with the JDK arenas'
  *       contract; {@code arena=off}: leave them alone.</li>
+ *   <li>{@code direct=on} (default): transparent mode for {@code ByteBuffer.allocateDirect(int)} (zeroed buffers of
+ *       lgmalloc memory, freed when unreachable) and {@code Unsafe.invokeCleaner} (frees them early);
+ *       {@code direct=off}: leave them alone.</li>
  * </ul>
  *
  * @param mode       what the agent does
@@ -41,9 +44,10 @@ import java.util.Locale;
  * @param unsafe     transparent mode for {@code sun.misc.Unsafe}: its memory calls in every application and library
  *                   class go to lgmalloc, ownership-aware
  * @param arena      transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()}: lgmalloc arenas
+ * @param direct     transparent mode for {@code ByteBuffer.allocateDirect} and {@code Unsafe.invokeCleaner}
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
-                           Path reportFile, boolean background, boolean unsafe, boolean arena) {
+                           Path reportFile, boolean background, boolean unsafe, boolean arena, boolean direct) {
 
     /** What the agent does. */
     public enum Mode {
@@ -58,7 +62,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
         return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
-                true, true);
+                true, true, true);
     }
 
     static Path defaultCacheDir() {
@@ -89,31 +93,33 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "route" -> o.withMode(Mode.ROUTE);
                 case "mode" -> o.withMode(mode(required(key, value)));
                 case "threshold" -> new AgentOptions(o.mode, threshold(required(key, value)), o.cacheDir, o.report,
-                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena);
+                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena, o.direct);
                 case "cache" -> new AgentOptions(o.mode, o.threshold, cacheDir(required(key, value)), o.report,
-                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena);
+                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena, o.direct);
                 case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile,
-                        o.background, o.unsafe, o.arena);
+                        o.background, o.unsafe, o.arena, o.direct);
                 case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile,
-                        o.background, o.unsafe, o.arena);
+                        o.background, o.unsafe, o.arena, o.direct);
                 case "report-file" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        Path.of(required(key, value)), o.background, o.unsafe, o.arena);
+                        Path.of(required(key, value)), o.background, o.unsafe, o.arena, o.direct);
                 case "analysis" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, background(required(key, value)), o.unsafe, o.arena);
+                        o.reportFile, background(required(key, value)), o.unsafe, o.arena, o.direct);
                 case "unsafe" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, o.background, onOff(key, required(key, value)), o.arena);
+                        o.reportFile, o.background, onOff(key, required(key, value)), o.arena, o.direct);
                 case "arena" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, o.background, o.unsafe, onOff(key, required(key, value)));
+                        o.reportFile, o.background, o.unsafe, onOff(key, required(key, value)), o.direct);
+                case "direct" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
+                        o.reportFile, o.background, o.unsafe, o.arena, onOff(key, required(key, value)));
                 default -> throw new IllegalArgumentException("unknown option '" + item
                         + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
-                        + "analysis=background|sync, unsafe=on|off, arena=on|off)");
+                        + "analysis=background|sync, unsafe=on|off, arena=on|off, direct=on|off)");
             };
         }
         return o;
     }
 
     private AgentOptions withMode(Mode m) {
-        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena);
+        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena, direct);
     }
 
     /** The transparent-mode families turned on. */
@@ -124,6 +130,9 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
         }
         if (arena) {
             families.add(dev.lgmalloc.agent.transparent.TransparentRewriter.Family.ARENA);
+        }
+        if (direct) {
+            families.add(dev.lgmalloc.agent.transparent.TransparentRewriter.Family.DIRECT);
         }
         return families;
     }

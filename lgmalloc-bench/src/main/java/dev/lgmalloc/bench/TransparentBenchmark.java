@@ -8,6 +8,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,7 +29,9 @@ import sun.misc.Unsafe;
  * <ul>
  *   <li>{@code confinedArenaPerCall}: the jextract pattern, an arena per native call holding two small structs;</li>
  *   <li>{@code sharedArenaPerBlock}: a shared arena per block, freed by its close (a handshake in the JDK);</li>
- *   <li>{@code unsafeAllocateFree}: {@code Unsafe.allocateMemory} and {@code freeMemory} of a 64-byte block.</li>
+ *   <li>{@code unsafeAllocateFree}: {@code Unsafe.allocateMemory} and {@code freeMemory} of a 64-byte block;</li>
+ *   <li>{@code allocateDirect1K}: a 1 KiB direct buffer left to the garbage collector;</li>
+ *   <li>{@code allocateDirectFreedEarly}: the same, freed at once with {@code Unsafe.invokeCleaner} (Netty, Agrona).</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -83,6 +86,22 @@ public class TransparentBenchmark {
         UNSAFE.putLong(p, counter++);
         long v = UNSAFE.getLong(p);
         UNSAFE.freeMemory(p);
+        return v;
+    }
+
+    @Benchmark
+    public int allocateDirect1K() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1024);
+        buffer.putInt(0, counter++);
+        return buffer.getInt(0);
+    }
+
+    @Benchmark
+    public int allocateDirectFreedEarly() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1024);
+        buffer.putInt(0, counter++);
+        int v = buffer.getInt(0);
+        UNSAFE.invokeCleaner(buffer);
         return v;
     }
 

@@ -29,7 +29,10 @@ import java.util.Set;
  *       {@code freeMemory} (the receiver becomes the first argument);</li>
  *   <li>{@link Family#ARENA}: {@code invokestatic java/lang/foreign/Arena.ofConfined()} and {@code ofShared()}
  *       become {@code invokestatic TransparentArenas.ofConfined()} and {@code ofShared()}, which return lgmalloc
- *       arenas with the JDK arenas' contract.</li>
+ *       arenas with the JDK arenas' contract;</li>
+ *   <li>{@link Family#DIRECT}: {@code invokestatic java/nio/ByteBuffer.allocateDirect(I)} becomes
+ *       {@code invokestatic DirectBuffers.allocateDirect(I)}, and {@code Unsafe.invokeCleaner(ByteBuffer)}, with
+ *       which libraries free direct buffers early, {@code DirectBuffers.invokeCleaner(Unsafe, ByteBuffer)}.</li>
  * </ul>
  *
  * <p>Each replacement is one instruction of the same length taking the same stack and leaving the same type, so
@@ -43,35 +46,42 @@ public final class TransparentRewriter {
         /** {@code sun.misc.Unsafe} allocateMemory, reallocateMemory, freeMemory. */
         UNSAFE("sun/misc/Unsafe"),
         /** {@code Arena.ofConfined()} and {@code Arena.ofShared()}. */
-        ARENA("java/lang/foreign/Arena");
+        ARENA("java/lang/foreign/Arena"),
+        /** {@code ByteBuffer.allocateDirect(int)} and {@code Unsafe.invokeCleaner(ByteBuffer)}. */
+        DIRECT("java/nio/ByteBuffer");
 
-        final String owner;
-        final byte[] ownerUtf8;
+        /** A name every class with a call of this family holds as a constant: the raw scan looks for it. */
+        final byte[] marker;
 
-        Family(String owner) {
-            this.owner = owner;
-            this.ownerUtf8 = owner.getBytes(StandardCharsets.US_ASCII);
+        Family(String marker) {
+            this.marker = marker.getBytes(StandardCharsets.US_ASCII);
         }
     }
 
-    /** One replaced call: the JDK method (opcode, name and descriptor on the family's owner) and its replacement. */
-    private record Replacement(Family family, Opcode opcode, String name, String descriptor, ClassDesc bridge,
-                               MethodTypeDesc bridgeType) {
+    /** One replaced call: the JDK method (opcode, owner, name and descriptor) and its replacement. */
+    private record Replacement(Family family, Opcode opcode, String owner, String name, String descriptor,
+                               ClassDesc bridge, MethodTypeDesc bridgeType) {
     }
 
     private static final ClassDesc UNSAFE_MEMORY = ClassDesc.of("dev.lgmalloc.agent.runtime.UnsafeMemory");
     private static final ClassDesc ARENAS = ClassDesc.of("dev.lgmalloc.agent.runtime.TransparentArenas");
+    private static final ClassDesc BUFFERS = ClassDesc.of("dev.lgmalloc.agent.runtime.DirectBuffers");
     private static final List<Replacement> REPLACEMENTS = List.of(
-            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "allocateMemory", "(J)J", UNSAFE_MEMORY,
-                    MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;J)J")),
-            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "reallocateMemory", "(JJ)J", UNSAFE_MEMORY,
-                    MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;JJ)J")),
-            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "freeMemory", "(J)V", UNSAFE_MEMORY,
+            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "sun/misc/Unsafe", "allocateMemory", "(J)J",
+                    UNSAFE_MEMORY, MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;J)J")),
+            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "sun/misc/Unsafe", "reallocateMemory", "(JJ)J",
+                    UNSAFE_MEMORY, MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;JJ)J")),
+            new Replacement(Family.UNSAFE, Opcode.INVOKEVIRTUAL, "sun/misc/Unsafe", "freeMemory", "(J)V", UNSAFE_MEMORY,
                     MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;J)V")),
-            new Replacement(Family.ARENA, Opcode.INVOKESTATIC, "ofConfined", "()Ljava/lang/foreign/Arena;", ARENAS,
-                    MethodTypeDesc.ofDescriptor("()Ljava/lang/foreign/Arena;")),
-            new Replacement(Family.ARENA, Opcode.INVOKESTATIC, "ofShared", "()Ljava/lang/foreign/Arena;", ARENAS,
-                    MethodTypeDesc.ofDescriptor("()Ljava/lang/foreign/Arena;")));
+            new Replacement(Family.ARENA, Opcode.INVOKESTATIC, "java/lang/foreign/Arena", "ofConfined",
+                    "()Ljava/lang/foreign/Arena;", ARENAS, MethodTypeDesc.ofDescriptor("()Ljava/lang/foreign/Arena;")),
+            new Replacement(Family.ARENA, Opcode.INVOKESTATIC, "java/lang/foreign/Arena", "ofShared",
+                    "()Ljava/lang/foreign/Arena;", ARENAS, MethodTypeDesc.ofDescriptor("()Ljava/lang/foreign/Arena;")),
+            new Replacement(Family.DIRECT, Opcode.INVOKESTATIC, "java/nio/ByteBuffer", "allocateDirect",
+                    "(I)Ljava/nio/ByteBuffer;", BUFFERS, MethodTypeDesc.ofDescriptor("(I)Ljava/nio/ByteBuffer;")),
+            new Replacement(Family.DIRECT, Opcode.INVOKEVIRTUAL, "sun/misc/Unsafe", "invokeCleaner",
+                    "(Ljava/nio/ByteBuffer;)V", BUFFERS,
+                    MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;Ljava/nio/ByteBuffer;)V")));
     private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
 
     private TransparentRewriter() {
@@ -97,7 +107,7 @@ public final class TransparentRewriter {
      * @throws IllegalArgumentException (or another runtime exception of the ClassFile API) on malformed bytes
      */
     public static Rewritten rewrite(byte[] classBytes, Set<Family> families) {
-        if (families.stream().noneMatch(f -> mentions(classBytes, f.ownerUtf8))) {
+        if (families.stream().noneMatch(f -> mentions(classBytes, f.marker))) {
             return null;          // most classes: no constant names an owner, so no parse
         }
         ClassModel cm = CLASS_FILE.parse(classBytes);
@@ -139,7 +149,7 @@ public final class TransparentRewriter {
         }
         for (Replacement r : REPLACEMENTS) {
             if (inv.opcode() == r.opcode() && families.contains(r.family())
-                    && inv.owner().asInternalName().equals(r.family().owner) && inv.name().equalsString(r.name())
+                    && inv.owner().asInternalName().equals(r.owner()) && inv.name().equalsString(r.name())
                     && inv.type().equalsString(r.descriptor())) {
                 return r;
             }

@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Transparent mode: rewrites the JDK allocation calls of every application and library class as it loads
- * ({@link TransparentRewriter}), so an unmodified program's {@code Unsafe.allocateMemory} and
- * {@code Arena.ofConfined()} / {@code ofShared()} are served by lgmalloc, and frees and reallocs of Unsafe memory
- * go to whichever allocator owns the pointer. Never throws: a class that cannot be rewritten loads unchanged and
+ * ({@link TransparentRewriter}), so an unmodified program's {@code Unsafe.allocateMemory},
+ * {@code Arena.ofConfined()} / {@code ofShared()} and {@code ByteBuffer.allocateDirect} are served by lgmalloc, and
+ * frees and reallocs of Unsafe memory go to whichever allocator owns the pointer. Never throws: a class that cannot be rewritten loads unchanged and
  * is reported once. Classes of the JDK, of the platform and bootstrap loaders, and lgmalloc's own are not
  * touched; nor are classes loaded before the agent started.
  *
@@ -86,7 +86,7 @@ public final class TransparentTransformer implements ClassFileTransformer {
             if (verbose) {
                 StringBuilder what = new StringBuilder();
                 out.counts().forEach((family, n) -> what.append(what.isEmpty() ? "" : ", ").append(n).append(' ')
-                        .append(family == TransparentRewriter.Family.UNSAFE ? "Unsafe memory" : "Arena").append(" call(s)"));
+                        .append(describe(family)).append(" call(s)"));
                 AgentLog.info("rewrote " + what + " of " + className);
             }
             return out.bytes();
@@ -95,6 +95,14 @@ public final class TransparentTransformer implements ClassFileTransformer {
                     + " unchanged: " + AgentLog.describe(t));
             return null;
         }
+    }
+
+    private static String describe(TransparentRewriter.Family family) {
+        return switch (family) {
+            case UNSAFE -> "Unsafe memory";
+            case ARENA -> "Arena";
+            case DIRECT -> "direct buffer";
+        };
     }
 
     private boolean seesBridge(ClassLoader loader) {

@@ -1,0 +1,220 @@
+package dev.lgmalloc.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lgmalloc.LgMalloc;
+import dev.lgmalloc.agent.runtime.DirectBuffers;
+import dev.lgmalloc.agent.transparent.TransparentRewriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import sun.misc.Unsafe;
+
+/** Transparent mode for {@code ByteBuffer.allocateDirect} and {@code Unsafe.invokeCleaner}. */
+@SuppressWarnings("removal")
+class DirectBufferTransparentTest {
+
+    /** An unmodified program: direct buffers through a file channel, some freed early as Netty and Agrona do. */
+    private static final String APP = """
+            package app;
+
+            import java.lang.reflect.Field;
+            import java.nio.ByteBuffer;
+            import java.nio.channels.FileChannel;
+            import java.nio.file.Files;
+            import java.nio.file.Path;
+            import java.nio.file.StandardOpenOption;
+            import sun.misc.Unsafe;
+
+            public class BufferApp {
+                public static void main(String[] args) throws Exception {
+                    Field f = Unsafe.class.getDeclaredField("theUnsafe");
+                    f.setAccessible(true);
+                    Unsafe u = (Unsafe) f.get(null);
+                    Path file = Files.createTempFile("buffer-app", ".bin");
+                    long checksum = 0;
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                        for (int i = 0; i < 2_000; i++) {
+                            ByteBuffer out = ByteBuffer.allocateDirect(1024 + i);
+                            checksum += out.getLong(0);                  // zeroed
+                            out.putLong(0, i).putLong(out.capacity() - 8, -i);
+                            ch.write(out, 0);
+                            ByteBuffer in = ByteBuffer.allocateDirect(out.capacity());
+                            ch.read(in, 0);
+                            checksum = checksum * 31 + in.getLong(0) + in.getLong(in.capacity() - 8);
+                            u.invokeCleaner(in);                        // freed now; out is left to the GC
+                        }
+                        // Back-pressure: 64 MiB through 1 MiB buffers dropped at once, under a 16 MiB limit.
+                        for (int i = 0; i < 64; i++) {
+                            checksum += ByteBuffer.allocateDirect(1 << 20).get(12345);
+                        }
+                    } finally {
+                        Files.delete(file);
+                    }
+                    System.out.println("checksum=" + checksum + " kind=" + ByteBuffer.allocateDirect(8).getClass().getName()
+                            + " owned=" + owned(ByteBuffer.allocateDirect(8)));
+                }
+
+                static boolean owned(ByteBuffer b) throws Exception {
+                    long address = java.lang.foreign.MemorySegment.ofBuffer(b).address();
+                    return (boolean) Class.forName("dev.lgmalloc.LgMalloc").getMethod("owns", long.class)
+                            .invoke(null, address);
+                }
+            }
+            """;
+
+    @TempDir
+    static Path dir;
+    static Path classes;
+
+    @BeforeAll
+    static void compileApp() throws Exception {
+        classes = dir.resolve("classes");
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/BufferApp.java", APP}));
+    }
+
+    private static Unsafe unsafe() throws ReflectiveOperationException {
+        Field f = Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        return (Unsafe) f.get(null);
+    }
+
+    static List<Arguments> factories() {
+        return List.of(Arguments.of("JDK", (IntFunction<ByteBuffer>) ByteBuffer::allocateDirect),
+                Arguments.of("lgmalloc", (IntFunction<ByteBuffer>) DirectBuffers::allocateDirect));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("factories")
+    void buffersKeepTheJdksContract(String name, IntFunction<ByteBuffer> allocateDirect) throws Exception {
+        for (int capacity : new int[] {0, 1, 100, 4096, 200_000}) {
+            ByteBuffer b = allocateDirect.apply(capacity);
+            assertThat(b.isDirect()).isTrue();
+            assertThat(b.capacity()).isEqualTo(capacity);
+            assertThat(b.position()).isZero();
+            assertThat(b.limit()).isEqualTo(capacity);
+            assertThat(b.order()).isEqualTo(ByteOrder.BIG_ENDIAN);
+            assertThat(b.isReadOnly()).isFalse();
+            for (int i = 0; i < capacity; i++) {
+                if (b.get(i) != 0) {
+                    throw new AssertionError(name + ": byte " + i + " of " + capacity + " is not zero");
+                }
+            }
+            assertThat(MemorySegment.ofBuffer(b).address()).isNotZero();
+        }
+        assertThatThrownBy(() -> allocateDirect.apply(-1)).isInstanceOf(IllegalArgumentException.class);
+        Path file = Files.createTempFile(dir, "channel", ".bin");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer out = allocateDirect.apply(64);
+            out.putLong(0, 0x0102030405060708L);
+            assertThat(ch.write(out, 0)).isEqualTo(64);
+            ByteBuffer in = allocateDirect.apply(64);
+            assertThat(ch.read(in, 0)).isEqualTo(64);
+            assertThat(in.getLong(0)).isEqualTo(0x0102030405060708L);
+        }
+    }
+
+    @Test
+    void invokeCleanerFreesLgMallocBuffersAtOnceAndRefusesTheirViews() throws Exception {
+        Unsafe u = unsafe();
+        ByteBuffer b = DirectBuffers.allocateDirect(1000);
+        long address = MemorySegment.ofBuffer(b).address();
+        assertThat(LgMalloc.owns(address)).isTrue();
+        long before = DirectBuffers.count();
+        assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, b.duplicate()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicate or slice");
+        assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, b.slice(0, 10)))
+                .isInstanceOf(IllegalArgumentException.class);
+        DirectBuffers.invokeCleaner(u, b);
+        assertThat(DirectBuffers.count()).isEqualTo(before - 1);
+        DirectBuffers.invokeCleaner(u, b);                       // a second time does nothing, as in the JDK
+        assertThat(DirectBuffers.count()).isEqualTo(before - 1);
+        // A JDK buffer goes to the original invokeCleaner, which frees it; its views are refused by the JDK.
+        ByteBuffer jdk = ByteBuffer.allocateDirect(1000);
+        assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, jdk.duplicate()))
+                .isInstanceOf(IllegalArgumentException.class);
+        DirectBuffers.invokeCleaner(u, jdk);
+        assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, ByteBuffer.allocate(10)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anUnreachableBufferIsFreedByTheGarbageCollector() {
+        long before = DirectBuffers.count();
+        for (int i = 0; i < 100; i++) {
+            DirectBuffers.allocateDirect(4096).putInt(0, i);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (DirectBuffers.count() > before) {
+            assertThat(System.nanoTime()).as("buffers freed after GC; %d left", DirectBuffers.count() - before)
+                    .isLessThan(deadline);
+            System.gc();
+            LockSupport.parkNanos(10_000_000);
+        }
+    }
+
+    @Test
+    void directBufferCallsAreRewrittenAndTheClassStillVerifies() throws Exception {
+        byte[] original = Files.readAllBytes(classes.resolve("app/BufferApp.class"));
+        TransparentRewriter.Rewritten out = TransparentRewriter.rewrite(original,
+                EnumSet.of(TransparentRewriter.Family.DIRECT));
+        assertThat(out).isNotNull();
+        assertThat(out.counts()).containsEntry(TransparentRewriter.Family.DIRECT, 6);
+        assertThat(java.lang.classfile.ClassFile.of().verify(out.bytes())).isEmpty();
+    }
+
+    private static final Pattern OUTPUT = Pattern.compile("checksum=(-?\\d+) kind=(\\S+) owned=(\\w+)");
+
+    @Test
+    void anUnmodifiedBufferProgramRunsOnLgMallocUnderTheAgent() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        List<String> common = List.of("-XX:MaxDirectMemorySize=16m", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.BufferApp");
+        TestApps.Run plain = TestApps.java(dir, common);
+        TestApps.Run agent = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
+                + "=verbose,cache=off", "-Xverify:all"), common));
+        TestApps.Run off = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
+                + "=cache=off,direct=off"), common));
+        for (TestApps.Run r : List.of(plain, agent, off)) {
+            assertThat(r.exitCode()).as("%s", r).isZero();
+            assertThat(r.stderr()).as("%s", r).doesNotContain("Exception", "VerifyError", "left the JDK");
+        }
+        Matcher p = match(plain);
+        Matcher a = match(agent);
+        Matcher o = match(off);
+        assertThat(a.group(1)).as("same results").isEqualTo(p.group(1)).isEqualTo(o.group(1));
+        assertThat(p.group(3)).isEqualTo("false");
+        assertThat(a.group(3)).as("buffers of lgmalloc memory under the agent").isEqualTo("true");
+        assertThat(o.group(3)).isEqualTo("false");
+        assertThat(agent.stderr()).contains("6 direct buffer call(s)");
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+    }
+
+    private static Matcher match(TestApps.Run run) {
+        Matcher m = OUTPUT.matcher(run.stdout());
+        assertThat(m.find()).as("%s", run).isTrue();
+        return m;
+    }
+}
