@@ -50,6 +50,9 @@ public final class TransparentTransformer implements ClassFileTransformer {
         }
         TransparentTransformer t = new TransparentTransformer(inst, families, verbose);
         inst.addTransformer(t, false);
+        if (verbose) {
+            Runtime.getRuntime().addShutdownHook(new Thread(t::reportAtExit, "lgmalloc-agent-transparent-report"));
+        }
         return t;
     }
 
@@ -116,6 +119,22 @@ public final class TransparentTransformer implements ClassFileTransformer {
             loadersSeeingBridge.put(loader, known);
         }
         return known;
+    }
+
+    /** One line at exit: what was rewritten, and whether lgmalloc served the program at all. */
+    private void reportAtExit() {
+        Map<TransparentRewriter.Family, Integer> counts = rewrittenSites();
+        StringBuilder line = new StringBuilder("transparent mode at exit: rewrote ");
+        line.append(counts.isEmpty() ? "no calls" : counts.toString());
+        if (dev.lgmalloc.LgMalloc.isInitialized()) {
+            var stats = dev.lgmalloc.LgMalloc.statistics();
+            line.append("; lgmalloc in use: ").append(stats.heaps()).append(" heaps, ").append(stats.liveBlocks())
+                    .append(" live blocks (").append(stats.liveBytes()).append(" bytes), ")
+                    .append(dev.lgmalloc.agent.runtime.DirectBuffers.count()).append(" live direct buffers");
+        } else {
+            line.append("; lgmalloc was never used");
+        }
+        AgentLog.info(line.toString());
     }
 
     /** Calls rewritten so far, per family. */
