@@ -32,6 +32,9 @@ import java.util.Locale;
  *   <li>{@code direct=on} (default): transparent mode for {@code ByteBuffer.allocateDirect(int)} (zeroed buffers of
  *       lgmalloc memory, freed when unreachable) and {@code Unsafe.invokeCleaner} (frees them early);
  *       {@code direct=off}: leave them alone.</li>
+ *   <li>{@code exclude=com.example;org.other.Foo}: classes whose names start with one of these (dotted or with
+ *       slashes) keep their JDK allocation calls; their frees and reallocs are still rewritten.
+ *       {@code dry-run}: log what transparent mode would rewrite, class by class, and change nothing.</li>
  * </ul>
  *
  * @param mode       what the agent does
@@ -45,9 +48,17 @@ import java.util.Locale;
  *                   class go to lgmalloc, ownership-aware
  * @param arena      transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()}: lgmalloc arenas
  * @param direct     transparent mode for {@code ByteBuffer.allocateDirect} and {@code Unsafe.invokeCleaner}
+ * @param exclude    internal-name prefixes of classes whose JDK allocation calls transparent mode leaves alone (their
+ *                   frees and reallocs are still rewritten: those send memory lgmalloc does not own to the original)
+ * @param dryRun     transparent mode only logs what it would rewrite
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
-                           Path reportFile, boolean background, boolean unsafe, boolean arena, boolean direct) {
+                           Path reportFile, boolean background, boolean unsafe, boolean arena, boolean direct,
+                           java.util.List<String> exclude, boolean dryRun) {
+
+    public AgentOptions {
+        exclude = java.util.List.copyOf(exclude);
+    }
 
     /** What the agent does. */
     public enum Mode {
@@ -62,7 +73,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
         return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
-                true, true, true);
+                true, true, true, java.util.List.of(), false);
     }
 
     static Path defaultCacheDir() {
@@ -75,9 +86,9 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
      * @throws IllegalArgumentException naming the option that is not understood
      */
     public static AgentOptions parse(String text) {
-        AgentOptions o = defaults();
+        Builder o = new Builder(defaults());
         if (text == null || text.isBlank()) {
-            return o;
+            return o.build();
         }
         for (String part : text.split(",")) {
             String item = part.trim();
@@ -87,39 +98,77 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
             int eq = item.indexOf('=');
             String key = (eq < 0 ? item : item.substring(0, eq)).toLowerCase(Locale.ROOT);
             String value = eq < 0 ? null : item.substring(eq + 1);
-            o = switch (key) {
-                case "off" -> o.withMode(Mode.OFF);
-                case "verify" -> o.withMode(Mode.VERIFY);
-                case "route" -> o.withMode(Mode.ROUTE);
-                case "mode" -> o.withMode(mode(required(key, value)));
-                case "threshold" -> new AgentOptions(o.mode, threshold(required(key, value)), o.cacheDir, o.report,
-                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena, o.direct);
-                case "cache" -> new AgentOptions(o.mode, o.threshold, cacheDir(required(key, value)), o.report,
-                        o.verbose, o.reportFile, o.background, o.unsafe, o.arena, o.direct);
-                case "report" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, true, o.verbose, o.reportFile,
-                        o.background, o.unsafe, o.arena, o.direct);
-                case "verbose" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, true, o.reportFile,
-                        o.background, o.unsafe, o.arena, o.direct);
-                case "report-file" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        Path.of(required(key, value)), o.background, o.unsafe, o.arena, o.direct);
-                case "analysis" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, background(required(key, value)), o.unsafe, o.arena, o.direct);
-                case "unsafe" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, o.background, onOff(key, required(key, value)), o.arena, o.direct);
-                case "arena" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, o.background, o.unsafe, onOff(key, required(key, value)), o.direct);
-                case "direct" -> new AgentOptions(o.mode, o.threshold, o.cacheDir, o.report, o.verbose,
-                        o.reportFile, o.background, o.unsafe, o.arena, onOff(key, required(key, value)));
+            switch (key) {
+                case "off" -> o.mode = Mode.OFF;
+                case "verify" -> o.mode = Mode.VERIFY;
+                case "route" -> o.mode = Mode.ROUTE;
+                case "mode" -> o.mode = mode(required(key, value));
+                case "threshold" -> o.threshold = threshold(required(key, value));
+                case "cache" -> o.cacheDir = cacheDir(required(key, value));
+                case "report" -> o.report = true;
+                case "verbose" -> o.verbose = true;
+                case "report-file" -> o.reportFile = Path.of(required(key, value));
+                case "analysis" -> o.background = background(required(key, value));
+                case "unsafe" -> o.unsafe = onOff(key, required(key, value));
+                case "arena" -> o.arena = onOff(key, required(key, value));
+                case "direct" -> o.direct = onOff(key, required(key, value));
+                case "exclude" -> o.exclude = prefixes(required(key, value));
+                case "dry-run" -> o.dryRun = true;
                 default -> throw new IllegalArgumentException("unknown option '" + item
                         + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
-                        + "analysis=background|sync, unsafe=on|off, arena=on|off, direct=on|off)");
-            };
+                        + "analysis=background|sync, unsafe=on|off, arena=on|off, direct=on|off, exclude=P1;P2, "
+                        + "dry-run)");
+            }
         }
-        return o;
+        return o.build();
     }
 
-    private AgentOptions withMode(Mode m) {
-        return new AgentOptions(m, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena, direct);
+    /** The options as parse builds them, one field at a time. */
+    private static final class Builder {
+        Mode mode;
+        double threshold;
+        Path cacheDir;
+        boolean report;
+        boolean verbose;
+        Path reportFile;
+        boolean background;
+        boolean unsafe;
+        boolean arena;
+        boolean direct;
+        java.util.List<String> exclude;
+        boolean dryRun;
+
+        Builder(AgentOptions o) {
+            mode = o.mode;
+            threshold = o.threshold;
+            cacheDir = o.cacheDir;
+            report = o.report;
+            verbose = o.verbose;
+            reportFile = o.reportFile;
+            background = o.background;
+            unsafe = o.unsafe;
+            arena = o.arena;
+            direct = o.direct;
+            exclude = o.exclude;
+            dryRun = o.dryRun;
+        }
+
+        AgentOptions build() {
+            return new AgentOptions(mode, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena,
+                    direct, exclude, dryRun);
+        }
+    }
+
+    /** {@code com.example;org/other/Foo}: dotted or internal names, each a prefix of internal class names. */
+    private static java.util.List<String> prefixes(String value) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String p : value.split(";")) {
+            String prefix = p.trim().replace('.', '/');
+            if (!prefix.isEmpty()) {
+                out.add(prefix);
+            }
+        }
+        return out;
     }
 
     /** The transparent-mode families turned on. */

@@ -42,7 +42,7 @@ final class AgentStartup {
         }
         // First, so it sees every class that loads from here on; it needs no plan.
         dev.lgmalloc.agent.transparent.TransparentTransformer.install(inst, options.transparentFamilies(),
-                options.verbose());
+                options.exclude(), options.dryRun(), options.verbose());
         if (LgMalloc.isInitialized()) {
             AgentLog.info("lgmalloc was already in use before the agent started; nothing routed");
             return;

@@ -82,6 +82,46 @@ class UnsafeTransparentTest {
             }
             """;
 
+    /** A class of a package excluded from allocation rewriting, freeing what a rewritten class allocated. */
+    private static final String FREER = """
+            package app.excluded;
+
+            import sun.misc.Unsafe;
+
+            public class Freer {
+                public static long copyAndFree(Unsafe u, long block) {
+                    long fresh = u.allocateMemory(16);               // stays the JDK's: the package is excluded
+                    u.putLong(fresh, u.getLong(block));
+                    u.freeMemory(block);                             // lgmalloc's block, freed here all the same
+                    long value = u.getLong(fresh);
+                    u.freeMemory(fresh);
+                    return value;
+                }
+            }
+            """;
+
+    private static final String MIXED = """
+            package app;
+
+            import java.lang.reflect.Field;
+            import sun.misc.Unsafe;
+
+            public class Mixed {
+                public static void main(String[] args) throws Exception {
+                    Field f = Unsafe.class.getDeclaredField("theUnsafe");
+                    f.setAccessible(true);
+                    Unsafe u = (Unsafe) f.get(null);
+                    long sum = 0;
+                    for (int i = 0; i < 1000; i++) {
+                        long block = u.allocateMemory(32);
+                        u.putLong(block, i);
+                        sum += app.excluded.Freer.copyAndFree(u, block);
+                    }
+                    System.out.println("sum=" + sum);
+                }
+            }
+            """;
+
     @TempDir
     static Path dir;
     static Path classes;
@@ -89,7 +129,8 @@ class UnsafeTransparentTest {
     @BeforeAll
     static void compileApp() throws Exception {
         classes = dir.resolve("classes");
-        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/UnsafeApp.java", APP}));
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/UnsafeApp.java", APP},
+                new String[]{"app/excluded/Freer.java", FREER}, new String[]{"app/Mixed.java", MIXED}));
     }
 
     private static Unsafe unsafe() throws ReflectiveOperationException {
@@ -189,5 +230,30 @@ class UnsafeTransparentTest {
         assertThat(a.group(3)).as("memory from a method handle stays the JDK's").isEqualTo("false");
         assertThat(agent.stderr()).contains("rewrote 5 Unsafe memory call(s) of app/UnsafeApp");
         assertThat(off.stderr()).doesNotContain("Unsafe memory call");
+    }
+
+    @Test
+    void anExcludedClassKeepsItsAllocationsButFreesLgMallocsBlocks() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar()
+                        + "=verbose,cache=off,exclude=app.excluded", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.Mixed"));
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stdout()).contains("sum=499500");
+        assertThat(run.stderr()).contains("rewrote 1 Unsafe memory call(s) of app/Mixed")
+                .contains("rewrote 2 Unsafe memory call(s) of app/excluded/Freer")    // the two frees only
+                .contains("lgmalloc in use");
+    }
+
+    @Test
+    void aDryRunSaysWhatItWouldRewriteAndChangesNothing() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=cache=off,dry-run",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp", cp,
+                "app.UnsafeApp"));
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stderr()).contains("would rewrite 5 Unsafe memory call(s) of app/UnsafeApp")
+                .contains("lgmalloc was never used");
+        assertThat(output(run).group(2)).as("blocks on lgmalloc").isEqualTo("0");
     }
 }

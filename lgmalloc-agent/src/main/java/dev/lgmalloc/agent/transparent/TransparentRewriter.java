@@ -58,9 +58,19 @@ public final class TransparentRewriter {
         }
     }
 
-    /** One replaced call: the JDK method (opcode, owner, name and descriptor) and its replacement. */
+    /**
+     * One replaced call: the JDK method (opcode, owner, name and descriptor) and its replacement. A {@code release}
+     * call only frees or resizes what it is given, sending memory lgmalloc does not own to the original method, so
+     * it is rewritten even in classes excluded from allocation rewriting.
+     */
     private record Replacement(Family family, Opcode opcode, String owner, String name, String descriptor,
-                               ClassDesc bridge, MethodTypeDesc bridgeType) {
+                               ClassDesc bridge, MethodTypeDesc bridgeType, boolean release) {
+
+        Replacement(Family family, Opcode opcode, String owner, String name, String descriptor, ClassDesc bridge,
+                    MethodTypeDesc bridgeType) {
+            this(family, opcode, owner, name, descriptor, bridge, bridgeType,
+                    name.equals("freeMemory") || name.equals("reallocateMemory") || name.equals("invokeCleaner"));
+        }
     }
 
     private static final ClassDesc UNSAFE_MEMORY = ClassDesc.of("dev.lgmalloc.agent.runtime.UnsafeMemory");
@@ -107,16 +117,24 @@ public final class TransparentRewriter {
      * @throws IllegalArgumentException (or another runtime exception of the ClassFile API) on malformed bytes
      */
     public static Rewritten rewrite(byte[] classBytes, Set<Family> families) {
+        return rewrite(classBytes, families, false);
+    }
+
+    /**
+     * Rewrites the calls of {@code families} in {@code classBytes}, only the frees and reallocs when
+     * {@code releaseOnly} (a class excluded from allocation rewriting); null when there are none.
+     */
+    public static Rewritten rewrite(byte[] classBytes, Set<Family> families, boolean releaseOnly) {
         if (families.stream().noneMatch(f -> mentions(classBytes, f.marker))) {
             return null;          // most classes: no constant names an owner, so no parse
         }
         ClassModel cm = CLASS_FILE.parse(classBytes);
         Map<Family, Integer> counts = new EnumMap<>(Family.class);
         byte[] out = CLASS_FILE.transformClass(cm, ClassTransform.transformingMethods(
-                m -> callsReplaced(m, families),
+                m -> callsReplaced(m, families, releaseOnly),
                 (mb, me) -> {
                     if (me instanceof CodeModel code) {
-                        mb.transformCode(code, new CallTransform(code, families, counts));
+                        mb.transformCode(code, new CallTransform(code, families, releaseOnly, counts));
                     } else {
                         mb.with(me);
                     }
@@ -138,17 +156,17 @@ public final class TransparentRewriter {
         return false;
     }
 
-    private static boolean callsReplaced(MethodModel m, Set<Family> families) {
-        return m.code().map(code -> code.elementStream().anyMatch(e -> replacementOf(e, families) != null))
-                .orElse(false);
+    private static boolean callsReplaced(MethodModel m, Set<Family> families, boolean releaseOnly) {
+        return m.code().map(code -> code.elementStream()
+                .anyMatch(e -> replacementOf(e, families, releaseOnly) != null)).orElse(false);
     }
 
-    private static Replacement replacementOf(CodeElement e, Set<Family> families) {
+    private static Replacement replacementOf(CodeElement e, Set<Family> families, boolean releaseOnly) {
         if (!(e instanceof InvokeInstruction inv)) {
             return null;
         }
         for (Replacement r : REPLACEMENTS) {
-            if (inv.opcode() == r.opcode() && families.contains(r.family())
+            if (inv.opcode() == r.opcode() && families.contains(r.family()) && (r.release() || !releaseOnly)
                     && inv.owner().asInternalName().equals(r.owner()) && inv.name().equalsString(r.name())
                     && inv.type().equalsString(r.descriptor())) {
                 return r;
@@ -158,12 +176,12 @@ public final class TransparentRewriter {
     }
 
     /** Replaces the calls of one method and keeps its stack map table as it was. */
-    private record CallTransform(CodeModel original, Set<Family> families, Map<Family, Integer> counts)
-            implements CodeTransform {
+    private record CallTransform(CodeModel original, Set<Family> families, boolean releaseOnly,
+                                 Map<Family, Integer> counts) implements CodeTransform {
 
         @Override
         public void accept(CodeBuilder cob, CodeElement e) {
-            Replacement r = replacementOf(e, families);
+            Replacement r = replacementOf(e, families, releaseOnly);
             if (r != null) {
                 cob.invokestatic(r.bridge(), r.name(), r.bridgeType());
                 counts.merge(r.family(), 1, Integer::sum);

@@ -31,26 +31,37 @@ public final class TransparentTransformer implements ClassFileTransformer {
 
     private final Instrumentation inst;
     private final Set<TransparentRewriter.Family> families;
+    private final java.util.List<String> excluded;   // internal-name prefixes: frees and reallocs only
+    private final boolean dryRun;
     private final boolean verbose;
     private final Map<ClassLoader, Boolean> loadersSeeingBridge = Collections.synchronizedMap(new WeakHashMap<>());
     private final Map<TransparentRewriter.Family, Integer> sites =
             Collections.synchronizedMap(new EnumMap<>(TransparentRewriter.Family.class));
 
-    private TransparentTransformer(Instrumentation inst, Set<TransparentRewriter.Family> families, boolean verbose) {
+    private TransparentTransformer(Instrumentation inst, Set<TransparentRewriter.Family> families,
+                                   java.util.List<String> excluded, boolean dryRun, boolean verbose) {
         this.inst = inst;
         this.families = Set.copyOf(families);
-        this.verbose = verbose;
+        this.excluded = java.util.List.copyOf(excluded);
+        this.dryRun = dryRun;
+        this.verbose = verbose || dryRun;
     }
 
-    /** Installs a transformer for {@code families} (none: nothing installed) for the classes that load from now on. */
+    /**
+     * Installs a transformer for {@code families} (none: nothing installed) for the classes that load from now on.
+     *
+     * @param excluded internal-name prefixes ({@code com/example/}) of classes whose allocation calls stay the JDK's;
+     *                 their frees and reallocs are still rewritten, since those send foreign memory to the original
+     * @param dryRun   log what would be rewritten, change nothing
+     */
     public static TransparentTransformer install(Instrumentation inst, Set<TransparentRewriter.Family> families,
-                                                 boolean verbose) {
+                                                 java.util.List<String> excluded, boolean dryRun, boolean verbose) {
         if (families.isEmpty()) {
             return null;
         }
-        TransparentTransformer t = new TransparentTransformer(inst, families, verbose);
+        TransparentTransformer t = new TransparentTransformer(inst, families, excluded, dryRun, verbose);
         inst.addTransformer(t, false);
-        if (verbose) {
+        if (t.verbose) {
             Runtime.getRuntime().addShutdownHook(new Thread(t::reportAtExit, "lgmalloc-agent-transparent-report"));
         }
         return t;
@@ -71,13 +82,20 @@ public final class TransparentTransformer implements ClassFileTransformer {
             if (className == null || classBeingRedefined != null || RoutingTransformer.isSkipped(loader, className)) {
                 return null;
             }
-            TransparentRewriter.Rewritten out = TransparentRewriter.rewrite(classfileBuffer, families);
+            TransparentRewriter.Rewritten out = TransparentRewriter.rewrite(classfileBuffer, families,
+                    isExcluded(className));
             if (out == null) {
                 return null;
             }
             if (!seesBridge(loader)) {
                 AgentLog.once("transparent:" + loader, "left the JDK allocation calls of " + className + " (and of "
                         + "every class of its loader) unchanged: the loader does not see the agent's classes");
+                return null;
+            }
+            if (dryRun) {
+                out.counts().forEach((family, n) -> sites.merge(family, n, Integer::sum));
+                AgentLog.info("would rewrite " + describe(out) + " of " + className + (isExcluded(className)
+                        ? " (excluded: frees and reallocs only)" : ""));
                 return null;
             }
             Module bridge = UnsafeMemory.class.getModule();
@@ -87,10 +105,7 @@ public final class TransparentTransformer implements ClassFileTransformer {
             CRC_BEFORE.put(className, Crc.of(classfileBuffer));
             out.counts().forEach((family, n) -> sites.merge(family, n, Integer::sum));
             if (verbose) {
-                StringBuilder what = new StringBuilder();
-                out.counts().forEach((family, n) -> what.append(what.isEmpty() ? "" : ", ").append(n).append(' ')
-                        .append(describe(family)).append(" call(s)"));
-                AgentLog.info("rewrote " + what + " of " + className);
+                AgentLog.info("rewrote " + describe(out) + " of " + className);
             }
             return out.bytes();
         } catch (Throwable t) { // an exception here would be swallowed by the JVM: report it ourselves
@@ -98,6 +113,22 @@ public final class TransparentTransformer implements ClassFileTransformer {
                     + " unchanged: " + AgentLog.describe(t));
             return null;
         }
+    }
+
+    private boolean isExcluded(String className) {
+        for (String prefix : excluded) {
+            if (className.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(TransparentRewriter.Rewritten out) {
+        StringBuilder what = new StringBuilder();
+        out.counts().forEach((family, n) -> what.append(what.isEmpty() ? "" : ", ").append(n).append(' ')
+                .append(describe(family)).append(" call(s)"));
+        return what.toString();
     }
 
     private static String describe(TransparentRewriter.Family family) {
@@ -124,7 +155,7 @@ public final class TransparentTransformer implements ClassFileTransformer {
     /** One line at exit: what was rewritten, and whether lgmalloc served the program at all. */
     private void reportAtExit() {
         Map<TransparentRewriter.Family, Integer> counts = rewrittenSites();
-        StringBuilder line = new StringBuilder("transparent mode at exit: rewrote ");
+        StringBuilder line = new StringBuilder("transparent mode at exit: ").append(dryRun ? "would have rewritten " : "rewrote ");
         line.append(counts.isEmpty() ? "no calls" : counts.toString());
         if (dev.lgmalloc.LgMalloc.isInitialized()) {
             var stats = dev.lgmalloc.LgMalloc.statistics();
