@@ -76,6 +76,41 @@ class ArenaTransparentTest {
             }
             """;
 
+    /** Loaded by a class loader that cannot see the agent's classes: it must keep working, unchanged. */
+    private static final String ISOLATED = """
+            package iso;
+
+            import java.lang.foreign.Arena;
+
+            public class Isolated {
+                public static String run() {
+                    try (Arena arena = Arena.ofConfined()) {
+                        arena.allocate(64).set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 42);
+                        return arena.getClass().getName();
+                    }
+                }
+            }
+            """;
+
+    private static final String ISOLATING_MAIN = """
+            package app;
+
+            import java.net.URL;
+            import java.net.URLClassLoader;
+            import java.nio.file.Path;
+
+            public class IsolatingMain {
+                public static void main(String[] args) throws Exception {
+                    URL classes = Path.of(args[0]).toUri().toURL();
+                    try (URLClassLoader loader = new URLClassLoader(new URL[] {classes},
+                            ClassLoader.getPlatformClassLoader())) {
+                        Object kind = loader.loadClass("iso.Isolated").getMethod("run").invoke(null);
+                        System.out.println("isolated arena=" + kind);
+                    }
+                }
+            }
+            """;
+
     @TempDir
     static Path dir;
     static Path classes;
@@ -83,7 +118,8 @@ class ArenaTransparentTest {
     @BeforeAll
     static void compileApp() throws Exception {
         classes = dir.resolve("classes");
-        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/ArenaApp.java", APP}));
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/ArenaApp.java", APP},
+                new String[]{"iso/Isolated.java", ISOLATED}, new String[]{"app/IsolatingMain.java", ISOLATING_MAIN}));
     }
 
     @Test
@@ -127,5 +163,16 @@ class ArenaTransparentTest {
         Matcher m = OUTPUT.matcher(run.stdout());
         assertThat(m.find()).as("%s", run).isTrue();
         return m;
+    }
+
+    @Test
+    void aClassTheAgentCannotRewriteKeepsWorkingUnchanged() throws Exception {
+        TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=off",
+                "--enable-native-access=ALL-UNNAMED", "-cp", classes.toString(), "app.IsolatingMain",
+                classes.toString()));
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stdout()).as("%s", run).contains("isolated arena=jdk.internal.foreign");
+        assertThat(run.stderr()).contains("left the JDK allocation calls of iso/Isolated")
+                .contains("does not see the agent's classes");
     }
 }
