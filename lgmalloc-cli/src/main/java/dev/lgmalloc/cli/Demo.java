@@ -20,11 +20,13 @@ import java.util.Map;
  * {@code lgmalloc demo}: runs the message pipeline shipped inside lgmalloc.jar three times, each in a JVM of its
  * own so time and memory compare fairly: on lgmalloc under the agent (which prints what it predicted and routed
  * before main), on glibc's malloc through FFM critical downcalls, and on the JDK's {@code Arena} (one shared
- * arena per block, since blocks are freed by other threads). Then it prints the three side by side.
+ * arena per block, since blocks are freed by other threads). Then it prints the three side by side. Last,
+ * transparent mode: a program written only against the JDK, run as it is and under the agent, side by side.
  */
 final class Demo {
 
     private static final String WORKLOAD = "dev.lgmalloc.demo.MessagePipeline";
+    private static final String JDK_ONLY = "dev.lgmalloc.demo.JdkOnlyProgram";
 
     record Run(String allocator, String title, long messages, double seconds, long peakRssKiB, long finalRssKiB) {
         double messagesPerSecond() {
@@ -55,32 +57,50 @@ final class Demo {
             List<Run> runs = new ArrayList<>();
             out.println("[1/3] lgmalloc under its agent: before main the agent analyses the workload, configures the"
                     + " heaps and routes confident call sites");
-            runs.add(runChild(out, "lgmalloc", "lgmalloc (agent)", messages, List.of(
+            runs.add(runChild(out, WORKLOAD, "lgmalloc (agent)", messages, List.of(
                     "-javaagent:" + self + "=report,verbose,cache=" + work.resolve("plans")),
-                    workload.toString()));
+                    workload.toString(), "lgmalloc", Long.toString(messages)));
             out.println();
             out.println("[2/3] glibc malloc/free through FFM (critical downcalls, the fastest way Java reaches it)");
-            runs.add(runChild(out, "glibc-critical", "glibc via FFM", messages, List.of(),
-                    workload + java.io.File.pathSeparator + self));
+            runs.add(runChild(out, WORKLOAD, "glibc via FFM", messages, List.of(),
+                    workload + java.io.File.pathSeparator + self, "glibc-critical", Long.toString(messages)));
             out.println();
             out.println("[3/3] JDK Arena: one Arena.ofShared() per block, closed by the consumer to free it");
-            runs.add(runChild(out, "arena-shared", "JDK Arena.ofShared", messages, List.of(),
-                    workload + java.io.File.pathSeparator + self));
+            runs.add(runChild(out, WORKLOAD, "JDK Arena.ofShared", messages, List.of(),
+                    workload + java.io.File.pathSeparator + self, "arena-shared", Long.toString(messages)));
             out.println();
             printComparison(out, runs);
+
+            out.println();
+            out.println("Transparent mode: a program written only against the JDK (an arena per request with a struct"
+                    + " and a C string for a strlen downcall, and a direct buffer per response), unmodified");
+            long requests = options.quick() ? 100_000 : 1_000_000;
+            out.println("[1/2] as it is");
+            List<Run> jdk = new ArrayList<>();
+            jdk.add(runChild(out, JDK_ONLY, "JDK (no agent)", requests, List.of(), workload.toString(),
+                    Long.toString(requests)));
+            out.println();
+            out.println("[2/2] under lgmalloc's agent, which rewrites its Arena.ofConfined() and "
+                    + "ByteBuffer.allocateDirect calls as the class loads");
+            jdk.add(runChild(out, JDK_ONLY, "JDK under the agent", requests, List.of("-javaagent:" + self
+                    + "=verbose,analysis=sync,cache=" + work.resolve("plans")), workload.toString(),
+                    Long.toString(requests)));
+            out.println();
+            printComparison(out, jdk);
             return 0;
         } finally {
             deleteTree(work);
         }
     }
 
-    private static Run runChild(PrintStream out, String allocator, String title, long messages, List<String> jvmArgs,
-                                String classpath) throws IOException, InterruptedException {
+    private static Run runChild(PrintStream out, String mainClass, String title, long messages, List<String> jvmArgs,
+                                String classpath, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmArgs);
-        command.addAll(List.of("-cp", classpath, WORKLOAD, allocator, Long.toString(messages)));
+        command.addAll(List.of("-cp", classpath, mainClass));
+        command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Map<String, String> result = null;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -95,9 +115,9 @@ final class Demo {
         }
         int exit = process.waitFor();
         if (exit != 0 || result == null) {
-            throw new IllegalStateException("the " + allocator + " run failed (exit " + exit + ")");
+            throw new IllegalStateException("the " + title + " run failed (exit " + exit + ")");
         }
-        Run run = new Run(allocator, title, Long.parseLong(result.get("messages")),
+        Run run = new Run(result.get("allocator"), title, Long.parseLong(result.get("messages")),
                 Double.parseDouble(result.get("seconds")), Long.parseLong(result.get("peakRssKiB")),
                 Long.parseLong(result.get("finalRssKiB")));
         out.printf(Locale.ROOT, "    %,.0f messages/s, peak RSS %,d MiB, RSS after freeing everything %,d MiB%n",
@@ -108,10 +128,10 @@ final class Demo {
     private static void printComparison(PrintStream out, List<Run> runs) {
         Run base = runs.getFirst();
         out.println("side by side (same workload, fresh JVM each; RSS includes the JVM itself)");
-        out.printf(Locale.ROOT, "  %-20s %14s %12s %14s %16s%n", "allocator", "messages/s", "vs lgmalloc",
+        out.printf(Locale.ROOT, "  %-20s %14s %22s %14s %16s%n", "allocator", "per second", "vs " + base.title(),
                 "peak RSS MiB", "RSS after MiB");
         for (Run r : runs) {
-            out.printf(Locale.ROOT, "  %-20s %,14.0f %11.2fx %,14d %,16d%n", r.title(), r.messagesPerSecond(),
+            out.printf(Locale.ROOT, "  %-20s %,14.0f %21.2fx %,14d %,16d%n", r.title(), r.messagesPerSecond(),
                     r.messagesPerSecond() / base.messagesPerSecond(), r.peakRssKiB() >> 10, r.finalRssKiB() >> 10);
         }
     }

@@ -27,6 +27,10 @@ class DemoIT {
         assertThat(output).containsPattern("size classes in use:.* 336\\(exact\\)");
         // and the side-by-side table with both peers
         assertThat(output).contains("side by side", "lgmalloc (agent)", "glibc via FFM", "JDK Arena.ofShared");
+        // Transparent mode: the JDK-only program, unmodified, as it is and under the agent.
+        assertThat(output).contains("JDK (no agent)", "JDK under the agent",
+                "rewrote 2 Arena call(s), 1 direct buffer call(s) of dev/lgmalloc/demo/JdkOnlyProgram",
+                "arenas were dev.lgmalloc.LgArena", "arenas were jdk.internal.foreign");
         assertThat(output).doesNotContain("WARNING:");
     }
 }
