@@ -139,7 +139,8 @@ class ArenaTransparentTest {
         String cp = classes.toString();
         TestApps.Run plain = TestApps.java(dir, List.of("--enable-native-access=ALL-UNNAMED", "-cp", cp,
                 "app.ArenaApp"));
-        TestApps.Run agent = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=off",
+        TestApps.Run agent = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar()
+                + "=verbose,cache=off,arena=on",
                 "-Xverify:all", "--enable-native-access=ALL-UNNAMED", "-cp", cp, "app.ArenaApp"));
         TestApps.Run off = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=cache=off,arena=off",
                 "--enable-native-access=ALL-UNNAMED", "-cp", cp, "app.ArenaApp"));
@@ -167,7 +168,8 @@ class ArenaTransparentTest {
 
     @Test
     void aClassTheAgentCannotRewriteKeepsWorkingUnchanged() throws Exception {
-        TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=off",
+        TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar()
+                + "=verbose,cache=off,arena=on",
                 "--enable-native-access=ALL-UNNAMED", "-cp", classes.toString(), "app.IsolatingMain",
                 classes.toString()));
         assertThat(run.exitCode()).as("%s", run).isZero();

@@ -191,7 +191,7 @@ class DirectBufferTransparentTest {
                 "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.BufferApp");
         TestApps.Run plain = TestApps.java(dir, common);
         TestApps.Run agent = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
-                + "=verbose,cache=off", "-Xverify:all"), common));
+                + "=verbose,cache=off,direct=on", "-Xverify:all"), common));
         TestApps.Run off = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
                 + "=cache=off,direct=off"), common));
         for (TestApps.Run r : List.of(plain, agent, off)) {

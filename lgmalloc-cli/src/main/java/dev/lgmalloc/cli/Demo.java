@@ -83,7 +83,7 @@ final class Demo {
             out.println("[2/2] under lgmalloc's agent, which rewrites its Arena.ofConfined() and "
                     + "ByteBuffer.allocateDirect calls as the class loads");
             jdk.add(runChild(out, JDK_ONLY, "JDK under the agent", requests, List.of("-javaagent:" + self
-                    + "=verbose,analysis=sync,cache=" + work.resolve("plans")), workload.toString(),
+                    + "=verbose,analysis=sync,arena=on,direct=on,cache=" + work.resolve("plans")), workload.toString(),
                     Long.toString(requests)));
             out.println();
             printComparison(out, jdk);
