@@ -33,14 +33,19 @@ class TelemetryTest {
             int c64 = allocator.sizeClasses().classOf(64);
             long missed = allocator.mallocPredicted(1000, c64);
             long large = allocator.malloc(1 << 20);
-            Thread.sleep(400);
+            // Wait for the periodic events themselves (every 100 ms), not for a fixed time.
+            String name = allocator.name();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            List<RecordedEvent> events;
+            do {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+                recording.dump(file);
+                events = RecordingFile.readAllEvents(file);
+            } while (!hasPeriodicEvents(events, name) && System.nanoTime() < deadline);
             recording.stop();
-            recording.dump(file);
             allocator.free(kept);
             allocator.free(missed);
             allocator.free(large);
-            String name = allocator.name();
-            List<RecordedEvent> events = RecordingFile.readAllEvents(file);
             assertThat(events).anySatisfy(e -> {
                 assertThat(e.getEventType().getName()).isEqualTo("dev.lgmalloc.PlanApplied");
                 assertThat(e.getString("allocator")).isEqualTo(name);
@@ -68,6 +73,16 @@ class TelemetryTest {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    private static boolean hasPeriodicEvents(List<RecordedEvent> events, String allocator) {
+        // The events the test asserts on: taken after its three allocations.
+        boolean statistics = events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.lgmalloc.Statistics")
+                && allocator.equals(e.getString("allocator")) && e.getLong("liveBlocks") == 3);
+        boolean classes = events.stream().anyMatch(e -> e.getEventType().getName()
+                .equals("dev.lgmalloc.ClassStatistics") && allocator.equals(e.getString("allocator"))
+                && e.getInt("blockSize") == 304);
+        return statistics && classes;
     }
 
     @Test
