@@ -116,6 +116,9 @@ public final class Heap {
         return mallocSlow(sizeClass);       // no free block, or a corrupted link: the slow path sorts it out
     }
 
+    /** What {@link #takeFrom} returns for a page whose next free block links outside the page. */
+    private static final long CORRUPTED = -1;
+
     /**
      * The current page's remote frees and untouched tail need no lock: only the owner changes which page is
      * current, and the maintenance thread never touches a thread heap's current page. In producer/consumer
@@ -123,68 +126,36 @@ public final class Heap {
      * producer's rate in {@code ProducerConsumerBenchmark}).
      */
     private long mallocSlow(int sizeClass) {
-        slowPaths[sizeClass]++;
         Page page = current[sizeClass];
-        if (page != exhausted && page.free == 0 && collect(page) < 0) {
-            lockLists();
-            try {
-                quarantine(page, "its list of blocks freed by other threads");
-                current[sizeClass] = exhausted;
-            } finally {
-                unlockLists();
+        if (page != exhausted) {
+            if (page.free == 0) {
+                collect(page);        // into an empty free list it cannot fail: links are checked as popped
             }
-        } else if (page != exhausted) {
-            long block = page.free;
-            if (block != 0) {
-                long next = Page.decode(Memory.getLong(block), block);
-                if ((next & page.alignMask) == page.start || next == 0) {
-                    page.free = next;
-                    Memory.putLong(block, 0);
-                    page.used++;
-                    return block;
-                }
-            } else if (page.bump + page.blockSize <= page.end) {
-                block = page.bump;
-                page.bump = block + page.blockSize;
-                Memory.putLong(block, 0);   // reused memory may hold an old link here
-                page.used++;
+            long block = takeFrom(page);
+            if (block > 0) {
                 return block;
             }
         }
-        return mallocLocked(sizeClass);
+        return mallocLocked(sizeClass);   // another page, or a corrupted current one, under the list lock
     }
 
-    /** The rest of the slow path: a corrupted current page, or another page, under the list lock. */
+    /** The rest of the slow path, under the list lock. */
     private long mallocLocked(int sizeClass) {
         lockLists();
         try {
             while (true) {
                 Page page = current[sizeClass];
                 if (page != exhausted) {
-                    if (page.free == 0 && collect(page) < 0) {
-                        quarantine(page, "its list of blocks freed by other threads");
+                    if (page.free == 0) {
+                        collect(page);
+                    }
+                    long block = takeFrom(page);
+                    if (block == CORRUPTED) {
+                        quarantine(page, "a block in its free list links outside the page");
                         current[sizeClass] = exhausted;
                         continue;
                     }
-                    long block = page.free;
                     if (block != 0) {
-                        long next = Page.decode(Memory.getLong(block), block);
-                        if ((next & page.alignMask) != page.start && next != 0) {
-                            quarantine(page, String.format("free block 0x%x links to 0x%x outside its page", block,
-                                    next));
-                            current[sizeClass] = exhausted;
-                            continue;
-                        }
-                        page.free = next;
-                        Memory.putLong(block, 0);
-                        page.used++;
-                        return block;
-                    }
-                    if (page.bump + page.blockSize <= page.end) {
-                        block = page.bump;
-                        page.bump = block + page.blockSize;
-                        Memory.putLong(block, 0);   // reused memory may hold an old link here
-                        page.used++;
                         return block;
                     }
                     if (!retireFull(page)) {
@@ -210,6 +181,29 @@ public final class Heap {
         } finally {
             unlockLists();
         }
+    }
+
+    /**
+     * A block from {@code page} (owner only): the head of its free list, else the next untouched block; 0 when the
+     * page has neither, {@link #CORRUPTED} when the free list's head links outside the page.
+     */
+    private static long takeFrom(Page page) {
+        long block = page.free;
+        if (block != 0) {
+            long next = Page.decode(Memory.getLong(block), block);
+            if ((next & page.alignMask) != page.start && next != 0) {
+                return CORRUPTED;
+            }
+            page.free = next;
+        } else if (page.bump + page.blockSize <= page.end) {
+            block = page.bump;
+            page.bump = block + page.blockSize;
+        } else {
+            return 0;
+        }
+        Memory.putLong(block, 0);   // a live block's first word must not decode to a link
+        page.used++;
+        return block;
     }
 
     /**
