@@ -66,6 +66,39 @@ class ReliabilityTest {
         }
     }
 
+    /** A platform thread that runs {@code allocations}, then stays alive without allocating until closed. */
+    private static final class IdleOwner implements AutoCloseable {
+        private final CountDownLatch allocated = new CountDownLatch(1);
+        private final CountDownLatch finish = new CountDownLatch(1);
+        private final Thread thread;
+
+        IdleOwner(Runnable allocations) throws InterruptedException {
+            thread = Thread.ofPlatform().start(() -> {
+                try {
+                    allocations.run();
+                } finally {
+                    allocated.countDown();
+                }
+                try {
+                    finish.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            allocated.await();
+        }
+
+        boolean isAlive() {
+            return thread.isAlive();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            finish.countDown();
+            thread.join();
+        }
+    }
+
     // ---------------------------------------------------------------- large blocks and mremap
 
     @Test
@@ -157,59 +190,39 @@ class ReliabilityTest {
     void memoryFreedByOtherThreadsReturnsWhileItsOwnerLives() throws Exception {
         Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withPurgeDelay(Duration.ofMillis(10)));
         long[] blocks = new long[64 * 1024];                  // 64 MiB of 1 KiB blocks
-        CountDownLatch allocated = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        Thread owner = Thread.ofPlatform().start(() -> {
+        try (IdleOwner owner = new IdleOwner(() -> {   // alive afterwards, but allocating nothing more
             for (int i = 0; i < blocks.length; i++) {
                 blocks[i] = allocator.malloc(1024);
                 ALL.set(JAVA_LONG, blocks[i], i);
             }
-            allocated.countDown();
-            try {
-                finish.await();                               // alive, but allocating nothing more
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        })) {
+            assertThat(allocator.statistics().committedBytes()).isGreaterThanOrEqualTo(64L << 20);
+            for (long p : blocks) {
+                allocator.free(p);                                // from this thread: remote frees
             }
-        });
-        allocated.await();
-        assertThat(allocator.statistics().committedBytes()).isGreaterThanOrEqualTo(64L << 20);
-        for (long p : blocks) {
-            allocator.free(p);                                // from this thread: remote frees
+            // The maintenance thread alone brings it back, without trim() and without the owner's help.
+            awaitCondition(Duration.ofSeconds(30), () -> allocator.statistics().committedBytes() < (1L << 20),
+                    "committed bytes below 1 MiB after the remote frees; now " + allocator.statistics());
+            assertThat(owner.isAlive()).isTrue();
         }
-        // The maintenance thread alone brings it back, without trim() and without the owner's help.
-        awaitCondition(Duration.ofSeconds(30), () -> allocator.statistics().committedBytes() < (1L << 20),
-                "committed bytes below 1 MiB after the remote frees; now " + allocator.statistics());
-        assertThat(owner.isAlive()).isTrue();
-        finish.countDown();
-        owner.join();
     }
 
     @Test
     void trimReleasesAtOnceWhatOtherThreadsFreed() throws Exception {
         Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withPurgeDelay(Duration.ofHours(1)));
         long[] blocks = new long[16 * 1024];
-        CountDownLatch allocated = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        Thread owner = Thread.ofPlatform().start(() -> {
+        try (IdleOwner owner = new IdleOwner(() -> {   // alive afterwards, but allocating nothing more
             for (int i = 0; i < blocks.length; i++) {
                 blocks[i] = allocator.malloc(1000);
             }
-            allocated.countDown();
-            try {
-                finish.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        })) {
+            for (long p : blocks) {
+                allocator.free(p);
             }
-        });
-        allocated.await();
-        for (long p : blocks) {
-            allocator.free(p);
+            allocator.trim();
+            // Only the owner's current page may stay (its fast path reads it without a lock).
+            assertThat(allocator.statistics().committedBytes()).isLessThanOrEqualTo(64 * 1024);
         }
-        allocator.trim();
-        // Only the owner's current page may stay (its fast path reads it without a lock).
-        assertThat(allocator.statistics().committedBytes()).isLessThanOrEqualTo(64 * 1024);
-        finish.countDown();
-        owner.join();
     }
 
     // ---------------------------------------------------------------- corruption and racing double frees
@@ -355,30 +368,20 @@ class ReliabilityTest {
         Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(limit)
                 .withPurgeDelay(Duration.ofHours(1)));
         List<Long> blocks = new ArrayList<>();
-        CountDownLatch allocated = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        Thread owner = Thread.ofPlatform().start(() -> {
+        try (IdleOwner owner = new IdleOwner(() -> {   // alive afterwards, but allocating nothing more
             long p;
             while ((p = allocator.tryMalloc(2000)) != 0) {     // up to the limit
                 blocks.add(p);
             }
-            allocated.countDown();
-            try {
-                finish.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        })) {
+            blocks.forEach(allocator::free);                       // remote frees; the owner never collects them
+            // This thread's malloc must not be refused for memory that is all free.
+            List<Long> mine = new ArrayList<>();
+            for (int i = 0; i < blocks.size() * 9 / 10; i++) {
+                mine.add(allocator.malloc(2000));
             }
-        });
-        allocated.await();
-        blocks.forEach(allocator::free);                       // remote frees; the owner never collects them
-        // This thread's malloc must not be refused for memory that is all free.
-        List<Long> mine = new ArrayList<>();
-        for (int i = 0; i < blocks.size() * 9 / 10; i++) {
-            mine.add(allocator.malloc(2000));
+            mine.forEach(allocator::free);
         }
-        mine.forEach(allocator::free);
-        finish.countDown();
-        owner.join();
     }
 
     @Test

@@ -5,13 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** This process's resident set size, for tests that watch memory go back to the OS. */
-final class Rss {
+public final class Rss {
 
     private Rss() {
     }
 
     /** VmRSS from {@code /proc/self/status} in bytes, or -1 when it cannot be read. */
-    static long bytes() {
+    public static long bytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:")) {

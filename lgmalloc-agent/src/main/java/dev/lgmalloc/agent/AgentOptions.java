@@ -108,7 +108,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "report" -> o.report = true;
                 case "verbose" -> o.verbose = true;
                 case "report-file" -> o.reportFile = Path.of(required(key, value));
-                case "analysis" -> o.background = background(required(key, value));
+                case "analysis" -> o.background = choice(key, required(key, value), "background", "sync");
                 case "unsafe" -> o.unsafe = onOff(key, required(key, value));
                 case "arena" -> o.arena = onOff(key, required(key, value));
                 case "direct" -> o.direct = onOff(key, required(key, value));
@@ -192,19 +192,16 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     }
 
     private static boolean onOff(String key, String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new IllegalArgumentException(key + " must be on or off: " + value);
-        };
+        return choice(key, value, "on", "off");
     }
 
-    private static boolean background(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "background" -> true;
-            case "sync" -> false;
-            default -> throw new IllegalArgumentException("analysis must be background or sync: " + value);
-        };
+    /** True for {@code yes}, false for {@code no}, else an exception naming both. */
+    private static boolean choice(String key, String value, String yes, String no) {
+        String v = value.toLowerCase(Locale.ROOT);
+        if (v.equals(yes) || v.equals(no)) {
+            return v.equals(yes);
+        }
+        throw new IllegalArgumentException(key + " must be " + yes + " or " + no + ": " + value);
     }
 
     private static String required(String key, String value) {

@@ -161,9 +161,7 @@ class ArenaTransparentTest {
     }
 
     private static Matcher match(TestApps.Run run) {
-        Matcher m = OUTPUT.matcher(run.stdout());
-        assertThat(m.find()).as("%s", run).isTrue();
-        return m;
+        return TestApps.find(OUTPUT, run);
     }
 
     @Test

@@ -7,7 +7,6 @@ import dev.lgmalloc.LgMalloc;
 import dev.lgmalloc.agent.runtime.DirectBuffers;
 import dev.lgmalloc.agent.transparent.TransparentRewriter;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -92,12 +91,6 @@ class DirectBufferTransparentTest {
         TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/BufferApp.java", APP}));
     }
 
-    private static Unsafe unsafe() throws ReflectiveOperationException {
-        Field f = Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        return (Unsafe) f.get(null);
-    }
-
     static List<Arguments> factories() {
         return List.of(Arguments.of("JDK", (IntFunction<ByteBuffer>) ByteBuffer::allocateDirect),
                 Arguments.of("lgmalloc", (IntFunction<ByteBuffer>) DirectBuffers::allocateDirect));
@@ -135,7 +128,7 @@ class DirectBufferTransparentTest {
 
     @Test
     void invokeCleanerFreesLgMallocBuffersAtOnceAndRefusesTheirViews() throws Exception {
-        Unsafe u = unsafe();
+        Unsafe u = TestApps.unsafe();
         ByteBuffer b = DirectBuffers.allocateDirect(1000);
         long address = MemorySegment.ofBuffer(b).address();
         assertThat(LgMalloc.owns(address)).isTrue();
@@ -213,8 +206,6 @@ class DirectBufferTransparentTest {
     }
 
     private static Matcher match(TestApps.Run run) {
-        Matcher m = OUTPUT.matcher(run.stdout());
-        assertThat(m.find()).as("%s", run).isTrue();
-        return m;
+        return TestApps.find(OUTPUT, run);
     }
 }

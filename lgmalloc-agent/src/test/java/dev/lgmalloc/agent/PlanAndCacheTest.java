@@ -139,6 +139,23 @@ class PlanAndCacheTest {
     }
 
     @Test
+    void parsesTransparentModeOptions() {
+        AgentOptions defaults = AgentOptions.defaults();
+        assertThat(defaults.transparentFamilies()).containsExactly(
+                dev.lgmalloc.agent.transparent.TransparentRewriter.Family.UNSAFE);
+        AgentOptions o = AgentOptions.parse("unsafe=off,arena=on,direct=ON,exclude=com.example;org/other/Foo,dry-run");
+        assertThat(o.transparentFamilies()).containsExactlyInAnyOrder(
+                dev.lgmalloc.agent.transparent.TransparentRewriter.Family.ARENA,
+                dev.lgmalloc.agent.transparent.TransparentRewriter.Family.DIRECT);
+        assertThat(o.exclude()).containsExactly("com/example", "org/other/Foo");
+        assertThat(o.dryRun()).isTrue();
+        assertThatThrownBy(() -> AgentOptions.parse("arena=maybe")).hasMessage("arena must be on or off: maybe");
+        assertThatThrownBy(() -> AgentOptions.parse("analysis=later"))
+                .hasMessage("analysis must be background or sync: later");
+        assertThatThrownBy(() -> AgentOptions.parse("exclude")).hasMessageContaining("needs a value");
+    }
+
+    @Test
     void parsesOptions() {
         AgentOptions o = AgentOptions.parse("verify, threshold=0.75,cache=/tmp/x,report,verbose,report-file=r.json");
         assertThat(o.mode()).isEqualTo(AgentOptions.Mode.VERIFY);

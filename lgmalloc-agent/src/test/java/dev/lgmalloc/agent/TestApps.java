@@ -78,4 +78,19 @@ final class TestApps {
         }
         return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
     }
+
+    /** The first match of {@code pattern} in a run's standard output; fails the test, showing the run, if none. */
+    static java.util.regex.Matcher find(java.util.regex.Pattern pattern, Run run) {
+        java.util.regex.Matcher m = pattern.matcher(run.stdout());
+        org.assertj.core.api.Assertions.assertThat(m.find()).as("%s", run).isTrue();
+        return m;
+    }
+
+    /** The JDK's {@code sun.misc.Unsafe} instance, for tests of what transparent mode does with it. */
+    @SuppressWarnings("removal")
+    static sun.misc.Unsafe unsafe() throws ReflectiveOperationException {
+        java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        return (sun.misc.Unsafe) f.get(null);
+    }
 }

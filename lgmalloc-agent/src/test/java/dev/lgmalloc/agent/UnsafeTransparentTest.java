@@ -9,7 +9,6 @@ import dev.lgmalloc.agent.transparent.TransparentRewriter;
 import java.util.EnumSet;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -133,17 +132,11 @@ class UnsafeTransparentTest {
                 new String[]{"app/excluded/Freer.java", FREER}, new String[]{"app/Mixed.java", MIXED}));
     }
 
-    private static Unsafe unsafe() throws ReflectiveOperationException {
-        Field f = Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        return (Unsafe) f.get(null);
-    }
-
     // ---------------------------------------------------------------- the bridge's contract
 
     @Test
     void theBridgeKeepsUnsafesContract() throws Exception {
-        Unsafe u = unsafe();
+        Unsafe u = TestApps.unsafe();
         assertThat(UnsafeMemory.allocateMemory(u, 0)).isZero().isEqualTo(u.allocateMemory(0));
         assertThatThrownBy(() -> u.allocateMemory(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> UnsafeMemory.allocateMemory(u, -1)).isInstanceOf(IllegalArgumentException.class);
@@ -165,7 +158,7 @@ class UnsafeTransparentTest {
 
     @Test
     void memoryLgMallocDoesNotOwnGoesBackToTheOriginalUnsafe() throws Exception {
-        Unsafe u = unsafe();
+        Unsafe u = TestApps.unsafe();
         long foreign = u.allocateMemory(64);                          // glibc's, through the JDK
         assertThat(LgMalloc.owns(foreign)).isFalse();
         u.putLong(foreign, 7);
@@ -200,9 +193,7 @@ class UnsafeTransparentTest {
     private static final Pattern OUTPUT = Pattern.compile("checksum=(-?\\d+) owned=(\\d+) foreignOwned=(\\w+)");
 
     private static Matcher output(TestApps.Run run) {
-        Matcher m = OUTPUT.matcher(run.stdout());
-        assertThat(m.find()).as("%s", run).isTrue();
-        return m;
+        return TestApps.find(OUTPUT, run);
     }
 
     @Test

@@ -2,9 +2,6 @@ package dev.lgmalloc.stress;
 
 import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -30,7 +27,7 @@ public final class RemoteFreeReturn {
         long[][] blocks = new long[owners][perOwner];
         CountDownLatch allocated = new CountDownLatch(owners);
         CountDownLatch finish = new CountDownLatch(1);
-        long baseline = rss();
+        long baseline = dev.lgmalloc.Rss.bytes();
         for (int o = 0; o < owners; o++) {
             long[] mine = blocks[o];
             Thread.ofPlatform().name("owner-" + o).start(() -> {
@@ -47,7 +44,7 @@ public final class RemoteFreeReturn {
             });
         }
         allocated.await();
-        long full = rss();
+        long full = dev.lgmalloc.Rss.bytes();
         Thread[] freers = new Thread[owners];
         for (int o = 0; o < owners; o++) {
             long[] theirs = blocks[o];
@@ -67,19 +64,10 @@ public final class RemoteFreeReturn {
             while ((System.nanoTime() - freedAt) / 1_000_000 < ms) {
                 Thread.sleep(1);      // a measurement at fixed times, not a wait for a condition
             }
-            long now = rss();
+            long now = dev.lgmalloc.Rss.bytes();
             System.out.printf("  %4d ms after the last remote free: RSS %5d MiB (%.0f%% of the allocation returned)%n",
                     ms, now >> 20, 100.0 * (full - now) / (full - baseline));
         }
         finish.countDown();
-    }
-
-    private static long rss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        return -1;
     }
 }

@@ -125,7 +125,7 @@ public final class TransparentRewriter {
      * {@code releaseOnly} (a class excluded from allocation rewriting); null when there are none.
      */
     public static Rewritten rewrite(byte[] classBytes, Set<Family> families, boolean releaseOnly) {
-        if (families.stream().noneMatch(f -> mentions(classBytes, f.marker))) {
+        if (!mentionsAny(classBytes, families)) {
             return null;          // most classes: no constant names an owner, so no parse
         }
         ClassModel cm = CLASS_FILE.parse(classBytes);
@@ -140,6 +140,16 @@ public final class TransparentRewriter {
                     }
                 }));
         return counts.isEmpty() ? null : new Rewritten(out, counts);
+    }
+
+    /** Runs for every class that loads: a plain loop, no stream or lambda per class. */
+    private static boolean mentionsAny(byte[] bytes, Set<Family> families) {
+        for (Family f : families) {
+            if (mentions(bytes, f.marker)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the class file holds {@code utf8} among its bytes (as a constant): a raw scan, no parsing. */
