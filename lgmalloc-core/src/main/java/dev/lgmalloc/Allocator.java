@@ -113,6 +113,38 @@ public final class Allocator implements SegmentAllocator {
         return orThrow(allocateSlow(size, 16), size, 16);
     }
 
+    /**
+     * A zeroed chunk of {@code bytes} for an {@link LgArena} to carve: the calling thread's spare when it has
+     * one (what its last closed arena left), else a fresh block, zeroed here.
+     */
+    long takeArenaChunk(long bytes) {
+        Heap heap = Engine.fastHeap(heapTable);
+        if (heap != null) {
+            long spare = heap.takeArenaChunk();
+            if (spare != 0) {
+                return spare;
+            }
+        }
+        long chunk = mallocUntracked(bytes);
+        Memory.zero(chunk, bytes);
+        return chunk;
+    }
+
+    /**
+     * Takes back an arena chunk whose first {@code usedBytes} were handed out: it becomes the calling thread's
+     * spare, zeroed again, or is freed when the thread has one (or is virtual, and so has no heap of its own).
+     */
+    void returnArenaChunk(long chunk, long usedBytes) {
+        Heap heap = Engine.fastHeap(heapTable);
+        if (heap != null) {
+            Memory.zero(chunk, usedBytes);
+            if (heap.keepArenaChunk(chunk)) {
+                return;
+            }
+        }
+        Heap.free(chunk);
+    }
+
     /** Bytes this allocator holds in pages and large blocks: what {@link AllocatorConfiguration#memoryLimit()} caps. */
     public long usedBytes() {
         return engine.usedBytes();
@@ -318,6 +350,28 @@ public final class Allocator implements SegmentAllocator {
                 LeakDetector.freed(address);
             }
         }
+    }
+
+    /**
+     * Frees {@code address} if it lies in memory lgmalloc manages ({@link #owns}) and returns true; returns false,
+     * doing nothing, for any other address (0 included). For code that holds pointers of mixed origin and sends
+     * the others to the allocator that made them: one lookup instead of {@code owns} then {@code free}.
+     *
+     * @throws InvalidFreeException if {@code address} is in lgmalloc's memory but not a live block
+     */
+    public boolean freeIfOwned(long address) {
+        return freeIfOwnedByAny(address);
+    }
+
+    /** {@link #freeIfOwned} needs no allocator instance: the page map is shared by all of them. */
+    static boolean freeIfOwnedByAny(long address) {
+        if (!Heap.freeIfOwned(address)) {
+            return false;
+        }
+        if (LeakDetector.ENABLED) {
+            LeakDetector.freed(address);
+        }
+        return true;
     }
 
     /**

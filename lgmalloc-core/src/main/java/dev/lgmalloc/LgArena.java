@@ -1,5 +1,6 @@
 package dev.lgmalloc;
 
+import dev.lgmalloc.internal.Memory;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
@@ -20,11 +21,25 @@ import java.util.Objects;
  */
 public final class LgArena implements Arena {
 
+    /**
+     * Bytes of the chunk an arena carves its small segments from. Most arenas hold a few small structs (an arena
+     * per native call, as jextract's bindings use them): one chunk serves them all, and the chunk a closed arena
+     * leaves behind is kept zeroed for the thread's next arena, so such a call costs neither a malloc nor a free
+     * nor a zeroing of each segment.
+     */
+    static final long CHUNK_SIZE = 512;
+    /** Larger requests get blocks of their own, so a chunk never wastes more than this much of its tail. */
+    private static final long MAX_CARVED = CHUNK_SIZE / 4;
+
     private final Allocator allocator;
     private final Arena lifetime;     // a JDK arena that only provides the scope; it never allocates
     private final Thread owner;       // null when shared
     private final long byteLimit;     // 0: none
-    private long[] blocks = new long[4];        // most arenas hold a few blocks (an arena per native call)
+    private long firstChunk;          // the chunk handed back for reuse at close; 0 while none
+    private long firstChunkUsed = -1; // its bytes carved, once the arena moved on to another chunk
+    private long cursor;              // next free byte of the current chunk; 0 before the first
+    private long chunkEnd;
+    private long[] blocks;            // later chunks and own blocks, freed at close; null while none
     private int blockCount;
     private long allocatedBytes;
 
@@ -93,48 +108,80 @@ public final class LgArena implements Arena {
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         if (owner != null) {
             checkOwner();
-            return allocateLocked(byteSize, byteAlignment);
+            return allocateLocked(byteSize, byteAlignment, true);
         }
         synchronized (this) {
-            return allocateLocked(byteSize, byteAlignment);
+            return allocateLocked(byteSize, byteAlignment, true);
         }
     }
 
-    private MemorySegment allocateLocked(long byteSize, long byteAlignment) {
-        MemorySegment segment = allocateUninitializedLocked(byteSize, byteAlignment);
-        segment.fill((byte) 0);
-        return segment;
-    }
-
-    private MemorySegment allocateUninitializedLocked(long byteSize, long byteAlignment) {
+    /** Carved segments are zero already (chunks are zeroed when taken); only an own block may need zeroing. */
+    private MemorySegment allocateLocked(long byteSize, long byteAlignment, boolean zeroed) {
         if (!lifetime.scope().isAlive()) {
             throw new IllegalStateException("Already closed");
         }
         if (byteSize < 0) {
             throw new IllegalArgumentException("Invalid allocation size : " + byteSize);
         }
+        if (byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0) {
+            throw new IllegalArgumentException("Invalid alignment constraint : " + byteAlignment);
+        }
         if (byteLimit > 0 && byteSize > byteLimit - allocatedBytes) {
             throw new OutOfMemoryError("LgArena limit of " + byteLimit + " bytes exceeded: " + allocatedBytes
                     + " bytes allocated, " + byteSize + " more requested");
         }
-        long address = allocator.alignedAlloc(byteAlignment, byteSize);
-        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);
-        if (blockCount == blocks.length) {
+        long taken = Math.max(byteSize, 1);         // zero-length segments get distinct addresses, as the JDK's do
+        long address = (cursor + byteAlignment - 1) & -byteAlignment;
+        if (cursor != 0 && taken <= chunkEnd - address) {
+            cursor = address + taken;
+        } else if (taken <= MAX_CARVED && byteAlignment <= MAX_CARVED) {
+            address = carveFromNewChunk(taken, byteAlignment);
+        } else {
+            address = allocator.alignedAlloc(byteAlignment, taken);
+            remember(address);
+            if (zeroed) {
+                Memory.zero(address, byteSize);
+            }
+        }
+        allocatedBytes += byteSize;
+        return MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);
+    }
+
+    private long carveFromNewChunk(long taken, long byteAlignment) {
+        long chunk;
+        if (firstChunk == 0) {
+            chunk = allocator.takeArenaChunk(CHUNK_SIZE);
+            firstChunk = chunk;
+        } else {
+            if (firstChunkUsed < 0) {
+                firstChunkUsed = cursor - firstChunk;
+            }
+            chunk = allocator.takeArenaChunk(CHUNK_SIZE);
+            remember(chunk);
+        }
+        long address = (chunk + byteAlignment - 1) & -byteAlignment;
+        cursor = address + taken;
+        chunkEnd = chunk + CHUNK_SIZE;
+        return address;
+    }
+
+    private void remember(long block) {
+        if (blocks == null) {
+            blocks = new long[4];
+        } else if (blockCount == blocks.length) {
             blocks = Arrays.copyOf(blocks, blockCount * 2);
         }
-        blocks[blockCount++] = address;
-        allocatedBytes += byteSize;
-        return segment;
+        blocks[blockCount++] = block;
     }
 
     /** A segment whose every byte the caller overwrites at once: no zeroing first (the JDK's arenas do the same). */
     private MemorySegment allocateUninitialized(long byteSize, long byteAlignment) {
         if (owner != null) {
             checkOwner();
-            return allocateUninitializedLocked(byteSize, byteAlignment);
+            return allocateLocked(byteSize, byteAlignment, false);
         }
         synchronized (this) {
-            return allocateUninitializedLocked(byteSize, byteAlignment);
+            return allocateLocked(byteSize, byteAlignment, false);
         }
     }
 
@@ -265,11 +312,18 @@ public final class LgArena implements Arena {
 
     private void closeLocked() {
         lifetime.close();     // throws if already closed; invalidates every segment first
+        if (firstChunk != 0) {
+            long used = firstChunkUsed >= 0 ? firstChunkUsed : cursor - firstChunk;
+            allocator.returnArenaChunk(firstChunk, used);
+        }
         for (int i = 0; i < blockCount; i++) {
             allocator.free(blocks[i]);
         }
+        firstChunk = 0;
+        blocks = null;
         blockCount = 0;
-        blocks = new long[0];
+        cursor = 0;
+        chunkEnd = 0;
     }
 
     private void checkOwner() {

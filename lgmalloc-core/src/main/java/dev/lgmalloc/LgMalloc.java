@@ -103,6 +103,11 @@ public final class LgMalloc {
         return dev.lgmalloc.internal.Heap.owns(address);
     }
 
+    /** See {@link Allocator#freeIfOwned}; like {@link #owns}, never creates the process-wide allocator. */
+    public static boolean freeIfOwned(long address) {
+        return Allocator.freeIfOwnedByAny(address);
+    }
+
     /** See {@link Allocator#usableSize}. */
     public static long usableSize(long address) {
         return Global.ALLOCATOR.usableSize(address);

@@ -86,6 +86,24 @@ class AllocatorTest {
     }
 
     @Test
+    void freeIfOwnedFreesOwnBlocksAndLeavesOthersAlone() {
+        long small = allocator.malloc(64);
+        long large = allocator.malloc(1 << 20);
+        assertThat(allocator.freeIfOwned(small)).isTrue();
+        assertThat(allocator.freeIfOwned(large)).isTrue();
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        assertThatThrownBy(() -> allocator.freeIfOwned(small)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("double free");
+        try (java.lang.foreign.Arena jdk = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment foreign = jdk.allocate(64);
+            assertThat(allocator.freeIfOwned(foreign.address())).isFalse();
+            foreign.set(JAVA_LONG_UNALIGNED, 0, 42);       // untouched: the JDK still owns it
+            assertThat(foreign.get(JAVA_LONG_UNALIGNED, 0)).isEqualTo(42);
+        }
+        assertThat(allocator.freeIfOwned(0)).isFalse();
+    }
+
+    @Test
     void largeBlocksGetTheirOwnMappingAndAreUnmappedOnFree() {
         long before = allocator.statistics().largeBlocks();
         long p = allocator.malloc(10L << 20);

@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 import sun.misc.Unsafe;
 
 /**
@@ -28,6 +29,7 @@ import sun.misc.Unsafe;
  *
  * <ul>
  *   <li>{@code confinedArenaPerCall}: the jextract pattern, an arena per native call holding two small structs;</li>
+ *   <li>{@code confinedArenaPerCallEscaping}: the same, its segments escaping to code the JIT cannot see;</li>
  *   <li>{@code sharedArenaPerBlock}: a shared arena per block, freed by its close (a handshake in the JDK);</li>
  *   <li>{@code unsafeAllocateFree}: {@code Unsafe.allocateMemory} and {@code freeMemory} of a 64-byte block;</li>
  *   <li>{@code allocateDirect1K}: a 1 KiB direct buffer left to the garbage collector;</li>
@@ -38,7 +40,10 @@ import sun.misc.Unsafe;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+// A fixed, pre-touched heap: with a growing one, the first touch of each new eden region made the iterations of
+// allocation-heavy shapes swing tenfold (54-550 ns), on either side.
+@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 @State(Scope.Thread)
 @SuppressWarnings("removal")
 public class TransparentBenchmark {
@@ -68,6 +73,22 @@ public class TransparentBenchmark {
             point.set(JAVA_INT, 0, counter++);
             rect.set(JAVA_INT, 16, counter);
             return point.get(JAVA_INT, 0) + rect.get(JAVA_INT, 16);
+        }
+    }
+
+    /**
+     * The same call with its segments handed to code the JIT cannot see (as to a downcall that keeps them), so
+     * neither the arena nor the segments can be optimised away: what each one really costs.
+     */
+    @Benchmark
+    public void confinedArenaPerCallEscaping(Blackhole escape) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment point = arena.allocate(POINT);
+            MemorySegment rect = arena.allocate(RECT);
+            point.set(JAVA_INT, 0, counter++);
+            rect.set(JAVA_INT, 16, counter);
+            escape.consume(point);
+            escape.consume(rect);
         }
     }
 

@@ -339,6 +339,18 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             h[1] += liveBlocks;
             h[2] += liveBlocks * p.blockSize;
         });
+        for (Heap h : heapList) {
+            // A thread's spare arena chunk is the allocator's, not the program's: not live.
+            Page p = h.arenaChunk == 0 ? null : PageMap.lookup(h.arenaChunk);
+            if (p != null && !p.isLarge() && live[p.sizeClass] > 0) {
+                live[p.sizeClass]--;
+                long[] of = perHeap.get(p.heap);
+                if (of != null && of[1] > 0) {
+                    of[1]--;
+                    of[2] -= p.blockSize;
+                }
+            }
+        }
         List<ClassStatistics> classStats = new ArrayList<>();
         long liveBytes = 0;
         long liveBlocks = 0;

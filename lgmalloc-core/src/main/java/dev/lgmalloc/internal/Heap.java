@@ -58,6 +58,12 @@ public final class Heap {
     final ReentrantLock stripeLock = new ReentrantLock();
     @SuppressWarnings("unused") // through LIST_LOCK
     private volatile int listLock;
+    /**
+     * A zeroed block that an arena closed on this thread left behind, for the thread's next arena: an arena per
+     * native call then costs no malloc and no free. Owner only (statistics read it racily); freed when the heap is
+     * abandoned. Not the program's block, so statistics do not count it as live.
+     */
+    long arenaChunk;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
     final AtomicBoolean abandoned = new AtomicBoolean();
@@ -98,6 +104,22 @@ public final class Heap {
     public long mallocPredicted(int sizeClass) {
         predictedHits++;
         return malloc(sizeClass);
+    }
+
+    /** The thread's spare arena chunk (zeroed), now the caller's; 0 when there is none. Owner only. */
+    public long takeArenaChunk() {
+        long chunk = arenaChunk;
+        arenaChunk = 0;
+        return chunk;
+    }
+
+    /** Keeps a zeroed arena chunk as the thread's spare; false when it already has one. Owner only. */
+    public boolean keepArenaChunk(long chunk) {
+        if (arenaChunk != 0) {
+            return false;
+        }
+        arenaChunk = chunk;
+        return true;
     }
 
     /** A block of class {@code sizeClass}, or 0 when the OS has no memory left. Owner only. */
@@ -286,6 +308,23 @@ public final class Heap {
             throw new InvalidFreeException(address, "not allocated by lgmalloc (a foreign pointer, or a large block "
                     + "that was already freed)");
         }
+        free(page, address);
+    }
+
+    /**
+     * Frees {@code address} when it lies in memory lgmalloc manages (see {@link #owns}) and returns true; returns
+     * false and does nothing otherwise. One page-map lookup for code that frees pointers of mixed origin.
+     */
+    public static boolean freeIfOwned(long address) {
+        Page page = PageMap.lookup(address);
+        if (page == null) {
+            return false;
+        }
+        free(page, address);
+        return true;
+    }
+
+    private static void free(Page page, long address) {
         Heap heap = page.heap;
         if (heap.owner == Thread.currentThread()) {
             heap.freeLocal(page, address);
@@ -308,7 +347,10 @@ public final class Heap {
         page.free = address;
         int used = page.used - 1;
         page.setUsed(used);              // a release store: the link is written before the reclaimer can see it
-        if (used == 0 || page.inFullList) {
+        // An emptied current page stays current, so it needs no lock: a thread that mallocs and frees one block
+        // at a time (an arena per call) would otherwise take the list lock on every free. Only the owner changes
+        // which page is current, so reading it here is safe.
+        if (page.inFullList || (used == 0 && current[page.sizeClass] != page)) {
             pageHasRoom(page);
         }
     }
@@ -543,6 +585,11 @@ public final class Heap {
      * where frees from any thread keep working. Called once its thread is gone (or never ran).
      */
     void abandon() {
+        long spare = arenaChunk;
+        arenaChunk = 0;
+        if (spare != 0) {
+            free(spare);          // from another thread than the dead owner: a remote free, as any other
+        }
         lockLists();
         try {
             for (int c = 0; c < current.length; c++) {

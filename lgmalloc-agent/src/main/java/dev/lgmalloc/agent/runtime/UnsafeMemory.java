@@ -50,12 +50,7 @@ public final class UnsafeMemory {
 
     /** {@link Unsafe#freeMemory(long)}: on lgmalloc for its own blocks, else the original. */
     public static void freeMemory(Unsafe unsafe, long address) {
-        if (address == 0) {
-            return;
-        }
-        if (LgMalloc.owns(address)) {
-            LgMalloc.free(address);
-        } else {
+        if (address != 0 && !LgMalloc.freeIfOwned(address)) {
             unsafe.freeMemory(address);
         }
     }
