@@ -129,18 +129,18 @@ class DirectBufferTransparentTest {
     @Test
     void invokeCleanerFreesLgMallocBuffersAtOnceAndRefusesTheirViews() throws Exception {
         Unsafe u = TestApps.unsafe();
-        ByteBuffer b = DirectBuffers.allocateDirect(1000);
+        ByteBuffer b = DirectBuffers.allocateDirect(100_000);     // beyond what slabs carve: a block of its own
         long address = MemorySegment.ofBuffer(b).address();
         assertThat(LgMalloc.owns(address)).isTrue();
-        long before = DirectBuffers.count();
+        long before = DirectBuffers.heldBlocks();
         assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, b.duplicate()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicate or slice");
         assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, b.slice(0, 10)))
                 .isInstanceOf(IllegalArgumentException.class);
         DirectBuffers.invokeCleaner(u, b);
-        assertThat(DirectBuffers.count()).isEqualTo(before - 1);
+        assertThat(DirectBuffers.heldBlocks()).isEqualTo(before - 1);
         DirectBuffers.invokeCleaner(u, b);                       // a second time does nothing, as in the JDK
-        assertThat(DirectBuffers.count()).isEqualTo(before - 1);
+        assertThat(DirectBuffers.heldBlocks()).isEqualTo(before - 1);
         // A JDK buffer goes to the original invokeCleaner, which frees it; its views are refused by the JDK.
         ByteBuffer jdk = ByteBuffer.allocateDirect(1000);
         assertThatThrownBy(() -> DirectBuffers.invokeCleaner(u, jdk.duplicate()))
@@ -151,15 +151,50 @@ class DirectBufferTransparentTest {
     }
 
     @Test
-    void anUnreachableBufferIsFreedByTheGarbageCollector() {
-        long before = DirectBuffers.count();
-        for (int i = 0; i < 100; i++) {
-            DirectBuffers.allocateDirect(4096).putInt(0, i);
-        }
+    void aSlabFreedBufferByBufferGoesBackOnceItsThreadMovedOn() throws Exception {
+        Unsafe u = TestApps.unsafe();
+        int perSlab = DirectBuffers.SLAB_SIZE / 1024;
+        ByteBuffer[] first = new ByteBuffer[perSlab];
+        long[] held = new long[3];
+        Thread t = Thread.ofPlatform().start(() -> {
+            held[0] = DirectBuffers.heldBlocks();
+            for (int i = 0; i < perSlab; i++) {
+                first[i] = DirectBuffers.allocateDirect(1024);    // one slab, full
+                first[i].putInt(0, i);
+            }
+            for (int i = 0; i < perSlab; i++) {
+                assertThat(first[i].getInt(0)).as("buffer %d kept its value: none overlap", i).isEqualTo(i);
+            }
+            for (int i = 0; i < perSlab - 1; i++) {
+                DirectBuffers.invokeCleaner(u, first[i]);
+                DirectBuffers.invokeCleaner(u, first[i]);          // twice: counted once
+            }
+            ByteBuffer next = DirectBuffers.allocateDirect(1024);  // a second slab: the first is retired
+            held[1] = DirectBuffers.heldBlocks();
+            DirectBuffers.invokeCleaner(u, first[perSlab - 1]);    // its last buffer: the slab goes back now
+            held[2] = DirectBuffers.heldBlocks();
+            DirectBuffers.invokeCleaner(u, next);
+        });
+        t.join();
+        assertThat(held[1]).as("two slabs held").isEqualTo(held[0] + 2);
+        assertThat(held[2]).as("the first slab went back with its last buffer").isEqualTo(held[0] + 1);
+    }
+
+    @Test
+    void unreachableBuffersAreFreedByTheGarbageCollector() throws Exception {
+        long before = DirectBuffers.heldBlocks();
+        Thread t = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 100; i++) {
+                DirectBuffers.allocateDirect(1024).putInt(0, i);     // carved from this thread's slabs
+                DirectBuffers.allocateDirect(5000).putInt(0, i);     // blocks of their own
+            }
+        });
+        t.join();                                                      // its slab in use becomes unreachable too
+        assertThat(DirectBuffers.heldBlocks()).isGreaterThan(before);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (DirectBuffers.count() > before) {
-            assertThat(System.nanoTime()).as("buffers freed after GC; %d left", DirectBuffers.count() - before)
-                    .isLessThan(deadline);
+        while (DirectBuffers.heldBlocks() > before) {
+            assertThat(System.nanoTime()).as("buffers freed after GC; %d blocks left",
+                    DirectBuffers.heldBlocks() - before).isLessThan(deadline);
             System.gc();
             LockSupport.parkNanos(10_000_000);
         }

@@ -1,46 +1,61 @@
 package dev.lgmalloc.agent.runtime;
 
 import dev.lgmalloc.LgMalloc;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
-import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import sun.misc.Unsafe;
 
 /**
  * What a rewritten {@code ByteBuffer.allocateDirect(int)} and {@code Unsafe.invokeCleaner(ByteBuffer)} run in
  * transparent mode.
  *
- * <p>A buffer is a view of a zeroed lgmalloc block in the global scope ({@code MemorySegment.asByteBuffer()}), so
- * every JDK channel takes it and {@code DirectBuffer.address()} works (a closeable shared scope would make that
- * throw). Its block is freed when the buffer becomes unreachable, through a {@link Cleaner} as the JDK's own
- * direct buffers are, or at once by {@code Unsafe.invokeCleaner}, which libraries such as Netty and Agrona call to
- * free early: on a segment's buffer the JDK's {@code invokeCleaner} is a silent no-op, so those calls are rewritten
- * too and free lgmalloc's buffers; any other buffer goes to the original method.
+ * <p>A buffer is a view of zeroed lgmalloc memory ({@code MemorySegment.asByteBuffer()}), so every JDK channel
+ * takes it and {@code DirectBuffer.address()} works. Small buffers (up to {@value #MAX_CARVED} bytes) are carved,
+ * on each platform thread, from a {@value #SLAB_SIZE}-byte slab whose scope is an automatic arena: every buffer
+ * holds that scope, so the garbage collector frees the slab once none of its buffers is reachable. The JDK pays a
+ * {@code Cleaner} and a reference to process per buffer; this pays one per slab, which is where the speed comes
+ * from. The price: one buffer that stays reachable keeps its whole slab (at most {@value #SLAB_SIZE} bytes).
+ * Larger buffers, and those of virtual threads (which would otherwise each pin a slab), get a block of their own,
+ * freed the same way.
+ *
+ * <p>Libraries such as Netty and Agrona free direct buffers early with {@code Unsafe.invokeCleaner}; on a
+ * segment's buffer the JDK's method is a silent no-op, so those calls are rewritten too. They free an own block
+ * at once; a slab's memory goes back once its carving thread moved on and every buffer carved from it was freed
+ * this way (or became unreachable). A duplicate or slice is refused with the JDK's own check, and a second call on
+ * a buffer does nothing, as in the JDK.
  *
  * <p>Back-pressure: the JDK counts direct buffers against {@code -XX:MaxDirectMemorySize} (by default the maximum
  * heap size) and, when full, runs the GC so unreachable buffers are freed before it gives up with
- * {@link OutOfMemoryError}. These buffers are counted against the same limit in the same way, in a count of their
- * own: they do not appear in the "direct" {@code BufferPoolMXBean} (their bytes are in lgmalloc's statistics).
+ * {@link OutOfMemoryError}. These buffers count their slabs and blocks against the same limit in the same way, in
+ * a count of their own: they do not appear in the "direct" {@code BufferPoolMXBean} (their bytes are in
+ * lgmalloc's statistics and in {@link #heldBytes()}).
  */
 public final class DirectBuffers {
 
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "lgmalloc-direct-buffer-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
-    private static final Map<Long, Owned> OWNED = new ConcurrentHashMap<>();
-    private static final AtomicLong RESERVED = new AtomicLong();
-    private static final AtomicLong COUNT = new AtomicLong();
-    private static final long LIMIT = limit();
+    /** Bytes of a slab; slabs are aligned to their size, so a buffer's address finds its slab. */
+    public static final int SLAB_SIZE = 64 * 1024;
+    /** The largest buffer carved from a slab: a slab holds at least 16 of them. */
+    public static final int MAX_CARVED = 2048;
+    private static final int GRANULE = 16;
 
-    /** A live buffer of this class: which object may free it, and how. */
-    private record Owned(WeakReference<ByteBuffer> buffer, Cleaner.Cleanable cleanable) {
-    }
+    private static final int SLAB_SHIFT = Integer.numberOfTrailingZeros(SLAB_SIZE);
+
+    private static final ThreadLocal<Carver> CARVERS = ThreadLocal.withInitial(Carver::new);
+    /**
+     * Live slabs by their address, direct-mapped (2 GiB of address space before two slabs share a slot): freeing
+     * a buffer early finds its slab without boxing a key. A slab whose slot is taken, and every own block, is in
+     * {@link #BLOCKS}.
+     */
+    private static final AtomicReferenceArray<Block> SLABS = new AtomicReferenceArray<>(1 << 16);
+    private static final Map<Long, Block> BLOCKS = new ConcurrentHashMap<>();
+    private static final AtomicLong HELD_BYTES = new AtomicLong();
+    private static final AtomicLong HELD_BLOCKS = new AtomicLong();
+    private static final long LIMIT = limit();
 
     private DirectBuffers() {
     }
@@ -61,57 +76,168 @@ public final class DirectBuffers {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity < 0: (" + capacity + " < 0)");
         }
-        reserve(capacity);
-        MemorySegment block;
-        try {
-            block = LgMalloc.allocate(capacity);      // a global-scope segment of exactly this size
-        } catch (OutOfMemoryError e) {
-            unreserve(capacity);
-            throw e;
+        if (capacity <= MAX_CARVED && !Thread.currentThread().isVirtual()) {
+            return CARVERS.get().carve(capacity);
         }
-        block.fill((byte) 0);
-        long address = block.address();
-        ByteBuffer buffer = block.asByteBuffer();
-        Free free = new Free(address, capacity);
-        Owned owned = new Owned(new WeakReference<>(buffer), CLEANER.register(buffer, free));
-        free.owned = owned;
-        OWNED.put(address, owned);
-        return buffer;
+        MemorySegment memory = Block.open(Math.max(capacity, 1), false).asSlice(0, capacity);
+        memory.fill((byte) 0);
+        return memory.asByteBuffer();
     }
 
     /**
-     * Replaces {@code Unsafe.invokeCleaner(ByteBuffer)}: frees one of these buffers now (at most once), refuses a
+     * Replaces {@code Unsafe.invokeCleaner(ByteBuffer)}: frees one of these buffers (at most once), refuses a
      * duplicate or slice of one as the JDK does, and passes any other buffer to the original method.
      */
     @SuppressWarnings("removal")
     public static void invokeCleaner(Unsafe unsafe, ByteBuffer buffer) {
-        if (buffer.isDirect()) {
-            Owned owned = OWNED.get(MemorySegment.ofBuffer(buffer).address());
-            if (owned != null) {
-                if (owned.buffer().get() != buffer) {
-                    throw new IllegalArgumentException("duplicate or slice");
+        long address = buffer.isDirect() ? MemorySegment.ofBuffer(buffer).address() : 0;
+        Block block = address == 0 ? null : Block.holding(address);
+        // The JDK's checks first: a view or a heap buffer is refused, a JDK buffer freed; on ours it does nothing.
+        unsafe.invokeCleaner(buffer);
+        if (block != null) {
+            block.freeEarly(address);
+        }
+    }
+
+    /** Slabs and own blocks of direct-buffer memory held now. */
+    public static long heldBlocks() {
+        return HELD_BLOCKS.get();
+    }
+
+    /** Bytes of those slabs and blocks: what counts against {@code -XX:MaxDirectMemorySize}. */
+    public static long heldBytes() {
+        return HELD_BYTES.get();
+    }
+
+    /** A platform thread's slab in use: only that thread carves from it, so carving takes no lock. */
+    private static final class Carver {
+        private MemorySegment slab;
+        private Block block;
+        private long offset;
+
+        ByteBuffer carve(int capacity) {
+            long taken = Math.max(capacity + GRANULE - 1L, GRANULE) & -GRANULE;
+            if (slab == null || taken > SLAB_SIZE - offset) {
+                if (block != null) {
+                    block.retire();
                 }
-                owned.cleanable().clean();
-                return;
+                slab = Block.open(SLAB_SIZE, true);
+                block = Block.holding(slab.address());
+                offset = 0;
+            }
+            MemorySegment memory = slab.asSlice(offset, capacity);
+            offset += taken;
+            block.carved++;
+            memory.fill((byte) 0);
+            return memory.asByteBuffer();
+        }
+    }
+
+    /**
+     * One lgmalloc block holding buffers: a slab, or the block of one large buffer. It holds no segment and no
+     * scope (that would keep the scope reachable): the buffers hold the scope, the scope's cleanup holds this.
+     */
+    private static final class Block {
+        private final long base;
+        private final long size;
+        private final long[] freedEarly;      // one bit per granule: buffers freed by invokeCleaner
+        /** Buffers carved; written by the carving thread only, read by others once {@link #retired}. */
+        int carved;
+        private int freedCount;
+        private boolean retired;              // no more buffers will be carved
+        private boolean released;
+
+        private Block(long base, long size, boolean slab) {
+            this.base = base;
+            this.size = size;
+            this.freedEarly = new long[(int) (((size + GRANULE - 1) / GRANULE + 63) / 64)];
+            if (!slab) {
+                carved = 1;
+                retired = true;
             }
         }
-        unsafe.invokeCleaner(buffer);
-    }
 
-    /** Buffers of this class alive now, and their bytes. */
-    public static long count() {
-        return COUNT.get();
-    }
+        /** A zeroed-on-use block of {@code size} bytes in an automatic scope whose cleanup releases it. */
+        static MemorySegment open(long size, boolean slab) {
+            reserve(size);
+            long base;
+            try {
+                base = slab ? LgMalloc.alignedAlloc(SLAB_SIZE, SLAB_SIZE) : LgMalloc.malloc(size);
+            } catch (OutOfMemoryError e) {
+                unreserve(size);
+                throw e;
+            }
+            Block block = new Block(base, size, slab);
+            if (!slab || !SLABS.compareAndSet(slot(base), null, block)) {
+                BLOCKS.put(base, block);
+            }
+            return MemorySegment.ofAddress(base).reinterpret(size, Arena.ofAuto(), unused -> block.releaseByGc());
+        }
 
-    public static long reservedBytes() {
-        return RESERVED.get();
+        private static int slot(long address) {
+            return (int) (address >>> SLAB_SHIFT) & (SLABS.length() - 1);
+        }
+
+        /** The live block holding {@code address}: its own block, or the slab it was carved from; null if none. */
+        static Block holding(long address) {
+            Block slab = SLABS.get(slot(address));
+            if (slab != null && slab.contains(address)) {
+                return slab;
+            }
+            Block block = BLOCKS.get(address);
+            if (block == null) {
+                block = BLOCKS.get(address & -SLAB_SIZE);
+            }
+            return block != null && block.contains(address) ? block : null;
+        }
+
+        private boolean contains(long address) {
+            return Long.compareUnsigned(address - base, size) < 0;
+        }
+
+        synchronized void freeEarly(long address) {
+            int granule = (int) ((address - base) / GRANULE);
+            long bit = 1L << granule;
+            if (released || (freedEarly[granule >>> 6] & bit) != 0) {
+                return;                                   // freed already: a second call does nothing
+            }
+            freedEarly[granule >>> 6] |= bit;
+            freedCount++;
+            if (retired && freedCount == carved) {
+                release();
+            }
+        }
+
+        synchronized void retire() {
+            retired = true;
+            if (!released && freedCount == carved) {
+                release();
+            }
+        }
+
+        /** Runs on the JDK's cleaner thread once no buffer of this block is reachable. */
+        synchronized void releaseByGc() {
+            if (!released) {
+                release();
+            }
+        }
+
+        private void release() {
+            released = true;
+            // Before the free: the address may be handed out again at once.
+            if (!SLABS.compareAndSet(slot(base), this, null)) {
+                BLOCKS.remove(base, this);
+            }
+            LgMalloc.free(base);
+            unreserve(size);
+        }
     }
 
     private static void reserve(long bytes) {
         if (tryReserve(bytes)) {
             return;
         }
-        // As java.nio.Bits does: let the GC find unreachable buffers, then give their cleaner time to free them.
+        // As java.nio.Bits does: let the GC find unreachable buffers, then give their cleanups time to run.
         System.gc();
         for (int i = 0; i < 10; i++) {
             if (tryReserve(bytes)) {
@@ -125,43 +251,24 @@ public final class DirectBuffers {
             }
         }
         throw new OutOfMemoryError("Cannot reserve " + bytes + " bytes of direct buffer memory (lgmalloc: "
-                + RESERVED.get() + " bytes in use, limit " + LIMIT + ")");
+                + HELD_BYTES.get() + " bytes in use, limit " + LIMIT + ")");
     }
 
     private static boolean tryReserve(long bytes) {
         while (true) {
-            long now = RESERVED.get();
+            long now = HELD_BYTES.get();
             if (bytes > LIMIT - now) {
                 return false;
             }
-            if (RESERVED.compareAndSet(now, now + bytes)) {
-                COUNT.incrementAndGet();
+            if (HELD_BYTES.compareAndSet(now, now + bytes)) {
+                HELD_BLOCKS.incrementAndGet();
                 return true;
             }
         }
     }
 
     private static void unreserve(long bytes) {
-        RESERVED.addAndGet(-bytes);
-        COUNT.decrementAndGet();
-    }
-
-    /** Frees one buffer's block; runs once, from the cleaner thread or from invokeCleaner. Holds no buffer. */
-    private static final class Free implements Runnable {
-        private final long address;
-        private final int capacity;
-        volatile Owned owned;
-
-        Free(long address, int capacity) {
-            this.address = address;
-            this.capacity = capacity;
-        }
-
-        @Override
-        public void run() {
-            OWNED.remove(address, owned);      // before the free: the address may be handed out again at once
-            LgMalloc.free(address);
-            unreserve(capacity);
-        }
+        HELD_BYTES.addAndGet(-bytes);
+        HELD_BLOCKS.decrementAndGet();
     }
 }
