@@ -15,8 +15,8 @@ import java.util.List;
  * @param largeBlocks    live blocks with a mapping of their own
  * @param largeBytes     bytes mapped for large blocks
  * @param heaps          heaps in use (thread heaps and virtual-thread stripes)
- * @param predictedHits  allocations served by routed call sites' fast paths ({@code mallocPredicted}) in the heaps
- *                       in use: non-zero when the agent's routing is working
+ * @param predictedHits  allocations served by routed call sites' fast paths ({@code mallocPredicted}) since the
+ *                       start, also by threads that ended: non-zero when the agent's routing is working
  * @param classes        per size class with at least one page
  * @param heapDetails    per heap, plus one entry for pages orphaned by ended threads if there are any
  * @param quarantinedPages pages taken out of use because their free lists were corrupted by a program bug (a

@@ -26,12 +26,12 @@ import java.util.Locale;
  *       {@code reallocateMemory} and {@code freeMemory} calls in every application and library class are served
  *       by lgmalloc, and a free or realloc of memory lgmalloc does not own goes to the original method;
  *       {@code unsafe=off}: leave them alone.</li>
- *   <li>{@code arena=on}: transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()} in every
- *       application and library class: they return lgmalloc arenas ({@code LgArena}) with the JDK arenas'
- *       contract; {@code arena=off} (default, until they measure faster than the JDK's): leave them alone.</li>
- *   <li>{@code direct=on}: transparent mode for {@code ByteBuffer.allocateDirect(int)} (zeroed buffers of lgmalloc
- *       memory, freed when unreachable) and {@code Unsafe.invokeCleaner} (frees them early); {@code direct=off}
- *       (default, until they measure faster than the JDK's): leave them alone.</li>
+ *   <li>{@code arena=on} (default): transparent mode for {@code Arena.ofConfined()} and {@code Arena.ofShared()}
+ *       in every application and library class: they return lgmalloc arenas ({@code LgArena}) with the JDK arenas'
+ *       contract; {@code arena=off}: leave them alone.</li>
+ *   <li>{@code direct=on} (default): transparent mode for {@code ByteBuffer.allocateDirect(int)} (zeroed buffers of
+ *       lgmalloc memory, freed when unreachable) and {@code Unsafe.invokeCleaner} (frees them early);
+ *       {@code direct=off}: leave them alone.</li>
  *   <li>{@code exclude=com.example;org.other.Foo}: classes whose names start with one of these (dotted or with
  *       slashes) keep their JDK allocation calls; their frees and reallocs are still rewritten.
  *       {@code dry-run}: log what transparent mode would rewrite, class by class, and change nothing.</li>
@@ -73,7 +73,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
         return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
-                true, false, false, java.util.List.of(), false);
+                true, true, true, java.util.List.of(), false);
     }
 
     static Path defaultCacheDir() {

@@ -29,7 +29,8 @@ final class SiteCalls {
     private SiteCalls() {
     }
 
-    static void emit(CodeBuilder cob, InvokeInstruction inv, PlannedSite site) {
+    /** Emits the recording call for {@code site}; {@code fast}: it takes the site's class fast path afterwards. */
+    static void emit(CodeBuilder cob, InvokeInstruction inv, PlannedSite site, boolean fast) {
         ClassDesc owner = inv.owner().asSymbol();
         MethodTypeDesc type = inv.typeSymbol();
         DirectMethodHandleDesc.Kind kind;
@@ -46,9 +47,10 @@ final class SiteCalls {
             throw new RewriteException("cannot record an " + inv.opcode() + " call at " + site.describe());
         }
         DirectMethodHandleDesc callee = MethodHandleDesc.ofMethod(kind, owner, inv.name().stringValue(), type);
-        int fastClass = site.fastPath() ? site.sizeClass() : -1;
+        int fastClass = fast ? site.sizeClass() : -1;
+        // The Unsafe that transparent mode's static replacement takes first stands where the receiver was.
+        int receivers = inv.opcode() != Opcode.INVOKESTATIC || SiteRewriter.isTransparentUnsafe(inv) ? 1 : 0;
         cob.invokedynamic(DynamicCallSiteDesc.of(BOOTSTRAP, "site", siteType, callee, site.id(),
-                site.entryPoint().sizeRule().ordinal(), fastClass,
-                inv.opcode() == Opcode.INVOKESTATIC ? 0 : 1));
+                site.entryPoint().sizeRule().ordinal(), fastClass, receivers));
     }
 }

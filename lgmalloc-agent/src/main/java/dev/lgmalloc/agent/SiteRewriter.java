@@ -41,6 +41,8 @@ public final class SiteRewriter {
     }
 
     private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
+    private static final String TRANSPARENT_UNSAFE_OWNER =
+            dev.lgmalloc.agent.runtime.UnsafeMemory.class.getName().replace('.', '/');
 
     private SiteRewriter() {
     }
@@ -126,12 +128,20 @@ public final class SiteRewriter {
                         + site.describe() + ", found " + ins);
             }
             done++;
-            if (site.fastPath() && !recording) {
+            if (FastPaths.servedTransparently(site.entryPoint()) && !isTransparentUnsafe(inv)) {
+                // Transparent mode left this call on the JDK (its family off, or its class excluded): it never
+                // reaches lgmalloc, so no fast path; verification still records its sizes.
+                if (recording) {
+                    SiteCalls.emit(cob, inv, site, false);
+                } else {
+                    cob.with(e);
+                }
+            } else if (site.fastPath() && !recording) {
                 FastPaths.Target target = FastPaths.of(site.entryPoint()).orElseThrow();
                 cob.loadConstant(site.sizeClass());
-                cob.invokestatic(FastPaths.LG_MALLOC, target.name(), target.type());
+                cob.invokestatic(target.owner(), target.name(), target.type());
             } else {
-                SiteCalls.emit(cob, inv, site);
+                SiteCalls.emit(cob, inv, site, site.fastPath());
             }
         }
 
@@ -147,7 +157,16 @@ public final class SiteRewriter {
         private static boolean matches(InvokeInstruction inv, PlannedSite site) {
             return inv.owner().asInternalName().equals(site.entryPoint().owner())
                     && inv.name().equalsString(site.entryPoint().name())
-                    && inv.type().equalsString(site.entryPoint().descriptor());
+                    && inv.type().equalsString(site.entryPoint().descriptor())
+                    || FastPaths.servedTransparently(site.entryPoint()) && isTransparentUnsafe(inv);
         }
+    }
+
+    /** {@code Unsafe.allocateMemory} as transparent mode rewrote it, in place and of the same length. */
+    static boolean isTransparentUnsafe(InvokeInstruction inv) {
+        return inv.opcode() == java.lang.classfile.Opcode.INVOKESTATIC
+                && inv.owner().asInternalName().equals(TRANSPARENT_UNSAFE_OWNER)
+                && inv.name().equalsString("allocateMemory")
+                && inv.type().equalsString("(Lsun/misc/Unsafe;J)J");
     }
 }

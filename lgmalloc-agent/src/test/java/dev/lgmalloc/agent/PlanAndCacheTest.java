@@ -141,14 +141,16 @@ class PlanAndCacheTest {
     @Test
     void parsesTransparentModeOptions() {
         AgentOptions defaults = AgentOptions.defaults();
-        assertThat(defaults.transparentFamilies()).containsExactly(
-                dev.lgmalloc.agent.transparent.TransparentRewriter.Family.UNSAFE);
+        assertThat(defaults.transparentFamilies()).containsExactlyInAnyOrder(
+                dev.lgmalloc.agent.transparent.TransparentRewriter.Family.values());
         AgentOptions o = AgentOptions.parse("unsafe=off,arena=on,direct=ON,exclude=com.example;org/other/Foo,dry-run");
         assertThat(o.transparentFamilies()).containsExactlyInAnyOrder(
                 dev.lgmalloc.agent.transparent.TransparentRewriter.Family.ARENA,
                 dev.lgmalloc.agent.transparent.TransparentRewriter.Family.DIRECT);
         assertThat(o.exclude()).containsExactly("com/example", "org/other/Foo");
         assertThat(o.dryRun()).isTrue();
+        assertThat(AgentOptions.parse("arena=off,direct=off").transparentFamilies()).containsExactly(
+                dev.lgmalloc.agent.transparent.TransparentRewriter.Family.UNSAFE);
         assertThatThrownBy(() -> AgentOptions.parse("arena=maybe")).hasMessage("arena must be on or off: maybe");
         assertThatThrownBy(() -> AgentOptions.parse("analysis=later"))
                 .hasMessage("analysis must be background or sync: later");

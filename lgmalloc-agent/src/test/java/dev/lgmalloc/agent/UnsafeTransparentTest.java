@@ -237,6 +237,44 @@ class UnsafeTransparentTest {
     }
 
     @Test
+    void aPredictedUnsafeSiteTakesItsClassFastPathAndVerificationReportsIt() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        List<String> jvm = List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", cp, "app.Mixed");
+        TestApps.Run route = TestApps.java(dir, concat("-javaagent:" + TestApps.agentJar()
+                + "=verbose,cache=off,analysis=sync", jvm));
+        assertThat(route.exitCode()).as("%s", route).isZero();
+        assertThat(route.stdout()).contains("sum=499500");
+        assertThat(route.stderr()).contains("rewrote 1 Unsafe memory call(s) of app/Mixed")
+                .contains("rewrote 1 site(s) of app/Mixed")                     // to the 32-byte class's fast path
+                .contains("rewrote 1 site(s) of app/excluded/Freer")            // its 16-byte copy
+                .contains("2000 allocations on predicted fast paths");
+
+        // With the family off the plan still holds the site, but the call stays the JDK's: no fast path, no error.
+        TestApps.Run off = TestApps.java(dir, concat("-javaagent:" + TestApps.agentJar()
+                + "=verbose,cache=off,analysis=sync,unsafe=off", jvm));
+        assertThat(off.exitCode()).as("%s", off).isZero();
+        assertThat(off.stdout()).contains("sum=499500");
+        assertThat(off.stderr()).doesNotContain("unchanged").doesNotContain("Unsafe memory call");
+
+        Path report = dir.resolve("unsafe-verify.json");
+        TestApps.Run verify = TestApps.java(dir, concat("-javaagent:" + TestApps.agentJar()
+                + "=verify,verbose,cache=off,analysis=sync,report-file=" + report, jvm));
+        assertThat(verify.exitCode()).as("%s", verify).isZero();
+        assertThat(verify.stdout()).contains("sum=499500");
+        assertThat(verify.stderr()).contains("2000 allocations on predicted fast paths");
+        assertThat(Files.readString(report)).containsPattern("\\{\"id\":\\d+,\"class\":\"app/Mixed\"[^}]*"
+                + "\"callee\":\"sun/misc/Unsafe.allocateMemory\\(J\\)J\",\"predicted\":\"\\{32}\"[^}]*"
+                + "\"fastPath\":true,\"calls\":1000,\"inPredictedSet\":1000,\"inPredictedClass\":1000");
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new java.util.ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
+    @Test
     void aDryRunSaysWhatItWouldRewriteAndChangesNothing() throws Exception {
         String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
         TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=cache=off,dry-run",

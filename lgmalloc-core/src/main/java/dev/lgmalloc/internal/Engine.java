@@ -39,6 +39,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
     private final java.util.concurrent.atomic.AtomicInteger quarantinedPages = new java.util.concurrent.atomic.AtomicInteger();
     private int nextHeapId;
+    /** Fast-path hits of heaps already reaped, so the statistics count every hit since start. */
+    private final java.util.concurrent.atomic.AtomicLong reapedPredictedHits = new java.util.concurrent.atomic.AtomicLong();
 
     public Engine(String name, SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
                   long memoryLimit) {
@@ -244,6 +246,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         if (h.abandoned.compareAndSet(false, true)) {
             synchronized (heaps) {
                 heaps.remove(h);
+                reapedPredictedHits.addAndGet(h.predictedHits);     // its thread ended: the count is final
             }
             h.abandon();
         }
@@ -323,8 +326,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         long[] live = new long[n];
         Map<Heap, long[]> perHeap = new HashMap<>();
         List<Heap> heapList;
+        long predictedHits;
         synchronized (heaps) {
             heapList = new ArrayList<>(heaps);
+            predictedHits = reapedPredictedHits.get();
         }
         segments.forEachPage(p -> {
             if (p.state == Page.QUARANTINED) {
@@ -363,7 +368,6 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             liveBlocks += live[c];
         }
         List<HeapStatistics> heapStats = new ArrayList<>();
-        long predictedHits = 0;
         for (Heap h : heapList) {
             predictedHits += h.predictedHits;
             long[] s = perHeap.getOrDefault(h, new long[3]);

@@ -42,15 +42,20 @@ public final class SiteRecorder {
      * @param siteId    the site's id
      * @param sizeRule  which arguments give the size (ordinal of {@code SizeRule}: first, second, product of the
      *                  first two, layout byte size, layout byte size times the second)
-     * @param fastClass the size class of the fast path to take instead of {@code callee} ({@code malloc} sites
-     *                  only), or -1
+     * @param fastClass the size class of the fast path to take instead of {@code callee} ({@code malloc} sites and
+     *                  {@code Unsafe.allocateMemory} sites transparent mode serves), or -1
      * @param receivers 1 when the original call had a receiver (the site's first parameter), else 0
      */
     public static CallSite bootstrap(MethodHandles.Lookup caller, String name, MethodType type, MethodHandle callee,
                                      int siteId, int sizeRule, int fastClass, int receivers)
             throws ReflectiveOperationException {
         MethodHandle target = callee;
-        if (fastClass >= 0) {
+        if (fastClass >= 0 && type.parameterCount() == 2 && type.parameterType(0) == sun.misc.Unsafe.class) {
+            // Unsafe.allocateMemory, served by transparent mode
+            MethodHandle predicted = LOOKUP.findStatic(UnsafeMemory.class, "allocateMemoryPredicted",
+                    MethodType.methodType(long.class, sun.misc.Unsafe.class, long.class, int.class));
+            target = MethodHandles.insertArguments(predicted, 2, fastClass);
+        } else if (fastClass >= 0) {
             MethodHandle predicted = LOOKUP.findStatic(LgMalloc.class, "mallocPredicted",
                     MethodType.methodType(long.class, long.class, int.class));
             target = MethodHandles.insertArguments(predicted, 1, fastClass);

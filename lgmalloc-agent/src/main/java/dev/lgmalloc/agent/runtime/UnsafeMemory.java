@@ -30,6 +30,18 @@ public final class UnsafeMemory {
         return bytes == 0 ? 0 : LgMalloc.malloc(bytes);
     }
 
+    /**
+     * {@link #allocateMemory} for a call site whose size the agent predicted: the class's fast path. A request the
+     * class does not fit (a wrong prediction) takes the general path, so a prediction costs speed, never
+     * correctness.
+     */
+    public static long allocateMemoryPredicted(Unsafe unsafe, long bytes, int sizeClass) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative size: " + bytes);
+        }
+        return bytes == 0 ? 0 : LgMalloc.mallocPredicted(bytes, sizeClass);
+    }
+
     /** {@link Unsafe#reallocateMemory(long, long)}: on lgmalloc for its own blocks, else the original. */
     public static long reallocateMemory(Unsafe unsafe, long address, long bytes) {
         if (bytes < 0) {

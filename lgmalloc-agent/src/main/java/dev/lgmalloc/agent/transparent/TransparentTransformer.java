@@ -161,6 +161,7 @@ public final class TransparentTransformer implements ClassFileTransformer {
             var stats = dev.lgmalloc.LgMalloc.statistics();
             line.append("; lgmalloc in use: ").append(stats.heaps()).append(" heaps, ").append(stats.liveBlocks())
                     .append(" live blocks (").append(stats.liveBytes()).append(" bytes), ")
+                    .append(stats.predictedHits()).append(" allocations on predicted fast paths, ")
                     .append(dev.lgmalloc.agent.runtime.DirectBuffers.heldBytes() / 1024)
                     .append(" KiB held for direct buffers");
         } else {

@@ -83,6 +83,18 @@ public final class EntryPoints {
     }
 
     /** Whether a reference of static type {@code internalName} is one of lgmalloc's allocators. */
+    /** {@code sun.misc.Unsafe.allocateMemory(long)}: the one JDK entry point whose size class matters to lgmalloc. */
+    public static final String UNSAFE_ALLOCATE_MEMORY = "sun/misc/Unsafe.allocateMemory(J)J";
+
+    /**
+     * Whether the agent's transparent mode serves calls of {@code ep} from lgmalloc's size classes, so their
+     * predictions deserve exact classes, provisioning and fast paths as lgmalloc's own calls do. Arena and direct
+     * buffer calls are served too, but carved from a thread's chunk or slab: their sizes pick no class.
+     */
+    public static boolean servedTransparently(EntryPoint ep) {
+        return ep.callee().equals(UNSAFE_ALLOCATE_MEMORY);
+    }
+
     public static boolean isLgmallocAllocatorType(String internalName) {
         return LG_ARENA.equals(internalName);
     }

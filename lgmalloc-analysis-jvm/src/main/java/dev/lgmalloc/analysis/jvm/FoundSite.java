@@ -30,8 +30,11 @@ public record FoundSite(AllocationSite site, EntryPoint entryPoint, AllocationAp
         return (JvmSiteLocation) site.location();
     }
 
-    /** Whether the agent may route this site to a size class's fast path (given enough confidence). */
+    /**
+     * Whether the agent may route this site to a size class's fast path (given enough confidence): lgmalloc's
+     * calls, and {@code Unsafe.allocateMemory}, which the agent's transparent mode serves from lgmalloc.
+     */
     public boolean routable() {
-        return api == AllocationApi.LGMALLOC;
+        return api == AllocationApi.LGMALLOC || EntryPoints.servedTransparently(entryPoint);
     }
 }

@@ -121,7 +121,8 @@ public final class JvmAnalyzer {
 
     /**
      * Builds the plan of a program's sites: demand, exact classes and routing come from the routable sites
-     * (lgmalloc's); the others get a prediction with their confidence for the report, never routed.
+     * (lgmalloc's, and {@code Unsafe.allocateMemory}'s); the others get a prediction with their confidence for the
+     * report, never routed.
      */
     public static AllocationPlan plan(List<FoundSite> sites, double threshold) {
         List<AllocationSite> routable = sites.stream().filter(FoundSite::routable).map(FoundSite::site).toList();

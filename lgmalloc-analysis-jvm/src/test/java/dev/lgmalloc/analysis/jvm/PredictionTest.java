@@ -5,6 +5,7 @@ import static dev.lgmalloc.analysis.jvm.SiteAssertions.only;
 import static dev.lgmalloc.analysis.jvm.SiteAssertions.sizes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lgmalloc.analysis.AllocationPlan;
 import dev.lgmalloc.analysis.SizeSet;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +108,7 @@ class PredictionTest {
                     return a.allocate(MemoryLayout.structLayout(ValueLayout.JAVA_BYTE, ValueLayout.JAVA_INT));
                 }
                 void jdkApis(Arena arena) { arena.allocate(512); ByteBuffer.allocateDirect(8192); }
+                long unsafeMemory(sun.misc.Unsafe u) { return u.allocateMemory(48); }
                 void lgArenaAsArena() { Arena a = new LgArena(); a.allocate(128); }
                 public void parameter(long n) { LgMalloc.malloc(n); }
                 long fieldValue;
@@ -254,6 +256,18 @@ class PredictionTest {
         assertThat(jdk).extracting(s -> s.site().callee()).containsExactly(
                 "java/lang/foreign/Arena.allocate(J)Ljava/lang/foreign/MemorySegment;",
                 "java/nio/ByteBuffer.allocateDirect(I)Ljava/nio/ByteBuffer;");
+    }
+
+    @Test
+    void unsafeAllocateMemoryIsRoutableForTransparentMode() {
+        FoundSite s = only(sites, "unsafeMemory");
+        assertThat(s.api()).isEqualTo(AllocationApi.JDK);
+        assertThat(s.routable()).as("transparent mode serves it from lgmalloc's classes").isTrue();
+        assertThat(s.site().sizes()).isEqualTo(sizes(48));
+        assertThat(s.site().note()).contains("served by lgmalloc in transparent mode");
+        AllocationPlan plan = JvmAnalyzer.plan(List.of(s), 0.9);
+        assertThat(plan.sites().getFirst().routed()).isTrue();
+        assertThat(plan.sites().getFirst().blockSize()).isEqualTo(48);
     }
 
     @Test

@@ -28,7 +28,9 @@ public final class SiteReports {
         SizeSet sizes = size.hasConstants() ? size.constants().toSizeSet() : SizeSet.unknown();
         double reliability = sizes.isKnown() ? size.reliability() : 0;
         String note = note(finding, size, sizes);
-        if (api == AllocationApi.JDK) {
+        if (api == AllocationApi.JDK && EntryPoints.servedTransparently(ep)) {
+            note = "JDK API, served by lgmalloc in transparent mode; " + note;
+        } else if (api == AllocationApi.JDK) {
             note = "JDK API, reported only; " + note;
         } else if (ep.api() == AllocationApi.JDK) {
             note = "receiver is an LgArena; " + note;
