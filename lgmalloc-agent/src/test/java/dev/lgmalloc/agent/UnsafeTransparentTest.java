@@ -121,6 +121,38 @@ class UnsafeTransparentTest {
             }
             """;
 
+    /** Method references are handle constants, not calls: the lambda frees what the call allocated. */
+    private static final String HANDLES = """
+            package app;
+
+            import java.lang.foreign.Arena;
+            import java.lang.reflect.Field;
+            import java.util.function.LongConsumer;
+            import java.util.function.Supplier;
+            import sun.misc.Unsafe;
+
+            public class Handles {
+                public static void main(String[] args) throws Exception {
+                    Field f = Unsafe.class.getDeclaredField("theUnsafe");
+                    f.setAccessible(true);
+                    Unsafe u = (Unsafe) f.get(null);
+                    LongConsumer free = u::freeMemory;
+                    Supplier<Arena> arenas = Arena::ofConfined;
+                    long sum = 0;
+                    for (int i = 0; i < 1000; i++) {
+                        long block = u.allocateMemory(64);
+                        u.putLong(block, i);
+                        sum += u.getLong(block);
+                        free.accept(block);
+                        try (Arena arena = arenas.get()) {
+                            sum += arena.allocate(8).get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+                        }
+                    }
+                    System.out.println("sum=" + sum + " arena=" + arenas.get().getClass().getName());
+                }
+            }
+            """;
+
     @TempDir
     static Path dir;
     static Path classes;
@@ -129,7 +161,8 @@ class UnsafeTransparentTest {
     static void compileApp() throws Exception {
         classes = dir.resolve("classes");
         TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/UnsafeApp.java", APP},
-                new String[]{"app/excluded/Freer.java", FREER}, new String[]{"app/Mixed.java", MIXED}));
+                new String[]{"app/excluded/Freer.java", FREER}, new String[]{"app/Mixed.java", MIXED},
+                new String[]{"app/Handles.java", HANDLES}));
     }
 
     // ---------------------------------------------------------------- the bridge's contract
@@ -186,6 +219,40 @@ class UnsafeTransparentTest {
         assertThat(TransparentRewriter.rewrite(Files.readAllBytes(
                 Path.of(TestApps.class.getResource("TestApps.class").toURI())),
                 EnumSet.allOf(TransparentRewriter.Family.class))).as("a class without Unsafe").isNull();
+    }
+
+    @Test
+    void methodReferencesToReplacedMethodsArePointedAtTheirBridges() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        TestApps.Run run = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=off",
+                "-Xverify:all", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", cp, "app.Handles"));
+        // Without the handle rewrite, the lambda's original freeMemory would get lgmalloc's blocks (glibc aborts).
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stdout()).contains("sum=499500 arena=dev.lgmalloc.LgArena");
+        assertThat(run.stderr()).contains("rewrote 2 Unsafe memory call(s), 1 Arena call(s) of app/Handles");
+    }
+
+    @Test
+    void aClassHoldingAHandleTheRewriterCannotReachIsLeftWhole() {
+        // A dynamic constant whose bootstrap arguments hold a handle to Unsafe.freeMemory, beside a plain call to
+        // allocateMemory: rewriting the call alone would let the handle free lgmalloc's memory with glibc.
+        var unsafe = java.lang.constant.ClassDesc.of("sun.misc.Unsafe");
+        var freeMemory = java.lang.constant.MethodHandleDesc.ofMethod(
+                java.lang.constant.DirectMethodHandleDesc.Kind.VIRTUAL, unsafe, "freeMemory",
+                java.lang.constant.MethodTypeDesc.ofDescriptor("(J)V"));
+        var condy = java.lang.constant.DynamicConstantDesc.ofNamed(java.lang.constant.ConstantDescs.BSM_INVOKE,
+                "free", java.lang.constant.ConstantDescs.CD_MethodHandle, freeMemory);
+        byte[] bytes = java.lang.classfile.ClassFile.of().build(java.lang.constant.ClassDesc.of("app.Hidden"),
+                cb -> cb.withMethodBody("run", java.lang.constant.MethodTypeDesc.ofDescriptor("(Lsun/misc/Unsafe;)J"),
+                        java.lang.classfile.ClassFile.ACC_STATIC | java.lang.classfile.ClassFile.ACC_PUBLIC,
+                        code -> code.loadConstant(condy).pop()
+                                .aload(0).ldc(64L).invokevirtual(unsafe, "allocateMemory",
+                                        java.lang.constant.MethodTypeDesc.ofDescriptor("(J)J"))
+                                .lreturn()));
+        assertThatThrownBy(() -> TransparentRewriter.rewrite(bytes, EnumSet.of(TransparentRewriter.Family.UNSAFE)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("method handle to sun/misc/Unsafe.freeMemory");
     }
 
     // ---------------------------------------------------------------- an unmodified program under the agent

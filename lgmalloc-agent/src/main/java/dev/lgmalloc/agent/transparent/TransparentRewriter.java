@@ -10,9 +10,20 @@ import java.lang.classfile.CodeModel;
 import java.lang.classfile.CodeTransform;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.constantpool.MemberRefEntry;
+import java.lang.classfile.constantpool.MethodHandleEntry;
+import java.lang.classfile.constantpool.PoolEntry;
+import java.lang.classfile.instruction.ConstantInstruction;
+import java.lang.classfile.instruction.InvokeDynamicInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDesc;
+import java.lang.constant.DirectMethodHandleDesc;
+import java.lang.constant.DynamicCallSiteDesc;
+import java.lang.constant.MethodHandleDesc;
 import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandleInfo;
+import java.util.HashSet;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.List;
@@ -38,6 +49,12 @@ import java.util.Set;
  * <p>Each replacement is one instruction of the same length taking the same stack and leaving the same type, so
  * no offset moves and no frame changes: the method's own {@code StackMapTable} is kept as it is, and no class
  * hierarchy is resolved while classes load.
+ *
+ * <p>A method reference to one of these methods ({@code unsafe::freeMemory}, {@code Arena::ofConfined}) is a method
+ * handle constant, not a call: in an {@code invokedynamic}'s bootstrap arguments or an {@code ldc}, it is pointed
+ * at the same replacement, so a lambda frees what the class's calls allocate. A class that holds such a handle
+ * anywhere else (inside a dynamic constant) is not understood, and is left unchanged whole: its calls and its
+ * handles then all stay the JDK's, and never mix.
  */
 public final class TransparentRewriter {
 
@@ -130,15 +147,23 @@ public final class TransparentRewriter {
         }
         ClassModel cm = CLASS_FILE.parse(classBytes);
         Map<Family, Integer> counts = new EnumMap<>(Family.class);
+        Set<Integer> handlesSeen = new HashSet<>();
         byte[] out = CLASS_FILE.transformClass(cm, ClassTransform.transformingMethods(
                 m -> callsReplaced(m, families, releaseOnly),
                 (mb, me) -> {
                     if (me instanceof CodeModel code) {
-                        mb.transformCode(code, new CallTransform(code, families, releaseOnly, counts));
+                        mb.transformCode(code, new CallTransform(code, families, releaseOnly, counts, handlesSeen));
                     } else {
                         mb.with(me);
                     }
                 }));
+        for (PoolEntry entry : cm.constantPool()) {
+            if (entry instanceof MethodHandleEntry h && replacementOf(h, families, releaseOnly) != null
+                    && !handlesSeen.contains(h.index())) {
+                throw new IllegalStateException("it holds a method handle to " + h.reference().owner().asInternalName()
+                        + "." + h.reference().name().stringValue() + " outside any call or ldc the rewriter reaches");
+            }
+        }
         return counts.isEmpty() ? null : new Rewritten(out, counts);
     }
 
@@ -172,32 +197,87 @@ public final class TransparentRewriter {
     }
 
     private static Replacement replacementOf(CodeElement e, Set<Family> families, boolean releaseOnly) {
-        if (!(e instanceof InvokeInstruction inv)) {
-            return null;
+        if (e instanceof InvokeInstruction inv) {
+            return replacementOf(inv.opcode(), inv.method(), families, releaseOnly);
         }
+        if (e instanceof ConstantInstruction.LoadConstantInstruction ldc
+                && ldc.constantEntry() instanceof MethodHandleEntry h) {
+            return replacementOf(h, families, releaseOnly);
+        }
+        if (e instanceof InvokeDynamicInstruction indy) {
+            for (var arg : indy.invokedynamic().bootstrap().arguments()) {
+                if (arg instanceof MethodHandleEntry h && replacementOf(h, families, releaseOnly) != null) {
+                    return replacementOf(h, families, releaseOnly);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The replacement of what a method handle constant refers to: a virtual or static method of a family. */
+    private static Replacement replacementOf(MethodHandleEntry h, Set<Family> families, boolean releaseOnly) {
+        Opcode opcode = switch (h.kind()) {
+            case MethodHandleInfo.REF_invokeVirtual -> Opcode.INVOKEVIRTUAL;
+            case MethodHandleInfo.REF_invokeStatic -> Opcode.INVOKESTATIC;
+            default -> null;
+        };
+        return opcode == null ? null : replacementOf(opcode, h.reference(), families, releaseOnly);
+    }
+
+    private static Replacement replacementOf(Opcode opcode, MemberRefEntry method, Set<Family> families,
+                                             boolean releaseOnly) {
         for (Replacement r : REPLACEMENTS) {
-            if (inv.opcode() == r.opcode() && families.contains(r.family()) && (r.release() || !releaseOnly)
-                    && inv.owner().asInternalName().equals(r.owner()) && inv.name().equalsString(r.name())
-                    && inv.type().equalsString(r.descriptor())) {
+            if (opcode == r.opcode() && families.contains(r.family()) && (r.release() || !releaseOnly)
+                    && method.owner().asInternalName().equals(r.owner()) && method.name().equalsString(r.name())
+                    && method.type().equalsString(r.descriptor())) {
                 return r;
             }
         }
         return null;
     }
 
+    /** The bridge as a method handle constant: a static method taking the receiver, if any, first. */
+    private static DirectMethodHandleDesc handleOf(Replacement r) {
+        return MethodHandleDesc.ofMethod(DirectMethodHandleDesc.Kind.STATIC, r.bridge(), r.name(), r.bridgeType());
+    }
+
     /** Replaces the calls of one method and keeps its stack map table as it was. */
     private record CallTransform(CodeModel original, Set<Family> families, boolean releaseOnly,
-                                 Map<Family, Integer> counts) implements CodeTransform {
+                                 Map<Family, Integer> counts, Set<Integer> handlesSeen) implements CodeTransform {
 
         @Override
         public void accept(CodeBuilder cob, CodeElement e) {
             Replacement r = replacementOf(e, families, releaseOnly);
-            if (r != null) {
+            if (r == null) {
+                cob.with(e);
+            } else if (e instanceof InvokeInstruction) {
                 cob.invokestatic(r.bridge(), r.name(), r.bridgeType());
                 counts.merge(r.family(), 1, Integer::sum);
+            } else if (e instanceof ConstantInstruction.LoadConstantInstruction ldc) {
+                handlesSeen.add(ldc.constantEntry().index());
+                cob.loadConstant(handleOf(r));
+                counts.merge(r.family(), 1, Integer::sum);
             } else {
-                cob.with(e);
+                cob.invokedynamic(withHandlesReplaced((InvokeDynamicInstruction) e));
             }
+        }
+
+        /** The same call site with every bootstrap argument that is a handle to a replaced method pointed at its bridge. */
+        private DynamicCallSiteDesc withHandlesReplaced(InvokeDynamicInstruction indy) {
+            var entries = indy.invokedynamic().bootstrap().arguments();
+            ConstantDesc[] args = new ConstantDesc[entries.size()];
+            for (int i = 0; i < args.length; i++) {
+                var entry = entries.get(i);
+                Replacement r = entry instanceof MethodHandleEntry h ? replacementOf(h, families, releaseOnly) : null;
+                if (r != null) {
+                    handlesSeen.add(entry.index());
+                    args[i] = handleOf(r);
+                    counts.merge(r.family(), 1, Integer::sum);
+                } else {
+                    args[i] = entry.constantValue();
+                }
+            }
+            return DynamicCallSiteDesc.of(indy.bootstrapMethod(), indy.name().stringValue(), indy.typeSymbol(), args);
         }
 
         @Override
