@@ -1,6 +1,7 @@
 package dev.lgmalloc.agent;
 
 import dev.lgmalloc.agent.runtime.SiteRecorder;
+import dev.lgmalloc.agent.transparent.TransparentRewriter;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.InvokeInstruction;
@@ -48,8 +49,8 @@ final class SiteCalls {
         }
         DirectMethodHandleDesc callee = MethodHandleDesc.ofMethod(kind, owner, inv.name().stringValue(), type);
         int fastClass = fast ? site.sizeClass() : -1;
-        // The Unsafe that transparent mode's static replacement takes first stands where the receiver was.
-        int receivers = inv.opcode() != Opcode.INVOKESTATIC || SiteRewriter.isTransparentUnsafe(inv) ? 1 : 0;
+        // The receiver a transparent mode's static replacement takes first (the Unsafe) stands where it was.
+        int receivers = inv.opcode() != Opcode.INVOKESTATIC || TransparentRewriter.isBridgeWithReceiver(inv) ? 1 : 0;
         cob.invokedynamic(DynamicCallSiteDesc.of(BOOTSTRAP, "site", siteType, callee, site.id(),
                 site.entryPoint().sizeRule().ordinal(), fastClass, receivers));
     }

@@ -1,5 +1,6 @@
 package dev.lgmalloc.agent;
 
+import dev.lgmalloc.agent.transparent.TransparentRewriter;
 import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
@@ -41,8 +42,6 @@ public final class SiteRewriter {
     }
 
     private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
-    private static final String TRANSPARENT_UNSAFE_OWNER =
-            dev.lgmalloc.agent.runtime.UnsafeMemory.class.getName().replace('.', '/');
 
     private SiteRewriter() {
     }
@@ -128,7 +127,7 @@ public final class SiteRewriter {
                         + site.describe() + ", found " + ins);
             }
             done++;
-            if (FastPaths.servedTransparently(site.entryPoint()) && !isTransparentUnsafe(inv)) {
+            if (FastPaths.servedTransparently(site.entryPoint()) && !isBridged(inv, site)) {
                 // Transparent mode left this call on the JDK (its family off, or its class excluded): it never
                 // reaches lgmalloc, so no fast path; verification still records its sizes.
                 if (recording) {
@@ -158,15 +157,13 @@ public final class SiteRewriter {
             return inv.owner().asInternalName().equals(site.entryPoint().owner())
                     && inv.name().equalsString(site.entryPoint().name())
                     && inv.type().equalsString(site.entryPoint().descriptor())
-                    || FastPaths.servedTransparently(site.entryPoint()) && isTransparentUnsafe(inv);
+                    || isBridged(inv, site);
         }
-    }
 
-    /** {@code Unsafe.allocateMemory} as transparent mode rewrote it, in place and of the same length. */
-    static boolean isTransparentUnsafe(InvokeInstruction inv) {
-        return inv.opcode() == java.lang.classfile.Opcode.INVOKESTATIC
-                && inv.owner().asInternalName().equals(TRANSPARENT_UNSAFE_OWNER)
-                && inv.name().equalsString("allocateMemory")
-                && inv.type().equalsString("(Lsun/misc/Unsafe;J)J");
+        /** The site's JDK call as transparent mode rewrote it, in place and of the same length. */
+        private static boolean isBridged(InvokeInstruction inv, PlannedSite site) {
+            return TransparentRewriter.isBridgeOf(inv, site.entryPoint().owner(), site.entryPoint().name(),
+                    site.entryPoint().descriptor());
+        }
     }
 }

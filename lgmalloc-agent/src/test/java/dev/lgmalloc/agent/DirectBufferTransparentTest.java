@@ -234,6 +234,17 @@ class DirectBufferTransparentTest {
         assertThat(a.group(3)).as("buffers of lgmalloc memory under the agent").isEqualTo("true");
         assertThat(o.group(3)).isEqualTo("false");
         assertThat(agent.stderr()).contains("6 direct buffer call(s)");
+
+        // verify records the sizes of the rewritten calls too: the site is found in either form
+        Path report = dir.resolve("buffers-verify.json");
+        TestApps.Run verify = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
+                + "=verify,cache=off,report-file=" + report), common));
+        assertThat(verify.exitCode()).as("%s", verify).isZero();
+        assertThat(verify.stderr()).doesNotContain("unchanged");
+        assertThat(match(verify).group(1)).isEqualTo(p.group(1));
+        assertThat(Files.readString(report)).containsPattern("\"callee\":\"java/nio/ByteBuffer.allocateDirect"
+                + "\\(I\\)Ljava/nio/ByteBuffer;\",\"predicted\":\"\\{1048576}\"[^}]*\"calls\":64,"
+                + "\"inPredictedSet\":64");
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

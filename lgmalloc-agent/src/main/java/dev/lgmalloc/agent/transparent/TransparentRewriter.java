@@ -236,6 +236,35 @@ public final class TransparentRewriter {
         return null;
     }
 
+    /**
+     * Whether {@code inv} is transparent mode's replacement of a call to {@code owner.name descriptor} (internal
+     * names): what a class's call to that JDK method looks like after this rewriter ran on it.
+     */
+    public static boolean isBridgeOf(InvokeInstruction inv, String owner, String name, String descriptor) {
+        if (inv.opcode() != Opcode.INVOKESTATIC) {
+            return false;
+        }
+        for (Replacement r : REPLACEMENTS) {
+            if (r.owner().equals(owner) && r.name().equals(name) && r.descriptor().equals(descriptor)) {
+                return inv.owner().asSymbol().equals(r.bridge()) && inv.name().equalsString(r.name())
+                        && inv.typeSymbol().equals(r.bridgeType());
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code inv} is a replacement that takes the original call's receiver as its first argument. */
+    public static boolean isBridgeWithReceiver(InvokeInstruction inv) {
+        for (Replacement r : REPLACEMENTS) {
+            if (r.opcode() != Opcode.INVOKESTATIC && inv.opcode() == Opcode.INVOKESTATIC
+                    && inv.owner().asSymbol().equals(r.bridge()) && inv.name().equalsString(r.name())
+                    && inv.typeSymbol().equals(r.bridgeType())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The bridge as a method handle constant: a static method taking the receiver, if any, first. */
     private static DirectMethodHandleDesc handleOf(Replacement r) {
         return MethodHandleDesc.ofMethod(DirectMethodHandleDesc.Kind.STATIC, r.bridge(), r.name(), r.bridgeType());
