@@ -181,6 +181,35 @@ class DirectBufferTransparentTest {
     }
 
     @Test
+    void aSlabWhoseBuffersWereAllFreedIsCarvedAgain() throws Exception {
+        Unsafe u = TestApps.unsafe();
+        int perSlab = DirectBuffers.SLAB_SIZE / 1024;
+        long[] seen = new long[6];
+        Thread t = Thread.ofPlatform().start(() -> {
+            ByteBuffer first = null;
+            for (int i = 0; i < perSlab; i++) {
+                ByteBuffer b = DirectBuffers.allocateDirect(1024);
+                b.putLong(0, -1);
+                first = i == 0 ? b : first;
+                seen[0] = i == 0 ? MemorySegment.ofBuffer(b).address() : seen[0];
+                DirectBuffers.invokeCleaner(u, b);
+            }
+            seen[1] = DirectBuffers.heldBlocks();
+            ByteBuffer next = DirectBuffers.allocateDirect(1024);     // the slab is full and all of it was freed
+            seen[2] = MemorySegment.ofBuffer(next).address();
+            seen[3] = next.getLong(0);                                 // zeroed again
+            seen[4] = DirectBuffers.heldBlocks();
+            DirectBuffers.invokeCleaner(u, first);                     // a buffer of the old slab: a no-op now
+            seen[5] = DirectBuffers.heldBlocks();
+        });
+        t.join();
+        assertThat(seen[4]).as("no new slab").isEqualTo(seen[1]);
+        assertThat(seen[5]).as("nothing freed twice").isEqualTo(seen[1]);
+        assertThat(seen[2]).as("the same memory, carved again").isEqualTo(seen[0]);
+        assertThat(seen[3]).isZero();
+    }
+
+    @Test
     void unreachableBuffersAreFreedByTheGarbageCollector() throws Exception {
         long before = DirectBuffers.heldBlocks();
         Thread t = Thread.ofPlatform().start(() -> {

@@ -118,10 +118,9 @@ public final class DirectBuffers {
         ByteBuffer carve(int capacity) {
             long taken = Math.max(capacity + GRANULE - 1L, GRANULE) & -GRANULE;
             if (slab == null || taken > SLAB_SIZE - offset) {
-                if (block != null) {
-                    block.retire();
-                }
-                slab = Block.open(SLAB_SIZE, true);
+                // A slab whose buffers were all freed early is reused as it is: no free, malloc or reservation.
+                long reused = block == null ? 0 : block.retire();
+                slab = reused != 0 ? Block.reopen(reused) : Block.open(SLAB_SIZE, true);
                 block = Block.holding(slab.address());
                 offset = 0;
             }
@@ -140,6 +139,7 @@ public final class DirectBuffers {
     private static final class Block {
         private final long base;
         private final long size;
+        private final boolean slab;
         private final long[] freedEarly;      // one bit per granule: buffers freed by invokeCleaner
         /** Buffers carved; written by the carving thread only, read by others once {@link #retired}. */
         int carved;
@@ -150,6 +150,7 @@ public final class DirectBuffers {
         private Block(long base, long size, boolean slab) {
             this.base = base;
             this.size = size;
+            this.slab = slab;
             this.freedEarly = new long[(int) (((size + GRANULE - 1) / GRANULE + 63) / 64)];
             if (!slab) {
                 carved = 1;
@@ -167,11 +168,21 @@ public final class DirectBuffers {
                 unreserve(size);
                 throw e;
             }
-            Block block = new Block(base, size, slab);
-            if (!slab || !SLABS.compareAndSet(slot(base), null, block)) {
-                BLOCKS.put(base, block);
+            return register(new Block(base, size, slab));
+        }
+
+        /** A new slab over the memory of a retired one, whose reservation it takes over. */
+        static MemorySegment reopen(long base) {
+            return register(new Block(base, SLAB_SIZE, true));
+        }
+
+        private static MemorySegment register(Block block) {
+            if (!block.slab || !SLABS.compareAndSet(slot(block.base), null, block)) {
+                BLOCKS.put(block.base, block);
             }
-            return MemorySegment.ofAddress(base).reinterpret(size, Arena.ofAuto(), unused -> block.releaseByGc());
+            // The scope's cleanup holds the block, never the segment: the buffers alone keep the scope reachable.
+            return MemorySegment.ofAddress(block.base).reinterpret(block.size, Arena.ofAuto(),
+                    unused -> block.releaseByGc());
         }
 
         private static int slot(long address) {
@@ -208,11 +219,19 @@ public final class DirectBuffers {
             }
         }
 
-        synchronized void retire() {
+        /**
+         * No more buffers will be carved (the carving thread moved on). When every buffer was freed early, the
+         * memory is handed back to the caller to carve again (its address; the block is released without freeing
+         * it); otherwise 0, and the block goes back with its last buffer.
+         */
+        synchronized long retire() {
             retired = true;
             if (!released && freedCount == carved) {
-                release();
+                released = true;
+                unregister();
+                return base;
             }
+            return 0;
         }
 
         /** Runs on the JDK's cleaner thread once no buffer of this block is reachable. */
@@ -224,12 +243,15 @@ public final class DirectBuffers {
 
         private void release() {
             released = true;
-            // Before the free: the address may be handed out again at once.
+            unregister();                       // before the free: the address may be handed out again at once
+            LgMalloc.free(base);
+            unreserve(size);
+        }
+
+        private void unregister() {
             if (!SLABS.compareAndSet(slot(base), this, null)) {
                 BLOCKS.remove(base, this);
             }
-            LgMalloc.free(base);
-            unreserve(size);
         }
     }
 
