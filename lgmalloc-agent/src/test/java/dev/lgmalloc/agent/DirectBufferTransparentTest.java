@@ -88,7 +88,8 @@ class DirectBufferTransparentTest {
     @BeforeAll
     static void compileApp() throws Exception {
         classes = dir.resolve("classes");
-        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/BufferApp.java", APP}));
+        TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/BufferApp.java", APP},
+                new String[]{"app/Budget.java", BUDGET}));
     }
 
     static List<Arguments> factories() {
@@ -278,6 +279,43 @@ class DirectBufferTransparentTest {
 
     private static List<String> concat(List<String> a, List<String> b) {
         return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+    }
+
+    /** Holds on to 1 MiB buffers until the direct budget refuses one. */
+    private static final String BUDGET = """
+            package app;
+
+            import java.nio.ByteBuffer;
+            import java.util.ArrayList;
+            import java.util.List;
+
+            public class Budget {
+                public static void main(String[] args) {
+                    List<ByteBuffer> kept = new ArrayList<>();
+                    try {
+                        for (int i = 0; i < 64; i++) {
+                            kept.add(ByteBuffer.allocateDirect(1 << 20));
+                        }
+                        System.out.println("kept=" + kept.size() + " refused=none");
+                    } catch (OutOfMemoryError e) {
+                        System.out.println("kept=" + kept.size() + " refused=" + e.getMessage());
+                    }
+                }
+            }
+            """;
+
+    @Test
+    void maxDirectMemorySizeBoundsTheBuffersAsItBoundsTheJdks() throws Exception {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        List<String> common = List.of("-XX:MaxDirectMemorySize=4m", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.Budget");
+        TestApps.Run plain = TestApps.java(dir, common);
+        TestApps.Run agent = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
+                + "=verbose,cache=off"), common));
+        assertThat(plain.stdout()).as("%s", plain).contains("kept=4 refused=Cannot reserve 1048576 bytes of direct");
+        assertThat(agent.stdout()).as("%s", agent).contains("kept=4 refused=Cannot reserve 1048576 bytes of direct")
+                .contains("limit 4194304");
+        assertThat(agent.stderr()).contains("direct buffer call(s) of app/Budget");
     }
 
     private static Matcher match(TestApps.Run run) {

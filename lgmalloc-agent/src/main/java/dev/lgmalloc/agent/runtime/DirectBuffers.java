@@ -60,15 +60,26 @@ public final class DirectBuffers {
     private DirectBuffers() {
     }
 
-    /** The JDK's limit: {@code -XX:MaxDirectMemorySize} when given, else the maximum heap size. */
+    /**
+     * The JDK's limit: {@code -XX:MaxDirectMemorySize} when given, else the maximum heap size. The VM removes the
+     * {@code sun.nio.MaxDirectMemorySize} property it once exposed, so the flag is read through the HotSpot
+     * diagnostic bean (its value is 0 when the flag was not given).
+     */
     private static long limit() {
-        String given = System.getProperty("sun.nio.MaxDirectMemorySize");
+        long given = 0;
         try {
-            long value = given == null ? -1 : Long.parseLong(given);
-            return value >= 0 ? value : Runtime.getRuntime().maxMemory();
-        } catch (NumberFormatException e) {
-            return Runtime.getRuntime().maxMemory();
+            given = Long.parseLong(java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            // not HotSpot, or no jdk.management: the default
         }
+        return given > 0 ? given : Runtime.getRuntime().maxMemory();
+    }
+
+    /** The budget these buffers share, as the JDK's do: {@code -XX:MaxDirectMemorySize}, else the heap size. */
+    public static long limitBytes() {
+        return LIMIT;
     }
 
     /** Replaces {@link ByteBuffer#allocateDirect(int)}: a zeroed buffer of lgmalloc memory, freed when unreachable. */
