@@ -205,6 +205,19 @@ public final class Allocator implements SegmentAllocator {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("calloc size overflows: " + count + " x " + size);
         }
+        if (total > SizeClasses.MAX_SMALL_SIZE) {
+            // A mapping of its own: fresh pages are zero already, a reused mapping is given back zeroed by the
+            // kernel. Writing zeros would make every page resident for nothing.
+            long block = engine.mapLargeZeroed(total);
+            if (block != 0) {
+                Telemetry.largeAllocation(total, block);
+                if (LeakDetector.ENABLED) {
+                    LeakDetector.allocated(block, total);
+                }
+                return block;
+            }
+            // refused: the general path below reclaims, retries or throws, and zeroes what it gets
+        }
         long block = malloc(total);
         Memory.zero(block, total);
         return block;

@@ -147,6 +147,30 @@ class AllocatorTest {
     }
 
     @Test
+    void callocOfALargeBlockIsZeroWithoutWritingIt() throws Exception {
+        // A purge delay long enough that the freed mapping is still cached whatever the machine's pauses.
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofMinutes(10)));
+        long size = 4L << 20;
+        long dirty = allocator.malloc(size);
+        ALL.asSlice(dirty, size).fill((byte) 0x7F);
+        allocator.free(dirty);                            // its mapping is cached for reuse, dirty
+        long p = allocator.calloc(1, size);
+        assertThat(p).as("the cached mapping, given back zeroed").isEqualTo(dirty);
+        for (long i = 0; i < size; i += 4093) {
+            assertThat(ALL.get(JAVA_BYTE, p + i)).isZero();
+        }
+        allocator.free(p);
+        // Fresh pages are zero already: writing zeros into 256 MiB would make them all resident.
+        long before = Rss.bytes();
+        long big = allocator.calloc(1, 256L << 20);
+        long grown = Rss.bytes() - before;
+        assertThat(ALL.get(JAVA_BYTE, big + (100L << 20))).isZero();
+        allocator.free(big);
+        assertThat(grown).as("bytes made resident by calloc(1, 256 MiB)").isLessThan(32L << 20);
+    }
+
+    @Test
     void callocRejectsOverflowAndNegatives() {
         assertThatThrownBy(() -> allocator.calloc(Long.MAX_VALUE / 2, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("overflow");

@@ -171,6 +171,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         return largeBlocks.map(size, alignment);
     }
 
+    /** Maps a large block whose bytes are all zero, without writing them; 0 when the OS has no memory left. */
+    public long mapLargeZeroed(long size) {
+        return largeBlocks.map(size, SizeClasses.GRANULE, true);
+    }
+
     private int newHeapId() {
         synchronized (heaps) {
             return nextHeapId++;

@@ -48,6 +48,15 @@ final class LargeBlocks {
 
     /** A block of at least {@code size} bytes aligned to {@code alignment}; 0 when the limit or the OS refuses. */
     long map(long size, long alignment) {
+        return map(size, alignment, false);
+    }
+
+    /**
+     * {@link #map(long, long)}, with every byte zero when {@code zeroed}: a fresh mapping is (the kernel hands out
+     * zero pages on first touch), and a cached one is made so with {@code madvise(MADV_DONTNEED)}, which also
+     * returns its pages, instead of being written: {@code calloc} of a large block adds no resident memory.
+     */
+    long map(long size, long alignment, boolean zeroed) {
         if (size > MAX_SIZE) {
             return 0;
         }
@@ -60,6 +69,9 @@ final class LargeBlocks {
             if (!budget.tryReserve(mapped)) {
                 cache(address, mapped);
                 return 0;
+            }
+            if (zeroed) {
+                Os.purge(address, mapped);
             }
         } else {
             if (!budget.tryReserve(mapped)) {
