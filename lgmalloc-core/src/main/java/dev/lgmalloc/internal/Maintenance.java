@@ -22,7 +22,6 @@ final class Maintenance {
     static synchronized void register(Engine engine) {
         ENGINES.add(new WeakReference<>(engine));
         if (thread == null) {
-            dev.lgmalloc.internal.jfr.Telemetry.register(Maintenance::live);
             thread = Thread.ofPlatform().daemon().name("lgmalloc-maintenance").unstarted(Maintenance::run);
             thread.start();
         }
@@ -43,9 +42,19 @@ final class Maintenance {
     }
 
     private static void run() {
+        boolean first = true;
         while (true) {
             try {
                 Thread.sleep(INTERVAL_MILLIS);
+                if (first) {
+                    // Off the first malloc's path, and after it (both load classes; on two cores they slowed each
+                    // other down): JFR's periodic hooks, whose registration loads JFR's machinery (170 of the
+                    // first malloc's 350 ms), and the downcalls that return memory. A recording sees the hooks
+                    // from its next period.
+                    first = false;
+                    dev.lgmalloc.internal.jfr.Telemetry.register(Maintenance::live);
+                    Os.linkRest();
+                }
                 for (Engine e : live()) {
                     e.maintain(false);
                 }

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * Virtual memory from the operating system: {@code mmap}, {@code mremap}, {@code munmap} and {@code madvise}
@@ -35,35 +36,56 @@ public final class Os {
     private static final VarHandle ERRNO_HANDLE =
             CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
+    /**
+     * What the first allocation needs: {@code mmap}, and {@code munmap} to trim a mapping to its alignment. The
+     * calls that only return or resize memory are linked later, off its path.
+     */
     private static final MethodHandle MMAP;
-    private static final MethodHandle MREMAP;
     private static final MethodHandle MUNMAP;
-    private static final MethodHandle MADVISE;
 
     static {
+        if (ADDRESS.byteSize() != 8) {
+            throw new ExceptionInInitializerError("lgmalloc needs a 64-bit platform");
+        }
         Linker linker = Linker.nativeLinker();
         var libc = linker.defaultLookup();
         MMAP = linker.downcallHandle(libc.findOrThrow("mmap"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-        // mremap is variadic: the new address is the first variadic argument
-        MREMAP = linker.downcallHandle(libc.findOrThrow("mremap"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG),
-                Linker.Option.firstVariadicArg(4), ERRNO);
         MUNMAP = linker.downcallHandle(libc.findOrThrow("munmap"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-        MADVISE = linker.downcallHandle(libc.findOrThrow("madvise"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
-        if (ADDRESS.byteSize() != 8) {
-            throw new ExceptionInInitializerError("lgmalloc needs a 64-bit platform");
+    }
+
+    /** {@code mremap} and {@code madvise}: linked on first use, or ahead of it by {@link #linkRest()}. */
+    private static final class Rest {
+        static final MethodHandle MREMAP;
+        static final MethodHandle MADVISE;
+
+        static {
+            Linker linker = Linker.nativeLinker();
+            var libc = linker.defaultLookup();
+            // mremap is variadic: the new address is the first variadic argument
+            MREMAP = linker.downcallHandle(libc.findOrThrow("mremap"),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG),
+                    Linker.Option.firstVariadicArg(4), ERRNO);
+            MADVISE = linker.downcallHandle(libc.findOrThrow("madvise"),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
         }
     }
 
     private Os() {
     }
 
-    /** Links the downcalls now (hundreds of milliseconds in a cold JVM), rather than under a lock on first use. */
+    /**
+     * Links {@code mmap} now (the first downcall of a JVM costs about a hundred milliseconds), rather than under a
+     * lock on first use.
+     */
     public static void link() {
         // the static initializer did the work
+    }
+
+    /** Links the other calls; the maintenance thread does it when it starts, so no allocating thread waits. */
+    public static void linkRest() {
+        Objects.requireNonNull(Rest.MADVISE);
     }
 
     /**
@@ -122,7 +144,7 @@ public final class Os {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int flags = target == 0 ? 0 : MREMAP_MAYMOVE | MREMAP_FIXED;
-            long result = (long) MREMAP.invokeExact(state, address, oldSize, newSize, flags, target);
+            long result = (long) Rest.MREMAP.invokeExact(state, address, oldSize, newSize, flags, target);
             return result == MAP_FAILED ? 0 : result;
         } catch (Throwable t) {
             throw new IllegalStateException("mremap downcall failed", t);
@@ -136,7 +158,7 @@ public final class Os {
 
     /** Drops the contents of {@code [address, address + size)} so the OS can reclaim it; it reads as zero after. */
     public static void purge(long address, long size) {
-        call(MADVISE, "madvise", address, size, MADV_DONTNEED);
+        call(Rest.MADVISE, "madvise", address, size, MADV_DONTNEED);
     }
 
     private static void call(MethodHandle handle, String name, long address, long size, int advice) {
