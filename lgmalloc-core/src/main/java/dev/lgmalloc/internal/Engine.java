@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * The state of one allocator: its size classes, its memory, and which heap each thread uses.
  *
- * <p>A platform thread finds its heap in a direct-mapped table indexed by its thread id, checked against the
- * heap's owner: a few loads and no hashing. Two live threads whose ids collide in the table make the second
- * one keep its heap in a {@link ThreadLocal}. Virtual threads never get heaps of their own: they borrow one
+ * <p>A platform thread finds its heap in a table indexed by its thread id, checked against the heap's owner: a
+ * few loads and no hashing. A thread whose slot a live thread holds (ids equal modulo the table size, common in
+ * a long-running server whose pool threads come and go beside old threads) takes a second slot, at its id's
+ * Fibonacci hash; only a thread that finds both held keeps its heap in a {@link ThreadLocal}. Virtual threads never get heaps of their own: they borrow one
  * of a fixed number of stripes with a try-lock, so memory stays bounded however many virtual threads run.
  */
 public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source {
@@ -82,8 +83,23 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      */
     public static Heap fastHeap(Heap[] table) {
         Thread t = Thread.currentThread();
-        Heap h = table[(int) t.threadId() & (SLOT_COUNT - 1)];
+        long id = t.threadId();
+        Heap h = table[firstSlot(id)];
+        if (h != null && h.owner == t) {
+            return h;
+        }
+        h = table[secondSlot(id)];
         return h != null && h.owner == t ? h : null;
+    }
+
+    /** A thread's slot: its id modulo the table size, which spreads sequential ids evenly. */
+    static int firstSlot(long threadId) {
+        return (int) threadId & (SLOT_COUNT - 1);
+    }
+
+    /** Its other slot, for when a live thread holds the first: the id's Fibonacci hash, top bits. */
+    static int secondSlot(long threadId) {
+        return (int) ((threadId * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(SLOT_COUNT)));
     }
 
     /** The thread-id table, for {@link #fastHeap(Heap[])}. */
@@ -109,20 +125,22 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             h.provision(sizeClass);
         }
         register(h);
-        int slot = (int) t.threadId() & (SLOT_COUNT - 1);
-        while (true) {
-            Heap old = slots[slot];
-            if (old != null && !old.abandoned.get() && old.owner != null && old.owner.isAlive()) {
-                overflow.set(h);            // a live thread holds the slot
-                return h;
-            }
-            if (SLOTS.compareAndSet(slots, slot, old, h)) {
-                if (old != null) {
-                    reap(old);
+        for (int slot : new int[] {firstSlot(t.threadId()), secondSlot(t.threadId())}) {
+            while (true) {
+                Heap old = slots[slot];
+                if (old != null && !old.abandoned.get() && old.owner != null && old.owner.isAlive()) {
+                    break;                  // a live thread holds this slot: try the other
                 }
-                return h;
+                if (SLOTS.compareAndSet(slots, slot, old, h)) {
+                    if (old != null) {
+                        reap(old);
+                    }
+                    return h;
+                }
             }
         }
+        overflow.set(h);                    // live threads hold both
+        return h;
     }
 
     /**
@@ -316,8 +334,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
         }
         for (Heap h : dead) {
-            int slot = (int) h.owner.threadId() & (SLOT_COUNT - 1);
-            SLOTS.compareAndSet(slots, slot, h, null);
+            SLOTS.compareAndSet(slots, firstSlot(h.owner.threadId()), h, null);
+            SLOTS.compareAndSet(slots, secondSlot(h.owner.threadId()), h, null);
             reap(h);
         }
     }
