@@ -31,7 +31,7 @@ import java.lang.foreign.SegmentAllocator;
  * in the global scope; free them with {@link #free(MemorySegment)}. For segments freed together, with lifetime
  * checks, use an {@link LgArena}.
  */
-public final class Allocator implements SegmentAllocator {
+public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     private static final long MAX_ALIGNMENT = 1L << 40;
 
@@ -66,6 +66,25 @@ public final class Allocator implements SegmentAllocator {
     /** The process-wide allocator behind {@link LgMalloc}. */
     static Allocator createGlobal(AllocatorConfiguration configuration) {
         return new Allocator("global", configuration);
+    }
+
+    /**
+     * Returns every byte of this allocator to the OS and makes it unusable: its segments and large blocks are
+     * unmapped, blocks still live included (like closing an arena), and it leaves the maintenance thread, so once
+     * the program drops it nothing of it remains. Afterwards an allocation throws {@link IllegalStateException}
+     * and a free of one of its blocks throws {@link InvalidFreeException} (a foreign pointer now). No thread may
+     * use the allocator while it closes, and no segment or address of its blocks may be used after. Closing twice
+     * does nothing.
+     *
+     * @throws UnsupportedOperationException for the process-wide allocator of {@link LgMalloc}, which lives as
+     *                                       long as the JVM
+     */
+    @Override
+    public void close() {
+        if (engine.name().equals("global")) {
+            throw new UnsupportedOperationException("the process-wide allocator of LgMalloc cannot be closed");
+        }
+        engine.close();
     }
 
     /** This allocator's name in telemetry (JFR, JMX): {@code global} for {@link LgMalloc}'s. */

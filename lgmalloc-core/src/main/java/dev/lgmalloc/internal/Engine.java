@@ -40,6 +40,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
     private final java.util.concurrent.atomic.AtomicInteger quarantinedPages = new java.util.concurrent.atomic.AtomicInteger();
     private int nextHeapId;
+    private volatile boolean closed;
     /** Fast-path hits of heaps already reaped, so the statistics count every hit since start. */
     private final java.util.concurrent.atomic.AtomicLong reapedPredictedHits = new java.util.concurrent.atomic.AtomicLong();
 
@@ -113,6 +114,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         if (h != null) {
             return h;
         }
+        checkOpen();
         h = overflow.get();
         if (h != null) {
             return h;
@@ -150,6 +152,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * a lock inside the allocator) were never scheduled again.
      */
     public Heap acquireStripe(Thread t) {
+        checkOpen();
         int n = stripes.length;
         int home = (int) Math.floorMod(t.threadId(), (long) n);
         for (int i = 0; i < n; i++) {
@@ -186,12 +189,50 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     /** Maps a large block; 0 when the OS has no memory left. */
     public long mapLarge(long size, long alignment) {
+        checkOpen();
         return largeBlocks.map(size, alignment);
     }
 
     /** Maps a large block whose bytes are all zero, without writing them; 0 when the OS has no memory left. */
     public long mapLargeZeroed(long size) {
+        checkOpen();
         return largeBlocks.map(size, SizeClasses.GRANULE, true);
+    }
+
+    /**
+     * Gives every byte back to the OS: every segment and large block is unmapped, live blocks included, and the
+     * engine leaves the maintenance thread and the thread-id table, so nothing reaches it any more. Afterwards an
+     * allocation throws {@link IllegalStateException} and a free of one of its blocks is refused as a foreign
+     * pointer. No thread may use the engine while it closes.
+     */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Maintenance.unregister(this);
+        for (int i = 0; i < slots.length; i++) {
+            SLOTS.setVolatile(slots, i, (Heap) null);
+        }
+        synchronized (heaps) {
+            heaps.clear();
+        }
+        synchronized (orphans) {
+            for (List<Page> list : orphans) {
+                list.clear();
+            }
+        }
+        segments.closeAll();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("allocator " + name + " is closed");
+        }
     }
 
     private int newHeapId() {
@@ -209,6 +250,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     /** A page for {@code sizeClass}: an orphaned one with room if there is one, else a fresh one. */
     Page acquirePage(Heap heap, int sizeClass) {
+        checkOpen();
         synchronized (orphans) {
             List<Page> list = orphans.get(sizeClass);
             for (int i = list.size() - 1; i >= 0; i--) {

@@ -31,6 +31,8 @@ final class LargeBlocks {
     private final AtomicLong liveCount = new AtomicLong();
 
     private final Object cacheLock = new Object();
+    /** Every live block's page, so closing the allocator can unmap what the program never freed. */
+    private final java.util.Set<Page> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long[] cachedStart = new long[CACHE_ENTRIES];   // guarded by cacheLock, oldest first
     private final long[] cachedSize = new long[CACHE_ENTRIES];
     private final long[] cachedAtNanos = new long[CACHE_ENTRIES];
@@ -83,7 +85,9 @@ final class LargeBlocks {
                 return 0;
             }
         }
-        PageMap.set(address, 1, new Page(address, mapped, this));
+        Page page = new Page(address, mapped, this);
+        live.add(page);
+        PageMap.set(address, 1, page);
         liveBytes.addAndGet(mapped);
         liveCount.incrementAndGet();
         return address;
@@ -127,7 +131,10 @@ final class LargeBlocks {
             }
             return 0;
         }
-        PageMap.set(address, 1, new Page(address, mapped, this));
+        live.remove(page);
+        Page moved = new Page(address, mapped, this);
+        live.add(moved);
+        PageMap.set(address, 1, moved);
         if (growth < 0) {
             budget.release(-growth);
         }
@@ -137,6 +144,7 @@ final class LargeBlocks {
 
     /** Frees the block of {@code page}, which the caller has claimed (state {@link Page#LARGE_FREED}). */
     void free(Page page) {
+        live.remove(page);
         PageMap.set(page.start, 1, null);        // before the range can go to anyone else
         budget.release(page.mappedSize);
         liveBytes.addAndGet(-page.mappedSize);
@@ -209,6 +217,19 @@ final class LargeBlocks {
         for (long[] mapping : expired) {
             Os.unmap(mapping[0], mapping[1]);
         }
+    }
+
+    /** Unmaps every live and cached block: the allocator is closing, and nothing may use them any more. */
+    void closeAll() {
+        for (Page page : live) {
+            live.remove(page);
+            PageMap.set(page.start, 1, null);
+            Os.unmap(page.start, page.mappedSize);
+            budget.release(page.mappedSize);
+        }
+        liveBytes.set(0);
+        liveCount.set(0);
+        purge(true);
     }
 
     long cachedBytes() {

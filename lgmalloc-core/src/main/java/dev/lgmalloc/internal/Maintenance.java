@@ -27,6 +27,10 @@ final class Maintenance {
         }
     }
 
+    static synchronized void unregister(Engine engine) {
+        ENGINES.removeIf(ref -> ref.get() == null || ref.get() == engine);
+    }
+
     static List<Engine> live() {
         synchronized (Maintenance.class) {
             List<Engine> out = new ArrayList<>();

@@ -149,6 +149,35 @@ final class Segments {
         }
     }
 
+    /**
+     * Unmaps every segment, with the pages and blocks in them: the allocator is closing. Its page-map entries go
+     * first, so a late free of one of its blocks is refused as a foreign pointer, never a write into unmapped
+     * memory.
+     */
+    void closeAll() {
+        synchronized (purgeLock) {
+            largeBlocks.closeAll();
+            List<Segment> all;
+            synchronized (this) {
+                all = new ArrayList<>(segments);
+                segments.clear();
+                searchStart = 0;
+                for (Segment s : all) {
+                    for (Page p : s.pages) {
+                        if (p != null) {
+                            p.state = Page.RELEASED;
+                            p.heap = Heap.NO_OWNER;
+                        }
+                    }
+                    PageMap.set(s.base, Segment.CHUNKS, null);
+                }
+            }
+            for (Segment s : all) {
+                Os.unmap(s.base, Segment.SIZE);
+            }
+        }
+    }
+
     /** Calls {@code visitor} with every page in use, under the lock (for statistics). */
     synchronized void forEachPage(java.util.function.Consumer<Page> visitor) {
         for (Segment s : segments) {
