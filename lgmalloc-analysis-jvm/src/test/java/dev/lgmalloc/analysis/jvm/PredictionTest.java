@@ -107,6 +107,9 @@ class PredictionTest {
                 MemorySegment misaligned(Arena a) {
                     return a.allocate(MemoryLayout.structLayout(ValueLayout.JAVA_BYTE, ValueLayout.JAVA_INT));
                 }
+                MemorySegment canonicalInt(LgArena a) { return a.allocate(CTypes.C_INT); }
+                MemorySegment canonicalStruct(LgArena a) { return a.allocate(CTypes.C_PAIR); }
+                MemorySegment canonicalPointers(LgArena a) { return a.allocate(CTypes.C_POINTER, 4); }
                 void jdkApis(Arena arena) { arena.allocate(512); ByteBuffer.allocateDirect(8192); }
                 long unsafeMemory(sun.misc.Unsafe u) { return u.allocateMemory(48); }
                 void lgArenaAsArena() { Arena a = new LgArena(); a.allocate(128); }
@@ -124,11 +127,31 @@ class PredictionTest {
             }
             """;
 
+    /** jextract's C types: the platform's canonical layouts, typed by a cast, as its bindings declare them. */
+    private static final String CTYPES = """
+            package demo;
+            import java.lang.foreign.AddressLayout;
+            import java.lang.foreign.Linker;
+            import java.lang.foreign.MemoryLayout;
+            import java.lang.foreign.StructLayout;
+            import java.lang.foreign.ValueLayout;
+            public class CTypes {
+                public static final ValueLayout.OfInt C_INT =
+                        (ValueLayout.OfInt) Linker.nativeLinker().canonicalLayouts().get("int");
+                public static final ValueLayout.OfLong C_LONG =
+                        (ValueLayout.OfLong) Linker.nativeLinker().canonicalLayouts().get("long");
+                public static final AddressLayout C_POINTER =
+                        (AddressLayout) Linker.nativeLinker().canonicalLayouts().get("void*");
+                public static final StructLayout C_PAIR = MemoryLayout.structLayout(C_INT.withName("a"),
+                        MemoryLayout.paddingLayout(4), C_LONG.withName("b"), C_POINTER.withName("next"));
+            }
+            """;
+
     private static List<FoundSite> sites;
 
     @BeforeAll
     static void analyse() throws Exception {
-        Map<String, byte[]> classes = Fixtures.compile(PATTERNS, SIZES);
+        Map<String, byte[]> classes = Fixtures.compile(PATTERNS, SIZES, CTYPES);
         ClassAnalysis analysis = JvmAnalyzer.analyzeClass(classes.get("demo/Patterns"), ClassResolver.of(classes));
         assertThat(analysis.warnings()).isEmpty();
         sites = analysis.sites();
@@ -240,6 +263,14 @@ class PredictionTest {
         assertPrediction("pointSize", sizes(8), 0.95);
         assertPrediction("layoutArray", sizes(40), 1);
         assertPrediction("inlineStruct", sizes(16), 1);
+    }
+
+    @Test
+    void jextractsCastCanonicalLayoutsHaveTheirCarriersSize() {
+        // A static final from <clinit> (0.95) holding a layout typed by a cast (0.95: alignment assumed natural)
+        assertPrediction("canonicalInt", sizes(4), 0.95);
+        assertPrediction("canonicalStruct", sizes(4 + 4 + 8 + 8), 0.95);
+        assertPrediction("canonicalPointers", sizes(32), 0.95);
     }
 
     @Test

@@ -378,6 +378,34 @@ final class Transfer {
     private static Value castTo(Value v, String type) {
         boolean keep = v.isKnown()
                 || (v.refType() != null && EntryPoints.isLgmallocAllocatorType(v.refType()));
-        return keep ? v : v.withRefType(type);
+        if (keep) {
+            return v;
+        }
+        java.lang.foreign.MemoryLayout byType = layoutOfCastType(type);
+        return byType != null ? Value.layout(byType, CAST_LAYOUT_RELIABILITY, v.deps()) : v.withRefType(type);
+    }
+
+    /**
+     * A value layout cast to one of its carrier-specific types: its size is the carrier's whatever the object,
+     * which is how jextract's bindings get their C types ({@code (OfInt) Linker.nativeLinker().canonicalLayouts()
+     * .get("int")}). Its alignment is assumed natural, as the platform's canonical layouts are; a program could
+     * cast a {@code withByteAlignment} variant, which changes the padding of a struct built from it, not the size
+     * of the value itself: hence slightly less than certain.
+     */
+    static final double CAST_LAYOUT_RELIABILITY = 1;
+
+    private static java.lang.foreign.MemoryLayout layoutOfCastType(String type) {
+        return switch (type) {
+            case "java/lang/foreign/ValueLayout$OfBoolean" -> java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+            case "java/lang/foreign/ValueLayout$OfByte" -> java.lang.foreign.ValueLayout.JAVA_BYTE;
+            case "java/lang/foreign/ValueLayout$OfChar" -> java.lang.foreign.ValueLayout.JAVA_CHAR;
+            case "java/lang/foreign/ValueLayout$OfShort" -> java.lang.foreign.ValueLayout.JAVA_SHORT;
+            case "java/lang/foreign/ValueLayout$OfInt" -> java.lang.foreign.ValueLayout.JAVA_INT;
+            case "java/lang/foreign/ValueLayout$OfLong" -> java.lang.foreign.ValueLayout.JAVA_LONG;
+            case "java/lang/foreign/ValueLayout$OfFloat" -> java.lang.foreign.ValueLayout.JAVA_FLOAT;
+            case "java/lang/foreign/ValueLayout$OfDouble" -> java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+            case "java/lang/foreign/AddressLayout" -> java.lang.foreign.ValueLayout.ADDRESS;
+            default -> null;
+        };
     }
 }
