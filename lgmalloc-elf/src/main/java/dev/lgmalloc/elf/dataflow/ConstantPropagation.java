@@ -7,7 +7,8 @@ import java.util.BitSet;
  * Forward reaching-constants analysis over a {@link FunctionCfg}. States join at merge points; at the target
  * of a back edge every register or slot whose value changed around the loop becomes unknown, so a value that
  * undergoes arithmetic in a loop is never reported as a constant. Blocks the CFG shows no way into (reached
- * through unrecovered indirect jumps, say) start from an unknown state.
+ * through unrecovered indirect jumps, say) and blocks other functions' code jumps into (a {@code .cold} part
+ * returning to the hot one) start from an unknown state.
  */
 public final class ConstantPropagation {
 
@@ -36,10 +37,13 @@ public final class ConstantPropagation {
         BitSet work = new BitSet(blocks);
         work.set(0);
         for (int b = 1; b < blocks; b++) {
-            if (!cfg.hasPredecessor[b] && !cfg.isPadding(b)) {
+            if (!cfg.hasPredecessor[b] && !cfg.isPadding(b) || cfg.enteredFromOutside[b]) {
                 in[b] = MachineState.unknown();
                 work.set(b);
             }
+        }
+        if (cfg.enteredFromOutside[0]) {
+            in[0] = MachineState.unknown();
         }
         Instruction insn = new Instruction();
         long budget = (long) ITERATIONS_PER_BLOCK * blocks + 1000;

@@ -35,10 +35,15 @@ public final class FunctionCfg {
     final int[] unresolvedIndirectJumps;
     /** Why the function cannot be analysed soundly, or null. */
     final String problem;
+    /**
+     * Blocks that code outside the function jumps into (a compiler's {@code .cold} part, its own FDE, jumping back
+     * into the hot part): they start from an unknown state, since that code may have set any register.
+     */
+    final boolean[] enteredFromOutside;
 
     private FunctionCfg(ElfFile elf, long start, long end, int codeEnd, int delta, long[] addresses, int count,
                         int[] blockStarts, int[][] successors, int[] loopDepth, boolean[] hasPredecessor,
-                        boolean[] loopHeader, int[] unresolved, String problem) {
+                        boolean[] loopHeader, int[] unresolved, String problem, boolean[] enteredFromOutside) {
         this.elf = elf;
         this.start = start;
         this.end = end;
@@ -53,6 +58,7 @@ public final class FunctionCfg {
         this.loopHeader = loopHeader;
         this.unresolvedIndirectJumps = unresolved;
         this.problem = problem;
+        this.enteredFromOutside = enteredFromOutside;
     }
 
     public int blockCount() {
@@ -100,6 +106,28 @@ public final class FunctionCfg {
 
     /** Builds the CFG of {@code [start, end)}. */
     public static FunctionCfg build(ElfFile elf, long start, long end) {
+        return build(elf, start, end, new long[0]);
+    }
+
+    /**
+     * Whether {@code insn} is a direct jump, conditional or not (not a call): what can carry control from one
+     * function's code into the middle of another's.
+     */
+    public static boolean isDirectJump(Instruction insn) {
+        if (!insn.relativeBranch || insn.encoding != Instruction.LEGACY) {
+            return false;
+        }
+        int op = insn.opcode;
+        return insn.map == Instruction.MAP_ONE && (op >= 0x70 && op <= 0x7f || op >= 0xe0 && op <= 0xe3
+                || op == 0xe9 || op == 0xeb)
+                || insn.map == Instruction.MAP_0F && op >= 0x80 && op <= 0x8f;
+    }
+
+    /**
+     * The CFG of the function at {@code [start, end)}; {@code outsideEntries} are addresses inside it that other
+     * functions' code jumps to (see {@link #enteredFromOutside}).
+     */
+    public static FunctionCfg build(ElfFile elf, long start, long end, long[] outsideEntries) {
         Section section = elf.codeSectionAt(start);
         if (section == null) {
             return null;
@@ -126,9 +154,10 @@ public final class FunctionCfg {
         }
         if (problem != null) {
             return new FunctionCfg(elf, start, end, codeEnd, delta, addresses, count, new int[] {0},
-                    new int[][] {{}}, new int[] {0}, new boolean[] {false}, new boolean[] {false}, new int[0], problem);
+                    new int[][] {{}}, new int[] {0}, new boolean[] {false}, new boolean[] {false}, new int[0], problem,
+                    new boolean[] {false});
         }
-        return new Builder(elf, start, end, codeEnd, delta, addresses, count).build();
+        return new Builder(elf, start, end, codeEnd, delta, addresses, count, outsideEntries).build();
     }
 
     /** Splits blocks and wires edges. */
@@ -148,7 +177,12 @@ public final class FunctionCfg {
         final long[] ripLea = new long[16]; // last `lea r, [rip+T]` per register, for jump tables
         String problem;
 
-        Builder(ElfFile elf, long start, long end, int codeEnd, int delta, long[] addresses, int count) {
+        private final long[] outsideEntries;
+        private String outsideProblem;
+
+        Builder(ElfFile elf, long start, long end, int codeEnd, int delta, long[] addresses, int count,
+                long[] outsideEntries) {
+            this.outsideEntries = outsideEntries;
             this.elf = elf;
             this.start = start;
             this.end = end;
@@ -186,6 +220,16 @@ public final class FunctionCfg {
         FunctionCfg build() {
             Arrays.fill(ripLea, Long.MIN_VALUE);
             leaders.set(0);
+            int[] outside = new int[outsideEntries.length];
+            for (int k = 0; k < outsideEntries.length; k++) {
+                outside[k] = indexOf(outsideEntries[k]);
+                if (outside[k] < 0 && problem == null) {
+                    problem = String.format("a jump from another function into the middle of an instruction (0x%x)",
+                            outsideEntries[k]);
+                } else if (outside[k] >= 0) {
+                    leaders.set(outside[k]);
+                }
+            }
             for (int i = 0; i < count; i++) {
                 decode(i);
                 boolean next = true;
@@ -257,9 +301,15 @@ public final class FunctionCfg {
             int[] loopDepth = new int[blocks];
             boolean[] loopHeader = new boolean[blocks];
             Loops.find(successors, loopDepth, loopHeader);
+            boolean[] enteredFromOutside = new boolean[blocks];
+            for (int i : outside) {
+                if (i >= 0) {
+                    enteredFromOutside[blockOf[i]] = true;
+                }
+            }
             return new FunctionCfg(elf, start, end, codeEnd, delta, addresses, count, blockStarts, successors,
                     loopDepth, hasPredecessor, loopHeader, unresolved.stream().mapToInt(Integer::intValue).toArray(),
-                    problem);
+                    problem, enteredFromOutside);
         }
 
         /** Recovers a jump table's targets, or records the jump as unresolved. */

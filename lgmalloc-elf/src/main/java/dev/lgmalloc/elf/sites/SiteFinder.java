@@ -48,6 +48,8 @@ public final class SiteFinder {
     private final CallResolver resolver;
     private final Map<String, IntList> importCallers = new HashMap<>();
     private final Map<Integer, IntList> localCallers = new HashMap<>();
+    /** Per function, the addresses inside it that other functions' code jumps to (cold parts jumping back). */
+    private final Map<Integer, java.util.TreeSet<Long>> outsideEntries = new HashMap<>();
     private final Map<Integer, EntryPoint> localEntries = new HashMap<>();
     private final Map<Integer, List<Observation>> observations = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
@@ -171,6 +173,13 @@ public final class SiteFinder {
                 }
                 instructions++;
                 pos += len;
+                if (FunctionCfg.isDirectJump(insn) && (insn.branchTarget < functions.start(f)
+                        || insn.branchTarget >= functions.end(f))) {
+                    int g = functions.indexContaining(insn.branchTarget);
+                    if (g >= 0 && g != f && insn.branchTarget != functions.start(g)) {
+                        outsideEntries.computeIfAbsent(g, k -> new java.util.TreeSet<>()).add(insn.branchTarget);
+                    }
+                }
                 Callee c = resolver.resolve(insn, f);
                 if (c == null) {
                     continue;
@@ -190,7 +199,9 @@ public final class SiteFinder {
 
     private List<Observation> analyse(int f) {
         List<Observation> found = new ArrayList<>();
-        FunctionCfg cfg = FunctionCfg.build(elf, functions.start(f), functions.end(f));
+        java.util.TreeSet<Long> entries = outsideEntries.get(f);
+        FunctionCfg cfg = FunctionCfg.build(elf, functions.start(f), functions.end(f),
+                entries == null ? new long[0] : entries.stream().mapToLong(Long::longValue).toArray());
         if (cfg == null) {
             return found;
         }
