@@ -244,9 +244,7 @@ class DirectBufferTransparentTest {
 
     @Test
     void anUnmodifiedBufferProgramRunsOnLgMallocUnderTheAgent() throws Exception {
-        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
-        List<String> common = List.of("-XX:MaxDirectMemorySize=16m", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.BufferApp");
+        List<String> common = app("16m", "app.BufferApp");
         TestApps.Run plain = TestApps.java(dir, common);
         TestApps.Run agent = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
                 + "=verbose,cache=off,direct=on", "-Xverify:all"), common));
@@ -306,9 +304,7 @@ class DirectBufferTransparentTest {
 
     @Test
     void maxDirectMemorySizeBoundsTheBuffersAsItBoundsTheJdks() throws Exception {
-        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
-        List<String> common = List.of("-XX:MaxDirectMemorySize=4m", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, "app.Budget");
+        List<String> common = app("4m", "app.Budget");
         TestApps.Run plain = TestApps.java(dir, common);
         TestApps.Run agent = TestApps.java(dir, concat(List.of("-javaagent:" + TestApps.agentJar()
                 + "=verbose,cache=off"), common));
@@ -316,6 +312,13 @@ class DirectBufferTransparentTest {
         assertThat(agent.stdout()).as("%s", agent).contains("kept=4 refused=Cannot reserve 1048576 bytes of direct")
                 .contains("limit 4194304");
         assertThat(agent.stderr()).contains("direct buffer call(s) of app/Budget");
+    }
+
+    /** The JVM options and main class of one of the compiled programs, under a direct-memory budget. */
+    private static List<String> app(String maxDirectMemory, String mainClass) {
+        String cp = classes + java.io.File.pathSeparator + TestApps.coreClasses();
+        return List.of("-XX:MaxDirectMemorySize=" + maxDirectMemory, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", cp, mainClass);
     }
 
     private static Matcher match(TestApps.Run run) {
