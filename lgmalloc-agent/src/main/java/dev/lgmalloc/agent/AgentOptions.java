@@ -51,10 +51,12 @@ import java.util.Locale;
  * @param exclude    internal-name prefixes of classes whose JDK allocation calls transparent mode leaves alone (their
  *                   frees and reallocs are still rewritten: those send memory lgmalloc does not own to the original)
  * @param dryRun     transparent mode only logs what it would rewrite
+ * @param analysisWaitMillis how long premain waits for a background analysis before letting {@code main} start:
+ *                   an analysis that ends in time routes the very first start
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
                            Path reportFile, boolean background, boolean unsafe, boolean arena, boolean direct,
-                           java.util.List<String> exclude, boolean dryRun) {
+                           java.util.List<String> exclude, boolean dryRun, long analysisWaitMillis) {
 
     public AgentOptions {
         exclude = java.util.List.copyOf(exclude);
@@ -70,10 +72,18 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
         VERIFY
     }
 
+    /**
+     * How long premain waits, by default, for a cold start's background analysis: enough for a small application's
+     * classpath (a few hundred milliseconds in a cold JVM), so its first start is routed; a large classpath costs
+     * its first start this much once, then runs on unrouted while the analysis goes on, and every later start
+     * reads the cached plan.
+     */
+    public static final long DEFAULT_ANALYSIS_WAIT_MILLIS = 1000;
+
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
         return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
-                true, true, true, java.util.List.of(), false);
+                true, true, true, java.util.List.of(), false, DEFAULT_ANALYSIS_WAIT_MILLIS);
     }
 
     static Path defaultCacheDir() {
@@ -114,10 +124,11 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "direct" -> o.direct = onOff(key, required(key, value));
                 case "exclude" -> o.exclude = prefixes(required(key, value));
                 case "dry-run" -> o.dryRun = true;
+                case "analysis-wait" -> o.analysisWaitMillis = millis(key, required(key, value));
                 default -> throw new IllegalArgumentException("unknown option '" + item
                         + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
                         + "analysis=background|sync, unsafe=on|off, arena=on|off, direct=on|off, exclude=P1;P2, "
-                        + "dry-run)");
+                        + "dry-run, analysis-wait=MS)");
             }
         }
         return o.build();
@@ -137,6 +148,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
         boolean direct;
         java.util.List<String> exclude;
         boolean dryRun;
+        long analysisWaitMillis;
 
         Builder(AgentOptions o) {
             mode = o.mode;
@@ -151,12 +163,25 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
             direct = o.direct;
             exclude = o.exclude;
             dryRun = o.dryRun;
+            analysisWaitMillis = o.analysisWaitMillis;
         }
 
         AgentOptions build() {
             return new AgentOptions(mode, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena,
-                    direct, exclude, dryRun);
+                    direct, exclude, dryRun, analysisWaitMillis);
         }
+    }
+
+    private static long millis(String key, String value) {
+        try {
+            long ms = Long.parseLong(value);
+            if (ms >= 0) {
+                return ms;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a number of milliseconds, 0 or more: " + value);
     }
 
     /** {@code com.example;org/other/Foo}: dotted or internal names, each a prefix of internal class names. */

@@ -71,10 +71,20 @@ final class AgentStartup {
             return;
         }
         if (options.analysesInBackground()) {
-            BackgroundAnalysis.start(cp, options, inst, routeTarget);
+            Thread worker = BackgroundAnalysis.start(cp, options, inst, routeTarget);
+            // Wait a little: a small application's analysis ends in time and routes its very first start.
+            try {
+                if (options.analysisWaitMillis() > 0) {        // join(0) would wait for ever
+                    worker.join(options.analysisWaitMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             if (options.verbose()) {
-                AgentLog.info("no cached plan for " + key + "; analysing " + cp.files().size()
-                        + " classpath entries in the background; premain " + millisSince(t0) + " ms");
+                AgentLog.info("no cached plan for " + key + "; " + (worker.isAlive()
+                        ? "analysing " + cp.files().size() + " classpath entries in the background"
+                        : "analysed " + cp.files().size() + " classpath entries before main")
+                        + "; premain " + millisSince(t0) + " ms");
             }
             return;
         }

@@ -156,6 +156,18 @@ class AgentEndToEndTest {
     }
 
     @Test
+    void aSmallApplicationsVeryFirstStartIsRouted() throws Exception {
+        // No cached plan and the default options: premain waits for the background analysis, which ends in time.
+        Path cache = dir.resolve("cache-first-start");
+        TestApps.Run plain = run(null, "200", "1000");
+        TestApps.Run first = run("verbose,analysis-wait=60000,cache=" + cache, "200", "1000");
+        assertThat(checksum(first)).isEqualTo(checksum(plain));
+        assertThat(first.stderr()).as("%s", first).contains("analysed 2 classpath entries before main")
+                .contains("rewrote 2 site(s) of app/Main");
+        assertThat(first.stdout()).contains("predicted-hits=400").contains("class block=304 exact=true");
+    }
+
+    @Test
     void routesConfidentSitesConfiguresThePlanAndReusesTheCache() throws Exception {
         Path cache = dir.resolve("cache-route");
         TestApps.Run plain = run(null, "200", "1000");
@@ -263,7 +275,8 @@ class AgentEndToEndTest {
         Path cache = dir.resolve("cache-background");
         // A large real JAR on the classpath makes the analysis take far longer than reaching main.
         Path netty = Path.of(io.netty.buffer.ByteBuf.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<String> args = List.of("-javaagent:" + TestApps.agentJar() + "=verbose,cache=" + cache,
+        // analysis-wait=0: main starts at once, the analysis runs beside it (the default waits up to a second).
+        List<String> args = List.of("-javaagent:" + TestApps.agentJar() + "=verbose,analysis-wait=0,cache=" + cache,
                 "--enable-native-access=ALL-UNNAMED", "-cp", classes + java.io.File.pathSeparator
                         + TestApps.coreClasses() + java.io.File.pathSeparator + netty, "app.Waiter", cache.toString());
         TestApps.Run cold = TestApps.java(dir, args);

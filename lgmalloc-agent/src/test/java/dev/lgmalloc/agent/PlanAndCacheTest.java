@@ -155,6 +155,10 @@ class PlanAndCacheTest {
         assertThatThrownBy(() -> AgentOptions.parse("analysis=later"))
                 .hasMessage("analysis must be background or sync: later");
         assertThatThrownBy(() -> AgentOptions.parse("exclude")).hasMessageContaining("needs a value");
+        assertThat(defaults.analysisWaitMillis()).isEqualTo(AgentOptions.DEFAULT_ANALYSIS_WAIT_MILLIS);
+        assertThat(AgentOptions.parse("analysis-wait=0").analysisWaitMillis()).isZero();
+        assertThatThrownBy(() -> AgentOptions.parse("analysis-wait=-5"))
+                .hasMessage("analysis-wait must be a number of milliseconds, 0 or more: -5");
     }
 
     @Test
