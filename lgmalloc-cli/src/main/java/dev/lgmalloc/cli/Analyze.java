@@ -30,8 +30,13 @@ final class Analyze {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
-                    case "--json" -> format = Format.JSON;
-                    case "--csv" -> format = Format.CSV;
+                    case "--json", "--csv" -> {
+                        Format asked = a.equals("--json") ? Format.JSON : Format.CSV;
+                        if (format != Format.TEXT && format != asked) {
+                            throw new Main.UsageException("analyze: --json and --csv exclude each other");
+                        }
+                        format = asked;
+                    }
                     case "--threshold" -> {
                         if (i + 1 == args.size()) {
                             throw new Main.UsageException("analyze: --threshold needs a value in (0, 1]");

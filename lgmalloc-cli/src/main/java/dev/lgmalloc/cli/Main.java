@@ -4,7 +4,10 @@ import dev.lgmalloc.analysis.AnalysisException;
 import java.io.PrintStream;
 import java.util.List;
 
-/** The {@code lgmalloc} command. Errors print one line and a usage hint and exit with status 2. */
+/**
+ * The {@code lgmalloc} command. Exit status: 0 done, 1 failed while running, 2 a command-line mistake (one line and
+ * the usage), 3 an input it cannot read (one line naming the input and what is wrong with it).
+ */
 public final class Main {
 
     static final String USAGE = """
@@ -17,8 +20,13 @@ public final class Main {
               bench [--quick] [--workloads ...] [--allocators ...] [--threads N] [--jmh] [--out DIR]
                                  compare lgmalloc with glibc, jemalloc, mimalloc, tcmalloc, JDK arenas and Netty
                                  ('lgmalloc bench --help' lists the workloads and allocators)
-            global option: --debug prints stack traces of errors
+              <command> --help   that command's usage
+            global option, anywhere: --debug prints stack traces of errors
+            exit status: 0 done, 1 failed, 2 usage error, 3 unreadable input
             """;
+
+    static final int USAGE_ERROR = 2;
+    static final int BAD_INPUT = 3;
 
     private Main() {
     }
@@ -29,12 +37,17 @@ public final class Main {
 
     /** Runs the command and returns the process exit status. */
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        boolean debug = args.contains("--debug");
+        args = args.stream().filter(a -> !a.equals("--debug")).toList();   // a global option, anywhere
         if (args.isEmpty() || args.getFirst().equals("--help") || args.getFirst().equals("-h")) {
             out.print(USAGE);
-            return args.isEmpty() ? 2 : 0;
+            return args.isEmpty() ? USAGE_ERROR : 0;
         }
-        boolean debug = args.contains("--debug");
-        List<String> rest = args.subList(1, args.size()).stream().filter(a -> !a.equals("--debug")).toList();
+        List<String> rest = args.subList(1, args.size());
+        if ((rest.contains("--help") || rest.contains("-h")) && !args.getFirst().equals("bench")) {
+            out.print(commandUsage(args.getFirst()));        // bench has a --help of its own
+            return 0;
+        }
         try {
             return switch (args.getFirst()) {
                 case "demo" -> Demo.run(DemoOptions.parse(rest), out);
@@ -45,15 +58,14 @@ public final class Main {
         } catch (UsageException e) {
             err.println("lgmalloc: " + e.getMessage());
             err.print(USAGE);
-            return 2;
+            return USAGE_ERROR;
         } catch (AnalysisException e) {
+            // Not a usage mistake: the command was right, an input is not what it should be.
             err.println("lgmalloc: " + args.getFirst() + ": " + e.getMessage());
             if (debug) {
                 e.printStackTrace(err);
-            } else {
-                err.println("lgmalloc: see 'lgmalloc --help' for usage");
             }
-            return 2;
+            return BAD_INPUT;
         } catch (java.io.IOException | InterruptedException | RuntimeException e) {
             err.println("lgmalloc: " + args.getFirst() + " failed: " + e);
             if (debug) {
@@ -63,6 +75,23 @@ public final class Main {
             }
             return 1;
         }
+    }
+
+    /** The usage lines of one command: its lines of {@link #USAGE}, or all of it for an unknown command. */
+    static String commandUsage(String command) {
+        StringBuilder usage = new StringBuilder("usage: lgmalloc ");
+        boolean inCommand = false;
+        for (String line : USAGE.lines().toList()) {
+            if (line.startsWith("  " + command + " ") || line.equals("  " + command)) {
+                inCommand = true;
+                usage.append(line.strip()).append('\n');
+            } else if (inCommand && line.startsWith("    ")) {
+                usage.append("  ").append(line.strip()).append('\n');
+            } else {
+                inCommand = false;
+            }
+        }
+        return usage.length() == "usage: lgmalloc ".length() ? USAGE : usage.toString();
     }
 
     /** Options of {@code lgmalloc demo}. */

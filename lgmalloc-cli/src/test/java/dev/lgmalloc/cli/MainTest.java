@@ -54,9 +54,30 @@ class MainTest {
         assertThat(run("analyze", "--threshold", "2", "x")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--threshold must be a number in (0, 1]");
         err.reset();
-        assertThat(run("analyze", "pom.xml")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow())
-                .startsWith("lgmalloc: analyze: ").doesNotContain("Exception");
+        err.reset();
+        assertThat(run("analyze", "--json", "--csv", "x")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--json and --csv exclude each other");
+    }
+
+    @Test
+    void anInputThatCannotBeReadIsExitCodeThreeWithOneLineNamingIt() {
+        assertThat(run("analyze", "pom.xml")).isEqualTo(3);
+        String message = err.toString(StandardCharsets.UTF_8);
+        assertThat(message.lines().count()).isOne();
+        assertThat(message).startsWith("lgmalloc: analyze: ").contains("pom.xml").contains("ELF")
+                .doesNotContain("Exception").doesNotContain("usage");
+    }
+
+    @Test
+    void everyCommandHasItsOwnHelpAndDebugIsGlobal() {
+        assertThat(run("analyze", "--help")).isZero();
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertThat(help).startsWith("usage: lgmalloc analyze").contains("--threshold").doesNotContain("demo [");
+        out.reset();
+        assertThat(run("demo", "-h")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: lgmalloc demo [--quick]");
+        assertThat(run("--debug", "analyze", "/no/such/file")).as("--debug before the command").isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc: analyze: no such file");
     }
 
     @Test

@@ -127,7 +127,7 @@ public final class ClassPathReader {
         if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
             return readJar(path, topLevel);
         }
-        return path + ": not a class file, JAR or directory";
+        return path + ": not a class file, JAR or directory (nor an ELF binary, which lgmalloc analyze also reads)";
     }
 
     /** Records what a given input was; entries reached through Class-Path count as part of their JAR. */
