@@ -20,8 +20,8 @@ import sun.misc.Unsafe;
  * holds that scope, so the garbage collector frees the slab once none of its buffers is reachable. The JDK pays a
  * {@code Cleaner} and a reference to process per buffer; this pays one per slab, which is where the speed comes
  * from. The price: one buffer that stays reachable keeps its whole slab (at most {@value #SLAB_SIZE} bytes).
- * Larger buffers, and those of virtual threads (which would otherwise each pin a slab), get a block of their own,
- * freed the same way.
+ * Virtual threads carve from a few slabs they share under a lock (one each would let a million of them pin a
+ * million slabs). Larger buffers get a block of their own, freed the same way.
  *
  * <p>Libraries such as Netty and Agrona free direct buffers early with {@code Unsafe.invokeCleaner}; on a
  * segment's buffer the JDK's method is a silent no-op, so those calls are rewritten too. They free an own block
@@ -46,6 +46,11 @@ public final class DirectBuffers {
     private static final int SLAB_SHIFT = Integer.numberOfTrailingZeros(SLAB_SIZE);
 
     private static final ThreadLocal<Carver> CARVERS = ThreadLocal.withInitial(Carver::new);
+    /**
+     * Virtual threads share a few carvers, each behind a lock: a slab per virtual thread would let a million of
+     * them pin a million slabs, and a block (and a scope) per buffer is what the slabs are there to avoid.
+     */
+    private static final SharedCarver[] SHARED = sharedCarvers(2 * Runtime.getRuntime().availableProcessors());
     /**
      * Live slabs by their address, direct-mapped (2 GiB of address space before two slabs share a slot): freeing
      * a buffer early finds its slab without boxing a key. A slab whose slot is taken, and every own block, is in
@@ -87,8 +92,18 @@ public final class DirectBuffers {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity < 0: (" + capacity + " < 0)");
         }
-        if (capacity <= MAX_CARVED && !Thread.currentThread().isVirtual()) {
-            return CARVERS.get().carve(capacity);
+        if (capacity <= MAX_CARVED) {
+            Thread t = Thread.currentThread();
+            if (!t.isVirtual()) {
+                return CARVERS.get().carve(capacity);
+            }
+            SharedCarver shared = SHARED[(int) Math.floorMod(t.threadId(), (long) SHARED.length)];
+            shared.lock.lock();
+            try {
+                return shared.carver.carve(capacity);
+            } finally {
+                shared.lock.unlock();
+            }
         }
         MemorySegment memory = Block.open(Math.max(capacity, 1), false).asSlice(0, capacity);
         memory.fill((byte) 0);
@@ -120,7 +135,21 @@ public final class DirectBuffers {
         return HELD_BYTES.get();
     }
 
-    /** A platform thread's slab in use: only that thread carves from it, so carving takes no lock. */
+    private record SharedCarver(java.util.concurrent.locks.ReentrantLock lock, Carver carver) {
+    }
+
+    private static SharedCarver[] sharedCarvers(int n) {
+        SharedCarver[] all = new SharedCarver[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = new SharedCarver(new java.util.concurrent.locks.ReentrantLock(), new Carver());
+        }
+        return all;
+    }
+
+    /**
+     * A slab in use: a platform thread's own (only it carves from it, so carving takes no lock), or one that
+     * virtual threads share under its lock.
+     */
     private static final class Carver {
         private MemorySegment slab;
         private Block block;
