@@ -42,10 +42,12 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     private final Heap[] heapTable;
     private final short[] classByGranule;
     private final int[] blockSizes;
+    private final boolean global;       // LgMalloc's: lives as long as the JVM, never closed
 
     private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
 
-    private Allocator(String name, AllocatorConfiguration configuration) {
+    private Allocator(String name, AllocatorConfiguration configuration, boolean global) {
+        this.global = global;
         this.configuration = configuration;
         this.classes = configuration.sizeClasses();
         this.engine = new Engine(name, classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
@@ -60,12 +62,12 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     /** A new allocator with its own heaps and memory. */
     public static Allocator create(AllocatorConfiguration configuration) {
-        return new Allocator("allocator-" + COUNT.incrementAndGet(), configuration);
+        return new Allocator("allocator-" + COUNT.incrementAndGet(), configuration, false);
     }
 
     /** The process-wide allocator behind {@link LgMalloc}. */
     static Allocator createGlobal(AllocatorConfiguration configuration) {
-        return new Allocator("global", configuration);
+        return new Allocator("global", configuration, true);
     }
 
     /**
@@ -81,7 +83,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public void close() {
-        if (engine.name().equals("global")) {
+        if (global) {
             throw new UnsupportedOperationException("the process-wide allocator of LgMalloc cannot be closed");
         }
         engine.close();
@@ -155,11 +157,9 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      */
     void returnArenaChunk(long chunk, long usedBytes) {
         Heap heap = Engine.fastHeap(heapTable);
-        if (heap != null) {
-            Memory.zero(chunk, usedBytes);
-            if (heap.keepArenaChunk(chunk)) {
-                return;
-            }
+        if (heap != null && heap.keepArenaChunk(chunk)) {
+            Memory.zero(chunk, usedBytes);      // the owner alone reads its spare, and only after this
+            return;
         }
         Heap.free(chunk);
     }
