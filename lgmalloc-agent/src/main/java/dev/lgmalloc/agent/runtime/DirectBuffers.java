@@ -82,11 +82,6 @@ public final class DirectBuffers {
         return given > 0 ? given : Runtime.getRuntime().maxMemory();
     }
 
-    /** The budget these buffers share, as the JDK's do: {@code -XX:MaxDirectMemorySize}, else the heap size. */
-    public static long limitBytes() {
-        return LIMIT;
-    }
-
     /** Replaces {@link ByteBuffer#allocateDirect(int)}: a zeroed buffer of lgmalloc memory, freed when unreachable. */
     public static ByteBuffer allocateDirect(int capacity) {
         if (capacity < 0) {
@@ -105,7 +100,7 @@ public final class DirectBuffers {
                 shared.lock.unlock();
             }
         }
-        MemorySegment memory = Block.open(Math.max(capacity, 1), false).asSlice(0, capacity);
+        MemorySegment memory = Block.open(Math.max(capacity, 1), false).register().asSlice(0, capacity);
         memory.fill((byte) 0);
         return memory.asByteBuffer();
     }
@@ -160,8 +155,8 @@ public final class DirectBuffers {
             if (slab == null || taken > SLAB_SIZE - offset) {
                 // A slab whose buffers were all freed early is reused as it is: no free, malloc or reservation.
                 long reused = block == null ? 0 : block.retire();
-                slab = reused != 0 ? Block.reopen(reused) : Block.open(SLAB_SIZE, true);
-                block = Block.holding(slab.address());
+                block = reused != 0 ? Block.reopen(reused) : Block.open(SLAB_SIZE, true);
+                slab = block.register();
                 offset = 0;
             }
             MemorySegment memory = slab.asSlice(offset, capacity);
@@ -198,8 +193,8 @@ public final class DirectBuffers {
             }
         }
 
-        /** A zeroed-on-use block of {@code size} bytes in an automatic scope whose cleanup releases it. */
-        static MemorySegment open(long size, boolean slab) {
+        /** A new block of {@code size} bytes, reserved against the budget; see {@link #register}. */
+        static Block open(long size, boolean slab) {
             reserve(size);
             long base;
             try {
@@ -208,21 +203,24 @@ public final class DirectBuffers {
                 unreserve(size);
                 throw e;
             }
-            return register(new Block(base, size, slab));
+            return new Block(base, size, slab);
         }
 
         /** A new slab over the memory of a retired one, whose reservation it takes over. */
-        static MemorySegment reopen(long base) {
-            return register(new Block(base, SLAB_SIZE, true));
+        static Block reopen(long base) {
+            return new Block(base, SLAB_SIZE, true);
         }
 
-        private static MemorySegment register(Block block) {
-            if (!block.slab || !SLABS.compareAndSet(slot(block.base), null, block)) {
-                BLOCKS.put(block.base, block);
+        /**
+         * Makes the block findable by address and returns its memory, zeroed on use, in an automatic scope whose
+         * cleanup releases it. Call once. The scope's cleanup holds the block, never the segment: the buffers
+         * alone keep the scope reachable.
+         */
+        MemorySegment register() {
+            if (!slab || !SLABS.compareAndSet(slot(base), null, this)) {
+                BLOCKS.put(base, this);
             }
-            // The scope's cleanup holds the block, never the segment: the buffers alone keep the scope reachable.
-            return MemorySegment.ofAddress(block.base).reinterpret(block.size, Arena.ofAuto(),
-                    unused -> block.releaseByGc());
+            return MemorySegment.ofAddress(base).reinterpret(size, Arena.ofAuto(), unused -> releaseByGc());
         }
 
         private static int slot(long address) {

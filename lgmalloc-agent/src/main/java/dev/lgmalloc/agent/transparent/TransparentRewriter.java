@@ -206,8 +206,9 @@ public final class TransparentRewriter {
         }
         if (e instanceof InvokeDynamicInstruction indy) {
             for (var arg : indy.invokedynamic().bootstrap().arguments()) {
-                if (arg instanceof MethodHandleEntry h && replacementOf(h, families, releaseOnly) != null) {
-                    return replacementOf(h, families, releaseOnly);
+                Replacement r = arg instanceof MethodHandleEntry h ? replacementOf(h, families, releaseOnly) : null;
+                if (r != null) {
+                    return r;
                 }
             }
         }
