@@ -346,12 +346,18 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         }
         for (Heap h : live) {
             if (h.striped) {
-                if (h.stripeLock.tryLock()) {
-                    try {
-                        h.reclaim(force, force);
-                    } finally {
-                        h.stripeLock.unlock();
-                    }
+                // trim() waits for a stripe in use (a virtual thread holds one for one malloc, or the maintenance
+                // thread for its pass): with a try-lock, a trim racing the maintenance thread left a stripe's
+                // current pages committed (seen once in eight stress runs, 9.7 MB). The timed pass only tries.
+                if (force) {
+                    h.stripeLock.lock();
+                } else if (!h.stripeLock.tryLock()) {
+                    continue;
+                }
+                try {
+                    h.reclaim(force, force);
+                } finally {
+                    h.stripeLock.unlock();
                 }
             } else if (!h.abandoned.get()) {
                 h.reclaim(force, false);
