@@ -35,6 +35,9 @@ import java.util.Locale;
  *   <li>{@code exclude=com.example;org.other.Foo}: classes whose names start with one of these (dotted or with
  *       slashes) keep their JDK allocation calls; their frees and reallocs are still rewritten.
  *       {@code dry-run}: log what transparent mode would rewrite, class by class, and change nothing.</li>
+ *   <li>{@code plan=FILE}: the plan {@code lgmalloc plan} wrote ahead of time for this class path, applied in
+ *       premain so that the first start is routed from its first allocation; a plan written for another class path
+ *       (any file changed) is refused with the reason, and the agent analyses as without it.</li>
  * </ul>
  *
  * @param mode       what the agent does
@@ -53,10 +56,12 @@ import java.util.Locale;
  * @param dryRun     transparent mode only logs what it would rewrite
  * @param analysisWaitMillis how long premain waits for a background analysis before letting {@code main} start:
  *                   an analysis that ends in time routes the very first start
+ * @param planFile   a plan written ahead of time ({@link PlanFile}), or null
  */
 public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean report, boolean verbose,
                            Path reportFile, boolean background, boolean unsafe, boolean arena, boolean direct,
-                           java.util.List<String> exclude, boolean dryRun, long analysisWaitMillis) {
+                           java.util.List<String> exclude, boolean dryRun, long analysisWaitMillis,
+                           Path planFile) {
 
     public AgentOptions {
         exclude = java.util.List.copyOf(exclude);
@@ -83,7 +88,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     /** The defaults: route at {@link PlanBuilder#DEFAULT_THRESHOLD}, cache in the temporary directory. */
     public static AgentOptions defaults() {
         return new AgentOptions(Mode.ROUTE, PlanBuilder.DEFAULT_THRESHOLD, defaultCacheDir(), false, false, null, true,
-                true, true, true, java.util.List.of(), false, DEFAULT_ANALYSIS_WAIT_MILLIS);
+                true, true, true, java.util.List.of(), false, DEFAULT_ANALYSIS_WAIT_MILLIS, null);
     }
 
     static Path defaultCacheDir() {
@@ -125,10 +130,11 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "exclude" -> o.exclude = prefixes(required(key, value));
                 case "dry-run" -> o.dryRun = true;
                 case "analysis-wait" -> o.analysisWaitMillis = millis(key, required(key, value));
+                case "plan" -> o.planFile = Path.of(required(key, value));
                 default -> throw new IllegalArgumentException("unknown option '" + item
                         + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
                         + "analysis=background|sync, unsafe=on|off, arena=on|off, direct=on|off, exclude=P1;P2, "
-                        + "dry-run, analysis-wait=MS)");
+                        + "dry-run, analysis-wait=MS, plan=FILE)");
             }
         }
         return o.build();
@@ -149,6 +155,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
         java.util.List<String> exclude;
         boolean dryRun;
         long analysisWaitMillis;
+        Path planFile;
 
         Builder(AgentOptions o) {
             mode = o.mode;
@@ -164,11 +171,12 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
             exclude = o.exclude;
             dryRun = o.dryRun;
             analysisWaitMillis = o.analysisWaitMillis;
+            planFile = o.planFile;
         }
 
         AgentOptions build() {
             return new AgentOptions(mode, threshold, cacheDir, report, verbose, reportFile, background, unsafe, arena,
-                    direct, exclude, dryRun, analysisWaitMillis);
+                    direct, exclude, dryRun, analysisWaitMillis, planFile);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.lgmalloc.agent;
 import dev.lgmalloc.LgMalloc;
 import dev.lgmalloc.analysis.AnalysisException;
 import dev.lgmalloc.analysis.AnalysisResult;
+import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.ReportWriter;
 import dev.lgmalloc.analysis.jvm.FoundSite;
 import dev.lgmalloc.analysis.jvm.JvmAnalysis;
@@ -58,12 +59,22 @@ final class AgentStartup {
         String entryKey = ClassPathKey.of(entries, agentJar);
         Path dir = options.cacheDir();
         boolean plainRoute = options.mode() == AgentOptions.Mode.ROUTE && !options.report();
-        if (dir != null && plainRoute && startFromRoutes(options, inst, entryKey, t0)) {
+        // A plan file given on purpose comes before the cache, which may hold the plan of an older analyser.
+        if (options.planFile() == null && dir != null && plainRoute && startFromRoutes(options, inst, entryKey, t0)) {
             return;
         }
         ApplicationClassPath cp = ApplicationClassPath.of(classPath);
         String key = ClassPathKey.of(cp.files(), agentJar);
         RouteTarget routeTarget = new RouteTarget(entryKey, key, cp.manifestFiles());
+        if (options.planFile() != null) {
+            try {
+                AnalysedProgram planned = PlanFile.load(options.planFile(), cp);
+                apply(planned, "plan " + options.planFile(), options, inst, routeTarget, "premain", t0);
+                return;
+            } catch (PlanFile.PlanMismatchException e) {
+                AgentLog.info(e.getMessage() + "; analysing the class path instead");   // said whether verbose or not
+            }
+        }
         PlanCache cache = dir == null ? null : new PlanCache(dir);
         AnalysedProgram program = cache == null ? null : cache.load(key).orElse(null);
         if (program != null) {
@@ -89,7 +100,7 @@ final class AgentStartup {
             return;
         }
         long a0 = System.nanoTime();
-        program = analyse(cp, options.threshold());
+        program = analyse(cp);
         String source = "analysed " + cp.files().size() + " classpath entries in " + millisSince(a0) + " ms";
         store(cache, key, program);
         apply(program, source, options, inst, routeTarget, "premain", t0);
@@ -209,17 +220,24 @@ final class AgentStartup {
     }
 
     /** Analyses the classpath and records the CRC of each class with sites, as the system loader sees it. */
-    static AnalysedProgram analyse(ApplicationClassPath cp, double threshold) throws AnalysisException {
-        JvmAnalysis analysis = JvmAnalyzer.analyzeDetailed(cp.entries(), threshold);
+    static AnalysedProgram analyse(ApplicationClassPath cp) throws AnalysisException {
+        return analyse(cp, ClassLoader.getSystemClassLoader());
+    }
+
+    /**
+     * Analyses the classpath and records the CRC of each class with sites as {@code loader} would load it. The
+     * threshold is applied later, when a plan is built from the sites, so the analysis does not depend on it.
+     */
+    static AnalysedProgram analyse(ApplicationClassPath cp, ClassLoader loader) throws AnalysisException {
+        JvmAnalysis analysis = JvmAnalyzer.analyzeDetailed(cp.entries(), PlanBuilder.DEFAULT_THRESHOLD);
         Map<String, Long> crcs = new LinkedHashMap<>();
-        ClassLoader system = ClassLoader.getSystemClassLoader();
         // lgmalloc's own classes (on the classpath with the application) are never rewritten: leave them out.
         List<FoundSite> sites = analysis.sites().stream()
                 .filter(f -> !RoutingTransformer.isSkippedName(f.location().className())).toList();
         for (FoundSite f : sites) {
             String name = f.location().className();
             if (!crcs.containsKey(name)) {
-                byte[] bytes = resourceBytes(system, name);
+                byte[] bytes = resourceBytes(loader, name);
                 if (bytes != null) {
                     crcs.put(name, Crc.of(bytes));
                 }

@@ -51,7 +51,7 @@ final class BackgroundAnalysis implements Runnable {
     public void run() {
         long t0 = System.nanoTime();
         try {
-            AnalysedProgram program = AgentStartup.analyse(cp, options.threshold());
+            AnalysedProgram program = AgentStartup.analyse(cp);
             String source = "background analysis of " + cp.files().size() + " classpath entries took "
                     + AgentStartup.millisSince(t0) + " ms";
             AgentStartup.store(options.cacheDir() == null ? null : new PlanCache(options.cacheDir()), target.key(),

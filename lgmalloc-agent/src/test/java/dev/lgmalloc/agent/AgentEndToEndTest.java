@@ -137,12 +137,21 @@ class AgentEndToEndTest {
 
     /** Runs the app with the agent; only a clean exit is required. */
     private static TestApps.Run runAllowingErrors(String agentOptions, String... appArgs) throws Exception {
+        return runOn(appClassPath(classes), agentOptions, appArgs);
+    }
+
+    private static String appClassPath(Path appClasses) {
+        return appClasses + java.io.File.pathSeparator + TestApps.coreClasses();
+    }
+
+    /** Runs the app from {@code classPath} with the agent; only a clean exit is required. */
+    private static TestApps.Run runOn(String classPath, String agentOptions, String... appArgs) throws Exception {
         List<String> args = new ArrayList<>();
         if (agentOptions != null) {
             args.add("-javaagent:" + TestApps.agentJar() + "=" + agentOptions);
         }
         args.addAll(List.of("-Xverify:all", "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-cp", classes + java.io.File.pathSeparator + TestApps.coreClasses(), "app.Main"));
+                "-cp", classPath, "app.Main"));
         args.addAll(List.of(appArgs));
         TestApps.Run r = TestApps.java(dir, args);
         assertThat(r.exitCode()).as("%s", r).isZero();
@@ -165,6 +174,53 @@ class AgentEndToEndTest {
         assertThat(first.stderr()).as("%s", first).contains("analysed 2 classpath entries before main")
                 .contains("rewrote 2 site(s) of app/Main");
         assertThat(first.stdout()).contains("predicted-hits=400").contains("class block=304 exact=true");
+    }
+
+    @Test
+    void aPlanWrittenAheadOfTimeRoutesTheFirstStartFromItsFirstAllocation() throws Exception {
+        Path planFile = dir.resolve("ahead/app.plan");
+        PlanFile.Written written = PlanFile.write(ApplicationClassPath.of(appClassPath(classes)), planFile);
+        assertThat(written.sites()).isEqualTo(4);    // as "4 sites, 2 routed" of an analysing start
+        // No cache and no wait: without the plan, main would start unrouted while the analysis runs.
+        String options = "verbose,cache=off,analysis-wait=0,plan=" + planFile;
+        TestApps.Run plain = run(null, "200", "1000");
+        TestApps.Run planned = run(options, "200", "1000");
+        TestApps.Run unplanned = run("verbose,cache=off,analysis-wait=0", "200", "1000");
+
+        assertThat(checksum(planned)).isEqualTo(checksum(plain));
+        assertThat(planned.stderr()).as("%s", planned).contains("plan " + planFile).doesNotContain("analys")
+                .contains("2 on a fast path").contains("rewrote 2 site(s) of app/Main");
+        assertThat(planned.stdout()).contains("predicted-hits=400").contains("class block=304 exact=true")
+                .contains("probe-pages=3");
+        assertThat(unplanned.stdout()).as("%s", unplanned).contains("predicted-hits=0");
+    }
+
+    @Test
+    void aPlanForAnotherClassPathIsRefusedWithTheReasonAndTheApplicationStillRuns() throws Exception {
+        Path planFile = dir.resolve("stale/app.plan");
+        Path copy = dir.resolve("stale/classes");
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.createDirectories(copy.resolve(classes.relativize(f)).getParent());
+                Files.copy(f, copy.resolve(classes.relativize(f)));
+            }
+        }
+        PlanFile.write(ApplicationClassPath.of(appClassPath(copy)), planFile);
+        // A class that callers of Main could be: the plan no longer describes the whole program.
+        Files.writeString(copy.resolve("app/extra.properties"), "added after the plan");
+        TestApps.Run plain = run(null, "20", "100");
+        TestApps.Run stale = runOn(appClassPath(copy), "verbose,cache=off,analysis=sync,plan=" + planFile, "20", "100");
+        assertThat(stale.exitCode()).isZero();
+        assertThat(stale.stderr()).as("%s", stale).contains("the plan " + planFile
+                + " was written for another class path: classes changed since the plan was written (its content differs); "
+                + "analysing the class path instead").contains("rewrote 2 site(s) of app/Main");
+        assertThat(checksum(stale)).isEqualTo(checksum(plain));
+
+        Path notAPlan = dir.resolve("stale/not.plan");
+        Files.writeString(notAPlan, "hello");
+        TestApps.Run refused = runOn(appClassPath(copy), "cache=off,analysis=sync,plan=" + notAPlan, "20", "100");
+        assertThat(refused.stderr()).contains(notAPlan + " is not an lgmalloc plan");
+        assertThat(checksum(refused)).isEqualTo(checksum(plain));
     }
 
     @Test

@@ -17,6 +17,9 @@ public final class Main {
               analyze [--json|--csv] [--threshold X] FILE...
                                  find allocation sites in an x86-64 ELF binary or in JARs, class directories
                                  or class files; print predicted sizes, confidence and the size-class plan
+              plan [--out FILE] CLASSPATH...
+                                 analyse an application's class path ahead of time and write the plan the
+                                 agent applies before main with -javaagent:lgmalloc-agent.jar=plan=FILE
               bench [--quick] [--workloads ...] [--allocators ...] [--threads N] [--jmh] [--out DIR]
                                  compare lgmalloc with glibc, jemalloc, mimalloc, tcmalloc, JDK arenas and Netty
                                  ('lgmalloc bench --help' lists the workloads and allocators)
@@ -52,6 +55,7 @@ public final class Main {
             return switch (args.getFirst()) {
                 case "demo" -> Demo.run(DemoOptions.parse(rest), out);
                 case "analyze" -> Analyze.run(Analyze.Options.parse(rest), out);
+                case "plan" -> Plan.run(Plan.Options.parse(rest), out);
                 case "bench" -> dev.lgmalloc.bench.suite.SuiteMain.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + args.getFirst() + "'");
             };
