@@ -37,6 +37,22 @@ class MainTest {
     }
 
     @Test
+    void planWritesTheDemoWorkloadsPlanForTheAgent(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path workload = Path.of("target/classes/dev/lgmalloc/cli/lgmalloc-demo.jar");
+        Path plan = dir.resolve("demo.plan");
+        assertThat(run("plan", "--out", plan.toString(), workload.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("wrote " + plan + ": ")
+                .contains("-javaagent:lgmalloc-agent.jar=plan=" + plan);
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(plan);
+        assertThat(lines.getFirst()).isEqualTo("lgmalloc-plan 1");
+        assertThat(lines.get(1)).startsWith("input\tlgmalloc-demo.jar\t");
+        assertThat(lines).anyMatch(l -> l.startsWith("site\t") && l.contains("OnLgmalloc"));
+        err.reset();
+        assertThat(run("plan", "--out", plan.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc: plan: give the application's class path");
+    }
+
+    @Test
     void analyzeReadsElfBinariesByTheirMagic() {
         Path ls = Path.of("/bin/ls");
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(ls), "no /bin/ls on this machine");
