@@ -111,11 +111,21 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     /** The heap of platform thread {@code t}, created (and pre-provisioned) on first use. */
     public Heap heapOf(Thread t) {
         Heap h = fastHeap();
-        if (h != null) {
-            return h;
-        }
+        return h != null ? h : newHeap(t, true);
+    }
+
+    /**
+     * The heap of platform thread {@code t} for gathering its frees of other threads' blocks: created without
+     * pre-provisioned pages (a thread that only frees needs none), null once the engine is closed.
+     */
+    Heap freeingHeapOf(Thread t) {
+        Heap h = fastHeap();
+        return h != null || closed ? h : newHeap(t, false);
+    }
+
+    private Heap newHeap(Thread t, boolean provision) {
         checkOpen();
-        h = overflow.get();
+        Heap h = overflow.get();
         if (h != null) {
             return h;
         }
@@ -123,8 +133,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         // a new heap then adopts them instead of mapping fresh pages while the old ones wait to be reaped.
         reapEndedThreads();
         h = new Heap(this, newHeapId(), t, false);
-        for (int sizeClass : provisionedClasses) {
-            h.provision(sizeClass);
+        if (provision) {
+            for (int sizeClass : provisionedClasses) {
+                h.provision(sizeClass);
+            }
         }
         register(h);
         for (int slot : new int[] {firstSlot(t.threadId()), secondSlot(t.threadId())}) {
@@ -324,6 +336,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * of idle virtual-thread stripes are released too when empty.
      */
     public void maintain(boolean force) {
+        Heap mine = fastHeap();
+        if (mine != null) {
+            mine.flushDeferred();   // trim, or an allocation the limit refused: first this thread's gathered frees
+        }
         reapEndedThreads();
         synchronized (orphans) {
             for (List<Page> list : orphans) {
@@ -418,13 +434,14 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         for (Heap h : heapList) {
             // A thread's spare arena chunk is the allocator's, not the program's: not live.
             Page p = h.arenaChunk == 0 ? null : PageMap.lookup(h.arenaChunk);
-            if (p != null && !p.isLarge() && live[p.sizeClass] > 0) {
-                live[p.sizeClass]--;
-                long[] of = perHeap.get(p.heap);
-                if (of != null && of[1] > 0) {
-                    of[1]--;
-                    of[2] -= p.blockSize;
-                }
+            if (p != null && !p.isLarge()) {
+                notLive(p, 1, live, perHeap);
+            }
+            // Nor are the blocks a thread freed and has not handed to their page yet.
+            Page deferred = h.deferredPage();
+            int count = h.deferredCount();
+            if (deferred != null && count > 0) {
+                notLive(deferred, count, live, perHeap);
             }
         }
         List<ClassStatistics> classStats = new ArrayList<>();
@@ -458,6 +475,18 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + largeCount,
                 footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], largeCount,
                 largeBytes, heapList.size(), predictedHits, classStats, heapStats, quarantinedPages.get());
+    }
+
+    /** Takes {@code blocks} blocks of {@code page} off the live counts statistics gathered from the pages. */
+    private static void notLive(Page page, int blocks, long[] live, Map<Heap, long[]> perHeap) {
+        int n = (int) Math.min(blocks, live[page.sizeClass]);
+        live[page.sizeClass] -= n;
+        long[] of = perHeap.get(page.heap);
+        if (of != null) {
+            long m = Math.min(n, of[1]);
+            of[1] -= m;
+            of[2] -= m * page.blockSize;
+        }
     }
 
     private static String describe(Thread t) {

@@ -40,6 +40,9 @@ public final class Heap {
      */
     static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
 
+    /** The longest chain of remote frees a thread gathers before handing it to the page. */
+    static final int DEFERRED_LIMIT = 64;
+
     final Engine engine;
     final int id;
     final boolean striped;
@@ -66,6 +69,14 @@ public final class Heap {
     long arenaChunk;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
+    /**
+     * This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over: the page,
+     * the chain's ends (linked as a free list) and its length. Owner only; statistics read them racily.
+     */
+    private Page deferredPage;
+    private long deferredHead;
+    private long deferredTail;
+    private int deferredCount;
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
@@ -148,6 +159,7 @@ public final class Heap {
      * producer's rate in {@code ProducerConsumerBenchmark}).
      */
     private long mallocSlow(int sizeClass) {
+        flushDeferred();                  // this thread's own remote frees must not wait on its allocations
         Page page = current[sizeClass];
         if (page != exhausted) {
             if (page.free == 0) {
@@ -264,7 +276,7 @@ public final class Heap {
 
     /** Marks the exhausted current page full; false if a remote free raced in, so the page is usable again. */
     private boolean retireFull(Page page) {
-        page.full = true;                 // volatile write, then volatile read: pairs with freeShared
+        page.full = true;                 // volatile write, then volatile read: pairs with pushRemote
         if (page.threadFree != 0) {
             page.full = false;
             return false;
@@ -326,11 +338,76 @@ public final class Heap {
 
     private static void free(Page page, long address) {
         Heap heap = page.heap;
-        if (heap.owner == Thread.currentThread()) {
+        Thread t = Thread.currentThread();
+        if (heap.owner == t) {
             heap.freeLocal(page, address);
         } else {
-            freeShared(page, address);
+            freeRemote(heap, page, address, t);
         }
+    }
+
+    /**
+     * A free from another thread than the page's owner. A platform thread gathers such frees, page by page, in a
+     * chain of its own heap ({@link #defer}) and hands each chain over with one CAS; anyone else pushes the block
+     * at once. The chain is kept in the thread's heap of the page's own engine, so closing an engine never leaves
+     * a chain into unmapped memory behind in another engine's heap.
+     */
+    private static void freeRemote(Heap owner, Page page, long address, Thread t) {
+        Engine engine = owner.engine;
+        if (engine == null || page.isLarge() || t.isVirtual()) {
+            freeShared(page, address);                        // large, orphaned or quarantined; or a virtual thread
+            return;
+        }
+        checkRemoteFree(page, address);
+        Heap mine = engine.fastHeap();
+        if (mine == null) {
+            mine = engine.freeingHeapOf(t);
+            if (mine == null) {
+                pushRemote(page, address, address, 1);
+                return;
+            }
+        }
+        mine.defer(page, address);
+    }
+
+    /**
+     * Adds a checked block of another thread's page to this heap's chain of deferred remote frees (owner only).
+     * Its link is written at once, as in any free list, so a second free of it is caught as a double free while it
+     * waits; the chain goes to the page with one CAS when a block of another page comes, when it is
+     * {@link #DEFERRED_LIMIT} long, and on this heap's next slow path, trim, or reclamation.
+     */
+    private void defer(Page page, long address) {
+        if (page != deferredPage) {
+            flushDeferred();
+            deferredPage = page;
+            deferredTail = address;
+        }
+        Memory.putLong(address, Page.encode(deferredHead, address));
+        deferredHead = address;
+        if (++deferredCount == DEFERRED_LIMIT) {
+            flushDeferred();
+        }
+    }
+
+    /** Hands this heap's chain of deferred remote frees to its page (owner, or whoever abandons the heap). */
+    void flushDeferred() {
+        Page page = deferredPage;
+        if (page != null) {
+            pushRemote(page, deferredHead, deferredTail, deferredCount);
+            deferredPage = null;
+            deferredHead = 0;
+            deferredTail = 0;
+            deferredCount = 0;
+        }
+    }
+
+    /** Blocks this heap's thread freed but has not handed to their page yet, and that page (racy outside the owner). */
+    int deferredCount() {
+        return deferredCount;
+    }
+
+    Page deferredPage() {
+        return deferredPage;
     }
 
     private void freeLocal(Page page, long address) {
@@ -377,6 +454,7 @@ public final class Heap {
         }
     }
 
+    /** Frees a block of a page this thread does not own at once: one CAS on the page's remote-free word. */
     private static void freeShared(Page page, long address) {
         if (page.isLarge()) {
             if (address != page.start) {
@@ -389,6 +467,12 @@ public final class Heap {
             page.largePool.free(page);
             return;
         }
+        checkRemoteFree(page, address);
+        pushRemote(page, address, address, 1);
+    }
+
+    /** Throws unless {@code address} can be a live block of the small-block {@code page}, seen from another thread. */
+    private static void checkRemoteFree(Page page, long address) {
         if (page.state == Page.RELEASED) {
             throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
                     + "pointer)");
@@ -403,11 +487,18 @@ public final class Heap {
         if (page.looksFree(address)) {
             throw new InvalidFreeException(address, "double free (the block is already free)");
         }
+    }
+
+    /**
+     * Pushes the chain {@code head .. tail} of {@code count} freed blocks of {@code page} (linked, the tail's link
+     * about to be set) onto the page's remote-free list with one CAS.
+     */
+    private static void pushRemote(Page page, long head, long tail, int count) {
         long old;
         do {
             old = page.threadFree;
-            Memory.putLong(address, Page.encode(old & Page.ADDRESS_MASK, address));
-        } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
+            Memory.putLong(tail, Page.encode(old & Page.ADDRESS_MASK, tail));
+        } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + count) << Page.COUNT_SHIFT | head));
         if ((old >>> Page.COUNT_SHIFT) == 0 && page.full) {
             page.heap.hint(page.sizeClass);
         }
@@ -585,10 +676,13 @@ public final class Heap {
      * where frees from any thread keep working. Called once its thread is gone (or never ran).
      */
     void abandon() {
+        flushDeferred();          // the owner is gone: its gathered remote frees go to their pages now
         long spare = arenaChunk;
         arenaChunk = 0;
         if (spare != 0) {
-            free(spare);          // from another thread than the dead owner: a remote free, as any other
+            // A remote free pushed at once: the reaping thread may be in the middle of making its own heap, so it
+            // must not gather the block in a heap of its own.
+            freeShared(PageMap.lookup(spare), spare);
         }
         lockLists();
         try {
