@@ -50,7 +50,20 @@ public final class VerificationReport {
                 "constant predictions: %d of %d requests matched (%s); fast-path sites: %d of %d requests in class (%s)%n",
                 sum.constantHits, sum.constantCalls, percent(sum.constantHits, sum.constantCalls, true),
                 sum.fastHits, sum.fastCalls, percent(sum.fastHits, sum.fastCalls, true)));
+        sb.append(Calibration.table(calibration()));
         return sb.toString();
+    }
+
+    /** Confidence against outcome, band by band, over the sites whose prediction is a known set of sizes. */
+    List<Calibration.Band> calibration() {
+        List<Calibration.Observation> observations = new ArrayList<>();
+        for (PlannedSite s : plan.sites()) {
+            if (s.sizes().isKnown()) {
+                SiteStats st = SiteRecorder.stats(s.id());
+                observations.add(new Calibration.Observation(s.confidence(), st.calls(), st.inPredictedSet()));
+            }
+        }
+        return Calibration.of(observations);
     }
 
     /** The report as one JSON object: {@code summary} and {@code sites}. */
@@ -61,7 +74,17 @@ public final class VerificationReport {
           .append(",\"constantPredictionHits\":").append(sum.constantHits)
           .append(",\"fastPathCalls\":").append(sum.fastCalls)
           .append(",\"fastPathInClass\":").append(sum.fastHits)
-          .append("},\"sites\":[");
+          .append("},\"calibration\":[");
+        List<Calibration.Band> bands = calibration();
+        for (int i = 0; i < bands.size(); i++) {
+            Calibration.Band b = bands.get(i);
+            sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"from\":%.2f,\"to\":%.2f", b.from(), b.to()))
+              .append(",\"sites\":").append(b.sites())
+              .append(",\"sitesAlwaysInSet\":").append(b.sitesAlwaysInSet())
+              .append(",\"requests\":").append(b.calls())
+              .append(",\"requestsInSet\":").append(b.callsInSet()).append('}');
+        }
+        sb.append("],\"sites\":[");
         for (PlannedSite s : plan.sites()) {
             SiteStats st = SiteRecorder.stats(s.id());
             sb.append(s.id() == 0 ? "" : ",").append("{\"id\":").append(s.id())

@@ -262,6 +262,10 @@ class AgentEndToEndTest {
                 .contains("constant predictions: 50 of 50 requests matched (100.0%)")
                 .contains("fast-path sites: 100 of 100 requests in class (100.0%)");
         String json = Files.readString(report);
+        // Calibration: the confident sites that ran (HEADER's and the {40, 48} one) always held.
+        assertThat(verify.stderr()).contains("calibration (sites with a known prediction that ran)");
+        assertThat(json).contains("\"calibration\":[{\"from\":0.95,\"to\":1.00,\"sites\":2,\"sitesAlwaysInSet\":2,"
+                + "\"requests\":100,\"requestsInSet\":100}");
         assertThat(json).contains("\"predicted\":\"{300}\",\"sizeClass\"")
                 .containsPattern("\"predicted\":\"\\?\"[^}]*\"calls\":50,[^}]*\"sizes\":\\{\"700\":50}");
 
