@@ -32,6 +32,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     final Segments segments;
     private final MemoryBudget budget;
     private final LargeBlocks largeBlocks;
+    private final long purgeDelayNanos;
     private final Heap[] slots = new Heap[SLOT_COUNT];
     private final Heap[] stripes;
     private final ThreadLocal<Heap> overflow = new ThreadLocal<>();
@@ -50,6 +51,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         this.name = name;
         this.classes = classes;
         this.budget = new MemoryBudget(memoryLimit);
+        this.purgeDelayNanos = purgeDelayNanos;
         this.largeBlocks = new LargeBlocks(budget, purgeDelayNanos);
         this.segments = new Segments(purgeDelayNanos, budget, largeBlocks);
         this.provisionedClasses = provisionedClasses.clone();
@@ -61,6 +63,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             stripes[i] = register(new Heap(this, newHeapId(), null, true));
         }
         Maintenance.register(this);
+    }
+
+    /** How long free memory stays committed before it goes back to the OS. */
+    long purgeDelayNanos() {
+        return purgeDelayNanos;
     }
 
     /** The allocator's name in telemetry: {@code global} for {@code LgMalloc}'s, {@code allocator-N} otherwise. */

@@ -43,6 +43,11 @@ public final class Heap {
     /** The longest chain of remote frees a thread gathers before handing it to the page. */
     static final int DEFERRED_LIMIT = 64;
 
+    /** Free blocks this large or larger give the interior of their memory back once they stay free (decay). */
+    static final int DECAY_MIN_BLOCK = 16 * 1024;
+    /** How many such frees a heap remembers; an older one is forgotten (its block just keeps its memory). */
+    static final int DECAY_SLOTS = 32;
+
     final Engine engine;
     final int id;
     final boolean striped;
@@ -77,6 +82,8 @@ public final class Heap {
     private long deferredHead;
     private long deferredTail;
     private int deferredCount;
+    /** This thread's recent frees of big blocks, oldest first, so it can purge those that stay free (owner only). */
+    private Decay decay;
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
@@ -160,6 +167,9 @@ public final class Heap {
      */
     private long mallocSlow(int sizeClass) {
         flushDeferred();                  // this thread's own remote frees must not wait on its allocations
+        if (decay != null && !decay.isEmpty()) {
+            decay.purgeDue(this, Maintenance.clock());
+        }
         Page page = current[sizeClass];
         if (page != exhausted) {
             if (page.free == 0) {
@@ -430,6 +440,28 @@ public final class Heap {
         if (page.inFullList || (used == 0 && current[page.sizeClass] != page)) {
             pageHasRoom(page);
         }
+        if (page.blockSize >= DECAY_MIN_BLOCK && page.state == Page.IN_HEAP) {
+            freedBig(page, address);     // a big block that stays free gives its memory back (Decay)
+        }
+    }
+
+    /** Remembers a free block of a big class, and purges those freed long enough ago (owner only). */
+    private void freedBig(Page page, long address) {
+        if (decay == null) {
+            decay = new Decay(engine.purgeDelayNanos());
+        }
+        long now = Maintenance.clock();
+        decay.purgeDue(this, now);
+        decay.add(page, address, now);
+    }
+
+    /**
+     * Whether {@code address} is still the free block of this heap's {@code page} that was freed at {@code freedAt}:
+     * the page is still this heap's, the block holds a free-list link, and the stamp written at that free is intact.
+     */
+    boolean stillFreeSince(Page page, long address, long freedAt) {
+        return page.state == Page.IN_HEAP && page.heap == this && PageMap.lookup(address) == page
+                && page.looksFree(address) && Memory.getLong(address + Decay.STAMP_OFFSET) == freedAt;
     }
 
     /** A local free made a full page usable, or emptied a page. */
