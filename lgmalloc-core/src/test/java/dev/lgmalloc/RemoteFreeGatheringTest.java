@@ -103,6 +103,21 @@ class RemoteFreeGatheringTest {
     }
 
     @Test
+    void blocksAbove1KiBAreHandedOverAtOnce() throws Exception {
+        long[] blocks = new long[8];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = allocator.malloc(4096);
+        }
+        freeOnTheOtherThread(blocks);
+        // No trim, no hand-over limit reached: an idle thread does not hold big blocks back.
+        long[] again = new long[blocks.length];
+        for (int i = 0; i < again.length; i++) {
+            again[i] = allocator.malloc(4096);
+        }
+        assertThat(setOf(again)).isEqualTo(setOf(blocks));
+    }
+
+    @Test
     void aThreadThatEndsHandsItsChainOver() throws Exception {
         long[] blocks = mallocs(10);
         Thread t = Thread.ofPlatform().start(() -> {

@@ -42,6 +42,11 @@ public final class Heap {
 
     /** The longest chain of remote frees a thread gathers before handing it to the page. */
     static final int DEFERRED_LIMIT = 64;
+    /**
+     * The largest block a thread gathers: an idle thread then holds at most 64 KiB of freed blocks back. A CAS is
+     * nothing beside what a program does with a bigger block.
+     */
+    static final int DEFERRED_MAX_BLOCK = 1024;
 
     /** Free blocks this large or larger give the interior of their memory back once they stay free (decay). */
     static final int DECAY_MIN_BLOCK = 16 * 1024;
@@ -364,8 +369,8 @@ public final class Heap {
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
-        if (engine == null || page.isLarge() || t.isVirtual()) {
-            freeShared(page, address);                        // large, orphaned or quarantined; or a virtual thread
+        if (engine == null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge() || t.isVirtual()) {
+            freeShared(page, address);            // orphaned, quarantined, a big or large block; or a virtual thread
             return;
         }
         checkRemoteFree(page, address);
