@@ -1,5 +1,6 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.analysis.graph.LoopDepth;
 import dev.lgmalloc.elf.format.ElfFile;
 import dev.lgmalloc.elf.format.Section;
 import dev.lgmalloc.elf.x86.Instruction;
@@ -298,9 +299,8 @@ public final class FunctionCfg {
                     hasPredecessor[t] = true;
                 }
             }
-            int[] loopDepth = new int[blocks];
-            boolean[] loopHeader = new boolean[blocks];
-            Loops.find(successors, loopDepth, loopHeader);
+            int[] loopDepth = LoopDepth.of(successors);
+            boolean[] loopHeader = WideningPoints.of(successors);
             boolean[] enteredFromOutside = new boolean[blocks];
             for (int i : outside) {
                 if (i >= 0) {
