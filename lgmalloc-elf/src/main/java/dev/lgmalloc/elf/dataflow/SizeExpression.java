@@ -1,13 +1,14 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.elf.isa.CallingConvention;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * How an allocation entry point computes the size it requests: a product of factors, each a fixed set of
- * constants or an incoming argument register passed through {@link Transform}s. {@code malloc} is {@code rdi};
- * {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
+ * constants or an incoming argument register passed through {@link Transform}s. On x86-64 {@code malloc} is
+ * {@code rdi}; {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
  * {@code rdi × {8}}; {@code xmallocz(n)} calling {@code malloc(n + 1)} is {@code rdi[n+1]}.
  */
 public record SizeExpression(List<Factor> factors) {
@@ -44,9 +45,9 @@ public record SizeExpression(List<Factor> factors) {
             transforms = List.copyOf(transforms);
         }
 
-        @Override
-        public String toString() {
-            return Registers.name(register) + (transforms.isEmpty() ? "" : transforms.toString());
+        /** {@code rdi[n+1]}: the register by name, then the transforms. */
+        String describe(CallingConvention convention) {
+            return convention.name(register) + (transforms.isEmpty() ? "" : transforms.toString());
         }
     }
 
@@ -81,7 +82,7 @@ public record SizeExpression(List<Factor> factors) {
     }
 
     /** Evaluates the expression with the register values a call site passes. */
-    public Evaluation evaluate(Value[] registers) {
+    public Evaluation evaluate(Value[] registers, CallingConvention convention) {
         long[] fixed = {1};
         List<Factor> remaining = new ArrayList<>();
         for (Factor f : factors) {
@@ -98,21 +99,21 @@ public record SizeExpression(List<Factor> factors) {
                     }
                 } else if (v.isProduct() && a.transforms().isEmpty()) { // n * s: both become factors
                     for (Value factor : v.productFactors()) {
-                        if (!Registers.isArgument(factor.argumentRegister())) {
-                            return new Unknown(Registers.name(a.register()) + " is not a known constant");
+                        if (!convention.isArgument(factor.argumentRegister())) {
+                            return new Unknown(convention.name(a.register()) + " is not a known constant");
                         }
                         remaining.add(new FromArgument(factor.argumentRegister(), factor.transforms()));
                     }
                     continue;
-                } else if (v.isArgument() && Registers.isArgument(v.argumentRegister())) {
+                } else if (v.isArgument() && convention.isArgument(v.argumentRegister())) {
                     List<Transform> ts = Transform.concat(v.transforms(), a.transforms());
                     if (ts.size() > 8) {
-                        return new Unknown(Registers.name(a.register()) + " is transformed too often");
+                        return new Unknown(convention.name(a.register()) + " is transformed too often");
                     }
                     remaining.add(new FromArgument(v.argumentRegister(), ts));
                     continue;
                 } else {
-                    return new Unknown(Registers.name(a.register()) + " is not a known constant");
+                    return new Unknown(convention.name(a.register()) + " is not a known constant");
                 }
             }
             fixed = multiply(fixed, values);
@@ -130,10 +131,10 @@ public record SizeExpression(List<Factor> factors) {
     }
 
     /** The argument registers this expression reads, for notes. */
-    public String describe() {
+    public String describe(CallingConvention convention) {
         List<String> parts = new ArrayList<>();
         for (Factor f : factors) {
-            parts.add(f.toString());
+            parts.add(f instanceof FromArgument a ? a.describe(convention) : f.toString());
         }
         return String.join(" x ", parts);
     }

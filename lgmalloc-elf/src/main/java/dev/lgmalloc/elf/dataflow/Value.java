@@ -9,7 +9,7 @@ import java.util.Objects;
  * What a register or stack slot may hold at one program point: unknown, a small set of 64-bit constants, a
  * function argument as it arrived (possibly extended, zero-replaced, joined with constants or mapped by
  * {@code a*n + c}), the product of two arguments, or an address in the function's own stack frame
- * ({@code entry rsp + offset}). Immutable.
+ * ({@code entry stack pointer + offset}). Immutable.
  */
 public final class Value {
 
@@ -63,7 +63,7 @@ public final class Value {
         return new Value(Kind.ARGUMENT, null, register, List.of(), 0);
     }
 
-    /** The address {@code entry rsp + offset}. */
+    /** The address {@code entry stack pointer + offset}. */
     public static Value frame(long offset) {
         return new Value(Kind.FRAME, null, -1, List.of(), offset);
     }
@@ -271,9 +271,9 @@ public final class Value {
         return switch (kind) {
             case UNKNOWN -> "?";
             case CONSTANTS -> Arrays.toString(constants);
-            case ARGUMENT -> Registers.name(argument) + "@entry" + (transforms.isEmpty() ? "" : transforms);
+            case ARGUMENT -> "r" + argument + "@entry" + (transforms.isEmpty() ? "" : transforms);
             case PRODUCT -> factors.get(0) + " x " + factors.get(1);
-            case FRAME -> "rsp0" + (frameOffset >= 0 ? "+" : "") + frameOffset;
+            case FRAME -> "sp0" + (frameOffset >= 0 ? "+" : "") + frameOffset;
         };
     }
 }

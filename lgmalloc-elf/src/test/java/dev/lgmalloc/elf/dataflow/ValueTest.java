@@ -1,7 +1,7 @@
 package dev.lgmalloc.elf.dataflow;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
-import static dev.lgmalloc.elf.dataflow.Registers.RSI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RSI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -1,23 +1,28 @@
-package dev.lgmalloc.elf.dataflow;
+package dev.lgmalloc.elf.isa.x86;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RAX;
-import static dev.lgmalloc.elf.dataflow.Registers.RBP;
-import static dev.lgmalloc.elf.dataflow.Registers.RBX;
-import static dev.lgmalloc.elf.dataflow.Registers.RCX;
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
-import static dev.lgmalloc.elf.dataflow.Registers.RDX;
-import static dev.lgmalloc.elf.dataflow.Registers.RSI;
-import static dev.lgmalloc.elf.dataflow.Registers.RSP;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RAX;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RBP;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RBX;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RCX;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDX;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RSI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RSP;
 
-import dev.lgmalloc.elf.x86.Instruction;
+import dev.lgmalloc.elf.dataflow.CallEffects;
+import dev.lgmalloc.elf.dataflow.MachineState;
+import dev.lgmalloc.elf.dataflow.Transform;
+import dev.lgmalloc.elf.dataflow.Value;
+import dev.lgmalloc.elf.isa.Instruction;
+import dev.lgmalloc.elf.isa.Semantics;
 import java.util.function.LongBinaryOperator;
 
 /**
- * The transfer function: how one instruction changes the abstract {@link MachineState}. Integer moves, ALU
- * operations with constants, shifts, multiplies, loads and stores of the own stack frame, push/pop and calls
- * are modelled; every other instruction makes the registers and memory it may write unknown.
+ * The x86-64 transfer function: how one instruction changes the abstract {@link MachineState}. Integer moves,
+ * ALU operations with constants, shifts, multiplies, loads and stores of the own stack frame, push/pop and
+ * calls are modelled; every other instruction makes the registers and memory it may write unknown.
  */
-public final class Semantics {
+final class X86Semantics implements Semantics {
 
     private static final long NO_SLOT = Long.MIN_VALUE;
     private static final int ADD = 0;
@@ -27,43 +32,48 @@ public final class Semantics {
     private static final int XOR = 6;
     private static final int CMP = 7;
 
-    private Semantics() {
-    }
+    /** Every caller-saved register: what the ABI allows any callee to change. */
+    static final int CALLER_SAVED = callerSavedMask();
+    private static final CallEffects CONVENTIONAL_CALLS = CallEffects.conventional(CALLER_SAVED);
 
-    /** Which registers a call changes. */
-    public interface CallEffects {
-        /** Every caller-saved register: what the ABI allows any callee to change. */
-        int ALL = callerSavedMask();
-
-        /** A mask of the registers (bit i for register i) that the call {@code call} may change. */
-        int clobbered(Instruction call);
+    X86Semantics() {
     }
 
     private static int callerSavedMask() {
         int m = 0;
-        for (int r : Registers.CALLER_SAVED) {
+        for (int r : X86Registers.CALLER_SAVED) {
             m |= 1 << r;
         }
         return m;
     }
 
+    @Override
+    public void apply(Instruction in, MachineState s, CallEffects calls) {
+        step((X86Instruction) in, s, calls);
+    }
+
+    @Override
+    public int writtenRegisters(Instruction in) {
+        return writtenBy((X86Instruction) in);
+    }
+
     /** Applies {@code in} to {@code s}, with the ABI's view of calls. */
-    static void apply(Instruction in, MachineState s) {
-        apply(in, s, call -> CallEffects.ALL);
+    static void step(X86Instruction in, MachineState s) {
+        step(in, s, CONVENTIONAL_CALLS);
     }
 
     /** Applies {@code in} to {@code s}. Control flow is the CFG's business; calls change what {@code calls} says. */
-    static void apply(Instruction in, MachineState s, CallEffects calls) {
-        if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_ONE
+    static void step(X86Instruction in, MachineState s, CallEffects calls) {
+        if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_ONE
                 && (in.opcode == 0xe8 || in.opcode == 0xff && in.digit() == 2)) {
             clobberCall(s, calls.clobbered(in));
             return;
         }
         switch (in.encoding) {
-            case Instruction.LEGACY -> {
+            case X86Instruction.LEGACY -> {
                 switch (in.map) {
-                    case Instruction.MAP_ONE -> oneByte(in, s);
-                    case Instruction.MAP_0F -> twoByte(in, s);
+                    case X86Instruction.MAP_ONE -> oneByte(in, s);
+                    case X86Instruction.MAP_0F -> twoByte(in, s);
                     default -> other(in, s, true);
                 }
             }
@@ -72,17 +82,17 @@ public final class Semantics {
     }
 
     /** Whether this instruction leaves the flags as they were, so a zero test before it still holds. */
-    private static boolean keepsFlags(Instruction in) {
-        if (in.encoding != Instruction.LEGACY) {
+    private static boolean keepsFlags(X86Instruction in) {
+        if (in.encoding != X86Instruction.LEGACY) {
             return true; // vector instructions do not touch the integer flags (BMI ones do, but rarely sit there)
         }
         int op = in.opcode;
-        if (in.map == Instruction.MAP_ONE) {
+        if (in.map == X86Instruction.MAP_ONE) {
             return op >= 0x88 && op <= 0x8b || op == 0x8d || op == 0x63 || op >= 0x50 && op <= 0x5f
                     || op >= 0xb0 && op <= 0xbf || op == 0xc6 || op == 0xc7 || op >= 0x90 && op <= 0x99
                     || op == 0x68 || op == 0x6a || op >= 0x70 && op <= 0x7f || op == 0xeb || op == 0xe9;
         }
-        if (in.map == Instruction.MAP_0F) {
+        if (in.map == X86Instruction.MAP_0F) {
             return op >= 0x40 && op <= 0x4f || op >= 0x90 && op <= 0x9f || op == 0xb6 || op == 0xb7
                     || op == 0xbe || op == 0xbf || op == 0x1f || op >= 0x80 && op <= 0x8f || op >= 0x10 && op <= 0x17
                     || op == 0x28 || op == 0x29 || op == 0x6e || op == 0x6f || op == 0x7e || op == 0x7f
@@ -91,12 +101,11 @@ public final class Semantics {
         return false;
     }
 
-    private static void oneByte(Instruction in, MachineState s) {
+    private static void oneByte(X86Instruction in, MachineState s) {
         int op = in.opcode;
         boolean flagsKept = keepsFlags(in);
         if (!flagsKept) {
-            s.zeroTested = -1;
-            s.zeroTestedValue = null;
+            s.forgetZeroTest();
         }
         if (op < 0x40 && (op & 7) <= 5) {
             alu(in, s, op >>> 3, (op & 7));
@@ -200,14 +209,13 @@ public final class Semantics {
         }
     }
 
-    private static void twoByte(Instruction in, MachineState s) {
+    private static void twoByte(X86Instruction in, MachineState s) {
         int op = in.opcode;
         boolean flagsKept = keepsFlags(in);
         int zeroTested = s.zeroTested;
         int zeroWidth = s.zeroTestedWidth;
         if (!flagsKept) {
-            s.zeroTested = -1;
-            s.zeroTestedValue = null;
+            s.forgetZeroTest();
         }
         if (op >= 0x40 && op <= 0x4f) {
             cmov(in, s, op & 0xf, zeroTested, zeroWidth);
@@ -256,21 +264,20 @@ public final class Semantics {
     }
 
     /** An instruction not modelled: whatever GPRs and memory it may write become unknown. */
-    private static void other(Instruction in, MachineState s, boolean flagsKept) {
+    private static void other(X86Instruction in, MachineState s, boolean flagsKept) {
         if (!flagsKept) {
-            s.zeroTested = -1;
-            s.zeroTestedValue = null;
+            s.forgetZeroTest();
         }
         boolean writesMemory = true;
-        if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_0F) {
+        if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_0F) {
             writesMemory = legacy0fWritesMemory(in);
             clobberLegacy0f(in, s);
-        } else if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_0F38) {
+        } else if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_0F38) {
             writesMemory = in.opcode == 0xf1 || in.opcode == 0xf5 || in.opcode == 0xf8 || in.opcode == 0xf9;
             if (in.opcode == 0xf0 || in.opcode == 0xf1 || in.opcode == 0xf6) {
                 clobber(s, in.reg);
             }
-        } else if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_0F3A) {
+        } else if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_0F3A) {
             writesMemory = in.opcode >= 0x14 && in.opcode <= 0x17;
             if (writesMemory && in.rm >= 0) {
                 clobber(s, in.rm);
@@ -278,9 +285,9 @@ public final class Semantics {
             if (in.opcode == 0x61 || in.opcode == 0x63) {
                 clobber(s, RCX);
             }
-        } else if (in.encoding == Instruction.LEGACY && in.map == Instruction.MAP_3DNOW) {
+        } else if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_3DNOW) {
             writesMemory = false;
-        } else if (in.encoding == Instruction.LEGACY) {
+        } else if (in.encoding == X86Instruction.LEGACY) {
             if (in.rm >= 0) {
                 clobber(s, in.rm);
             }
@@ -290,7 +297,7 @@ public final class Semantics {
         }
     }
 
-    private static void vector(Instruction in, MachineState s) {
+    private static void vector(X86Instruction in, MachineState s) {
         // VEX/EVEX/XOP: BMI and a few moves write general registers through reg, rm or vvvv; be conservative.
         if (in.hasModrm) {
             clobber(s, in.reg & 15);
@@ -301,16 +308,15 @@ public final class Semantics {
         if (in.vvvv >= 0) {
             clobber(s, in.vvvv & 15);
         }
-        if (in.encoding == Instruction.VEX && in.map == 2 && in.opcode >= 0xf2) {
-            s.zeroTested = -1;
-            s.zeroTestedValue = null;
+        if (in.encoding == X86Instruction.VEX && in.map == 2 && in.opcode >= 0xf2) {
+            s.forgetZeroTest();
         }
         if (in.hasMemoryOperand()) {
             memoryWritten(in, s, 64);
         }
     }
 
-    private static boolean legacy0fWritesMemory(Instruction in) {
+    private static boolean legacy0fWritesMemory(X86Instruction in) {
         return switch (in.opcode) {
             case 0x00, 0x01, 0x11, 0x13, 0x17, 0x29, 0x2b, 0x7e, 0x7f, 0xd6, 0xe7, 0xc3, 0xae, 0xc7, 0xb0, 0xb1,
                  0xc0, 0xc1, 0xab, 0xb3, 0xbb, 0xba, 0xa4, 0xa5, 0xac, 0xad, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95,
@@ -319,7 +325,7 @@ public final class Semantics {
         };
     }
 
-    private static void clobberLegacy0f(Instruction in, MachineState s) {
+    private static void clobberLegacy0f(X86Instruction in, MachineState s) {
         switch (in.opcode) {
             case 0x00, 0x20, 0x21, 0x78, 0xa4, 0xa5, 0xac, 0xad, 0xab, 0xb3, 0xbb, 0x90, 0x91, 0x92, 0x93, 0x94,
                  0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f -> clobberRm(in, s);
@@ -360,14 +366,14 @@ public final class Semantics {
         }
     }
 
-    private static void clobberRm(Instruction in, MachineState s) {
+    private static void clobberRm(X86Instruction in, MachineState s) {
         if (in.rm >= 0) {
             clobber(s, in.rm);
         }
     }
 
     private static void clobber(MachineState s, int reg) {
-        if (reg >= 0 && reg < Registers.COUNT) {
+        if (reg >= 0 && reg < X86Registers.COUNT) {
             s.registers[reg] = Value.UNKNOWN;
             if (s.zeroTested == reg) {
                 s.zeroTested = -1;
@@ -377,27 +383,26 @@ public final class Semantics {
 
     /** A call: caller-saved registers change, the callee may write slots it can reach. */
     static void clobberCall(MachineState s) {
-        clobberCall(s, CallEffects.ALL);
+        clobberCall(s, CALLER_SAVED);
     }
 
     private static void clobberCall(MachineState s, int mask) {
-        for (int r = 0; r < Registers.COUNT; r++) {
+        for (int r = 0; r < X86Registers.COUNT; r++) {
             if ((mask & (1 << r)) != 0 && r != RSP) {
                 s.registers[r] = Value.UNKNOWN;
             }
         }
-        s.zeroTested = -1;
-        s.zeroTestedValue = null;
+        s.forgetZeroTest();
         s.killSlotsAcrossCall(s.registers[RSP]);
     }
 
     /** The registers one non-call instruction writes, found by running it on distinct sentinel values. */
-    public static int writtenRegisters(Instruction in) {
-        MachineState s = new MachineState();
-        System.arraycopy(SENTINELS, 0, s.registers, 0, Registers.COUNT);
-        apply(in, s);
+    private static int writtenBy(X86Instruction in) {
+        MachineState s = new MachineState(X86Registers.COUNT);
+        System.arraycopy(SENTINELS, 0, s.registers, 0, X86Registers.COUNT);
+        step(in, s);
         int mask = 0;
-        for (int r = 0; r < Registers.COUNT; r++) {
+        for (int r = 0; r < X86Registers.COUNT; r++) {
             if (s.registers[r] != SENTINELS[r] && !SENTINELS[r].equals(s.registers[r])) {
                 mask |= 1 << r;
             }
@@ -405,15 +410,15 @@ public final class Semantics {
         return mask;
     }
 
-    private static final Value[] SENTINELS = new Value[Registers.COUNT];
+    private static final Value[] SENTINELS = new Value[X86Registers.COUNT];
 
     static {
-        for (int r = 0; r < Registers.COUNT; r++) {
+        for (int r = 0; r < X86Registers.COUNT; r++) {
             SENTINELS[r] = r == RSP ? Value.frame(0) : Value.constant(0x5e4d1e0000L + r);
         }
     }
 
-    private static void x87(Instruction in, MachineState s) {
+    private static void x87(X86Instruction in, MachineState s) {
         if (in.opcode == 0xdf && !in.hasMemoryOperand() && in.digit() == 4) {
             clobber(s, RAX); // fnstsw ax
         }
@@ -423,7 +428,7 @@ public final class Semantics {
         }
     }
 
-    private static void stringOp(MachineState s, Instruction in, boolean rsi, boolean rdi, boolean stores) {
+    private static void stringOp(MachineState s, X86Instruction in, boolean rsi, boolean rdi, boolean stores) {
         if (rsi) {
             s.registers[RSI] = Value.UNKNOWN;
         }
@@ -439,7 +444,7 @@ public final class Semantics {
         }
     }
 
-    private static void group3(Instruction in, MachineState s, int size) {
+    private static void group3(X86Instruction in, MachineState s, int size) {
         switch (in.digit()) {
             case 0, 1 -> {
             }
@@ -464,11 +469,10 @@ public final class Semantics {
         }
     }
 
-    private static void group5(Instruction in, MachineState s, int size) {
+    private static void group5(X86Instruction in, MachineState s, int size) {
         switch (in.digit()) {
             case 0, 1 -> {
-                s.zeroTested = -1;
-                s.zeroTestedValue = null;
+                s.forgetZeroTest();
                 Value v = readOperand(in, s, size);
                 long delta = in.digit() == 0 ? 1 : -1;
                 writeOperand(in, s, size, addConstant(v, delta));
@@ -481,7 +485,7 @@ public final class Semantics {
         }
     }
 
-    private static void alu(Instruction in, MachineState s, int operation, int form) {
+    private static void alu(X86Instruction in, MachineState s, int operation, int form) {
         int size = (form & 1) == 0 && form < 4 || form == 4 ? 1 : in.operandSize();
         if (form >= 4) { // al/eax, imm
             Value r = aluResult(operation, read(s, RAX, size, in), Value.constant(in.immediate), size, false);
@@ -507,7 +511,7 @@ public final class Semantics {
         }
     }
 
-    private static void aluImmediate(Instruction in, MachineState s, int size) {
+    private static void aluImmediate(X86Instruction in, MachineState s, int size) {
         int operation = in.digit();
         Value dst = readOperand(in, s, size);
         if (operation == CMP) {
@@ -615,7 +619,7 @@ public final class Semantics {
         return Value.constants(out);
     }
 
-    private static void shift(Instruction in, MachineState s) {
+    private static void shift(X86Instruction in, MachineState s) {
         int size = (in.opcode & 1) == 0 ? 1 : in.operandSize();
         Value v = readOperand(in, s, size);
         Value count;
@@ -638,7 +642,7 @@ public final class Semantics {
         writeOperand(in, s, size, r);
     }
 
-    private static void cmov(Instruction in, MachineState s, int condition, int zeroTested, int zeroWidth) {
+    private static void cmov(X86Instruction in, MachineState s, int condition, int zeroTested, int zeroWidth) {
         int size = in.operandSize();
         Value dst = read(s, in.reg, size, in);
         Value src = readOperand(in, s, size);
@@ -660,7 +664,7 @@ public final class Semantics {
         write(s, in.reg, size, result, in);
     }
 
-    private static void xchg(Instruction in, MachineState s, int size) {
+    private static void xchg(X86Instruction in, MachineState s, int size) {
         if (in.hasMemoryOperand()) {
             Value mem = readOperand(in, s, size);
             writeOperand(in, s, size, read(s, in.reg, size, in));
@@ -673,7 +677,7 @@ public final class Semantics {
         }
     }
 
-    private static void xchgRegisters(MachineState s, int reg, int size, Instruction in) {
+    private static void xchgRegisters(MachineState s, int reg, int size, X86Instruction in) {
         Value a = read(s, RAX, size, in);
         Value b = read(s, reg, size, in);
         write(s, RAX, size, b, in);
@@ -705,16 +709,16 @@ public final class Semantics {
     }
 
     /** The value of the address {@code [base + index*scale + disp]} (for lea). */
-    private static Value effectiveAddress(Instruction in, MachineState s) {
+    private static Value effectiveAddress(X86Instruction in, MachineState s) {
         if (!in.hasMemoryOperand() || in.addressSizePrefix) {
             return Value.UNKNOWN;
         }
-        if (in.memBase == Instruction.RIP) {
+        if (in.memBase == X86Instruction.RIP) {
             return Value.constant(in.ripTarget());
         }
-        Value base = in.memBase == Instruction.NONE ? Value.constant(0) : s.registers[in.memBase];
+        Value base = in.memBase == X86Instruction.NONE ? Value.constant(0) : s.registers[in.memBase];
         Value sum = base;
-        if (in.memIndex != Instruction.NONE) {
+        if (in.memIndex != X86Instruction.NONE) {
             Value index = s.registers[in.memIndex];
             if (base.isFrame() || index.isFrame()) {
                 return Value.UNKNOWN;
@@ -725,16 +729,16 @@ public final class Semantics {
                 sum = add(base, multiply(index, Value.constant(in.memScale), 8));
             }
         }
-        if (in.displacement == 0 && in.memIndex == Instruction.NONE) {
+        if (in.displacement == 0 && in.memIndex == X86Instruction.NONE) {
             return base; // lea r, [r']: a move
         }
         return addConstant(sum, in.displacement);
     }
 
     /** The frame offset a memory operand addresses, or NO_SLOT. */
-    private static long slotOf(Instruction in, MachineState s) {
-        if (!in.hasMemoryOperand() || in.memIndex != Instruction.NONE || in.addressSizePrefix
-                || in.memBase < 0 || in.memBase >= Registers.COUNT) {
+    private static long slotOf(X86Instruction in, MachineState s) {
+        if (!in.hasMemoryOperand() || in.memIndex != X86Instruction.NONE || in.addressSizePrefix
+                || in.memBase < 0 || in.memBase >= X86Registers.COUNT) {
             return NO_SLOT;
         }
         Value base = s.registers[in.memBase];
@@ -742,20 +746,20 @@ public final class Semantics {
     }
 
     /** Whether a store to this operand could hit the own frame without our knowing where. */
-    private static boolean mayHitFrame(Instruction in, MachineState s) {
+    private static boolean mayHitFrame(X86Instruction in, MachineState s) {
         if (s.frameEscaped) {
             return true;
         }
-        if (in.memBase == Instruction.RIP || in.memBase == Instruction.NONE && in.memIndex == Instruction.NONE) {
+        if (in.memBase == X86Instruction.RIP || in.memBase == X86Instruction.NONE && in.memIndex == X86Instruction.NONE) {
             return false;
         }
-        boolean frameBase = in.memBase >= 0 && in.memBase < Registers.COUNT
+        boolean frameBase = in.memBase >= 0 && in.memBase < X86Registers.COUNT
                 && (in.memBase == RSP || in.memBase == RBP || s.registers[in.memBase].isFrame());
         boolean frameIndex = in.memIndex >= 0 && s.registers[in.memIndex].isFrame();
         return frameBase || frameIndex;
     }
 
-    private static void memoryWritten(Instruction in, MachineState s, int width) {
+    private static void memoryWritten(X86Instruction in, MachineState s, int width) {
         long slot = slotOf(in, s);
         if (slot != NO_SLOT) {
             s.killSlots(slot, width);
@@ -764,7 +768,7 @@ public final class Semantics {
         }
     }
 
-    private static Value readOperand(Instruction in, MachineState s, int size) {
+    private static Value readOperand(X86Instruction in, MachineState s, int size) {
         if (!in.hasMemoryOperand()) {
             return read(s, in.rm, size, in);
         }
@@ -776,7 +780,7 @@ public final class Semantics {
         return size == 4 ? narrow(v, 4) : v;
     }
 
-    private static void writeOperand(Instruction in, MachineState s, int size, Value v) {
+    private static void writeOperand(X86Instruction in, MachineState s, int size, Value v) {
         if (!in.hasMemoryOperand()) {
             write(s, in.rm, size, v, in);
             return;
@@ -794,7 +798,7 @@ public final class Semantics {
     }
 
     /** The value of register {@code reg} read at {@code size} bytes. */
-    private static Value read(MachineState s, int reg, int size, Instruction in) {
+    private static Value read(MachineState s, int reg, int size, X86Instruction in) {
         if (size == 1 && in.rex == 0 && reg >= 4 && reg < 8) {
             Value v = s.registers[reg - 4]; // ah, ch, dh, bh
             return v.isConstants() ? arith(v, v, (a, b) -> (a >>> 8) & 0xff) : Value.UNKNOWN;
@@ -814,7 +818,7 @@ public final class Semantics {
     }
 
     /** Writes {@code v} to a register: 32-bit writes zero-extend, 8/16-bit writes merge with the old value. */
-    private static void write(MachineState s, int reg, int size, Value v, Instruction in) {
+    private static void write(MachineState s, int reg, int size, Value v, X86Instruction in) {
         if (size == 1 && in.rex == 0 && reg >= 4 && reg < 8) {
             reg -= 4; // ah, ch, dh, bh
             s.registers[reg] = Value.UNKNOWN;
@@ -823,7 +827,7 @@ public final class Semantics {
             }
             return;
         }
-        if (reg < 0 || reg >= Registers.COUNT) {
+        if (reg < 0 || reg >= X86Registers.COUNT) {
             return;
         }
         Value result;
