@@ -28,7 +28,7 @@ public final class InstructionSets {
         String known = KNOWN_MACHINES.containsKey(machine) ? " (" + KNOWN_MACHINES.get(machine) + ")" : "";
         String supported = SUPPORTED.stream().map(i -> i.name() + " (" + i.machine() + ")")
                 .collect(Collectors.joining(" or "));
-        throw new ElfFormatException("ELF machine " + machine + known + " is not " + supported
-                + ", which the analyser reads");
+        throw new ElfFormatException("ELF machine " + machine + known + " is not " + supported + ", the instruction set"
+                + (SUPPORTED.size() == 1 ? "" : "s") + " the analyser reads");
     }
 }
