@@ -1,5 +1,6 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import dev.lgmalloc.elf.isa.CallingConvention;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,25 +18,22 @@ public record SizeExpression(List<Factor> factors) {
     public sealed interface Factor {
     }
 
-    /** A factor the entry point fixes itself. */
-    public record Fixed(long[] values) implements Factor {
+    /** A factor the entry point fixes itself: a known set of constants. */
+    public record Fixed(ConstantSet values) implements Factor {
         public Fixed {
-            values = Arrays.stream(values).distinct().sorted().toArray();
+            if (!values.isKnown()) {
+                throw new IllegalArgumentException("a fixed factor is a known set");
+            }
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Fixed f && Arrays.equals(values, f.values);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(values);
+        /** The factor of these constants (at most {@link ConstantSet#MAX_SIZE} distinct ones). */
+        public Fixed(long... values) {
+            this(ConstantSet.of(values));
         }
 
         @Override
         public String toString() {
-            return Arrays.toString(values);
+            return values.toString();
         }
     }
 
@@ -87,8 +85,8 @@ public record SizeExpression(List<Factor> factors) {
         List<Factor> remaining = new ArrayList<>();
         for (Factor f : factors) {
             long[] values;
-            if (f instanceof Fixed(long[] v)) {
-                values = v;
+            if (f instanceof Fixed(ConstantSet v)) {
+                values = v.values();
             } else {
                 FromArgument a = (FromArgument) f;
                 Value v = registers[a.register()];
