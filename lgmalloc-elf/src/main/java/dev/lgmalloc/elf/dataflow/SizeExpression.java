@@ -150,6 +150,6 @@ public record SizeExpression(List<Factor> factors) {
             }
         }
         long[] distinct = Arrays.stream(out).distinct().sorted().toArray();
-        return distinct.length > Value.MAX_CONSTANTS ? null : distinct;
+        return distinct.length > ConstantSet.MAX_SIZE ? null : distinct;
     }
 }

@@ -14,8 +14,6 @@ import java.util.Objects;
  */
 public final class Value {
 
-    /** At most this many constants; a larger join widens to unknown. */
-    public static final int MAX_CONSTANTS = ConstantSet.MAX_SIZE;
     private static final int MAX_TRANSFORMS = 8;
 
     enum Kind { UNKNOWN, CONSTANTS, ARGUMENT, PRODUCT, FRAME }
@@ -234,7 +232,7 @@ public final class Value {
     private Value orOneOf(long[] more) {
         long[] existing = trailingUnion(transforms);
         long[] all = Arrays.stream(concat(existing, more)).distinct().toArray();
-        if (all.length > MAX_CONSTANTS) {
+        if (all.length > ConstantSet.MAX_SIZE) {
             return UNKNOWN;
         }
         Value base = new Value(Kind.ARGUMENT, null, argument, withoutTrailingUnion(transforms), 0);

@@ -1,13 +1,30 @@
 package dev.lgmalloc.elf.isa.x86;
 
+import static dev.lgmalloc.elf.isa.x86.X86Arithmetic.addConstant;
+import static dev.lgmalloc.elf.isa.x86.X86Arithmetic.alu;
+import static dev.lgmalloc.elf.isa.x86.X86Arithmetic.aluImmediate;
+import static dev.lgmalloc.elf.isa.x86.X86Arithmetic.arith;
+import static dev.lgmalloc.elf.isa.x86.X86Arithmetic.multiply;
+import static dev.lgmalloc.elf.isa.x86.X86Arithmetic.shift;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.CALLER_SAVED;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.clobberCall;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.effectiveAddress;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.pop;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.push;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.read;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.readOperand;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.write;
+import static dev.lgmalloc.elf.isa.x86.X86Operands.writeOperand;
 import static dev.lgmalloc.elf.isa.x86.X86Registers.RAX;
 import static dev.lgmalloc.elf.isa.x86.X86Registers.RBP;
 import static dev.lgmalloc.elf.isa.x86.X86Registers.RBX;
 import static dev.lgmalloc.elf.isa.x86.X86Registers.RCX;
-import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
 import static dev.lgmalloc.elf.isa.x86.X86Registers.RDX;
-import static dev.lgmalloc.elf.isa.x86.X86Registers.RSI;
 import static dev.lgmalloc.elf.isa.x86.X86Registers.RSP;
+import static dev.lgmalloc.elf.isa.x86.X86Unmodelled.other;
+import static dev.lgmalloc.elf.isa.x86.X86Unmodelled.stringOp;
+import static dev.lgmalloc.elf.isa.x86.X86Unmodelled.vector;
+import static dev.lgmalloc.elf.isa.x86.X86Unmodelled.x87;
 
 import dev.lgmalloc.elf.dataflow.CallEffects;
 import dev.lgmalloc.elf.dataflow.MachineState;
@@ -15,7 +32,6 @@ import dev.lgmalloc.elf.dataflow.Transform;
 import dev.lgmalloc.elf.dataflow.Value;
 import dev.lgmalloc.elf.isa.Instruction;
 import dev.lgmalloc.elf.isa.Semantics;
-import java.util.function.LongBinaryOperator;
 
 /**
  * The x86-64 transfer function: how one instruction changes the abstract {@link MachineState}. Integer moves,
@@ -24,27 +40,9 @@ import java.util.function.LongBinaryOperator;
  */
 final class X86Semantics implements Semantics {
 
-    private static final long NO_SLOT = Long.MIN_VALUE;
-    private static final int ADD = 0;
-    private static final int OR = 1;
-    private static final int AND = 4;
-    private static final int SUB = 5;
-    private static final int XOR = 6;
-    private static final int CMP = 7;
-
-    /** Every caller-saved register: what the ABI allows any callee to change. */
-    static final int CALLER_SAVED = callerSavedMask();
     private static final CallEffects CONVENTIONAL_CALLS = CallEffects.conventional(CALLER_SAVED);
 
     X86Semantics() {
-    }
-
-    private static int callerSavedMask() {
-        int m = 0;
-        for (int r : X86Registers.CALLER_SAVED) {
-            m |= 1 << r;
-        }
-        return m;
     }
 
     @Override
@@ -263,139 +261,6 @@ final class X86Semantics implements Semantics {
         }
     }
 
-    /** An instruction not modelled: whatever GPRs and memory it may write become unknown. */
-    private static void other(X86Instruction in, MachineState s, boolean flagsKept) {
-        if (!flagsKept) {
-            s.forgetZeroTest();
-        }
-        boolean writesMemory = true;
-        if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_0F) {
-            writesMemory = legacy0fWritesMemory(in);
-            clobberLegacy0f(in, s);
-        } else if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_0F38) {
-            writesMemory = in.opcode == 0xf1 || in.opcode == 0xf5 || in.opcode == 0xf8 || in.opcode == 0xf9;
-            if (in.opcode == 0xf0 || in.opcode == 0xf1 || in.opcode == 0xf6) {
-                clobber(s, in.reg);
-            }
-        } else if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_0F3A) {
-            writesMemory = in.opcode >= 0x14 && in.opcode <= 0x17;
-            if (writesMemory && in.rm >= 0) {
-                clobber(s, in.rm);
-            }
-            if (in.opcode == 0x61 || in.opcode == 0x63) {
-                clobber(s, RCX);
-            }
-        } else if (in.encoding == X86Instruction.LEGACY && in.map == X86Instruction.MAP_3DNOW) {
-            writesMemory = false;
-        } else if (in.encoding == X86Instruction.LEGACY) {
-            if (in.rm >= 0) {
-                clobber(s, in.rm);
-            }
-        }
-        if (writesMemory && in.hasMemoryOperand()) {
-            memoryWritten(in, s, 64);
-        }
-    }
-
-    private static void vector(X86Instruction in, MachineState s) {
-        // VEX/EVEX/XOP: BMI and a few moves write general registers through reg, rm or vvvv; be conservative.
-        if (in.hasModrm) {
-            clobber(s, in.reg & 15);
-            if (in.rm >= 0) {
-                clobber(s, in.rm & 15);
-            }
-        }
-        if (in.vvvv >= 0) {
-            clobber(s, in.vvvv & 15);
-        }
-        if (in.encoding == X86Instruction.VEX && in.map == 2 && in.opcode >= 0xf2) {
-            s.forgetZeroTest();
-        }
-        if (in.hasMemoryOperand()) {
-            memoryWritten(in, s, 64);
-        }
-    }
-
-    private static boolean legacy0fWritesMemory(X86Instruction in) {
-        return switch (in.opcode) {
-            case 0x00, 0x01, 0x11, 0x13, 0x17, 0x29, 0x2b, 0x7e, 0x7f, 0xd6, 0xe7, 0xc3, 0xae, 0xc7, 0xb0, 0xb1,
-                 0xc0, 0xc1, 0xab, 0xb3, 0xbb, 0xba, 0xa4, 0xa5, 0xac, 0xad, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95,
-                 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0x78 -> true;
-            default -> false;
-        };
-    }
-
-    private static void clobberLegacy0f(X86Instruction in, MachineState s) {
-        switch (in.opcode) {
-            case 0x00, 0x20, 0x21, 0x78, 0xa4, 0xa5, 0xac, 0xad, 0xab, 0xb3, 0xbb, 0x90, 0x91, 0x92, 0x93, 0x94,
-                 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f -> clobberRm(in, s);
-            case 0xba -> {
-                if (in.digit() != 4) {
-                    clobberRm(in, s);
-                }
-            }
-            case 0x7e -> {
-                if (!in.repPrefix) {
-                    clobberRm(in, s);
-                }
-            }
-            case 0x02, 0x03, 0x50, 0x2c, 0x2d, 0xc5, 0xd7, 0xb8, 0xbc, 0xbd -> clobber(s, in.reg);
-            case 0xb0, 0xb1 -> {
-                clobber(s, RAX);
-                clobberRm(in, s);
-            }
-            case 0xc0, 0xc1 -> {
-                clobber(s, in.reg);
-                clobberRm(in, s);
-            }
-            case 0xc7 -> {
-                clobber(s, RAX);
-                clobber(s, RDX);
-                clobberRm(in, s);
-            }
-            case 0x01 -> {
-                clobber(s, RAX);
-                clobber(s, RCX);
-                clobber(s, RDX);
-                clobberRm(in, s);
-            }
-            case 0x37 -> clobber(s, RAX);
-            case 0xae -> clobberRm(in, s); // rdfsbase/rdgsbase
-            default -> {
-            }
-        }
-    }
-
-    private static void clobberRm(X86Instruction in, MachineState s) {
-        if (in.rm >= 0) {
-            clobber(s, in.rm);
-        }
-    }
-
-    private static void clobber(MachineState s, int reg) {
-        if (reg >= 0 && reg < X86Registers.COUNT) {
-            s.registers[reg] = Value.UNKNOWN;
-            if (s.zeroTested == reg) {
-                s.zeroTested = -1;
-            }
-        }
-    }
-
-    /** A call: caller-saved registers change, the callee may write slots it can reach. */
-    static void clobberCall(MachineState s) {
-        clobberCall(s, CALLER_SAVED);
-    }
-
-    private static void clobberCall(MachineState s, int mask) {
-        for (int r = 0; r < X86Registers.COUNT; r++) {
-            if ((mask & (1 << r)) != 0 && r != RSP) {
-                s.registers[r] = Value.UNKNOWN;
-            }
-        }
-        s.forgetZeroTest();
-        s.killSlotsAcrossCall(s.registers[RSP]);
-    }
-
     /** The registers one non-call instruction writes, found by running it on distinct sentinel values. */
     private static int writtenBy(X86Instruction in) {
         MachineState s = new MachineState(X86Registers.COUNT);
@@ -415,32 +280,6 @@ final class X86Semantics implements Semantics {
     static {
         for (int r = 0; r < X86Registers.COUNT; r++) {
             SENTINELS[r] = r == RSP ? Value.frame(0) : Value.constant(0x5e4d1e0000L + r);
-        }
-    }
-
-    private static void x87(X86Instruction in, MachineState s) {
-        if (in.opcode == 0xdf && !in.hasMemoryOperand() && in.digit() == 4) {
-            clobber(s, RAX); // fnstsw ax
-        }
-        int op = in.opcode;
-        if (in.hasMemoryOperand() && (op == 0xd9 || op == 0xdb || op == 0xdd || op == 0xdf)) {
-            memoryWritten(in, s, 16);
-        }
-    }
-
-    private static void stringOp(MachineState s, X86Instruction in, boolean rsi, boolean rdi, boolean stores) {
-        if (rsi) {
-            s.registers[RSI] = Value.UNKNOWN;
-        }
-        if (rdi) {
-            Value dest = s.registers[RDI];
-            s.registers[RDI] = Value.UNKNOWN;
-            if (stores && (dest.isFrame() || dest.isUnknown() && s.frameEscaped)) {
-                s.clearSlots();
-            }
-        }
-        if (in.repPrefix || in.repnePrefix) {
-            s.registers[RCX] = Value.UNKNOWN;
         }
     }
 
@@ -485,163 +324,6 @@ final class X86Semantics implements Semantics {
         }
     }
 
-    private static void alu(X86Instruction in, MachineState s, int operation, int form) {
-        int size = (form & 1) == 0 && form < 4 || form == 4 ? 1 : in.operandSize();
-        if (form >= 4) { // al/eax, imm
-            Value r = aluResult(operation, read(s, RAX, size, in), Value.constant(in.immediate), size, false);
-            if (operation != CMP) {
-                write(s, RAX, size, r, in);
-            }
-            return;
-        }
-        boolean toRegister = form >= 2;
-        Value regValue = read(s, in.reg, size, in);
-        Value rmValue = readOperand(in, s, size);
-        boolean sameRegister = !in.hasMemoryOperand() && in.rm == in.reg;
-        Value dst = toRegister ? regValue : rmValue;
-        Value src = toRegister ? rmValue : regValue;
-        Value r = aluResult(operation, dst, src, size, sameRegister);
-        if (operation == CMP) {
-            return;
-        }
-        if (toRegister) {
-            write(s, in.reg, size, r, in);
-        } else {
-            writeOperand(in, s, size, r);
-        }
-    }
-
-    private static void aluImmediate(X86Instruction in, MachineState s, int size) {
-        int operation = in.digit();
-        Value dst = readOperand(in, s, size);
-        if (operation == CMP) {
-            if (in.immediate == 0 && size >= 4) {
-                if (!in.hasMemoryOperand()) {
-                    s.zeroTested = in.rm;
-                    s.zeroTestedWidth = size;
-                }
-                s.zeroTestedValue = dst; // -O0 compares the stack copy: cmp qword [rbp-8], 0
-            }
-            return;
-        }
-        Value r = aluResult(operation, dst, Value.constant(in.immediate), size, false);
-        writeOperand(in, s, size, r);
-    }
-
-    private static Value aluResult(int operation, Value dst, Value src, int size, boolean sameRegister) {
-        if (sameRegister && (operation == XOR || operation == SUB)) {
-            return Value.constant(0);
-        }
-        if (sameRegister && (operation == AND || operation == OR)) {
-            return dst;
-        }
-        if (dst.isFrame() && src.isSingleConstant() && size == 8) {
-            if (operation == ADD) {
-                return Value.frame(dst.frameOffset() + src.singleConstant());
-            }
-            if (operation == SUB) {
-                return Value.frame(dst.frameOffset() - src.singleConstant());
-            }
-            return Value.UNKNOWN;
-        }
-        return switch (operation) {
-            case ADD -> add(dst, src);
-            case OR -> arith(dst, src, (a, b) -> a | b);
-            case AND -> arith(dst, src, (a, b) -> a & b);
-            case SUB -> src.isSingleConstant() && dst.isArgument()
-                    ? dst.transformed(new Transform.Affine(1, -src.singleConstant()))
-                    : arith(dst, src, Math::subtractExact);
-            case XOR -> arith(dst, src, (a, b) -> a ^ b);
-            default -> Value.UNKNOWN; // adc, sbb: depend on the carry
-        };
-    }
-
-    private static Value addConstant(Value v, long delta) {
-        if (v.isFrame()) {
-            return Value.frame(v.frameOffset() + delta);
-        }
-        return add(v, Value.constant(delta));
-    }
-
-    /** {@code a + b}: constant sets element-wise; {@code n + c} and {@code n + n} of an argument as affine maps. */
-    static Value add(Value a, Value b) {
-        if (a.isArgument() && b.isSingleConstant()) {
-            return a.transformed(new Transform.Affine(1, b.singleConstant()));
-        }
-        if (b.isArgument() && a.isSingleConstant()) {
-            return b.transformed(new Transform.Affine(1, a.singleConstant()));
-        }
-        if (a.isArgument() && a.surelySameAs(b)) {
-            return a.transformed(new Transform.Affine(2, 0));
-        }
-        return arith(a, b, Math::addExact);
-    }
-
-    /**
-     * {@code a * b}: constant sets element-wise, {@code n * c} as an affine map, and with {@code width} 8 the
-     * product of two arguments ({@code n * s}); a 32-bit product of arguments wraps differently and is unknown.
-     */
-    static Value multiply(Value a, Value b, int width) {
-        if (a.isArgument() && b.isSingleConstant()) {
-            return a.transformed(new Transform.Affine(b.singleConstant(), 0));
-        }
-        if (b.isArgument() && a.isSingleConstant()) {
-            return b.transformed(new Transform.Affine(a.singleConstant(), 0));
-        }
-        if (a.isArgument() && b.isArgument()) {
-            return width == 8 ? Value.product(a, b) : Value.UNKNOWN;
-        }
-        return arith(a, b, Math::multiplyExact);
-    }
-
-    /** Element-wise arithmetic on constant sets; anything else (arguments, frame addresses) becomes unknown. */
-    private static Value arith(Value a, Value b, LongBinaryOperator f) {
-        if (!a.isConstants() || !b.isConstants()) {
-            return Value.UNKNOWN;
-        }
-        long[] x = a.constantValues();
-        long[] y = b.constantValues();
-        if (x.length * y.length > Value.MAX_CONSTANTS) {
-            return Value.UNKNOWN;
-        }
-        long[] out = new long[x.length * y.length];
-        int n = 0;
-        try {
-            for (long i : x) {
-                for (long j : y) {
-                    out[n++] = f.applyAsLong(i, j);
-                }
-            }
-        } catch (ArithmeticException overflow) {
-            // the wrapped 64-bit result is what the machine computes, but sizes that overflow are not useful
-            return Value.UNKNOWN;
-        }
-        return Value.constants(out);
-    }
-
-    private static void shift(X86Instruction in, MachineState s) {
-        int size = (in.opcode & 1) == 0 ? 1 : in.operandSize();
-        Value v = readOperand(in, s, size);
-        Value count;
-        if (in.opcode == 0xc0 || in.opcode == 0xc1) {
-            count = Value.constant(in.immediate & 0xff);
-        } else if (in.opcode == 0xd0 || in.opcode == 0xd1) {
-            count = Value.constant(1);
-        } else {
-            count = read(s, RCX, 1, in);
-        }
-        int mask = size == 8 ? 63 : 31;
-        Value r = switch (in.digit()) {
-            case 4, 6 -> v.isArgument() && count.isSingleConstant()
-                    ? v.transformed(new Transform.Affine(1L << (count.singleConstant() & mask), 0))
-                    : arith(v, count, (a, c) -> a << (c & mask));
-            case 5 -> arith(v, count, (a, c) -> (size == 8 ? a : a & sizeMask(size)) >>> (c & mask));
-            case 7 -> arith(v, count, (a, c) -> signExtend(a, size) >> (c & mask));
-            default -> Value.UNKNOWN;
-        };
-        writeOperand(in, s, size, r);
-    }
-
     private static void cmov(X86Instruction in, MachineState s, int condition, int zeroTested, int zeroWidth) {
         int size = in.operandSize();
         Value dst = read(s, in.reg, size, in);
@@ -682,180 +364,5 @@ final class X86Semantics implements Semantics {
         Value b = read(s, reg, size, in);
         write(s, RAX, size, b, in);
         write(s, reg, size, a, in);
-    }
-
-    private static void push(MachineState s, Value v) {
-        Value rsp = s.registers[RSP];
-        if (rsp.isFrame()) {
-            long offset = rsp.frameOffset() - 8;
-            s.registers[RSP] = Value.frame(offset);
-            if (v.isFrame()) {
-                s.frameEscaped = true;
-            }
-            s.storeSlot(offset, 8, v, true);
-        } else {
-            s.clearSlots();
-        }
-    }
-
-    private static Value pop(MachineState s) {
-        Value rsp = s.registers[RSP];
-        if (!rsp.isFrame()) {
-            return Value.UNKNOWN;
-        }
-        Value v = s.loadSlot(rsp.frameOffset(), 8);
-        s.registers[RSP] = Value.frame(rsp.frameOffset() + 8);
-        return v;
-    }
-
-    /** The value of the address {@code [base + index*scale + disp]} (for lea). */
-    private static Value effectiveAddress(X86Instruction in, MachineState s) {
-        if (!in.hasMemoryOperand() || in.addressSizePrefix) {
-            return Value.UNKNOWN;
-        }
-        if (in.memBase == X86Instruction.RIP) {
-            return Value.constant(in.ripTarget());
-        }
-        Value base = in.memBase == X86Instruction.NONE ? Value.constant(0) : s.registers[in.memBase];
-        Value sum = base;
-        if (in.memIndex != X86Instruction.NONE) {
-            Value index = s.registers[in.memIndex];
-            if (base.isFrame() || index.isFrame()) {
-                return Value.UNKNOWN;
-            }
-            if (base.isArgument() && base.surelySameAs(index)) { // lea r, [n + n*k]
-                sum = base.transformed(new Transform.Affine(1 + in.memScale, 0));
-            } else {
-                sum = add(base, multiply(index, Value.constant(in.memScale), 8));
-            }
-        }
-        if (in.displacement == 0 && in.memIndex == X86Instruction.NONE) {
-            return base; // lea r, [r']: a move
-        }
-        return addConstant(sum, in.displacement);
-    }
-
-    /** The frame offset a memory operand addresses, or NO_SLOT. */
-    private static long slotOf(X86Instruction in, MachineState s) {
-        if (!in.hasMemoryOperand() || in.memIndex != X86Instruction.NONE || in.addressSizePrefix
-                || in.memBase < 0 || in.memBase >= X86Registers.COUNT) {
-            return NO_SLOT;
-        }
-        Value base = s.registers[in.memBase];
-        return base.isFrame() ? base.frameOffset() + in.displacement : NO_SLOT;
-    }
-
-    /** Whether a store to this operand could hit the own frame without our knowing where. */
-    private static boolean mayHitFrame(X86Instruction in, MachineState s) {
-        if (s.frameEscaped) {
-            return true;
-        }
-        if (in.memBase == X86Instruction.RIP || in.memBase == X86Instruction.NONE && in.memIndex == X86Instruction.NONE) {
-            return false;
-        }
-        boolean frameBase = in.memBase >= 0 && in.memBase < X86Registers.COUNT
-                && (in.memBase == RSP || in.memBase == RBP || s.registers[in.memBase].isFrame());
-        boolean frameIndex = in.memIndex >= 0 && s.registers[in.memIndex].isFrame();
-        return frameBase || frameIndex;
-    }
-
-    private static void memoryWritten(X86Instruction in, MachineState s, int width) {
-        long slot = slotOf(in, s);
-        if (slot != NO_SLOT) {
-            s.killSlots(slot, width);
-        } else if (mayHitFrame(in, s)) {
-            s.clearSlots();
-        }
-    }
-
-    private static Value readOperand(X86Instruction in, MachineState s, int size) {
-        if (!in.hasMemoryOperand()) {
-            return read(s, in.rm, size, in);
-        }
-        long slot = slotOf(in, s);
-        if (slot == NO_SLOT) {
-            return Value.UNKNOWN;
-        }
-        Value v = s.loadSlot(slot, size);
-        return size == 4 ? narrow(v, 4) : v;
-    }
-
-    private static void writeOperand(X86Instruction in, MachineState s, int size, Value v) {
-        if (!in.hasMemoryOperand()) {
-            write(s, in.rm, size, v, in);
-            return;
-        }
-        if (v.isFrame()) {
-            s.frameEscaped = true;
-        }
-        long slot = slotOf(in, s);
-        if (slot != NO_SLOT) {
-            boolean outgoing = in.memBase == RSP;
-            s.storeSlot(slot, size, size == 8 ? v : narrow(v, size), outgoing);
-        } else if (mayHitFrame(in, s)) {
-            s.clearSlots();
-        }
-    }
-
-    /** The value of register {@code reg} read at {@code size} bytes. */
-    private static Value read(MachineState s, int reg, int size, X86Instruction in) {
-        if (size == 1 && in.rex == 0 && reg >= 4 && reg < 8) {
-            Value v = s.registers[reg - 4]; // ah, ch, dh, bh
-            return v.isConstants() ? arith(v, v, (a, b) -> (a >>> 8) & 0xff) : Value.UNKNOWN;
-        }
-        Value v = s.registers[reg];
-        return size == 8 ? v : narrow(v, size);
-    }
-
-    private static Value narrow(Value v, int size) {
-        if (size == 4) {
-            return v.isFrame() ? Value.UNKNOWN : v.transformed(new Transform.ZeroExtend32());
-        }
-        if (size == 8) {
-            return v;
-        }
-        return v.isConstants() ? arith(v, v, (a, b) -> a & sizeMask(size)) : Value.UNKNOWN;
-    }
-
-    /** Writes {@code v} to a register: 32-bit writes zero-extend, 8/16-bit writes merge with the old value. */
-    private static void write(MachineState s, int reg, int size, Value v, X86Instruction in) {
-        if (size == 1 && in.rex == 0 && reg >= 4 && reg < 8) {
-            reg -= 4; // ah, ch, dh, bh
-            s.registers[reg] = Value.UNKNOWN;
-            if (s.zeroTested == reg) {
-                s.zeroTested = -1;
-            }
-            return;
-        }
-        if (reg < 0 || reg >= X86Registers.COUNT) {
-            return;
-        }
-        Value result;
-        if (size == 8) {
-            result = v;
-        } else if (size == 4) {
-            result = narrow(v, 4);
-        } else {
-            Value old = s.registers[reg];
-            long mask = sizeMask(size);
-            result = old.isSingleConstant() && v.isSingleConstant()
-                    ? Value.constant(old.singleConstant() & ~mask | v.singleConstant() & mask) : Value.UNKNOWN;
-        }
-        if (result.isFrame() && reg != RSP && reg != RBP) {
-            s.frameEscaped = true;
-        }
-        s.registers[reg] = result;
-        if (s.zeroTested == reg) {
-            s.zeroTested = -1;
-        }
-    }
-
-    private static long sizeMask(int size) {
-        return size == 8 ? -1L : (1L << (size * 8)) - 1;
-    }
-
-    private static long signExtend(long v, int size) {
-        int shift = 64 - size * 8;
-        return v << shift >> shift;
     }
 }
