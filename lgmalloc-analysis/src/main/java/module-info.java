@@ -2,4 +2,6 @@
 module dev.lgmalloc.analysis {
     requires transitive dev.lgmalloc.core;
     exports dev.lgmalloc.analysis;
+    exports dev.lgmalloc.analysis.graph;
+    exports dev.lgmalloc.analysis.value;
 }

@@ -10,6 +10,8 @@ import dev.lgmalloc.elf.format.ElfFormatException;
 import dev.lgmalloc.elf.format.Section;
 import dev.lgmalloc.elf.format.Symbol;
 import dev.lgmalloc.elf.format.SymbolTables;
+import dev.lgmalloc.elf.isa.InstructionSet;
+import dev.lgmalloc.elf.isa.InstructionSets;
 import dev.lgmalloc.elf.program.CallResolver;
 import dev.lgmalloc.elf.program.Functions;
 import dev.lgmalloc.elf.sites.SiteFinder;
@@ -22,7 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Static allocation-site analysis of x86-64 ELF executables and shared objects.
+ * Static allocation-site analysis of ELF executables and shared objects (x86-64; the instruction sets are in
+ * {@code dev.lgmalloc.elf.isa}).
  *
  * <p>Finds every call (and tail call) of a runtime allocator — malloc, calloc, realloc, reallocarray,
  * aligned_alloc, memalign, posix_memalign, valloc, pvalloc and all C++ {@code operator new}/{@code new[]}
@@ -43,7 +46,8 @@ public final class ElfAnalyzer {
      * @param file      the executable or shared object
      * @param threshold the confidence a site needs to be routed, in (0, 1]
      * @return the sites, warnings for parts that could not be read, and the plan
-     * @throws AnalysisException when the file cannot be read, is not ELF, not ELF64 little-endian x86-64, not an
+     * @throws AnalysisException when the file cannot be read, is not ELF, not ELF64 little-endian, of an instruction
+     *                           set the analyser does not read, not an
      *                           executable or shared object, or its headers are malformed beyond use
      * @throws IllegalArgumentException when the threshold is outside (0, 1]
      */
@@ -66,15 +70,17 @@ public final class ElfAnalyzer {
         }
         long started = System.nanoTime();
         ElfFile elf;
+        InstructionSet isa;
         try {
             elf = ElfFile.open(file);
+            isa = InstructionSets.forMachine(elf.machine());
         } catch (IOException e) {
             throw new AnalysisException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (ElfFormatException e) {
             throw new AnalysisException(file + ": " + e.getMessage(), e);
         }
         try {
-            return analyzeFile(file.toString(), elf, threshold, started);
+            return analyzeFile(file.toString(), elf, isa, threshold, started);
         } catch (IndexOutOfBoundsException | BufferUnderflowException | ArithmeticException
                  | NegativeArraySizeException e) {
             // Every read is range-checked; reaching here means a check is missing. Say so rather than crash.
@@ -82,7 +88,8 @@ public final class ElfAnalyzer {
         }
     }
 
-    private static Analysis analyzeFile(String input, ElfFile elf, double threshold, long started) {
+    private static Analysis analyzeFile(String input, ElfFile elf, InstructionSet isa, double threshold,
+                                        long started) {
         List<Symbol> symbols = new ArrayList<>();
         for (Section s : elf.sections()) {
             if (s.type() == Section.SHT_SYMTAB || s.type() == Section.SHT_DYNSYM) {
@@ -90,25 +97,26 @@ public final class ElfAnalyzer {
             }
         }
         Functions functions = Functions.build(elf, symbols, EhFrame.functionRanges(elf));
-        CallResolver resolver = new CallResolver(elf, functions);
-        SiteFinder finder = new SiteFinder(elf, functions, resolver);
+        CallResolver resolver = new CallResolver(elf, isa, functions);
+        SiteFinder finder = new SiteFinder(elf, isa, functions, resolver);
         List<AllocationSite> sites = finder.find();
         List<String> warnings = new ArrayList<>(elf.warnings());
         warnings.addAll(finder.warnings());
         if (functions.count() == 0) {
             warnings.add("no code sections found: no sites");
         }
-        AnalysisResult result = new AnalysisResult(input, describeFormat(elf), sites, warnings,
+        AnalysisResult result = new AnalysisResult(input, describeFormat(elf, isa), sites, warnings,
                 PlanBuilder.build(sites, threshold));
         return new Analysis(result, finder.instructionCount(), finder.undecodableBytes(), functions.count(),
                 finder.wrapperCount(), finder.wrappersWithFallbackCount(), System.nanoTime() - started);
     }
 
-    private static String describeFormat(ElfFile elf) {
+    private static String describeFormat(ElfFile elf, InstructionSet isa) {
+        String elfIsa = "ELF " + isa.name();
         if (elf.type() == ElfFile.ET_EXEC) {
-            return elf.hasInterpreter() ? "ELF x86-64 executable" : "ELF x86-64 static executable";
+            return elfIsa + (elf.hasInterpreter() ? " executable" : " static executable");
         }
-        return elf.isPie() ? "ELF x86-64 PIE executable" : "ELF x86-64 shared object";
+        return elfIsa + (elf.isPie() ? " PIE executable" : " shared object");
     }
 
     /** Whether the file starts with the ELF magic bytes (so an analysis should go to this analyser). */

@@ -1,6 +1,8 @@
 package dev.lgmalloc.elf.dataflow;
 
-import dev.lgmalloc.elf.x86.Instruction;
+import dev.lgmalloc.elf.isa.CallingConvention;
+import dev.lgmalloc.elf.isa.Instruction;
+import dev.lgmalloc.elf.isa.Semantics;
 import java.util.BitSet;
 
 /**
@@ -27,25 +29,28 @@ public final class ConstantPropagation {
     }
 
     /** Runs the analysis and then replays every reachable block through {@code observer}. */
-    public static Outcome run(FunctionCfg cfg, Semantics.CallEffects calls, Observer observer) {
+    public static Outcome run(FunctionCfg cfg, CallEffects calls, Observer observer) {
         if (cfg.problem != null) {
             return new Outcome(false, cfg.problem);
         }
         int blocks = cfg.blockCount();
+        Semantics semantics = cfg.isa.semantics();
+        CallingConvention convention = cfg.isa.callingConvention();
+        int registers = convention.registerCount();
         MachineState[] in = new MachineState[blocks];
-        in[0] = MachineState.entry();
+        in[0] = MachineState.entry(convention);
         BitSet work = new BitSet(blocks);
         work.set(0);
         for (int b = 1; b < blocks; b++) {
             if (!cfg.hasPredecessor[b] && !cfg.isPadding(b) || cfg.enteredFromOutside[b]) {
-                in[b] = MachineState.unknown();
+                in[b] = MachineState.unknown(registers);
                 work.set(b);
             }
         }
         if (cfg.enteredFromOutside[0]) {
-            in[0] = MachineState.unknown();
+            in[0] = MachineState.unknown(registers);
         }
-        Instruction insn = new Instruction();
+        Instruction insn = cfg.isa.newInstruction();
         long budget = (long) ITERATIONS_PER_BLOCK * blocks + 1000;
         while (!work.isEmpty()) {
             if (--budget < 0) {
@@ -56,7 +61,7 @@ public final class ConstantPropagation {
             MachineState s = in[b].copy();
             for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
                 cfg.decode(i, insn);
-                Semantics.apply(insn, s, calls);
+                semantics.apply(insn, s, calls);
             }
             int zeroTarget = zeroBranchTarget(cfg, b, insn, s);
             for (int t : cfg.successors[b]) {
@@ -75,7 +80,8 @@ public final class ConstantPropagation {
         }
         for (int j : cfg.unresolvedIndirectJumps) {
             MachineState s = stateBefore(cfg, in, j, insn, calls);
-            if (s != null && !(s.registers[Registers.RSP].isFrame() && s.registers[Registers.RSP].frameOffset() == 0)) {
+            Value stackPointer = s == null ? null : s.registers[convention.stackPointer()];
+            if (s != null && !(stackPointer.isFrame() && stackPointer.frameOffset() == 0)) {
                 return new Outcome(false, String.format("indirect jump at 0x%x with its stack frame still in place",
                         cfg.addresses[j]));
             }
@@ -88,23 +94,22 @@ public final class ConstantPropagation {
             for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
                 cfg.decode(i, insn);
                 observer.before(insn, s.registers, cfg.loopDepth[b]);
-                Semantics.apply(insn, s, calls);
+                semantics.apply(insn, s, calls);
             }
         }
         return new Outcome(true, null);
     }
 
     /**
-     * For a block ending in {@code je}/{@code jne} right after a zero test of an argument, with distinct taken and
-     * fall-through successors: the successor reached when the value is zero; otherwise -1.
+     * For a block ending in a branch on a zero test of an argument ({@code je}/{@code jne} after {@code test}),
+     * with distinct taken and fall-through successors: the successor reached when the value is zero; otherwise -1.
      */
     private static int zeroBranchTarget(FunctionCfg cfg, int b, Instruction last, MachineState s) {
         if (s.zeroTestedValue == null || cfg.successors[b].length != 2 || !last.relativeBranch) {
             return -1;
         }
-        boolean shortJcc = last.isLegacy(Instruction.MAP_ONE, 0x74) || last.isLegacy(Instruction.MAP_ONE, 0x75);
-        boolean nearJcc = last.isLegacy(Instruction.MAP_0F, 0x84) || last.isLegacy(Instruction.MAP_0F, 0x85);
-        if (!shortJcc && !nearJcc || ZeroFact.of(s.zeroTestedValue, true) == null) {
+        Instruction.ZeroTest test = last.zeroTest();
+        if (test == Instruction.ZeroTest.NONE || ZeroFact.of(s.zeroTestedValue, true) == null) {
             return -1;
         }
         int taken = cfg.blockAt(last.branchTarget);
@@ -115,12 +120,11 @@ public final class ConstantPropagation {
         if (taken < 0 || taken == fallThrough || !both) {
             return -1;
         }
-        boolean jumpsIfZero = last.opcode == 0x74 || last.opcode == 0x84;
-        return jumpsIfZero ? taken : fallThrough;
+        return test == Instruction.ZeroTest.JUMPS_IF_ZERO ? taken : fallThrough;
     }
 
     private static MachineState stateBefore(FunctionCfg cfg, MachineState[] in, int index, Instruction insn,
-                                            Semantics.CallEffects calls) {
+                                            CallEffects calls) {
         for (int b = cfg.blockCount() - 1; b >= 0; b--) {
             if (cfg.blockStarts[b] <= index) {
                 if (in[b] == null) {
@@ -129,7 +133,7 @@ public final class ConstantPropagation {
                 MachineState s = in[b].copy();
                 for (int i = cfg.blockStarts[b]; i < index; i++) {
                     cfg.decode(i, insn);
-                    Semantics.apply(insn, s, calls);
+                    cfg.isa.semantics().apply(insn, s, calls);
                 }
                 return s;
             }

@@ -1,9 +1,11 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.analysis.graph.LoopDepth;
 import dev.lgmalloc.elf.format.ElfFile;
 import dev.lgmalloc.elf.format.Section;
-import dev.lgmalloc.elf.x86.Instruction;
-import dev.lgmalloc.elf.x86.X86Decoder;
+import dev.lgmalloc.elf.isa.Instruction;
+import dev.lgmalloc.elf.isa.InstructionSet;
+import dev.lgmalloc.elf.isa.JumpTables;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -19,6 +21,7 @@ public final class FunctionCfg {
     private static final int MAX_TABLE_ENTRIES = 4096;
 
     final ElfFile elf;
+    final InstructionSet isa;
     final long start;
     final long end;
     final int codeEnd;
@@ -41,10 +44,11 @@ public final class FunctionCfg {
      */
     final boolean[] enteredFromOutside;
 
-    private FunctionCfg(ElfFile elf, long start, long end, int codeEnd, int delta, long[] addresses, int count,
+    private FunctionCfg(ElfFile elf, InstructionSet isa, long start, long end, int codeEnd, int delta, long[] addresses, int count,
                         int[] blockStarts, int[][] successors, int[] loopDepth, boolean[] hasPredecessor,
                         boolean[] loopHeader, int[] unresolved, String problem, boolean[] enteredFromOutside) {
         this.elf = elf;
+        this.isa = isa;
         this.start = start;
         this.end = end;
         this.codeEnd = codeEnd;
@@ -68,22 +72,18 @@ public final class FunctionCfg {
     /** Decodes instruction {@code index} into {@code insn}. */
     void decode(int index, Instruction insn) {
         long a = addresses[index];
-        X86Decoder.decode(elf.data(), (int) (a - sectionOffsetDelta), codeEnd, a, insn);
+        isa.decode(elf.data(), (int) (a - sectionOffsetDelta), codeEnd, a, insn);
     }
 
     /**
-     * Whether the block is only alignment padding ({@code nop}, {@code nopw}, {@code int3}): after a
-     * {@code ret} or {@code jmp} it has no predecessor, but it is never run, so it must not feed an unknown
-     * state into the block it falls into.
+     * Whether the block is only alignment padding: after a return or jump it has no predecessor, but it is never
+     * run, so it must not feed an unknown state into the block it falls into.
      */
     boolean isPadding(int block) {
-        Instruction insn = new Instruction();
+        Instruction insn = isa.newInstruction();
         for (int i = blockStarts[block]; i < blockEnd(block); i++) {
             decode(i, insn);
-            boolean nop = insn.encoding == Instruction.LEGACY
-                    && (insn.map == Instruction.MAP_ONE && (insn.opcode == 0x90 && insn.rexB == 0 || insn.opcode == 0xcc)
-                    || insn.map == Instruction.MAP_0F && insn.opcode == 0x1f);
-            if (!nop) {
+            if (!insn.isPadding()) {
                 return false;
             }
         }
@@ -104,30 +104,11 @@ public final class FunctionCfg {
         return block + 1 < blockStarts.length ? blockStarts[block + 1] : count;
     }
 
-    /** Builds the CFG of {@code [start, end)}. */
-    public static FunctionCfg build(ElfFile elf, long start, long end) {
-        return build(elf, start, end, new long[0]);
-    }
-
-    /**
-     * Whether {@code insn} is a direct jump, conditional or not (not a call): what can carry control from one
-     * function's code into the middle of another's.
-     */
-    public static boolean isDirectJump(Instruction insn) {
-        if (!insn.relativeBranch || insn.encoding != Instruction.LEGACY) {
-            return false;
-        }
-        int op = insn.opcode;
-        return insn.map == Instruction.MAP_ONE && (op >= 0x70 && op <= 0x7f || op >= 0xe0 && op <= 0xe3
-                || op == 0xe9 || op == 0xeb)
-                || insn.map == Instruction.MAP_0F && op >= 0x80 && op <= 0x8f;
-    }
-
     /**
      * The CFG of the function at {@code [start, end)}; {@code outsideEntries} are addresses inside it that other
      * functions' code jumps to (see {@link #enteredFromOutside}).
      */
-    public static FunctionCfg build(ElfFile elf, long start, long end, long[] outsideEntries) {
+    public static FunctionCfg build(ElfFile elf, InstructionSet isa, long start, long end, long[] outsideEntries) {
         Section section = elf.codeSectionAt(start);
         if (section == null) {
             return null;
@@ -135,13 +116,13 @@ public final class FunctionCfg {
         int delta = (int) (section.address() - section.offset());
         int codeEnd = (int) (section.offset() + section.fileSize());
         int limit = (int) Math.min(codeEnd, end - delta);
-        Instruction insn = new Instruction();
+        Instruction insn = isa.newInstruction();
         long[] addresses = new long[Math.max(16, (int) Math.min(1 << 20, (end - start) / 3))];
         int count = 0;
         String problem = null;
         for (int pos = (int) (start - delta); pos < limit; ) {
             long a = pos + (long) delta;
-            int len = X86Decoder.decode(elf.data(), pos, codeEnd, a, insn);
+            int len = isa.decode(elf.data(), pos, codeEnd, a, insn);
             if (count == addresses.length) {
                 addresses = Arrays.copyOf(addresses, count * 2);
             }
@@ -153,37 +134,41 @@ public final class FunctionCfg {
             pos += len;
         }
         if (problem != null) {
-            return new FunctionCfg(elf, start, end, codeEnd, delta, addresses, count, new int[] {0},
+            return new FunctionCfg(elf, isa, start, end, codeEnd, delta, addresses, count, new int[] {0},
                     new int[][] {{}}, new int[] {0}, new boolean[] {false}, new boolean[] {false}, new int[0], problem,
                     new boolean[] {false});
         }
-        return new Builder(elf, start, end, codeEnd, delta, addresses, count, outsideEntries).build();
+        return new Builder(elf, isa, start, end, codeEnd, delta, addresses, count, outsideEntries).build();
     }
 
     /** Splits blocks and wires edges. */
     private static final class Builder {
         final ElfFile elf;
+        final InstructionSet isa;
         final long start;
         final long end;
         final int codeEnd;
         final int delta;
         final long[] addresses;
         final int count;
-        final Instruction insn = new Instruction();
+        final Instruction insn;
+        final JumpTables jumpTables;
         final BitSet leaders = new BitSet();
         final List<int[]> edges = new ArrayList<>(); // {from instruction, to instruction}
         final boolean[] fallsThrough;
         final List<Integer> unresolved = new ArrayList<>();
-        final long[] ripLea = new long[16]; // last `lea r, [rip+T]` per register, for jump tables
         String problem;
 
         private final long[] outsideEntries;
         private String outsideProblem;
 
-        Builder(ElfFile elf, long start, long end, int codeEnd, int delta, long[] addresses, int count,
-                long[] outsideEntries) {
+        Builder(ElfFile elf, InstructionSet isa, long start, long end, int codeEnd, int delta, long[] addresses,
+                int count, long[] outsideEntries) {
             this.outsideEntries = outsideEntries;
             this.elf = elf;
+            this.isa = isa;
+            this.insn = isa.newInstruction();
+            this.jumpTables = isa.newJumpTables();
             this.start = start;
             this.end = end;
             this.codeEnd = codeEnd;
@@ -198,10 +183,6 @@ public final class FunctionCfg {
             return i >= 0 ? i : -1;
         }
 
-        void decode(int index) {
-            long a = addresses[index];
-            X86Decoder.decode(elf.data(), (int) (a - delta), codeEnd, a, insn);
-        }
 
         void branchTo(int from, long target) {
             if (target < start || target >= end) {
@@ -218,7 +199,6 @@ public final class FunctionCfg {
         }
 
         FunctionCfg build() {
-            Arrays.fill(ripLea, Long.MIN_VALUE);
             leaders.set(0);
             int[] outside = new int[outsideEntries.length];
             for (int k = 0; k < outsideEntries.length; k++) {
@@ -231,30 +211,24 @@ public final class FunctionCfg {
                 }
             }
             for (int i = 0; i < count; i++) {
-                decode(i);
-                boolean next = true;
-                if (insn.encoding == Instruction.LEGACY && insn.map == Instruction.MAP_ONE) {
-                    int op = insn.opcode;
-                    if (op >= 0x70 && op <= 0x7f || op >= 0xe0 && op <= 0xe3) {
+                decodeInto(i, insn);
+                jumpTables.observe(insn);
+                boolean next = switch (insn.flow()) {
+                    case BRANCH, COUNTER_BRANCH -> {
                         branchTo(i, insn.branchTarget);
-                    } else if (op == 0xe9 || op == 0xeb) {
+                        yield true;
+                    }
+                    case JUMP -> {
                         branchTo(i, insn.branchTarget);
-                        next = false;
-                    } else if (op == 0xff && insn.digit() == 4) {
+                        yield false;
+                    }
+                    case INDIRECT_JUMP -> {
                         indirectJump(i);
-                        next = false;
-                    } else if (op == 0xc3 || op == 0xc2 || op == 0xcb || op == 0xca || op == 0xcf || op == 0xf4) {
-                        next = false;
-                    } else if (op == 0x8d && insn.isRipRelative() && insn.reg < 16) {
-                        ripLea[insn.reg] = insn.ripTarget();
+                        yield false;
                     }
-                } else if (insn.encoding == Instruction.LEGACY && insn.map == Instruction.MAP_0F) {
-                    if (insn.opcode >= 0x80 && insn.opcode <= 0x8f) {
-                        branchTo(i, insn.branchTarget);
-                    } else if (insn.opcode == 0x0b) {
-                        next = false; // ud2
-                    }
-                }
+                    case STOP -> false;
+                    case NEXT, CALL, INDIRECT_CALL -> true;
+                };
                 fallsThrough[i] = next && i + 1 < count;
                 if (!next && i + 1 < count) {
                     leaders.set(i + 1);
@@ -298,42 +272,40 @@ public final class FunctionCfg {
                     hasPredecessor[t] = true;
                 }
             }
-            int[] loopDepth = new int[blocks];
-            boolean[] loopHeader = new boolean[blocks];
-            Loops.find(successors, loopDepth, loopHeader);
+            int[] loopDepth = LoopDepth.of(successors);
+            boolean[] loopHeader = WideningPoints.of(successors);
             boolean[] enteredFromOutside = new boolean[blocks];
             for (int i : outside) {
                 if (i >= 0) {
                     enteredFromOutside[blockOf[i]] = true;
                 }
             }
-            return new FunctionCfg(elf, start, end, codeEnd, delta, addresses, count, blockStarts, successors,
+            return new FunctionCfg(elf, isa, start, end, codeEnd, delta, addresses, count, blockStarts, successors,
                     loopDepth, hasPredecessor, loopHeader, unresolved.stream().mapToInt(Integer::intValue).toArray(),
                     problem, enteredFromOutside);
         }
 
         /** Recovers a jump table's targets, or records the jump as unresolved. */
         private void indirectJump(int index) {
-            if (insn.isRipRelative()) {
-                return; // jmp [rip+slot]: a tail call through the GOT
+            if (insn.hasTargetSlot()) {
+                return; // a tail call through the GOT
             }
-            long[] table = findTable(index);
+            JumpTables.Table table = jumpTables.find(index, this::decodeInto);
             if (table == null) {
                 unresolved.add(index);
-                if (looksLikeTableDispatch(index)) {
+                if (jumpTables.looksLikeDispatch(index, this::decodeInto)) {
                     problem = String.format("jump table at 0x%x not recovered", addresses[index]);
                 }
                 return;
             }
             int found = 0;
-            boolean relative = table[1] == 4;
             for (int e = 0; e < MAX_TABLE_ENTRIES; e++) {
-                long entryAddress = table[0] + e * table[1];
-                long offset = elf.fileOffsetOf(entryAddress, table[1]);
+                long entryAddress = table.address() + (long) e * table.entrySize();
+                long offset = elf.fileOffsetOf(entryAddress, table.entrySize());
                 if (offset < 0) {
                     break;
                 }
-                long target = relative ? table[0] + elf.u32(offset) : elf.u64(offset);
+                long target = table.relative() ? table.address() + elf.u32(offset) : elf.u64(offset);
                 if (target >= start && target < end) {
                     if (indexOf(target) < 0) {
                         break; // not an instruction boundary: past the end of the table
@@ -350,47 +322,9 @@ public final class FunctionCfg {
             }
         }
 
-        /** {table address, entry size} for the two forms GCC and Clang emit, or null. */
-        private long[] findTable(int index) {
-            Instruction jump = new Instruction();
-            decodeInto(index, jump);
-            if (jump.hasMemoryOperand()) { // jmp [index*8 + table]
-                return jump.memBase == Instruction.NONE && jump.memIndex >= 0 && jump.memScale == 8
-                        ? new long[] {jump.displacement & 0xffffffffL, 8} : null;
-            }
-            int target = jump.rm;
-            Instruction prior = new Instruction();
-            for (int i = index - 1; i >= Math.max(0, index - 8); i--) {
-                decodeInto(i, prior);
-                if (prior.encoding != Instruction.LEGACY || !prior.hasMemoryOperand() || prior.reg != target) {
-                    continue;
-                }
-                if (prior.isLegacy(Instruction.MAP_ONE, 0x63) && prior.memScale == 4 && prior.memIndex >= 0
-                        && prior.memBase >= 0 && prior.memBase < 16 && ripLea[prior.memBase] != Long.MIN_VALUE) {
-                    return new long[] {ripLea[prior.memBase], 4}; // movsxd r, [base + i*4]; add r, base
-                }
-                if (prior.isLegacy(Instruction.MAP_ONE, 0x8b) && prior.memBase == Instruction.NONE
-                        && prior.memIndex >= 0 && prior.memScale == 8) {
-                    return new long[] {prior.displacement & 0xffffffffL, 8}; // mov r, [i*8 + table]
-                }
-            }
-            return null;
-        }
-
-        private boolean looksLikeTableDispatch(int index) {
-            Instruction prior = new Instruction();
-            for (int i = index - 1; i >= Math.max(0, index - 8); i--) {
-                decodeInto(i, prior);
-                if (prior.hasMemoryOperand() && prior.memIndex >= 0 && prior.memScale >= 4) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
         private void decodeInto(int index, Instruction into) {
             long a = addresses[index];
-            X86Decoder.decode(elf.data(), (int) (a - delta), codeEnd, a, into);
+            isa.decode(elf.data(), (int) (a - delta), codeEnd, a, into);
         }
     }
 }

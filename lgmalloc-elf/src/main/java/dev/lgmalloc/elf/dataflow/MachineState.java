@@ -1,53 +1,72 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.elf.isa.CallingConvention;
 import java.util.Arrays;
 
 /**
  * The abstract state at one program point: a {@link Value} per register, the stack slots of the function's own
  * frame that hold known values, whether the frame's address has escaped (so calls and stores through unknown
  * pointers may change any slot), which register (and value) the flags last tested against zero, and what the
- * last zero-test branch taught about an argument on this path.
+ * last zero-test branch taught about an argument on this path. An instruction set's
+ * {@link dev.lgmalloc.elf.isa.Semantics} reads and writes the fields directly: it runs for every instruction
+ * of every analysed function, many times over.
  */
-final class MachineState {
+public final class MachineState {
 
     private static final int MAX_SLOTS = 64;
 
-    final Value[] registers = new Value[Registers.COUNT];
+    /** The value of every register, by the instruction set's numbering. */
+    public final Value[] registers;
     long[] slotOffsets = new long[4];
     int[] slotWidths = new int[4];
-    boolean[] slotOutgoing = new boolean[4]; // written through rsp: may be a callee's stack argument
+    boolean[] slotOutgoing = new boolean[4]; // written through the stack pointer: may be a callee's stack argument
     Value[] slotValues = new Value[4];
     int slotCount;
-    boolean frameEscaped;
-    int zeroTested = -1;
-    int zeroTestedWidth;
+    /** Whether the frame's address has escaped, so that stores through unknown pointers may change any slot. */
+    public boolean frameEscaped;
+    /** The register the flags last compared with zero, or -1. */
+    public int zeroTested = -1;
+    /** The width in bytes of that comparison. */
+    public int zeroTestedWidth;
     /** The value the flags last compared with zero (register or frame slot), or null. */
-    Value zeroTestedValue;
+    public Value zeroTestedValue;
     /** What a branch on a zero test established on the paths reaching here, or null. */
     ZeroFact fact;
 
-    /** The state on entry to a function: arguments as they arrive, rsp at offset 0, nothing else known. */
-    static MachineState entry() {
-        MachineState s = new MachineState();
+    /** A state of {@code registerCount} registers, all null: the caller fills them. */
+    public MachineState(int registerCount) {
+        this.registers = new Value[registerCount];
+    }
+
+    /** The state on entry to a function: arguments as they arrive, the stack pointer at offset 0, nothing else known. */
+    public static MachineState entry(CallingConvention convention) {
+        MachineState s = new MachineState(convention.registerCount());
         Arrays.fill(s.registers, Value.UNKNOWN);
-        for (int r : Registers.ARGUMENTS) {
+        for (int i = 0; i < convention.argumentCount(); i++) {
+            int r = convention.argument(i);
             s.registers[r] = Value.argument(r);
         }
-        s.registers[Registers.RSP] = Value.frame(0);
+        s.registers[convention.stackPointer()] = Value.frame(0);
         return s;
     }
 
     /** A state about which nothing is known (a block reached in ways the CFG does not show). */
-    static MachineState unknown() {
-        MachineState s = new MachineState();
+    static MachineState unknown(int registerCount) {
+        MachineState s = new MachineState(registerCount);
         Arrays.fill(s.registers, Value.UNKNOWN);
         s.frameEscaped = true;
         return s;
     }
 
+    /** Forgets the last zero test: an instruction changed the flags. */
+    public void forgetZeroTest() {
+        zeroTested = -1;
+        zeroTestedValue = null;
+    }
+
     MachineState copy() {
-        MachineState s = new MachineState();
-        System.arraycopy(registers, 0, s.registers, 0, Registers.COUNT);
+        MachineState s = new MachineState(registers.length);
+        System.arraycopy(registers, 0, s.registers, 0, registers.length);
         s.slotOffsets = slotOffsets.clone();
         s.slotWidths = slotWidths.clone();
         s.slotOutgoing = slotOutgoing.clone();
@@ -63,8 +82,8 @@ final class MachineState {
 
     /** The join of two states; with {@code widen}, every register or slot that changed becomes unknown. */
     static MachineState join(MachineState old, MachineState incoming, boolean widen) {
-        MachineState s = new MachineState();
-        for (int r = 0; r < Registers.COUNT; r++) {
+        MachineState s = new MachineState(old.registers.length);
+        for (int r = 0; r < old.registers.length; r++) {
             Value j = ZeroFact.join(old.registers[r], old.fact, incoming.registers[r], incoming.fact);
             s.registers[r] = widen && !j.equals(old.registers[r]) ? Value.UNKNOWN : j;
         }
@@ -115,13 +134,13 @@ final class MachineState {
         return -1;
     }
 
-    Value loadSlot(long offset, int width) {
+    public Value loadSlot(long offset, int width) {
         int i = findSlot(offset, width);
         return i < 0 ? Value.UNKNOWN : slotValues[i];
     }
 
     /** Forgets every slot overlapping {@code [offset, offset + width)}. */
-    void killSlots(long offset, int width) {
+    public void killSlots(long offset, int width) {
         for (int i = slotCount - 1; i >= 0; i--) {
             if (slotOffsets[i] < offset + width && offset < slotOffsets[i] + slotWidths[i]) {
                 removeSlot(i);
@@ -129,17 +148,17 @@ final class MachineState {
         }
     }
 
-    void clearSlots() {
+    public void clearSlots() {
         slotCount = 0;
     }
 
-    /** Forgets slots a callee may overwrite: those below rsp and stack arguments just above it. */
-    void killSlotsAcrossCall(Value rsp) {
-        if (frameEscaped || !rsp.isFrame()) {
+    /** Forgets slots a callee may overwrite: those below the stack pointer and stack arguments just above it. */
+    public void killSlotsAcrossCall(Value stackPointer) {
+        if (frameEscaped || !stackPointer.isFrame()) {
             clearSlots();
             return;
         }
-        long top = rsp.frameOffset();
+        long top = stackPointer.frameOffset();
         for (int i = slotCount - 1; i >= 0; i--) {
             if (slotOffsets[i] < top || slotOutgoing[i] && slotOffsets[i] < top + 128) {
                 removeSlot(i);
@@ -147,7 +166,7 @@ final class MachineState {
         }
     }
 
-    void storeSlot(long offset, int width, Value value, boolean outgoing) {
+    public void storeSlot(long offset, int width, Value value, boolean outgoing) {
         killSlots(offset, width);
         if (!value.isUnknown()) {
             putSlot(offset, width, value, outgoing);

@@ -1,13 +1,15 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
+import dev.lgmalloc.elf.isa.CallingConvention;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * How an allocation entry point computes the size it requests: a product of factors, each a fixed set of
- * constants or an incoming argument register passed through {@link Transform}s. {@code malloc} is {@code rdi};
- * {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
+ * constants or an incoming argument register passed through {@link Transform}s. On x86-64 {@code malloc} is
+ * {@code rdi}; {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
  * {@code rdi × {8}}; {@code xmallocz(n)} calling {@code malloc(n + 1)} is {@code rdi[n+1]}.
  */
 public record SizeExpression(List<Factor> factors) {
@@ -16,25 +18,22 @@ public record SizeExpression(List<Factor> factors) {
     public sealed interface Factor {
     }
 
-    /** A factor the entry point fixes itself. */
-    public record Fixed(long[] values) implements Factor {
+    /** A factor the entry point fixes itself: a known set of constants. */
+    public record Fixed(ConstantSet values) implements Factor {
         public Fixed {
-            values = Arrays.stream(values).distinct().sorted().toArray();
+            if (!values.isKnown()) {
+                throw new IllegalArgumentException("a fixed factor is a known set");
+            }
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Fixed f && Arrays.equals(values, f.values);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(values);
+        /** The factor of these constants (at most {@link ConstantSet#MAX_SIZE} distinct ones). */
+        public Fixed(long... values) {
+            this(ConstantSet.of(values));
         }
 
         @Override
         public String toString() {
-            return Arrays.toString(values);
+            return values.toString();
         }
     }
 
@@ -44,9 +43,9 @@ public record SizeExpression(List<Factor> factors) {
             transforms = List.copyOf(transforms);
         }
 
-        @Override
-        public String toString() {
-            return Registers.name(register) + (transforms.isEmpty() ? "" : transforms.toString());
+        /** {@code rdi[n+1]}: the register by name, then the transforms. */
+        String describe(CallingConvention convention) {
+            return convention.name(register) + (transforms.isEmpty() ? "" : transforms.toString());
         }
     }
 
@@ -81,13 +80,13 @@ public record SizeExpression(List<Factor> factors) {
     }
 
     /** Evaluates the expression with the register values a call site passes. */
-    public Evaluation evaluate(Value[] registers) {
+    public Evaluation evaluate(Value[] registers, CallingConvention convention) {
         long[] fixed = {1};
         List<Factor> remaining = new ArrayList<>();
         for (Factor f : factors) {
             long[] values;
-            if (f instanceof Fixed(long[] v)) {
-                values = v;
+            if (f instanceof Fixed(ConstantSet v)) {
+                values = v.values();
             } else {
                 FromArgument a = (FromArgument) f;
                 Value v = registers[a.register()];
@@ -98,21 +97,21 @@ public record SizeExpression(List<Factor> factors) {
                     }
                 } else if (v.isProduct() && a.transforms().isEmpty()) { // n * s: both become factors
                     for (Value factor : v.productFactors()) {
-                        if (!Registers.isArgument(factor.argumentRegister())) {
-                            return new Unknown(Registers.name(a.register()) + " is not a known constant");
+                        if (!convention.isArgument(factor.argumentRegister())) {
+                            return new Unknown(convention.name(a.register()) + " is not a known constant");
                         }
                         remaining.add(new FromArgument(factor.argumentRegister(), factor.transforms()));
                     }
                     continue;
-                } else if (v.isArgument() && Registers.isArgument(v.argumentRegister())) {
+                } else if (v.isArgument() && convention.isArgument(v.argumentRegister())) {
                     List<Transform> ts = Transform.concat(v.transforms(), a.transforms());
                     if (ts.size() > 8) {
-                        return new Unknown(Registers.name(a.register()) + " is transformed too often");
+                        return new Unknown(convention.name(a.register()) + " is transformed too often");
                     }
                     remaining.add(new FromArgument(v.argumentRegister(), ts));
                     continue;
                 } else {
-                    return new Unknown(Registers.name(a.register()) + " is not a known constant");
+                    return new Unknown(convention.name(a.register()) + " is not a known constant");
                 }
             }
             fixed = multiply(fixed, values);
@@ -130,10 +129,10 @@ public record SizeExpression(List<Factor> factors) {
     }
 
     /** The argument registers this expression reads, for notes. */
-    public String describe() {
+    public String describe(CallingConvention convention) {
         List<String> parts = new ArrayList<>();
         for (Factor f : factors) {
-            parts.add(f.toString());
+            parts.add(f instanceof FromArgument a ? a.describe(convention) : f.toString());
         }
         return String.join(" x ", parts);
     }
@@ -151,6 +150,6 @@ public record SizeExpression(List<Factor> factors) {
             }
         }
         long[] distinct = Arrays.stream(out).distinct().sorted().toArray();
-        return distinct.length > Value.MAX_CONSTANTS ? null : distinct;
+        return distinct.length > ConstantSet.MAX_SIZE ? null : distinct;
     }
 }

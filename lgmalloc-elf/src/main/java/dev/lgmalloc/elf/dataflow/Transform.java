@@ -1,5 +1,6 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,31 +58,33 @@ public sealed interface Transform {
     }
 
     /** The argument, or one of these constants on another path. */
-    record OrOneOf(long[] constants) implements Transform {
+    record OrOneOf(ConstantSet values) implements Transform {
         public OrOneOf {
-            constants = Arrays.stream(constants).distinct().sorted().toArray();
+            if (!values.isKnown()) {
+                throw new IllegalArgumentException("the constants of another path are a known set");
+            }
+        }
+
+        /** The alternative of these constants (at most {@link ConstantSet#MAX_SIZE} distinct ones). */
+        public OrOneOf(long... constants) {
+            this(ConstantSet.of(constants));
+        }
+
+        /** The constants, ascending (a copy). */
+        public long[] constants() {
+            return values.values();
         }
 
         @Override
-        public long[] apply(long[] values) {
-            long[] both = Arrays.copyOf(values, values.length + constants.length);
-            System.arraycopy(constants, 0, both, values.length, constants.length);
+        public long[] apply(long[] before) {
+            long[] both = Arrays.copyOf(before, before.length + values.size());
+            System.arraycopy(values.values(), 0, both, before.length, values.size());
             return Arrays.stream(both).distinct().sorted().toArray();
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof OrOneOf other && Arrays.equals(constants, other.constants);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(constants);
-        }
-
-        @Override
         public String toString() {
-            return "OrOneOf" + Arrays.toString(constants);
+            return "OrOneOf" + values;
         }
     }
 

@@ -1,20 +1,19 @@
 package dev.lgmalloc.elf.dataflow;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What a register or stack slot may hold at one program point: unknown, a small set of 64-bit constants, a
+ * What a register or stack slot may hold at one program point: unknown, a {@link ConstantSet}, a
  * function argument as it arrived (possibly extended, zero-replaced, joined with constants or mapped by
  * {@code a*n + c}), the product of two arguments, or an address in the function's own stack frame
- * ({@code entry rsp + offset}). Immutable.
+ * ({@code entry stack pointer + offset}). Immutable.
  */
 public final class Value {
 
-    /** At most this many constants; a larger join widens to unknown. */
-    public static final int MAX_CONSTANTS = 8;
     private static final int MAX_TRANSFORMS = 8;
 
     enum Kind { UNKNOWN, CONSTANTS, ARGUMENT, PRODUCT, FRAME }
@@ -22,13 +21,13 @@ public final class Value {
     public static final Value UNKNOWN = new Value(Kind.UNKNOWN, null, -1, List.of(), 0, List.of());
 
     private final Kind kind;
-    private final long[] constants;
+    private final ConstantSet constants; // known, for CONSTANTS; null otherwise
     private final int argument;
     private final List<Transform> transforms;
     private final long frameOffset;
     private final List<Value> factors;
 
-    private Value(Kind kind, long[] constants, int argument, List<Transform> transforms, long frameOffset,
+    private Value(Kind kind, ConstantSet constants, int argument, List<Transform> transforms, long frameOffset,
                   List<Value> factors) {
         this.kind = kind;
         this.constants = constants;
@@ -38,24 +37,22 @@ public final class Value {
         this.factors = factors;
     }
 
-    private Value(Kind kind, long[] constants, int argument, List<Transform> transforms, long frameOffset) {
+    private Value(Kind kind, ConstantSet constants, int argument, List<Transform> transforms, long frameOffset) {
         this(kind, constants, argument, transforms, frameOffset, List.of());
     }
 
     public static Value constant(long v) {
-        return new Value(Kind.CONSTANTS, new long[] {v}, -1, List.of(), 0);
+        return new Value(Kind.CONSTANTS, ConstantSet.of(v), -1, List.of(), 0);
     }
 
-    /** A set of constants; unknown when there are too many. */
+    /** A set of constants; unknown when there are none or too many. */
     public static Value constants(long[] values) {
-        if (values.length == 1) {
-            return constant(values[0]);
-        }
-        long[] sorted = Arrays.stream(values).distinct().sorted().toArray();
-        if (sorted.length == 0 || sorted.length > MAX_CONSTANTS) {
-            return UNKNOWN;
-        }
-        return new Value(Kind.CONSTANTS, sorted, -1, List.of(), 0);
+        return constants(ConstantSet.of(values));
+    }
+
+    /** The value of a constant set. */
+    public static Value constants(ConstantSet set) {
+        return set.isKnown() ? new Value(Kind.CONSTANTS, set, -1, List.of(), 0) : UNKNOWN;
     }
 
     /** The value argument register {@code register} had on entry to the function. */
@@ -63,7 +60,7 @@ public final class Value {
         return new Value(Kind.ARGUMENT, null, register, List.of(), 0);
     }
 
-    /** The address {@code entry rsp + offset}. */
+    /** The address {@code entry stack pointer + offset}. */
     public static Value frame(long offset) {
         return new Value(Kind.FRAME, null, -1, List.of(), offset);
     }
@@ -88,7 +85,7 @@ public final class Value {
     }
 
     public boolean isSingleConstant() {
-        return kind == Kind.CONSTANTS && constants.length == 1;
+        return kind == Kind.CONSTANTS && constants.isSingle();
     }
 
     public boolean isArgument() {
@@ -110,11 +107,16 @@ public final class Value {
 
     /** The constants (a copy); empty unless {@link #isConstants()}. */
     public long[] constantValues() {
-        return constants == null ? new long[0] : constants.clone();
+        return constants == null ? new long[0] : constants.values();
+    }
+
+    /** The constant set; unknown unless {@link #isConstants()}. */
+    public ConstantSet constantSet() {
+        return constants == null ? ConstantSet.unknown() : constants;
     }
 
     public long singleConstant() {
-        return constants[0];
+        return constants.single();
     }
 
     public int argumentRegister() {
@@ -135,7 +137,7 @@ public final class Value {
      */
     public boolean surelySameAs(Value other) {
         if (isSingleConstant() && other.isSingleConstant()) {
-            return constants[0] == other.constants[0];
+            return constants.single() == other.constants.single();
         }
         return isArgument() && equals(other) && transforms.stream().noneMatch(t -> t instanceof Transform.OrOneOf);
     }
@@ -143,7 +145,7 @@ public final class Value {
     /** Applies a transform; consecutive affine maps are composed into one. */
     public Value transformed(Transform t) {
         return switch (kind) {
-            case CONSTANTS -> constants(t.apply(constants));
+            case CONSTANTS -> constants(t.apply(constants.values()));
             case ARGUMENT -> switch (t) {
                 case Transform.ZeroExtend32 z when fitsIn32Bits() -> this;
                 case Transform.Affine a when a.isIdentity() -> this;
@@ -206,15 +208,13 @@ public final class Value {
             return UNKNOWN;
         }
         if (kind == Kind.CONSTANTS && other.kind == Kind.CONSTANTS) {
-            long[] both = Arrays.copyOf(constants, constants.length + other.constants.length);
-            System.arraycopy(other.constants, 0, both, constants.length, other.constants.length);
-            return constants(both);
+            return constants(constants.union(other.constants));
         }
         if (kind == Kind.ARGUMENT && other.kind == Kind.CONSTANTS) {
-            return orOneOf(other.constants);
+            return orOneOf(other.constants.values());
         }
         if (kind == Kind.CONSTANTS && other.kind == Kind.ARGUMENT) {
-            return other.orOneOf(constants);
+            return other.orOneOf(constants.values());
         }
         if (kind == Kind.ARGUMENT && other.kind == Kind.ARGUMENT && argument == other.argument) {
             // same argument, differing only in the constants joined on other paths
@@ -232,7 +232,7 @@ public final class Value {
     private Value orOneOf(long[] more) {
         long[] existing = trailingUnion(transforms);
         long[] all = Arrays.stream(concat(existing, more)).distinct().toArray();
-        if (all.length > MAX_CONSTANTS) {
+        if (all.length > ConstantSet.MAX_SIZE) {
             return UNKNOWN;
         }
         Value base = new Value(Kind.ARGUMENT, null, argument, withoutTrailingUnion(transforms), 0);
@@ -257,23 +257,23 @@ public final class Value {
     @Override
     public boolean equals(Object o) {
         return o instanceof Value v && kind == v.kind && argument == v.argument && frameOffset == v.frameOffset
-                && Arrays.equals(constants, v.constants) && transforms.equals(v.transforms)
+                && Objects.equals(constants, v.constants) && transforms.equals(v.transforms)
                 && factors.equals(v.factors);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, argument, frameOffset, Arrays.hashCode(constants), transforms, factors);
+        return Objects.hash(kind, argument, frameOffset, Objects.hashCode(constants), transforms, factors);
     }
 
     @Override
     public String toString() {
         return switch (kind) {
             case UNKNOWN -> "?";
-            case CONSTANTS -> Arrays.toString(constants);
-            case ARGUMENT -> Registers.name(argument) + "@entry" + (transforms.isEmpty() ? "" : transforms);
+            case CONSTANTS -> constants.toString();
+            case ARGUMENT -> "r" + argument + "@entry" + (transforms.isEmpty() ? "" : transforms);
             case PRODUCT -> factors.get(0) + " x " + factors.get(1);
-            case FRAME -> "rsp0" + (frameOffset >= 0 ? "+" : "") + frameOffset;
+            case FRAME -> "sp0" + (frameOffset >= 0 ? "+" : "") + frameOffset;
         };
     }
 }

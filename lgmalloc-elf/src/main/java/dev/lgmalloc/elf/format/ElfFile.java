@@ -11,20 +11,20 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A memory-mapped ELF64 little-endian x86-64 file. Every header field that points into the file is checked
+ * A memory-mapped ELF64 little-endian file. Every header field that points into the file is checked
  * before use; sections that point outside the file are kept with no bytes and reported in {@link #warnings()}.
  */
 public final class ElfFile {
 
     public static final int ET_EXEC = 2;
     public static final int ET_DYN = 3;
-    public static final int EM_X86_64 = 62;
     private static final int PT_INTERP = 3;
     private static final int MAX_SECTIONS = 65_536;
     private static final int MAX_NAME = 4096;
 
     private final ByteBuffer data;
     private final int type;
+    private final int machine;
     private final boolean hasInterpreter;
     private final List<Section> sections;
     private final List<String> warnings = new ArrayList<>();
@@ -36,10 +36,7 @@ public final class ElfFile {
         if (type != ET_EXEC && type != ET_DYN) {
             throw new ElfFormatException("ELF type " + type + " is neither an executable nor a shared object");
         }
-        int machine = u16(18);
-        if (machine != EM_X86_64) {
-            throw new ElfFormatException("ELF machine " + machine + " is not x86-64 (62)");
-        }
+        this.machine = u16(18);
         this.hasInterpreter = readHasInterpreter();
         this.sections = Collections.unmodifiableList(readSections());
     }
@@ -168,6 +165,11 @@ public final class ElfFile {
     /** ET_EXEC or ET_DYN. */
     public int type() {
         return type;
+    }
+
+    /** The {@code e_machine} field: which instruction set the code is for (62 for x86-64). */
+    public int machine() {
+        return machine;
     }
 
     /** A PIE executable: ET_DYN with a program interpreter. */

@@ -1,50 +1,52 @@
 package dev.lgmalloc.elf.sites;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
-import static dev.lgmalloc.elf.dataflow.Registers.RDX;
-import static dev.lgmalloc.elf.dataflow.Registers.RSI;
-
 import dev.lgmalloc.elf.dataflow.SizeExpression;
+import dev.lgmalloc.elf.isa.CallingConvention;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The runtime allocation functions and, per the System V ABI, the registers that carry their size: rdi for
- * malloc, valloc, pvalloc and every {@code operator new}/{@code new[]} (plain, nothrow, align_val_t and both);
- * rdi × rsi for calloc; rsi for realloc, aligned_alloc and memalign; rsi × rdx for reallocarray; rdx for
- * posix_memalign.
+ * The runtime allocation functions and the arguments that carry their size: the first for malloc, valloc,
+ * pvalloc and every {@code operator new}/{@code new[]} (plain, nothrow, align_val_t and both); first × second
+ * for calloc; the second for realloc, aligned_alloc and memalign; second × third for reallocarray; the third
+ * for posix_memalign. The calling convention says which registers those are (rdi, rsi, rdx on x86-64).
  */
 public final class AllocatorCatalog {
 
-    private static final Map<String, SizeExpression> ALLOCATORS = new HashMap<>();
+    private final Map<String, SizeExpression> allocators = new HashMap<>();
 
-    static {
+    private AllocatorCatalog(CallingConvention convention) {
+        int first = convention.argument(0);
+        int second = convention.argument(1);
+        int third = convention.argument(2);
         for (String name : List.of("malloc", "valloc", "pvalloc", "__libc_malloc", "__libc_valloc",
                 "__libc_pvalloc")) {
-            ALLOCATORS.put(name, SizeExpression.argument(RDI));
+            allocators.put(name, SizeExpression.argument(first));
         }
         for (String newName : List.of("_Znwm", "_Znam")) {
             for (String variant : List.of("", "RKSt9nothrow_t", "St11align_val_t", "St11align_val_tRKSt9nothrow_t")) {
-                ALLOCATORS.put(newName + variant, SizeExpression.argument(RDI));
+                allocators.put(newName + variant, SizeExpression.argument(first));
             }
         }
-        ALLOCATORS.put("calloc", SizeExpression.product(RDI, RSI));
-        ALLOCATORS.put("__libc_calloc", SizeExpression.product(RDI, RSI));
+        allocators.put("calloc", SizeExpression.product(first, second));
+        allocators.put("__libc_calloc", SizeExpression.product(first, second));
         for (String name : List.of("realloc", "__libc_realloc", "aligned_alloc", "memalign", "__libc_memalign")) {
-            ALLOCATORS.put(name, SizeExpression.argument(RSI));
+            allocators.put(name, SizeExpression.argument(second));
         }
-        ALLOCATORS.put("reallocarray", SizeExpression.product(RSI, RDX));
-        ALLOCATORS.put("posix_memalign", SizeExpression.argument(RDX));
-        ALLOCATORS.put("__posix_memalign", SizeExpression.argument(RDX));
+        allocators.put("reallocarray", SizeExpression.product(second, third));
+        allocators.put("posix_memalign", SizeExpression.argument(third));
+        allocators.put("__posix_memalign", SizeExpression.argument(third));
     }
 
-    private AllocatorCatalog() {
+    /** The catalog for functions called with {@code convention}. */
+    public static AllocatorCatalog of(CallingConvention convention) {
+        return new AllocatorCatalog(convention);
     }
 
     /** The entry point for a runtime allocator's symbol name, or null. */
-    public static EntryPoint lookup(String symbol) {
-        SizeExpression size = ALLOCATORS.get(symbol);
+    public EntryPoint lookup(String symbol) {
+        SizeExpression size = allocators.get(symbol);
         return size == null ? null : EntryPoint.allocator(symbol, size);
     }
 }

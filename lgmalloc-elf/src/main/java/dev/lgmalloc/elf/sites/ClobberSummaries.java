@@ -1,13 +1,13 @@
 package dev.lgmalloc.elf.sites;
 
-import dev.lgmalloc.elf.dataflow.Semantics;
+import dev.lgmalloc.elf.dataflow.CallEffects;
 import dev.lgmalloc.elf.format.ElfFile;
 import dev.lgmalloc.elf.format.Section;
 import dev.lgmalloc.elf.program.CallResolver;
 import dev.lgmalloc.elf.program.Callee;
 import dev.lgmalloc.elf.program.Functions;
-import dev.lgmalloc.elf.x86.Instruction;
-import dev.lgmalloc.elf.x86.X86Decoder;
+import dev.lgmalloc.elf.isa.Instruction;
+import dev.lgmalloc.elf.isa.InstructionSet;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,19 +18,24 @@ import java.util.Map;
  * interposed, so the callee's own code (and, transitively, its callees') decides. Imports, indirect calls, jumps
  * out of the function that are not tail calls, and deep or recursive chains fall back to the ABI.
  */
-final class ClobberSummaries implements Semantics.CallEffects {
+final class ClobberSummaries implements CallEffects {
 
     private static final int MAX_DEPTH = 6;
     private static final long MAX_FUNCTION_BYTES = 4096;
     private static final int IN_PROGRESS = -1;
 
     private final ElfFile elf;
+    private final InstructionSet isa;
+    /** Every caller-saved register: what the calling convention allows any callee to change. */
+    private final int all;
     private final Functions functions;
     private final CallResolver resolver;
     private final Map<Integer, Integer> masks = new HashMap<>();
 
-    ClobberSummaries(ElfFile elf, Functions functions, CallResolver resolver) {
+    ClobberSummaries(ElfFile elf, InstructionSet isa, Functions functions, CallResolver resolver) {
         this.elf = elf;
+        this.isa = isa;
+        this.all = isa.callingConvention().callerSavedMask();
         this.functions = functions;
         this.resolver = resolver;
     }
@@ -39,7 +44,7 @@ final class ClobberSummaries implements Semantics.CallEffects {
     public int clobbered(Instruction call) {
         Callee c = resolver.resolve(call, -1);
         if (c == null || c.isImport()) {
-            return ALL;
+            return all;
         }
         return summary(c.function(), 0);
     }
@@ -47,10 +52,10 @@ final class ClobberSummaries implements Semantics.CallEffects {
     private int summary(int f, int depth) {
         Integer known = masks.get(f);
         if (known != null) {
-            return known == IN_PROGRESS ? ALL : known;
+            return known == IN_PROGRESS ? all : known;
         }
         if (depth > MAX_DEPTH || functions.end(f) - functions.start(f) > MAX_FUNCTION_BYTES) {
-            return ALL;
+            return all;
         }
         masks.put(f, IN_PROGRESS);
         int mask = compute(f, depth);
@@ -61,39 +66,40 @@ final class ClobberSummaries implements Semantics.CallEffects {
     private int compute(int f, int depth) {
         Section s = elf.codeSectionAt(functions.start(f));
         if (s == null) {
-            return ALL;
+            return all;
         }
         long delta = s.address() - s.offset();
         int end = (int) (functions.end(f) - delta);
         int codeEnd = (int) (s.offset() + s.fileSize());
-        Instruction insn = new Instruction();
+        Instruction insn = isa.newInstruction();
         int mask = 0;
         for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
-            int len = X86Decoder.decode(elf.data(), pos, codeEnd, pos + delta, insn);
+            int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
             if (len == 0) {
-                return ALL;
+                return all;
             }
             pos += len;
-            if (insn.encoding == Instruction.LEGACY && insn.map == Instruction.MAP_ONE && insn.opcode == 0xff
-                    && (insn.digit() == 2 || insn.digit() == 4) && !insn.isRipRelative()) {
-                return ALL; // indirect call or jump: anything may run
+            Instruction.Flow flow = insn.flow();
+            boolean indirect = flow == Instruction.Flow.INDIRECT_CALL || flow == Instruction.Flow.INDIRECT_JUMP;
+            if (indirect && !insn.hasTargetSlot()) {
+                return all; // indirect call or jump: anything may run
             }
-            if (insn.relativeBranch || insn.isLegacy(Instruction.MAP_ONE, 0xff)) {
+            if (insn.relativeBranch || indirect) {
                 boolean inside = insn.relativeBranch && insn.branchTarget >= functions.start(f)
                         && insn.branchTarget < functions.end(f);
-                if (!inside && (insn.relativeBranch || insn.digit() == 2 || insn.digit() == 4)) {
+                if (!inside) {
                     Callee c = resolver.resolve(insn, f);
                     if (c == null || c.isImport()) {
-                        return ALL;
+                        return all;
                     }
                     mask |= summary(c.function(), depth + 1);
-                    if (mask == ALL) {
-                        return ALL;
+                    if (mask == all) {
+                        return all;
                     }
                     continue;
                 }
             }
-            mask |= Semantics.writtenRegisters(insn) & ALL;
+            mask |= isa.semantics().writtenRegisters(insn) & all;
         }
         return mask;
     }

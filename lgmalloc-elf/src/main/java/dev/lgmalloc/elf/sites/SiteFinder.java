@@ -15,8 +15,9 @@ import dev.lgmalloc.elf.format.Section;
 import dev.lgmalloc.elf.program.CallResolver;
 import dev.lgmalloc.elf.program.Callee;
 import dev.lgmalloc.elf.program.Functions;
-import dev.lgmalloc.elf.x86.Instruction;
-import dev.lgmalloc.elf.x86.X86Decoder;
+import dev.lgmalloc.elf.isa.CallingConvention;
+import dev.lgmalloc.elf.isa.Instruction;
+import dev.lgmalloc.elf.isa.InstructionSet;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,6 +45,9 @@ public final class SiteFinder {
     }
 
     private final ElfFile elf;
+    private final InstructionSet isa;
+    private final CallingConvention convention;
+    private final AllocatorCatalog allocators;
     private final Functions functions;
     private final CallResolver resolver;
     private final Map<String, IntList> importCallers = new HashMap<>();
@@ -58,11 +62,14 @@ public final class SiteFinder {
     private long undecodable;
     private long wrappersWithFallback;
 
-    public SiteFinder(ElfFile elf, Functions functions, CallResolver resolver) {
+    public SiteFinder(ElfFile elf, InstructionSet isa, Functions functions, CallResolver resolver) {
         this.elf = elf;
+        this.isa = isa;
+        this.convention = isa.callingConvention();
+        this.allocators = AllocatorCatalog.of(convention);
         this.functions = functions;
         this.resolver = resolver;
-        this.clobbers = new ClobberSummaries(elf, functions, resolver);
+        this.clobbers = new ClobberSummaries(elf, isa, functions, resolver);
     }
 
     /** Runs the whole analysis and returns the sites in address order. */
@@ -70,7 +77,7 @@ public final class SiteFinder {
         sweep();
         TreeSet<Integer> frontier = new TreeSet<>();
         for (Map.Entry<String, IntList> e : importCallers.entrySet()) {
-            if (AllocatorCatalog.lookup(e.getKey()) != null) {
+            if (allocators.lookup(e.getKey()) != null) {
                 addAll(frontier, e.getValue());
             }
         }
@@ -145,7 +152,7 @@ public final class SiteFinder {
     private EntryPoint allocatorDefinedAt(int f) {
         EntryPoint best = null;
         for (String alias : functions.aliases(f)) {
-            EntryPoint e = AllocatorCatalog.lookup(alias);
+            EntryPoint e = allocators.lookup(alias);
             if (e != null && (best == null || best.allocator().startsWith("__"))) {
                 best = e;
             }
@@ -155,7 +162,7 @@ public final class SiteFinder {
 
     /** One pass over all code: records the callers of every function and import. */
     private void sweep() {
-        Instruction insn = new Instruction();
+        Instruction insn = isa.newInstruction();
         for (int f = 0; f < functions.count(); f++) {
             Section s = elf.codeSectionAt(functions.start(f));
             if (s == null) {
@@ -165,7 +172,7 @@ public final class SiteFinder {
             int end = (int) (Math.min(functions.end(f), s.address() + s.fileSize()) - delta);
             int codeEnd = (int) (s.offset() + s.fileSize());
             for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
-                int len = X86Decoder.decode(elf.data(), pos, codeEnd, pos + delta, insn);
+                int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
                 if (len == 0) {
                     undecodable++;
                     pos++;
@@ -173,7 +180,7 @@ public final class SiteFinder {
                 }
                 instructions++;
                 pos += len;
-                if (FunctionCfg.isDirectJump(insn) && (insn.branchTarget < functions.start(f)
+                if (insn.isDirectJump() && (insn.branchTarget < functions.start(f)
                         || insn.branchTarget >= functions.end(f))) {
                     int g = functions.indexContaining(insn.branchTarget);
                     if (g >= 0 && g != f && insn.branchTarget != functions.start(g)) {
@@ -194,13 +201,13 @@ public final class SiteFinder {
     }
 
     private EntryPoint entryFor(Callee c) {
-        return c.isImport() ? AllocatorCatalog.lookup(c.importName()) : localEntries.get(c.function());
+        return c.isImport() ? allocators.lookup(c.importName()) : localEntries.get(c.function());
     }
 
     private List<Observation> analyse(int f) {
         List<Observation> found = new ArrayList<>();
         java.util.TreeSet<Long> entries = outsideEntries.get(f);
-        FunctionCfg cfg = FunctionCfg.build(elf, functions.start(f), functions.end(f),
+        FunctionCfg cfg = FunctionCfg.build(elf, isa, functions.start(f), functions.end(f),
                 entries == null ? new long[0] : entries.stream().mapToLong(Long::longValue).toArray());
         if (cfg == null) {
             return found;
@@ -209,7 +216,7 @@ public final class SiteFinder {
             Callee c = resolver.resolve(insn, f);
             EntryPoint e = c == null ? null : entryFor(c);
             if (e != null) {
-                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(registers),
+                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(registers, convention),
                         depth));
             }
         });
@@ -227,9 +234,9 @@ public final class SiteFinder {
         long delta = s.address() - s.offset();
         int end = (int) (functions.end(f) - delta);
         int codeEnd = (int) (s.offset() + s.fileSize());
-        Instruction insn = new Instruction();
+        Instruction insn = isa.newInstruction();
         for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
-            int len = X86Decoder.decode(elf.data(), pos, codeEnd, pos + delta, insn);
+            int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
             if (len == 0) {
                 pos++;
                 continue;
@@ -284,8 +291,8 @@ public final class SiteFinder {
                         : "sizes out of range";
             }
             case Derived(SizeExpression expression) -> note = self != null && !self.isAllocator()
-                    ? "wrapper: size is " + expression.describe() + " of its callers"
-                    : "size depends on argument " + expression.describe();
+                    ? "wrapper: size is " + expression.describe(convention) + " of its callers"
+                    : "size depends on argument " + expression.describe(convention);
             case Unknown(String reason) -> note = reason;
         }
         if (o.tail()) {

@@ -1,5 +1,6 @@
 package dev.lgmalloc.elf.sites;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import dev.lgmalloc.elf.dataflow.SizeExpression;
 import dev.lgmalloc.elf.dataflow.SizeExpression.Derived;
 import dev.lgmalloc.elf.dataflow.SizeExpression.Known;
@@ -90,7 +91,8 @@ final class WrapperRule {
     static boolean isFallback(SizeExpression size) {
         boolean allFixed = true;
         for (SizeExpression.Factor f : size.factors()) {
-            if (f instanceof SizeExpression.Fixed(long[] values)) {
+            if (f instanceof SizeExpression.Fixed(ConstantSet set)) {
+                long[] values = set.values();
                 if (Arrays.stream(values).allMatch(v -> v == 0)) {
                     return true;
                 }

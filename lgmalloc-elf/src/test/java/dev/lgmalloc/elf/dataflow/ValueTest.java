@@ -1,9 +1,10 @@
 package dev.lgmalloc.elf.dataflow;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
-import static dev.lgmalloc.elf.dataflow.Registers.RSI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RSI;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ class ValueTest {
     @Test
     void constantJoinsUnionUntilTooManyThenUnknown() {
         assertThat(Value.constant(200).join(Value.constant(100))).isEqualTo(Value.constants(new long[] {100, 200}));
-        Value eight = Value.constants(LongStream.rangeClosed(1, Value.MAX_CONSTANTS).toArray());
+        Value eight = Value.constants(LongStream.rangeClosed(1, ConstantSet.MAX_SIZE).toArray());
         assertThat(eight.isConstants()).isTrue();
         assertThat(eight.join(Value.constant(99)).isUnknown()).isTrue();
         assertThat(eight.join(Value.UNKNOWN).isUnknown()).isTrue();

@@ -1,8 +1,10 @@
 package dev.lgmalloc.elf.dataflow;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lgmalloc.elf.isa.x86.X86;
+import dev.lgmalloc.elf.isa.x86.X86Registers;
 import org.junit.jupiter.api.Test;
 
 /** {@code n ? n : c} written as a branch: joins that use what a zero-test branch taught each path. */
@@ -29,7 +31,7 @@ class ZeroFactTest {
 
     @Test
     void factsAboutAnotherArgumentTeachNothing() {
-        ZeroFact otherZero = ZeroFact.of(Value.argument(Registers.RSI), true);
+        ZeroFact otherZero = ZeroFact.of(Value.argument(X86Registers.RSI), true);
         assertThat(ZeroFact.join(ONE, otherZero, N, NON_ZERO)).isEqualTo(N.join(ONE));
     }
 
@@ -70,14 +72,14 @@ class ZeroFactTest {
 
     @Test
     void machineStatesJoinRegistersAndSlotsUnderTheirFacts() {
-        MachineState zeroPath = MachineState.entry();
-        zeroPath.registers[Registers.RAX] = ONE;
+        MachineState zeroPath = MachineState.entry(X86.SYSTEM_V);
+        zeroPath.registers[X86Registers.RAX] = ONE;
         zeroPath.fact = ZERO;
-        MachineState nonZeroPath = MachineState.entry();
-        nonZeroPath.registers[Registers.RAX] = N;
+        MachineState nonZeroPath = MachineState.entry(X86.SYSTEM_V);
+        nonZeroPath.registers[X86Registers.RAX] = N;
         nonZeroPath.fact = NON_ZERO;
         MachineState joined = MachineState.join(zeroPath, nonZeroPath, false);
-        assertThat(joined.registers[Registers.RAX]).isEqualTo(N_OR_ONE_IF_ZERO);
+        assertThat(joined.registers[X86Registers.RAX]).isEqualTo(N_OR_ONE_IF_ZERO);
         assertThat(joined.fact).as("the paths knew different things").isNull();
         assertThat(MachineState.join(joined, nonZeroPath, false).sameAs(joined)).as("a revisit is stable").isTrue();
     }

@@ -1,7 +1,7 @@
 package dev.lgmalloc.elf.sites;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
-import static dev.lgmalloc.elf.dataflow.Registers.RSI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RSI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lgmalloc.elf.dataflow.SizeExpression;
@@ -10,14 +10,16 @@ import dev.lgmalloc.elf.dataflow.SizeExpression.Evaluation;
 import dev.lgmalloc.elf.dataflow.SizeExpression.Known;
 import dev.lgmalloc.elf.dataflow.SizeExpression.Unknown;
 import dev.lgmalloc.elf.dataflow.Transform;
+import dev.lgmalloc.elf.isa.x86.X86;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which functions are wrappers, and how sure their callers' predictions are. */
 class WrapperRuleTest {
 
-    private static final EntryPoint MALLOC = AllocatorCatalog.lookup("malloc");
-    private static final EntryPoint CALLOC = AllocatorCatalog.lookup("calloc");
+    private static final AllocatorCatalog CATALOG = AllocatorCatalog.of(X86.SYSTEM_V);
+    private static final EntryPoint MALLOC = CATALOG.lookup("malloc");
+    private static final EntryPoint CALLOC = CATALOG.lookup("calloc");
     private static final SizeExpression N = SizeExpression.argument(RDI);
     private static final SizeExpression N_TIMES_S = SizeExpression.product(RDI, RSI);
 
@@ -56,7 +58,7 @@ class WrapperRuleTest {
         assertThat(main.size()).isEqualTo(N_TIMES_S);
         assertThat(main.reliability()).isEqualTo(WrapperRule.DISAGREEING_PATHS_RELIABILITY);
         // realloc(p, n), or xmalloc(0) by tail call when n == 0
-        EntryPoint realloc = AllocatorCatalog.lookup("realloc");
+        EntryPoint realloc = CATALOG.lookup("realloc");
         WrapperRule.MainPath xrealloc = WrapperRule.decide(List.of(call(MALLOC, new Known(new long[] {0}), true),
                 call(realloc, derived(SizeExpression.argument(RSI)), false)));
         assertThat(xrealloc.callee().allocator()).isEqualTo("realloc");
@@ -76,7 +78,7 @@ class WrapperRuleTest {
     @Test
     void theSameSizeThroughAnotherAllocatorIsKeptButLessReliable() {
         // p ? realloc(p, n) : malloc(n), as bash's xrealloc
-        EntryPoint realloc = AllocatorCatalog.lookup("realloc");
+        EntryPoint realloc = CATALOG.lookup("realloc");
         SizeExpression rsi = SizeExpression.argument(RSI);
         WrapperRule.MainPath main = WrapperRule.decide(List.of(call(realloc, derived(rsi), false),
                 call(MALLOC, derived(rsi), false)));

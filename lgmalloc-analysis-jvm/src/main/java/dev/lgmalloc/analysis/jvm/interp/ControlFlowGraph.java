@@ -1,5 +1,8 @@
 package dev.lgmalloc.analysis.jvm.interp;
 
+import dev.lgmalloc.analysis.graph.LoopDepth;
+import dev.lgmalloc.analysis.graph.ReversePostorder;
+import java.lang.classfile.CodeElement;
 import java.lang.classfile.Instruction;
 import java.lang.classfile.Label;
 import java.lang.classfile.Opcode;
@@ -19,7 +22,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.lang.classfile.CodeElement;
 
 /**
  * A method's instructions split into basic blocks, with normal and exception edges, a reverse post-order,
@@ -57,8 +59,9 @@ public final class ControlFlowGraph {
         this.fallThrough = fallThrough;
         this.handlerBlocks = handlerBlocks;
         this.handlersAt = handlersAt;
-        this.rpo = reversePostOrder();
-        this.loopDepth = loopDepths();
+        int[][] edges = normalAndExceptionEdges(successors, handlerBlocks);
+        this.rpo = ReversePostorder.ranks(ReversePostorder.of(edges), edges.length);
+        this.loopDepth = LoopDepth.of(withoutUnreachable(edges, rpo));
     }
 
     /** Builds the graph of {@code code}; malformed control flow throws {@link BadCodeException}. */
@@ -223,158 +226,33 @@ public final class ControlFlowGraph {
 
     // ---- orders and loops ----
 
-    private int[] reversePostOrder() {
-        int blocks = blockStart.length;
-        int[] order = new int[blocks];
-        Arrays.fill(order, -1);
-        int[] post = new int[blocks];
-        int postCount = 0;
-        boolean[] visited = new boolean[blocks];
-        int[] stackBlock = new int[blocks];
-        int[] stackNext = new int[blocks];
-        int sp = 0;
-        stackBlock[sp] = 0;
-        stackNext[sp++] = 0;
-        visited[0] = true;
-        while (sp > 0) {
-            int blk = stackBlock[sp - 1];
-            int[] all = allSuccessors(blk);
-            if (stackNext[sp - 1] < all.length) {
-                int s = all[stackNext[sp - 1]++];
-                if (!visited[s]) {
-                    visited[s] = true;
-                    stackBlock[sp] = s;
-                    stackNext[sp++] = 0;
-                }
-            } else {
-                post[postCount++] = blk;
-                sp--;
-            }
+    /** Per block, its normal successors and then its handlers: a handler is part of the loop its try covers. */
+    private static int[][] normalAndExceptionEdges(int[][] successors, int[][] handlerBlocks) {
+        int[][] edges = new int[successors.length][];
+        for (int blk = 0; blk < successors.length; blk++) {
+            edges[blk] = allSuccessors(successors[blk], handlerBlocks[blk]);
         }
-        for (int i = 0; i < postCount; i++) {
-            order[post[i]] = postCount - 1 - i;
-        }
-        return order;
+        return edges;
     }
 
-    private int[] allSuccessors(int blk) {
-        if (handlerBlocks[blk].length == 0) {
-            return successors[blk];
+    /** The edges with those of unreachable blocks removed, so that dead code jumping into a loop never joins it. */
+    private static int[][] withoutUnreachable(int[][] edges, int[] rpo) {
+        int[][] reachable = edges.clone();
+        for (int blk = 0; blk < reachable.length; blk++) {
+            if (rpo[blk] < 0) {
+                reachable[blk] = new int[0];
+            }
         }
-        int[] all = Arrays.copyOf(successors[blk], successors[blk].length + handlerBlocks[blk].length);
-        System.arraycopy(handlerBlocks[blk], 0, all, successors[blk].length, handlerBlocks[blk].length);
+        return reachable;
+    }
+
+    private static int[] allSuccessors(int[] successors, int[] handlers) {
+        if (handlers.length == 0) {
+            return successors;
+        }
+        int[] all = Arrays.copyOf(successors, successors.length + handlers.length);
+        System.arraycopy(handlers, 0, all, successors.length, handlers.length);
         return all;
-    }
-
-    /** Loop depth per block: how many natural loops (merged per header) contain it. */
-    private int[] loopDepths() {
-        int blocks = blockStart.length;
-        int[] byOrder = new int[blocks];
-        int reachable = 0;
-        for (int blk = 0; blk < blocks; blk++) {
-            if (rpo[blk] >= 0) {
-                byOrder[rpo[blk]] = blk;
-                reachable++;
-            }
-        }
-        List<List<Integer>> preds = new ArrayList<>(blocks);
-        for (int i = 0; i < blocks; i++) {
-            preds.add(new ArrayList<>());
-        }
-        for (int blk = 0; blk < blocks; blk++) {
-            if (rpo[blk] >= 0) {
-                for (int s : allSuccessors(blk)) {
-                    preds.get(s).add(blk);
-                }
-            }
-        }
-        int[] idom = dominators(byOrder, reachable, preds);
-        int[] depth = new int[blocks];
-        for (int header = 0; header < blocks; header++) {
-            if (rpo[header] < 0) {
-                continue;
-            }
-            BitSet body = null;
-            for (int p : preds.get(header)) {
-                if (dominates(header, p, idom)) {
-                    body = body == null ? new BitSet(blocks) : body;
-                    collectLoopBody(header, p, preds, body);
-                }
-            }
-            if (body != null) {
-                body.stream().forEach(blk -> depth[blk]++);
-            }
-        }
-        return depth;
-    }
-
-    // Cooper, Harvey and Kennedy's iterative dominator algorithm over the reverse post-order.
-    private int[] dominators(int[] byOrder, int reachable, List<List<Integer>> preds) {
-        int[] idom = new int[blockStart.length];
-        Arrays.fill(idom, -1);
-        idom[0] = 0;
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (int k = 1; k < reachable; k++) {
-                int blk = byOrder[k];
-                int newIdom = -1;
-                for (int p : preds.get(blk)) {
-                    if (idom[p] < 0) {
-                        continue;
-                    }
-                    newIdom = newIdom < 0 ? p : intersect(p, newIdom, idom);
-                }
-                if (newIdom >= 0 && idom[blk] != newIdom) {
-                    idom[blk] = newIdom;
-                    changed = true;
-                }
-            }
-        }
-        return idom;
-    }
-
-    private int intersect(int a, int b, int[] idom) {
-        while (a != b) {
-            while (rpo[a] > rpo[b]) {
-                a = idom[a];
-            }
-            while (rpo[b] > rpo[a]) {
-                b = idom[b];
-            }
-        }
-        return a;
-    }
-
-    private static boolean dominates(int header, int blk, int[] idom) {
-        int b = blk;
-        while (true) {
-            if (b == header) {
-                return true;
-            }
-            if (b == 0 || idom[b] < 0) {
-                return false;
-            }
-            b = idom[b];
-        }
-    }
-
-    private static void collectLoopBody(int header, int latch, List<List<Integer>> preds, BitSet body) {
-        body.set(header);
-        ArrayList<Integer> work = new ArrayList<>();
-        if (!body.get(latch)) {
-            body.set(latch);
-            work.add(latch);
-        }
-        while (!work.isEmpty()) {
-            int b = work.removeLast();
-            for (int p : preds.get(b)) {
-                if (!body.get(p)) {
-                    body.set(p);
-                    work.add(p);
-                }
-            }
-        }
     }
 
     // ---- accessors ----

@@ -1,5 +1,6 @@
 package dev.lgmalloc.analysis.jvm.interp;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.foreign.MemoryLayout;
@@ -165,7 +166,7 @@ final class KnownMethods {
     }
 
     private static Value constant(long v, Value[] args) {
-        return Value.integral(Kind.LONG, Constants.of(v), minReliability(args), 0);
+        return Value.integral(Kind.LONG, ConstantSet.of(v), minReliability(args), 0);
     }
 
     private static double minReliability(Value[] args) {

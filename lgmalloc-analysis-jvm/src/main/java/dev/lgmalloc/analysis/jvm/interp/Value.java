@@ -1,12 +1,14 @@
 package dev.lgmalloc.analysis.jvm.interp;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.lang.foreign.MemoryLayout;
 import java.util.Objects;
 
 /**
  * The abstract value of a stack entry or local.
  *
- * <p>Integral values ({@link Kind#INT}, {@link Kind#LONG}) carry a small set of constants, or null for unknown.
+ * <p>Integral values ({@link Kind#INT}, {@link Kind#LONG}) carry a small set of constants, or null for unknown
+ * (an unknown {@link ConstantSet} is stored as null, so that "has constants" is one null test).
  * References may be a known {@link MemoryLayout} (built with the real FFM factories from constant parts), a
  * {@link TrackedArray}, and may have a static type. Every value records how reliable it is (the assumptions it
  * rests on can break at run time) and which parameters of the analysed method it derives from.
@@ -19,13 +21,16 @@ import java.util.Objects;
  * @param reliability in [0, 1], 1 for facts that cannot change at run time
  * @param deps        bit i set when the value derives from parameter i of the analysed method (bit 63: i >= 63)
  */
-public record Value(Kind kind, Constants constants, MemoryLayout layout, TrackedArray array, String refType,
+public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, TrackedArray array, String refType,
                     double reliability, long deps) {
 
     private static final Value EMPTY = new Value(Kind.EMPTY, null, null, null, null, 1, 0);
 
     public Value {
         Objects.requireNonNull(kind, "kind");
+        if (constants != null && !constants.isKnown()) {
+            constants = null;
+        }
         if (kind != Kind.INT && kind != Kind.LONG && constants != null) {
             throw new IllegalArgumentException("only integral values have constants");
         }
@@ -54,16 +59,16 @@ public record Value(Kind kind, Constants constants, MemoryLayout layout, Tracked
 
     /** The int constant {@code v}. */
     public static Value intConstant(int v) {
-        return new Value(Kind.INT, Constants.of(v), null, null, null, 1, 0);
+        return new Value(Kind.INT, ConstantSet.of(v), null, null, null, 1, 0);
     }
 
     /** The long constant {@code v}. */
     public static Value longConstant(long v) {
-        return new Value(Kind.LONG, Constants.of(v), null, null, null, 1, 0);
+        return new Value(Kind.LONG, ConstantSet.of(v), null, null, null, 1, 0);
     }
 
     /** An integral value of {@code kind} with the given constants (null for unknown). */
-    public static Value integral(Kind kind, Constants constants, double reliability, long deps) {
+    public static Value integral(Kind kind, ConstantSet constants, double reliability, long deps) {
         if (kind != Kind.INT && kind != Kind.LONG) {
             throw new IllegalArgumentException("not integral: " + kind);
         }

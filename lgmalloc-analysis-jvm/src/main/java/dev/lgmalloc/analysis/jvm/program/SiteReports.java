@@ -25,7 +25,7 @@ public final class SiteReports {
         AllocationApi api = apiOf(finding);
         Value size = finding.failure() == null && finding.event().reachable()
                 ? SiteSizes.sizeOf(finding.event(), ep) : Value.unknown(dev.lgmalloc.analysis.jvm.interp.Kind.LONG);
-        SizeSet sizes = size.hasConstants() ? size.constants().toSizeSet() : SizeSet.unknown();
+        SizeSet sizes = size.hasConstants() ? SizeSet.of(size.constants()) : SizeSet.unknown();
         double reliability = sizes.isKnown() ? size.reliability() : 0;
         String note = note(finding, size, sizes);
         if (api == AllocationApi.JDK && EntryPoints.servedTransparently(ep)) {

@@ -1,10 +1,10 @@
 package dev.lgmalloc.analysis.jvm.program;
 
 import dev.lgmalloc.analysis.jvm.EntryPoint;
-import dev.lgmalloc.analysis.jvm.interp.Constants;
 import dev.lgmalloc.analysis.jvm.interp.InvokeEvent;
 import dev.lgmalloc.analysis.jvm.interp.Kind;
 import dev.lgmalloc.analysis.jvm.interp.Value;
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.lang.classfile.Opcode;
 import java.util.List;
 
@@ -43,7 +43,7 @@ final class SiteSizes {
         if (v.layout() == null) {
             return Value.integral(Kind.LONG, null, 1, v.deps());
         }
-        return Value.integral(Kind.LONG, Constants.of(v.layout().byteSize()), v.reliability(), v.deps());
+        return Value.integral(Kind.LONG, ConstantSet.of(v.layout().byteSize()), v.reliability(), v.deps());
     }
 
     // Overflowing products make the allocator fail, so they predict no size.

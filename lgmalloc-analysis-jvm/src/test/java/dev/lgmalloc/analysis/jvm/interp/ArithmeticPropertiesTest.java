@@ -2,6 +2,7 @@ package dev.lgmalloc.analysis.jvm.interp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lgmalloc.analysis.value.ConstantSet;
 import java.lang.classfile.Opcode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -42,7 +43,7 @@ class ArithmeticPropertiesTest {
         assertThat(sums.constants().values()).containsExactlyInAnyOrder(
                 java.util.stream.LongStream.of(a + a, a + b, b + b).distinct().toArray());
         Value wide = Value.intConstant(0);
-        for (int i = 1; i <= Constants.MAX; i++) {
+        for (int i = 1; i <= ConstantSet.MAX_SIZE; i++) {
             wide = Value.join(wide, Value.intConstant(i));
         }
         assertThat(wide.hasConstants()).as("9 distinct values widen to unknown").isFalse();

@@ -1,4 +1,4 @@
-package dev.lgmalloc.elf.x86;
+package dev.lgmalloc.elf.isa.x86;
 
 import java.nio.ByteBuffer;
 
@@ -118,7 +118,7 @@ public final class X86Decoder {
      *
      * @return its length, or 0 when the bytes are not a valid 64-bit-mode instruction or run past {@code end}
      */
-    public static int decode(ByteBuffer code, int pos, int end, long address, Instruction insn) {
+    public static int decode(ByteBuffer code, int pos, int end, long address, X86Instruction insn) {
         insn.reset(address);
         int limit = Math.min(end, pos + MAX_LENGTH);
         int p = pos;
@@ -193,7 +193,7 @@ public final class X86Decoder {
         return total;
     }
 
-    private static final int MAP_ONE_ID = Instruction.MAP_ONE;
+    private static final int MAP_ONE_ID = X86Instruction.MAP_ONE;
 
     private static boolean isLegacyPrefix(int b) {
         return switch (b) {
@@ -202,7 +202,7 @@ public final class X86Decoder {
         };
     }
 
-    private static int decodeEscape(ByteBuffer code, int p, int limit, int rex, Instruction insn) {
+    private static int decodeEscape(ByteBuffer code, int p, int limit, int rex, X86Instruction insn) {
         if (p >= limit) {
             return -1;
         }
@@ -212,30 +212,30 @@ public final class X86Decoder {
                 return -1;
             }
             int op = code.get(p++) & 0xff;
-            return decodeTable(code, p, limit, rex, b == 0x38 ? Instruction.MAP_0F38 : Instruction.MAP_0F3A, op,
+            return decodeTable(code, p, limit, rex, b == 0x38 ? X86Instruction.MAP_0F38 : X86Instruction.MAP_0F3A, op,
                     b == 0x38 ? MODRM : MODRM | I_B, insn);
         }
         if (b == 0x0f) { // 3DNow: ModRM, then the real opcode as an immediate byte
-            return decodeTable(code, p, limit, rex, Instruction.MAP_3DNOW, b, MODRM | I_B, insn);
+            return decodeTable(code, p, limit, rex, X86Instruction.MAP_3DNOW, b, MODRM | I_B, insn);
         }
         int flags = TWO_BYTE[b];
         if (b == 0x78 && (insn.operandSizePrefix || insn.repnePrefix)) {
             flags = MODRM | I_W; // AMD SSE4a extrq/insertq: two immediate bytes
         }
-        return decodeTable(code, p, limit, rex, Instruction.MAP_0F, b, flags, insn);
+        return decodeTable(code, p, limit, rex, X86Instruction.MAP_0F, b, flags, insn);
     }
 
     /** Decodes ModRM, SIB, displacement and immediate for a legacy opcode; returns the end position or -1. */
     private static int decodeTable(ByteBuffer code, int p, int limit, int rex, int map, int op, int flags,
-                                   Instruction insn) {
+                                   X86Instruction insn) {
         if ((flags & INVALID) != 0) {
             return -1;
         }
-        insn.encoding = Instruction.LEGACY;
+        insn.encoding = X86Instruction.LEGACY;
         insn.map = map;
         insn.opcode = op;
         if ((flags & MODRM) != 0) {
-            boolean forceRegister = map == Instruction.MAP_0F && op >= 0x20 && op <= 0x23; // mov cr/dr
+            boolean forceRegister = map == X86Instruction.MAP_0F && op >= 0x20 && op <= 0x23; // mov cr/dr
             p = decodeModrm(code, p, limit, (rex >> 2) & 1, (rex >> 1) & 1, rex & 1, forceRegister, insn);
             if (p < 0) {
                 return -1;
@@ -261,7 +261,7 @@ public final class X86Decoder {
             insn.immediate = code.getShort(p) & 0xffff;
             insn.immediate2 = code.get(p + 2) & 0xff;
             insn.immediateSize = 2;
-        } else if (kind == I_W && map == Instruction.MAP_0F) {
+        } else if (kind == I_W && map == X86Instruction.MAP_0F) {
             insn.immediate = code.get(p) & 0xff;
             insn.immediate2 = code.get(p + 1) & 0xff;
             insn.immediateSize = 1;
@@ -288,7 +288,7 @@ public final class X86Decoder {
     }
 
     private static int decodeModrm(ByteBuffer code, int p, int limit, int r, int x, int bExt, boolean forceRegister,
-                                   Instruction insn) {
+                                   X86Instruction insn) {
         if (p >= limit) {
             return -1;
         }
@@ -310,15 +310,15 @@ public final class X86Decoder {
             int index = ((sib >>> 3) & 7) | (x << 3);
             int base = sib & 7;
             insn.memScale = 1 << (sib >>> 6);
-            insn.memIndex = index == 4 ? Instruction.NONE : index;
+            insn.memIndex = index == 4 ? X86Instruction.NONE : index;
             if (base == 5 && insn.mod == 0) {
-                insn.memBase = Instruction.NONE;
+                insn.memBase = X86Instruction.NONE;
                 dispSize = 4;
             } else {
                 insn.memBase = base | (bExt << 3);
             }
         } else if (rmField == 5 && insn.mod == 0) {
-            insn.memBase = Instruction.RIP;
+            insn.memBase = X86Instruction.RIP;
             dispSize = 4;
         } else {
             insn.memBase = rmField | (bExt << 3);
@@ -335,7 +335,7 @@ public final class X86Decoder {
                 || op == 0xc6;
     }
 
-    private static int decodeVex(ByteBuffer code, int p, int limit, int first, Instruction insn) {
+    private static int decodeVex(ByteBuffer code, int p, int limit, int first, X86Instruction insn) {
         int r;
         int x = 0;
         int bExt = 0;
@@ -368,7 +368,7 @@ public final class X86Decoder {
             return -1;
         }
         int op = code.get(p++) & 0xff;
-        insn.encoding = Instruction.VEX;
+        insn.encoding = X86Instruction.VEX;
         insn.map = map;
         insn.opcode = op;
         insn.rexB = bExt;
@@ -382,7 +382,7 @@ public final class X86Decoder {
         return immediateByte(code, p, limit, imm, insn);
     }
 
-    private static int decodeEvex(ByteBuffer code, int p, int limit, Instruction insn) {
+    private static int decodeEvex(ByteBuffer code, int p, int limit, X86Instruction insn) {
         if (p + 3 >= limit) {
             return -1;
         }
@@ -398,7 +398,7 @@ public final class X86Decoder {
             return -1;
         }
         int op = code.get(p++) & 0xff;
-        insn.encoding = Instruction.EVEX;
+        insn.encoding = X86Instruction.EVEX;
         insn.map = map;
         insn.opcode = op;
         insn.rexW = (p1 & 0x80) != 0;
@@ -415,7 +415,7 @@ public final class X86Decoder {
         return immediateByte(code, p, limit, imm, insn);
     }
 
-    private static int decodeXop(ByteBuffer code, int p, int limit, Instruction insn) {
+    private static int decodeXop(ByteBuffer code, int p, int limit, X86Instruction insn) {
         if (p + 2 >= limit) {
             return -1;
         }
@@ -427,7 +427,7 @@ public final class X86Decoder {
         if (map != 8 && map != 9 && map != 10) {
             return -1;
         }
-        insn.encoding = Instruction.XOP;
+        insn.encoding = X86Instruction.XOP;
         insn.map = map;
         insn.opcode = op;
         insn.rexW = (b2 & 0x80) != 0;
@@ -447,7 +447,7 @@ public final class X86Decoder {
         return p + size;
     }
 
-    private static int immediateByte(ByteBuffer code, int p, int limit, boolean present, Instruction insn) {
+    private static int immediateByte(ByteBuffer code, int p, int limit, boolean present, X86Instruction insn) {
         if (!present) {
             return p;
         }

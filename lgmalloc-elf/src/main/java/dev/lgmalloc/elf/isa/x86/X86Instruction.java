@@ -1,11 +1,13 @@
-package dev.lgmalloc.elf.x86;
+package dev.lgmalloc.elf.isa.x86;
+
+import dev.lgmalloc.elf.isa.Instruction;
 
 /**
- * One decoded instruction. The decoder fills a reused instance so that sweeping millions of instructions
- * allocates nothing. Register numbers are 0–15 in the usual order (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi,
- * r8–r15); {@link #RIP} marks a RIP-relative memory operand and {@link #NONE} an absent register.
+ * One decoded x86-64 instruction with its prefixes, opcode and operand fields. Register numbers are 0–15 in the
+ * usual order (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8–r15); {@link #RIP} marks a RIP-relative memory
+ * operand and {@link #NONE} an absent register.
  */
-public final class Instruction {
+public final class X86Instruction extends Instruction {
 
     public static final int NONE = -1;
     public static final int RIP = 16;
@@ -23,8 +25,6 @@ public final class Instruction {
     public static final int MAP_0F3A = 3;
     public static final int MAP_3DNOW = 4;
 
-    public long address;
-    public int length;
     public boolean operandSizePrefix;   // 66
     public boolean addressSizePrefix;   // 67
     public boolean repPrefix;           // F3
@@ -57,10 +57,6 @@ public final class Instruction {
     public int immediateSize;
     /** Second immediate (ENTER, EXTRQ/INSERTQ). */
     public long immediate2;
-    /** Target of a relative branch or call, else 0. */
-    public long branchTarget;
-    public boolean relativeBranch;
-
     void reset(long at) {
         address = at;
         length = 0;
@@ -118,5 +114,63 @@ public final class Instruction {
 
     public boolean isLegacy(int legacyMap, int op) {
         return encoding == LEGACY && map == legacyMap && opcode == op;
+    }
+
+    @Override
+    public Flow flow() {
+        if (encoding != LEGACY) {
+            return Flow.NEXT;
+        }
+        int op = opcode;
+        if (map == MAP_ONE) {
+            if (op >= 0x70 && op <= 0x7f) {
+                return Flow.BRANCH;
+            }
+            return switch (op) {
+                case 0xe0, 0xe1, 0xe2, 0xe3 -> Flow.COUNTER_BRANCH; // loopne, loope, loop, jrcxz
+                case 0xe9, 0xeb -> Flow.JUMP;
+                case 0xe8 -> Flow.CALL;
+                case 0xff -> digit() == 4 ? Flow.INDIRECT_JUMP : digit() == 2 ? Flow.INDIRECT_CALL : Flow.NEXT;
+                case 0xc3, 0xc2, 0xcb, 0xca, 0xcf, 0xf4 -> Flow.STOP; // ret, far ret, iret, hlt
+                default -> Flow.NEXT;
+            };
+        }
+        if (map == MAP_0F) {
+            if (op >= 0x80 && op <= 0x8f) {
+                return Flow.BRANCH;
+            }
+            return op == 0x0b ? Flow.STOP : Flow.NEXT; // ud2
+        }
+        return Flow.NEXT;
+    }
+
+    /** {@code call [rip+disp]} and {@code jmp [rip+disp]}: the GOT slot of {@code -fno-plt} code and PLT stubs. */
+    @Override
+    public boolean hasTargetSlot() {
+        return isRipRelative();
+    }
+
+    @Override
+    public long targetSlot() {
+        return ripTarget();
+    }
+
+    /** {@code nop}, {@code nopw} and {@code int3}, which compilers put between functions and after jumps. */
+    @Override
+    public boolean isPadding() {
+        return encoding == LEGACY && (map == MAP_ONE && (opcode == 0x90 && rexB == 0 || opcode == 0xcc)
+                || map == MAP_0F && opcode == 0x1f);
+    }
+
+    /** {@code je}/{@code jne} (short or near); the semantics records what {@code test} or {@code cmp} compared. */
+    @Override
+    public ZeroTest zeroTest() {
+        if (isLegacy(MAP_ONE, 0x74) || isLegacy(MAP_0F, 0x84)) {
+            return ZeroTest.JUMPS_IF_ZERO;
+        }
+        if (isLegacy(MAP_ONE, 0x75) || isLegacy(MAP_0F, 0x85)) {
+            return ZeroTest.JUMPS_IF_NOT_ZERO;
+        }
+        return ZeroTest.NONE;
     }
 }

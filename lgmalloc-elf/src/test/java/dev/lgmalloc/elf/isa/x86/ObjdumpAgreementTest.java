@@ -1,4 +1,4 @@
-package dev.lgmalloc.elf.x86;
+package dev.lgmalloc.elf.isa.x86;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -32,7 +32,7 @@ class ObjdumpAgreementTest {
         for (Path binary : binaries) {
             ElfFile elf = ElfFile.open(binary.toRealPath());
             String listing = Tools.run(120, List.of("objdump", "-d", "--no-show-raw-insn", binary.toString()));
-            Instruction insn = new Instruction();
+            X86Instruction insn = new X86Instruction();
             long previous = -1;
             boolean previousBad = true;
             for (String line : listing.split("\n")) {
@@ -65,7 +65,7 @@ class ObjdumpAgreementTest {
         assertThat(agreement).as(firstMismatches.toString()).isGreaterThanOrEqualTo(0.9999);
     }
 
-    private static int decodeAt(ElfFile elf, long address, Instruction insn) {
+    private static int decodeAt(ElfFile elf, long address, X86Instruction insn) {
         Section s = elf.codeSectionAt(address);
         if (s == null) {
             return -1;

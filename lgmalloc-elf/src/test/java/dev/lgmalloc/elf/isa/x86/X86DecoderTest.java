@@ -1,4 +1,4 @@
-package dev.lgmalloc.elf.x86;
+package dev.lgmalloc.elf.isa.x86;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Instruction lengths for the encodings whose size rules have quirks (hand-checked against the SDM/objdump). */
+/** X86Instruction lengths for the encodings whose size rules have quirks (hand-checked against the SDM/objdump). */
 class X86DecoderTest {
 
     @ParameterizedTest(name = "{0} ({2})")
@@ -53,7 +53,7 @@ class X86DecoderTest {
     void lengths(String hex, int length, String what) {
         byte[] bytes = HexFormat.of().parseHex(hex.replace(" ", ""));
         ByteBuffer code = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        Instruction insn = new Instruction();
+        X86Instruction insn = new X86Instruction();
         assertThat(X86Decoder.decode(code, 0, bytes.length, 0x1000, insn)).as(what).isEqualTo(length);
     }
 
@@ -62,7 +62,7 @@ class X86DecoderTest {
     void invalidOrTruncated(String hex) {
         byte[] bytes = HexFormat.of().parseHex(hex.replace(" ", ""));
         ByteBuffer code = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        assertThat(X86Decoder.decode(code, 0, bytes.length, 0, new Instruction())).isZero();
+        assertThat(X86Decoder.decode(code, 0, bytes.length, 0, new X86Instruction())).isZero();
     }
 
     @ParameterizedTest(name = "fields of {0}")
@@ -70,7 +70,7 @@ class X86DecoderTest {
     void branchTargets(String hex, String target) {
         byte[] bytes = HexFormat.of().parseHex(hex.replace(" ", ""));
         ByteBuffer code = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        Instruction insn = new Instruction();
+        X86Instruction insn = new X86Instruction();
         X86Decoder.decode(code, 0, bytes.length, 0x1000, insn);
         assertThat(insn.relativeBranch).isTrue();
         assertThat(insn.branchTarget).isEqualTo(Long.decode(target));

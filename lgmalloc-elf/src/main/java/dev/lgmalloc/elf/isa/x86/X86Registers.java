@@ -1,7 +1,7 @@
-package dev.lgmalloc.elf.dataflow;
+package dev.lgmalloc.elf.isa.x86;
 
 /** x86-64 general-purpose register numbers and the System V calling convention's use of them. */
-public final class Registers {
+public final class X86Registers {
 
     public static final int RAX = 0;
     public static final int RCX = 1;
@@ -17,28 +17,14 @@ public final class Registers {
     public static final int R11 = 11;
     public static final int COUNT = 16;
 
-    /** Registers a call may change: everything but rbx, rbp, rsp and r12–r15. */
+    /** X86Registers a call may change: everything but rbx, rbp, rsp and r12–r15. */
     public static final int[] CALLER_SAVED = {RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11};
     /** Integer argument registers in order. */
     public static final int[] ARGUMENTS = {RDI, RSI, RDX, RCX, R8, R9};
 
-    private static final String[] NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9",
+    static final String[] NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9",
         "r10", "r11", "r12", "r13", "r14", "r15"};
 
-    private Registers() {
-    }
-
-    public static String name(int register) {
-        return register >= 0 && register < COUNT ? NAMES[register] : "r?" + register;
-    }
-
-    /** Whether a function receives an argument in this register. */
-    public static boolean isArgument(int register) {
-        for (int r : ARGUMENTS) {
-            if (r == register) {
-                return true;
-            }
-        }
-        return false;
+    private X86Registers() {
     }
 }

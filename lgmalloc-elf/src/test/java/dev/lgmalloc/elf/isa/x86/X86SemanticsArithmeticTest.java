@@ -1,19 +1,20 @@
-package dev.lgmalloc.elf.dataflow;
+package dev.lgmalloc.elf.isa.x86;
 
-import static dev.lgmalloc.elf.dataflow.Registers.RAX;
-import static dev.lgmalloc.elf.dataflow.Registers.RDI;
-import static dev.lgmalloc.elf.dataflow.Registers.RSI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RAX;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RDI;
+import static dev.lgmalloc.elf.isa.x86.X86Registers.RSI;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lgmalloc.elf.x86.Instruction;
-import dev.lgmalloc.elf.x86.X86Decoder;
+import dev.lgmalloc.elf.dataflow.MachineState;
+import dev.lgmalloc.elf.dataflow.Transform;
+import dev.lgmalloc.elf.dataflow.Value;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /** Arithmetic on arguments, instruction by instruction, as wrappers compute sizes. */
-class SemanticsArithmeticTest {
+class X86SemanticsArithmeticTest {
 
     private static final Value N = Value.argument(RDI);
     private static final Value S = Value.argument(RSI);
@@ -22,12 +23,12 @@ class SemanticsArithmeticTest {
     private static MachineState run(String hex) {
         byte[] code = HexFormat.of().parseHex(hex.replace(" ", ""));
         ByteBuffer buffer = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
-        MachineState s = MachineState.entry();
-        Instruction insn = new Instruction();
+        MachineState s = MachineState.entry(X86.SYSTEM_V);
+        X86Instruction insn = new X86Instruction();
         for (int pos = 0; pos < code.length; ) {
             int len = X86Decoder.decode(buffer, pos, code.length, 0x1000 + pos, insn);
             assertThat(len).as("decodes at %d", pos).isPositive();
-            Semantics.apply(insn, s);
+            X86Semantics.step(insn, s);
             pos += len;
         }
         return s;

@@ -1,0 +1,69 @@
+package dev.lgmalloc.elf.isa.x86;
+
+import dev.lgmalloc.elf.isa.Instruction;
+import dev.lgmalloc.elf.isa.JumpTables;
+import java.util.Arrays;
+
+/**
+ * The two jump-table forms GCC and Clang emit: {@code jmp [index*8 + table]} (or a load of it first) with
+ * absolute entries, and {@code lea base, [rip+table]; movsxd r, [base + index*4]; add r, base; jmp r} with
+ * entries relative to the table. The {@code lea} is often far ahead of the jump, so every one is remembered.
+ */
+final class X86JumpTables implements JumpTables {
+
+    /** How far before the jump the load of the entry is looked for. */
+    private static final int LOOK_BACK = 8;
+
+    private final long[] ripLea = new long[16]; // last `lea r, [rip+T]` per register
+
+    X86JumpTables() {
+        Arrays.fill(ripLea, Long.MIN_VALUE);
+    }
+
+    @Override
+    public void observe(Instruction insn) {
+        X86Instruction in = (X86Instruction) insn;
+        if (in.isLegacy(X86Instruction.MAP_ONE, 0x8d) && in.isRipRelative() && in.reg < 16) {
+            ripLea[in.reg] = in.ripTarget();
+        }
+    }
+
+    @Override
+    public Table find(int jumpIndex, Reader code) {
+        X86Instruction jump = new X86Instruction();
+        code.decode(jumpIndex, jump);
+        if (jump.hasMemoryOperand()) { // jmp [index*8 + table]
+            return jump.memBase == X86Instruction.NONE && jump.memIndex >= 0 && jump.memScale == 8
+                    ? new Table(jump.displacement & 0xffffffffL, 8, false) : null;
+        }
+        int target = jump.rm;
+        X86Instruction prior = new X86Instruction();
+        for (int i = jumpIndex - 1; i >= Math.max(0, jumpIndex - LOOK_BACK); i--) {
+            code.decode(i, prior);
+            if (prior.encoding != X86Instruction.LEGACY || !prior.hasMemoryOperand() || prior.reg != target) {
+                continue;
+            }
+            if (prior.isLegacy(X86Instruction.MAP_ONE, 0x63) && prior.memScale == 4 && prior.memIndex >= 0
+                    && prior.memBase >= 0 && prior.memBase < 16 && ripLea[prior.memBase] != Long.MIN_VALUE) {
+                return new Table(ripLea[prior.memBase], 4, true); // movsxd r, [base + i*4]; add r, base
+            }
+            if (prior.isLegacy(X86Instruction.MAP_ONE, 0x8b) && prior.memBase == X86Instruction.NONE
+                    && prior.memIndex >= 0 && prior.memScale == 8) {
+                return new Table(prior.displacement & 0xffffffffL, 8, false); // mov r, [i*8 + table]
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean looksLikeDispatch(int jumpIndex, Reader code) {
+        X86Instruction prior = new X86Instruction();
+        for (int i = jumpIndex - 1; i >= Math.max(0, jumpIndex - LOOK_BACK); i--) {
+            code.decode(i, prior);
+            if (prior.hasMemoryOperand() && prior.memIndex >= 0 && prior.memScale >= 4) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
