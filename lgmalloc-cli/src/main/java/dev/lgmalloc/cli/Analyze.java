@@ -19,7 +19,7 @@ import java.util.List;
  */
 final class Analyze {
 
-    enum Format { TEXT, JSON, CSV }
+    enum Format { TEXT, JSON, JSON_LINES, CSV }
 
     record Options(List<Path> inputs, Format format, double threshold) {
 
@@ -30,10 +30,14 @@ final class Analyze {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
-                    case "--json", "--csv" -> {
-                        Format asked = a.equals("--json") ? Format.JSON : Format.CSV;
+                    case "--json", "--json-lines", "--csv" -> {
+                        Format asked = switch (a) {
+                            case "--json" -> Format.JSON;
+                            case "--json-lines" -> Format.JSON_LINES;
+                            default -> Format.CSV;
+                        };
                         if (format != Format.TEXT && format != asked) {
-                            throw new Main.UsageException("analyze: --json and --csv exclude each other");
+                            throw new Main.UsageException("analyze: --json, --json-lines and --csv exclude each other");
                         }
                         format = asked;
                     }
@@ -46,7 +50,7 @@ final class Analyze {
                     default -> {
                         if (a.startsWith("--")) {
                             throw new Main.UsageException("analyze: unknown option '" + a
-                                    + "' (options: --json, --csv, --threshold X)");
+                                    + "' (options: --json, --json-lines, --csv, --threshold X)");
                         }
                         inputs.add(Path.of(a));
                     }
@@ -93,6 +97,7 @@ final class Analyze {
         switch (options.format()) {
             case TEXT -> ReportWriter.text(result, out);
             case JSON -> ReportWriter.json(result, out);
+            case JSON_LINES -> ReportWriter.jsonLines(result, out);
             case CSV -> ReportWriter.csv(result, out);
         }
         out.flush();

@@ -14,9 +14,11 @@ public final class Main {
             usage: lgmalloc <command> [options]
               demo [--quick]     run an off-heap message pipeline on lgmalloc under its agent, on glibc and on
                                  the JDK's Arena, each in a fresh JVM, and compare throughput and RSS
-              analyze [--json|--csv] [--threshold X] FILE...
+              analyze [--json|--json-lines|--csv] [--threshold X] FILE...
                                  find allocation sites in an x86-64 ELF binary or in JARs, class directories
-                                 or class files; print predicted sizes, confidence and the size-class plan
+                                 or class files; print each site's file, predicted sizes, confidence, whether
+                                 it is routed (and why not) and the size-class plan. --json: one indented
+                                 object; --json-lines: one object per site per line, then a summary line
               bench [--quick] [--workloads ...] [--allocators ...] [--threads N] [--jmh] [--out DIR]
                                  compare lgmalloc with glibc, jemalloc, mimalloc, tcmalloc, JDK arenas and Netty
                                  ('lgmalloc bench --help' lists the workloads and allocators)
