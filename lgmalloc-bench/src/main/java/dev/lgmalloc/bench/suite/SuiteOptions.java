@@ -21,6 +21,9 @@ import java.util.List;
 public record SuiteOptions(List<String> workloads, List<String> allocators, int threads, boolean quick,
         int repetitions, Path out, boolean jmh) {
 
+    /** Where results go by default: under the build's {@code target/}, which git ignores. */
+    static final Path DEFAULT_OUT = Path.of("target", "bench-results");
+
     /** The usage text printed after a bad option. */
     public static String usage() {
         return """
@@ -35,11 +38,12 @@ public record SuiteOptions(List<String> workloads, List<String> allocators, int 
                   --quick        small parameters: checks every workload's results in a few minutes, not speed
                   --repetitions  runs per workload and allocator, 1-50 (default 4, 1 with --quick); the first
                                  run gives RSS, the median of the others the time
-                  --out          directory for results.md, results.json and the charts (default bench-results)
+                  --out          directory for results.md, results.json and the charts
+                                 (default %s, beside the build output, not in the sources)
                   --jmh          also run the JMH microbenchmarks (pair 16 B-64 KiB, batch, live set with 1 and
                                  2 threads, producer/consumer, Netty, JDK arenas) and report them with the goals
                 """.formatted(String.join(",", Workloads.names()), String.join(",", Peers.names()),
-                defaultThreads());
+                defaultThreads(), DEFAULT_OUT);
     }
 
     static int defaultThreads() {
@@ -54,7 +58,7 @@ public record SuiteOptions(List<String> workloads, List<String> allocators, int 
         boolean quick = false;
         boolean jmh = false;
         Integer repetitions = null;
-        Path out = Path.of("bench-results");
+        Path out = DEFAULT_OUT;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {

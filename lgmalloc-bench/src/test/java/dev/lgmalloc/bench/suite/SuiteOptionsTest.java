@@ -25,7 +25,7 @@ class SuiteOptionsTest {
         assertEquals(Runtime.getRuntime().availableProcessors(), options.threads());
         assertEquals(4, options.repetitions());
         assertFalse(options.quick());
-        assertEquals(Path.of("bench-results"), options.out());
+        assertEquals(Path.of("target/bench-results"), options.out());
     }
 
     @Test
