@@ -63,7 +63,8 @@ public final class JvmAnalyzer {
      * classes that call methods whose parameters reach those sites.
      *
      * @param threshold the confidence a site needs to be routed, in (0, 1]
-     * @throws AnalysisException when an input does not exist, or none of the inputs can be read
+     * @throws AnalysisException when an input does not exist, none of the inputs can be read, or every class that
+     *                           may allocate is malformed
      */
     public static JvmAnalysis analyzeDetailed(List<Path> classpath, double threshold) throws AnalysisException {
         if (!(threshold > 0 && threshold <= 1)) {
@@ -73,11 +74,21 @@ public final class JvmAnalyzer {
         Set<String> warnings = new LinkedHashSet<>(contents.warnings()); // a class may fail in both passes
         ClassUniverse universe = new ClassUniverse(contents::bytesOf);
         List<ClassModel> initial = new ArrayList<>();
+        List<String> malformed = new ArrayList<>();
         for (ClassSource source : contents.classes()) {
             if (!ApiReferenceFilter.mayCallAllocationApi(source.bytes())) {
                 continue;
             }
-            parsed(source, warnings).filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
+            Optional<ClassModel> cm = parsed(source, warnings);
+            cm.filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
+            if (cm.isEmpty()) {
+                malformed.add(source.origin());
+            }
+        }
+        if (initial.isEmpty() && !malformed.isEmpty()) {
+            // Every class that may allocate is malformed: "0 sites" would pass a broken input off as a clean one.
+            throw new AnalysisException(warnings.stream().filter(w -> malformed.stream().anyMatch(w::startsWith))
+                    .collect(Collectors.joining("; ")));
         }
         ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), true);
         ProgramAnalysis.CallerDiscovery discovery = discovery(contents, warnings);
