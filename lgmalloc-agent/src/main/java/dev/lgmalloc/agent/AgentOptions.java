@@ -246,15 +246,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
     }
 
     private static double threshold(String value) {
-        try {
-            double t = Double.parseDouble(value);
-            if (t > 0 && t <= 1) {
-                return t;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw badValue("threshold", "a number in (0, 1]", value);
+        return PlanBuilder.parseThreshold(value).orElseThrow(() -> badValue("threshold", "a number in (0, 1]", value));
     }
 
     /**

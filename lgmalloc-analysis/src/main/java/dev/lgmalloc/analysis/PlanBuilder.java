@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
@@ -24,6 +25,19 @@ public final class PlanBuilder {
     private static final int MAX_WEIGHTED_DEPTH = 4;
 
     private PlanBuilder() {
+    }
+
+    /**
+     * {@code text} as a routing threshold, or empty when it is no number in (0, 1]: each command line words the
+     * mistake its own way.
+     */
+    public static OptionalDouble parseThreshold(String text) {
+        try {
+            double t = Double.parseDouble(text);
+            return t > 0 && t <= 1 ? OptionalDouble.of(t) : OptionalDouble.empty();
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
+        }
     }
 
     /** Builds the plan for {@code sites} with the given routing threshold in (0, 1]. */

@@ -103,14 +103,7 @@ final class Analyze implements Callable<Integer> {
     }
 
     private static double threshold(String value) {
-        try {
-            double t = Double.parseDouble(value);
-            if (t > 0 && t <= 1) {
-                return t;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw UsageException.badValue("--threshold", "a number in (0, 1]", value);
+        return PlanBuilder.parseThreshold(value)
+                .orElseThrow(() -> UsageException.badValue("--threshold", "a number in (0, 1]", value));
     }
 }
