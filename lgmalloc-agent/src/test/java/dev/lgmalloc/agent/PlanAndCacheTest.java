@@ -7,6 +7,7 @@ import dev.lgmalloc.Allocator;
 import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.JvmSiteLocation;
 import dev.lgmalloc.analysis.SizeSet;
+import dev.lgmalloc.analysis.SourceFile;
 import dev.lgmalloc.analysis.jvm.AllocationApi;
 import dev.lgmalloc.analysis.jvm.EntryPoint;
 import dev.lgmalloc.analysis.jvm.EntryPoints;
@@ -24,7 +25,8 @@ class PlanAndCacheTest {
     private static final EntryPoint MALLOC = EntryPoints.byCallee("dev/lgmalloc/LgMalloc.malloc(J)J").orElseThrow();
 
     private static FoundSite site(String method, int bci, SizeSet sizes, double reliability) {
-        return new FoundSite(new AllocationSite(new JvmSiteLocation("app/Main", method, "(I)V", bci, 7),
+        return new FoundSite(new AllocationSite(new JvmSiteLocation("app/Main", method, "(I)V", bci, 7,
+                new SourceFile("lib/app.jar", "META-INF/versions/21/app/Main.class")),
                 MALLOC.callee(), List.of(), sizes, reliability, 1, "note\twith a tab"), MALLOC, AllocationApi.LGMALLOC);
     }
 
