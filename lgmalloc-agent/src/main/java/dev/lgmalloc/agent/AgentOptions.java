@@ -132,7 +132,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
                 case "analysis-wait" -> o.analysisWaitMillis = millis(key, required(key, value));
                 case "plan" -> o.planFile = Path.of(required(key, value));
                 default -> throw new IllegalArgumentException("unknown option '" + item
-                        + "' (known: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
+                        + "' (options: mode=route|verify|off, threshold=, cache=DIR|off, report, verbose, report-file=, "
                         + "analysis=background|sync, unsafe=on|off, arena=on|off, direct=on|off, exclude=P1;P2, "
                         + "dry-run, analysis-wait=MS, plan=FILE)");
             }
@@ -189,7 +189,7 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(key + " must be a number of milliseconds, 0 or more: " + value);
+        throw badValue(key, "a number of milliseconds, 0 or more", value);
     }
 
     /** {@code com.example;org/other/Foo}: dotted or internal names, each a prefix of internal class names. */
@@ -234,12 +234,12 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
         if (v.equals(yes) || v.equals(no)) {
             return v.equals(yes);
         }
-        throw new IllegalArgumentException(key + " must be " + yes + " or " + no + ": " + value);
+        throw badValue(key, yes + " or " + no, value);
     }
 
     private static String required(String key, String value) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("option '" + key + "' needs a value");
+            throw new IllegalArgumentException(key + " needs a value");
         }
         return value.trim();
     }
@@ -249,21 +249,20 @@ public record AgentOptions(Mode mode, double threshold, Path cacheDir, boolean r
             case "off" -> Mode.OFF;
             case "route" -> Mode.ROUTE;
             case "verify" -> Mode.VERIFY;
-            default -> throw new IllegalArgumentException("mode must be route, verify or off: " + value);
+            default -> throw badValue("mode", "route, verify or off", value);
         };
     }
 
     private static double threshold(String value) {
-        double t;
-        try {
-            t = Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("threshold is not a number: " + value);
-        }
-        if (!(t > 0 && t <= 1)) {
-            throw new IllegalArgumentException("threshold must be in (0, 1]: " + value);
-        }
-        return t;
+        return PlanBuilder.parseThreshold(value).orElseThrow(() -> badValue("threshold", "a number in (0, 1]", value));
+    }
+
+    /**
+     * {@code threshold must be a number in (0, 1], not '2'}: the words of the lgmalloc command's messages (the
+     * agent has no dependencies, so it cannot share their code).
+     */
+    private static IllegalArgumentException badValue(String key, String expected, String value) {
+        return new IllegalArgumentException(key + " must be " + expected + ", not '" + value + "'");
     }
 
     private static Path cacheDir(String value) {

@@ -31,9 +31,17 @@ public final class LgMallocAgent {
     public static final String OPTIONS_PROPERTY = "lgmalloc.agent";
 
     private static void start(String options, Instrumentation inst) {
+        AgentOptions parsed;
         try {
             String effective = options == null || options.isBlank() ? System.getProperty(OPTIONS_PROPERTY) : options;
-            AgentStartup.start(AgentOptions.parse(effective), inst);
+            parsed = AgentOptions.parse(effective);
+        } catch (IllegalArgumentException e) {
+            // An option mistake is the user's to fix: its message, as the lgmalloc command words them, no class name.
+            AgentLog.info("disabled, the application runs without routing: " + e.getMessage());
+            return;
+        }
+        try {
+            AgentStartup.start(parsed, inst);
         } catch (Throwable t) {
             AgentLog.info("disabled, the application runs without routing: " + AgentLog.describe(t));
         }

@@ -3,6 +3,7 @@ package dev.lgmalloc.agent;
 import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.JvmSiteLocation;
 import dev.lgmalloc.analysis.SizeSet;
+import dev.lgmalloc.analysis.SourceFile;
 import dev.lgmalloc.analysis.jvm.AllocationApi;
 import dev.lgmalloc.analysis.jvm.EntryPoint;
 import dev.lgmalloc.analysis.jvm.EntryPoints;
@@ -80,7 +81,8 @@ public final class PlanCache {
             JvmSiteLocation l = f.location();
             sb.append(Fields.join("site", f.api().name(), f.entryPoint().callee(), l.className(), l.methodName(),
                     l.methodDescriptor(), Integer.toString(l.bci()), Integer.toString(l.line()),
-                    Integer.toString(s.loopDepth()), Double.toString(s.reliability()), sizes(s.sizes()), s.note()))
+                    Integer.toString(s.loopDepth()), Double.toString(s.reliability()), sizes(s.sizes()), s.note(),
+                    l.source().file(), l.source().entry()))
                     .append('\n');
         }
         for (String w : program.warnings()) {
@@ -112,8 +114,9 @@ public final class PlanCache {
         AllocationApi api = AllocationApi.valueOf(f.get(1));
         EntryPoint ep = EntryPoints.byCallee(f.get(2))
                 .orElseThrow(() -> new IllegalArgumentException("unknown entry point " + f.get(2)));
+        // The file and JAR entry come last: a report from the cache names them as a fresh analysis does.
         JvmSiteLocation loc = new JvmSiteLocation(f.get(3), f.get(4), f.get(5), Integer.parseInt(f.get(6)),
-                Integer.parseInt(f.get(7)));
+                Integer.parseInt(f.get(7)), f.size() > 13 ? new SourceFile(f.get(12), f.get(13)) : SourceFile.UNKNOWN);
         AllocationSite s = new AllocationSite(loc, ep.callee(), List.of(), parseSizes(f.get(10)),
                 Double.parseDouble(f.get(9)), Integer.parseInt(f.get(8)), f.get(11));
         return new FoundSite(s, ep, api);

@@ -189,6 +189,6 @@ public final class VerificationReport {
     }
 
     private static String quote(String s) {
-        return dev.lgmalloc.analysis.ReportWriter.jsonString(s);
+        return dev.lgmalloc.analysis.Json.string(s);
     }
 }

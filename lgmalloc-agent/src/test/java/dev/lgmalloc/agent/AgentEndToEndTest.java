@@ -360,7 +360,7 @@ class AgentEndToEndTest {
         TestApps.Run plain = run(null, "10", "64");
         TestApps.Run bad = runAllowingErrors("threshold=banana", "10", "64");
         assertThat(bad.stderr()).contains("[lgmalloc-agent] disabled, the application runs without routing: "
-                + "IllegalArgumentException: threshold is not a number: banana");
+                + "threshold must be a number in (0, 1], not 'banana'");
         assertThat(checksum(bad)).isEqualTo(checksum(plain));
         assertThat(bad.stdout()).doesNotContain("exact=true");
         TestApps.Run off = run("off,verbose", "10", "64");

@@ -7,6 +7,7 @@ import dev.lgmalloc.Allocator;
 import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.JvmSiteLocation;
 import dev.lgmalloc.analysis.SizeSet;
+import dev.lgmalloc.analysis.SourceFile;
 import dev.lgmalloc.analysis.jvm.AllocationApi;
 import dev.lgmalloc.analysis.jvm.EntryPoint;
 import dev.lgmalloc.analysis.jvm.EntryPoints;
@@ -24,7 +25,8 @@ class PlanAndCacheTest {
     private static final EntryPoint MALLOC = EntryPoints.byCallee("dev/lgmalloc/LgMalloc.malloc(J)J").orElseThrow();
 
     private static FoundSite site(String method, int bci, SizeSet sizes, double reliability) {
-        return new FoundSite(new AllocationSite(new JvmSiteLocation("app/Main", method, "(I)V", bci, 7),
+        return new FoundSite(new AllocationSite(new JvmSiteLocation("app/Main", method, "(I)V", bci, 7,
+                new SourceFile("lib/app.jar", "META-INF/versions/21/app/Main.class")),
                 MALLOC.callee(), List.of(), sizes, reliability, 1, "note\twith a tab"), MALLOC, AllocationApi.LGMALLOC);
     }
 
@@ -151,14 +153,14 @@ class PlanAndCacheTest {
         assertThat(o.dryRun()).isTrue();
         assertThat(AgentOptions.parse("arena=off,direct=off").transparentFamilies()).containsExactly(
                 dev.lgmalloc.agent.transparent.TransparentRewriter.Family.UNSAFE);
-        assertThatThrownBy(() -> AgentOptions.parse("arena=maybe")).hasMessage("arena must be on or off: maybe");
+        assertThatThrownBy(() -> AgentOptions.parse("arena=maybe")).hasMessage("arena must be on or off, not 'maybe'");
         assertThatThrownBy(() -> AgentOptions.parse("analysis=later"))
-                .hasMessage("analysis must be background or sync: later");
-        assertThatThrownBy(() -> AgentOptions.parse("exclude")).hasMessageContaining("needs a value");
+                .hasMessage("analysis must be background or sync, not 'later'");
+        assertThatThrownBy(() -> AgentOptions.parse("exclude")).hasMessage("exclude needs a value");
         assertThat(defaults.analysisWaitMillis()).isEqualTo(AgentOptions.DEFAULT_ANALYSIS_WAIT_MILLIS);
         assertThat(AgentOptions.parse("analysis-wait=0").analysisWaitMillis()).isZero();
         assertThatThrownBy(() -> AgentOptions.parse("analysis-wait=-5"))
-                .hasMessage("analysis-wait must be a number of milliseconds, 0 or more: -5");
+                .hasMessage("analysis-wait must be a number of milliseconds, 0 or more, not '-5'");
     }
 
     @Test

@@ -33,4 +33,9 @@ public record AllocationSite(SiteLocation location, String callee, List<String> 
         }
         note = note == null ? "" : note;
     }
+
+    /** The same site at {@code where}: the same call, with more said about where it is. */
+    public AllocationSite at(SiteLocation where) {
+        return new AllocationSite(where, callee, wrapperChain, sizes, reliability, loopDepth, note);
+    }
 }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
@@ -23,6 +25,19 @@ public final class PlanBuilder {
     private static final int MAX_WEIGHTED_DEPTH = 4;
 
     private PlanBuilder() {
+    }
+
+    /**
+     * {@code text} as a routing threshold, or empty when it is no number in (0, 1]: each command line words the
+     * mistake its own way.
+     */
+    public static OptionalDouble parseThreshold(String text) {
+        try {
+            double t = Double.parseDouble(text);
+            return t > 0 && t <= 1 ? OptionalDouble.of(t) : OptionalDouble.empty();
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
+        }
     }
 
     /** Builds the plan for {@code sites} with the given routing threshold in (0, 1]. */
@@ -69,7 +84,7 @@ public final class PlanBuilder {
         double weight = weight(site.loopDepth());
         long[] values = site.sizes().values();
         if (values.length == 0) {
-            return new SitePrediction(site, -1, 0, 0, weight, false);
+            return new SitePrediction(site, -1, 0, 0, weight, false, "size not predicted");
         }
         int[] counts = new int[classes.count()];
         int best = -1;
@@ -83,11 +98,14 @@ public final class PlanBuilder {
             }
         }
         if (best < 0) {
-            return new SitePrediction(site, -1, 0, 0, weight, false);
+            return new SitePrediction(site, -1, 0, 0, weight, false,
+                    "larger than the largest size class " + classes.blockSize(classes.count() - 1));
         }
         int inBest = counts[best];
         double confidence = site.reliability() * inBest / values.length;
-        return new SitePrediction(site, best, classes.blockSize(best), confidence, weight, confidence >= threshold);
+        boolean routed = confidence >= threshold;
+        return new SitePrediction(site, best, classes.blockSize(best), confidence, weight, routed,
+                routed ? "" : String.format(Locale.ROOT, "confidence below the threshold %.2f", threshold));
     }
 
     private static long[] exactCandidates(List<AllocationSite> sites, double threshold) {

@@ -2,15 +2,23 @@ package dev.lgmalloc.analysis;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** Writes an {@link AnalysisResult} as a text table, JSON or CSV. */
+/**
+ * Writes an {@link AnalysisResult} as a text table, JSON (indented, or JSON Lines: one site per line) or CSV. Every
+ * site says which file it is in: the class file or JAR and its entry, or the ELF binary.
+ */
 public final class ReportWriter {
 
     private ReportWriter() {
     }
 
-    /** The sites table and the per-class plan, for people. */
+    /** The sites table, under a line naming each site's file, and the per-class plan, for people. */
     public static void text(AnalysisResult result, Appendable out) {
         AllocationPlan plan = result.plan();
         line(out, "lgmalloc analysis of %s (%s)", result.input(), result.format());
@@ -18,13 +26,19 @@ public final class ReportWriter {
                 plan.routedSites().size(), plan.threshold());
         line(out, "");
         line(out, "%-60s %-28s %-16s %7s %6s %5s %s", "site", "callee", "sizes", "class", "conf", "loop", "routed");
+        String file = null;
         for (SitePrediction p : plan.sites()) {
             AllocationSite s = p.site();
+            String siteFile = sourceOf(result, s).describe();
+            if (!siteFile.equals(file)) {
+                file = siteFile;
+                line(out, "in %s", file.isEmpty() ? "(file not known)" : file);
+            }
             String callee = s.wrapperChain().isEmpty() ? s.callee()
                     : String.join(" > ", s.wrapperChain()) + " > " + s.callee();
-            line(out, "%-60s %-28s %-16s %7s %6.2f %5d %s", s.location().describe(), callee, s.sizes(),
+            line(out, "  %-58s %-28s %-16s %7s %6.2f %5d %s", s.location().describe(), callee, s.sizes(),
                     p.sizeClass() < 0 ? "-" : Integer.toString(p.blockSize()), p.confidence(), s.loopDepth(),
-                    p.routed() ? "yes" : "no");
+                    p.routed() ? "yes" : "no: " + p.notRoutedReason());
         }
         line(out, "");
         line(out, "plan per size class (%d exact classes added)", plan.exactSizes().length);
@@ -38,81 +52,106 @@ public final class ReportWriter {
         }
     }
 
-    /** One JSON object with {@code input}, {@code format}, {@code sites}, {@code plan} and {@code warnings}. */
+    /**
+     * One JSON object, indented: {@code input}, {@code format}, {@code threshold}, {@code sites}, {@code plan} and
+     * {@code warnings}.
+     */
     public static void json(AnalysisResult result, Appendable out) {
-        AllocationPlan plan = result.plan();
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\"input\":").append(jsonString(result.input()))
-          .append(",\"format\":").append(jsonString(result.format()))
-          .append(",\"threshold\":").append(number(plan.threshold()))
-          .append(",\"sites\":[");
-        for (int i = 0; i < plan.sites().size(); i++) {
-            SitePrediction p = plan.sites().get(i);
-            AllocationSite s = p.site();
-            sb.append(i == 0 ? "" : ",").append('{');
-            switch (s.location()) {
-                case JvmSiteLocation j -> sb.append("\"class\":").append(jsonString(j.className()))
-                        .append(",\"method\":").append(jsonString(j.methodName()))
-                        .append(",\"descriptor\":").append(jsonString(j.methodDescriptor()))
-                        .append(",\"bci\":").append(j.bci())
-                        .append(",\"line\":").append(j.line());
-                case ElfSiteLocation e -> sb.append("\"address\":").append(jsonString(hex(e.address())))
-                        .append(",\"returnAddress\":").append(jsonString(hex(e.returnAddress())))
-                        .append(",\"function\":").append(jsonString(e.function()));
+        Map<String, Object> report = header(result);
+        report.put("sites", result.plan().sites().stream().map(p -> site(result, p)).toList());
+        report.put("plan", plan(result.plan()));
+        report.put("warnings", result.warnings());
+        append(out, Json.pretty(report) + "\n");
+    }
+
+    /**
+     * JSON Lines: one object per site ({@code "type":"site"}, the same fields as in {@link #json}), then one
+     * summary object ({@code "type":"summary"}) with the input, the counts, the plan and the warnings.
+     */
+    public static void jsonLines(AnalysisResult result, Appendable out) {
+        for (SitePrediction p : result.plan().sites()) {
+            Map<String, Object> site = new LinkedHashMap<>();
+            site.put("type", "site");
+            site.putAll(site(result, p));
+            append(out, Json.compact(site) + "\n");
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("type", "summary");
+        summary.putAll(header(result));
+        summary.put("sites", result.plan().sites().size());
+        summary.put("routed", result.plan().routedSites().size());
+        summary.put("plan", plan(result.plan()));
+        summary.put("warnings", result.warnings());
+        append(out, Json.compact(summary) + "\n");
+    }
+
+    private static Map<String, Object> header(AnalysisResult result) {
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("input", result.input());
+        header.put("format", result.format());
+        header.put("threshold", result.plan().threshold());
+        return header;
+    }
+
+    private static Map<String, Object> site(AnalysisResult result, SitePrediction p) {
+        AllocationSite s = p.site();
+        SourceFile source = sourceOf(result, s);
+        Map<String, Object> site = new LinkedHashMap<>();
+        site.put("file", source.file());
+        site.put("entry", source.entry().isEmpty() ? null : source.entry());
+        switch (s.location()) {
+            case JvmSiteLocation j -> {
+                site.put("class", j.className());
+                site.put("method", j.methodName());
+                site.put("descriptor", j.methodDescriptor());
+                site.put("bci", j.bci());
+                site.put("line", j.line());
             }
-            sb.append(",\"callee\":").append(jsonString(s.callee())).append(",\"wrappers\":[");
-            for (int w = 0; w < s.wrapperChain().size(); w++) {
-                sb.append(w == 0 ? "" : ",").append(jsonString(s.wrapperChain().get(w)));
+            case ElfSiteLocation e -> {
+                site.put("address", hex(e.address()));
+                site.put("returnAddress", e.returnAddress() == 0 ? null : hex(e.returnAddress()));
+                site.put("function", e.function());
             }
-            sb.append("],\"sizes\":");
-            if (s.sizes().isKnown()) {
-                sb.append('[');
-                long[] v = s.sizes().values();
-                for (int k = 0; k < v.length; k++) {
-                    sb.append(k == 0 ? "" : ",").append(v[k]);
-                }
-                sb.append(']');
-            } else {
-                sb.append("null");
-            }
-            sb.append(",\"loopDepth\":").append(s.loopDepth())
-              .append(",\"reliability\":").append(number(s.reliability()))
-              .append(",\"blockSize\":").append(p.blockSize())
-              .append(",\"confidence\":").append(number(p.confidence()))
-              .append(",\"routed\":").append(p.routed())
-              .append(",\"note\":").append(jsonString(s.note()))
-              .append('}');
         }
-        sb.append("],\"plan\":{\"exactSizes\":[");
-        int[] exact = plan.exactSizes();
-        for (int i = 0; i < exact.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(exact[i]);
+        site.put("callee", s.callee());
+        site.put("wrappers", s.wrapperChain());
+        site.put("sizes", s.sizes().isKnown() ? Arrays.stream(s.sizes().values()).boxed().toList() : null);
+        site.put("loopDepth", s.loopDepth());
+        site.put("reliability", s.reliability());
+        site.put("blockSize", p.blockSize());
+        site.put("confidence", p.confidence());
+        site.put("routed", p.routed());
+        site.put("notRoutedReason", p.routed() ? null : p.notRoutedReason());
+        site.put("note", s.note());
+        return site;
+    }
+
+    private static Map<String, Object> plan(AllocationPlan plan) {
+        List<Object> classes = new ArrayList<>();
+        for (ClassDemand d : plan.classes()) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("blockSize", d.blockSize());
+            c.put("exact", d.exact());
+            c.put("demand", d.demand());
+            c.put("confidence", d.confidence());
+            c.put("sites", d.sites());
+            classes.add(c);
         }
-        sb.append("],\"classes\":[");
-        for (int i = 0; i < plan.classes().size(); i++) {
-            ClassDemand d = plan.classes().get(i);
-            sb.append(i == 0 ? "" : ",")
-              .append("{\"blockSize\":").append(d.blockSize())
-              .append(",\"exact\":").append(d.exact())
-              .append(",\"demand\":").append(number(d.demand()))
-              .append(",\"confidence\":").append(number(d.confidence()))
-              .append(",\"sites\":").append(d.sites()).append('}');
-        }
-        sb.append("]},\"warnings\":[");
-        for (int i = 0; i < result.warnings().size(); i++) {
-            sb.append(i == 0 ? "" : ",").append(jsonString(result.warnings().get(i)));
-        }
-        sb.append("]}\n");
-        append(out, sb);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("exactSizes", Arrays.stream(plan.exactSizes()).boxed().toList());
+        out.put("classes", classes);
+        return out;
     }
 
     /**
      * One row per site. ELF sites: the call's and the return's ELF virtual addresses in hex and the enclosing
      * function (a tail call has no return address of its own: the column is empty). JVM sites: class, method and
-     * bci as the location, the method as the function.
+     * bci as the location, the method as the function. The last columns: why a site is not routed, and its file
+     * and JAR entry.
      */
     public static void csv(AnalysisResult result, Appendable out) {
-        line(out, "location,return_address,function,callee,wrappers,sizes,block_size,confidence,loop_depth,routed");
+        line(out, "location,return_address,function,callee,wrappers,sizes,block_size,confidence,loop_depth,routed,"
+                + "not_routed_reason,file,entry");
         for (SitePrediction p : result.plan().sites()) {
             AllocationSite s = p.site();
             String location = switch (s.location()) {
@@ -125,46 +164,30 @@ public final class ReportWriter {
                 case JvmSiteLocation j -> j.className() + "." + j.methodName() + j.methodDescriptor();
                 case ElfSiteLocation e -> e.function();
             };
-            line(out, "%s,%s,%s,%s,%s,%s,%d,%s,%d,%s", csvField(location), returnAddress, csvField(function),
-                    csvField(s.callee()),
-                    csvField(String.join(" > ", s.wrapperChain())), csvField(s.sizes().toString()), p.blockSize(),
-                    number(p.confidence()), s.loopDepth(), p.routed());
+            SourceFile source = sourceOf(result, s);
+            line(out, "%s,%s,%s,%s,%s,%s,%d,%s,%d,%s,%s,%s,%s", csvField(location), returnAddress,
+                    csvField(function), csvField(s.callee()), csvField(String.join(" > ", s.wrapperChain())),
+                    csvField(s.sizes().toString()), p.blockSize(), String.format(Locale.ROOT, "%.4f", p.confidence()),
+                    s.loopDepth(), p.routed(), csvField(p.notRoutedReason()), csvField(source.file()),
+                    csvField(source.entry()));
         }
+    }
+
+    /** The file a site is in: a JVM site knows its class file or JAR entry; an ELF site is in the analysed binary. */
+    private static SourceFile sourceOf(AnalysisResult result, AllocationSite site) {
+        return switch (site.location()) {
+            case JvmSiteLocation j -> j.source();
+            case ElfSiteLocation e -> SourceFile.of(result.input());
+        };
     }
 
     private static String hex(long address) {
         return "0x" + Long.toHexString(address);
     }
 
-    private static String number(double d) {
-        return String.format(Locale.ROOT, "%.4f", d);
-    }
-
     private static String csvField(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-    }
-
-    /** {@code s} as a JSON string literal, quotes and escapes included. */
-    public static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return s.contains(",") || s.contains("\"") || s.contains("\n")
+                ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     private static void line(Appendable out, String format, Object... args) {

@@ -20,6 +20,7 @@ class PlanBuilderTest {
         assertThat(p.blockSize()).isEqualTo(64);
         assertThat(p.confidence()).isEqualTo(1.0);
         assertThat(p.routed()).isTrue();
+        assertThat(p.notRoutedReason()).isEmpty();
         assertThat(plan.provisionedBlockSizes()).containsExactly(64);
     }
 
@@ -29,6 +30,7 @@ class PlanBuilderTest {
         SitePrediction p = plan.sites().getFirst();
         assertThat(p.confidence()).isEqualTo(0.5);
         assertThat(p.routed()).isFalse();
+        assertThat(p.notRoutedReason()).isEqualTo("confidence below the threshold 0.90");
     }
 
     @Test
@@ -46,6 +48,8 @@ class PlanBuilderTest {
             assertThat(p.sizeClass()).isEqualTo(-1);
             assertThat(p.routed()).isFalse();
         });
+        assertThat(plan.sites()).extracting(SitePrediction::notRoutedReason).containsExactly("size not predicted",
+                "larger than the largest size class " + plan.sizeClasses().blockSize(plan.sizeClasses().count() - 1));
         assertThat(plan.classes()).isEmpty();
     }
 
@@ -95,10 +99,15 @@ class PlanBuilderTest {
         assertThat(text).contains("0x401136 (ret 0x40113b) in main", "xmalloc > malloc", "demo/Main.run()V @3 line 13");
         StringBuilder json = new StringBuilder();
         ReportWriter.json(r, json);
-        assertThat(json).contains("\"address\":\"0x401136\"", "\"wrappers\":[\"xmalloc\"]", "truncated \\\"x\\\"");
+        assertThat(json).contains("\"address\": \"0x401136\"", "\"wrappers\": [\n", "\"xmalloc\"",
+                "\"file\": \"a.out\"", "truncated \\\"x\\\"");
+        StringBuilder lines = new StringBuilder();
+        ReportWriter.jsonLines(r, lines);
+        assertThat(lines.toString().lines()).hasSize(3).allMatch(l -> l.startsWith("{\"type\":"))
+                .last().asString().startsWith("{\"type\":\"summary\",\"input\":\"a.out\"");
         StringBuilder csv = new StringBuilder();
         ReportWriter.csv(r, csv);
         assertThat(csv.toString().lines()).hasSize(3);
-        assertThat(csv).contains("0x401136,0x40113b,main,malloc,xmalloc,{24},32,1.0000,1,true");
+        assertThat(csv).contains("0x401136,0x40113b,main,malloc,xmalloc,{24},32,1.0000,1,true,,a.out,");
     }
 }

@@ -5,97 +5,105 @@ import dev.lgmalloc.analysis.AnalysisResult;
 import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.ReportWriter;
 import dev.lgmalloc.analysis.jvm.JvmAnalyzer;
+import dev.lgmalloc.commandline.BadInputException;
+import dev.lgmalloc.commandline.UsageException;
 import dev.lgmalloc.elf.ElfAnalyzer;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code lgmalloc analyze}: finds the allocation sites of a program and prints them with their predicted sizes,
- * confidence and the per-class plan. An ELF file (recognised by its magic) is analysed as an x86-64 binary;
- * anything else (JARs, class directories, class files) as a JVM classpath.
+ * {@code lgmalloc analyze}: finds the allocation sites of a program and prints them with their file, predicted
+ * sizes, confidence, whether they are routed (and why not) and the per-class plan. An ELF file (recognised by its
+ * magic) is analysed as an x86-64 binary; anything else (JARs, class directories, class files) as a JVM classpath.
  */
-final class Analyze {
+@Command(name = "analyze", sortOptions = false,
+        description = {"Find the allocation sites of an x86-64 ELF binary, or of JARs, class directories or class"
+                + " files; print each site's file (a JAR's entry too), predicted sizes, confidence, whether it is"
+                + " routed (and why not), then the size-class plan."})
+final class Analyze implements Callable<Integer> {
 
-    enum Format { TEXT, JSON, CSV }
+    enum Format { TEXT, JSON, JSON_LINES, CSV }
 
-    record Options(List<Path> inputs, Format format, double threshold) {
+    @Option(names = "--json", description = "one JSON object, indented")
+    boolean json;
 
-        static Options parse(List<String> args) {
-            Format format = Format.TEXT;
-            double threshold = PlanBuilder.DEFAULT_THRESHOLD;
-            List<Path> inputs = new ArrayList<>();
-            for (int i = 0; i < args.size(); i++) {
-                String a = args.get(i);
-                switch (a) {
-                    case "--json", "--csv" -> {
-                        Format asked = a.equals("--json") ? Format.JSON : Format.CSV;
-                        if (format != Format.TEXT && format != asked) {
-                            throw new Main.UsageException("analyze: --json and --csv exclude each other");
-                        }
-                        format = asked;
-                    }
-                    case "--threshold" -> {
-                        if (i + 1 == args.size()) {
-                            throw new Main.UsageException("analyze: --threshold needs a value in (0, 1]");
-                        }
-                        threshold = parseThreshold(args.get(++i));
-                    }
-                    default -> {
-                        if (a.startsWith("--")) {
-                            throw new Main.UsageException("analyze: unknown option '" + a
-                                    + "' (options: --json, --csv, --threshold X)");
-                        }
-                        inputs.add(Path.of(a));
-                    }
-                }
-            }
-            if (inputs.isEmpty()) {
-                throw new Main.UsageException("analyze: give an ELF binary, or JARs, class directories or class files");
-            }
-            return new Options(inputs, format, threshold);
+    @Option(names = "--json-lines", description = "JSON Lines: one object per site per line, then a summary line")
+    boolean jsonLines;
+
+    @Option(names = "--csv", description = "one CSV row per site")
+    boolean csv;
+
+    @Option(names = "--threshold", paramLabel = "X",
+            description = "the confidence a site needs to be routed, in (0, 1] (default: ${DEFAULT-VALUE})")
+    String threshold = Double.toString(PlanBuilder.DEFAULT_THRESHOLD);
+
+    @Parameters(paramLabel = "FILE", arity = "0..*",
+            description = "an ELF binary, or JARs, class directories and class files (a JVM class path)")
+    List<Path> inputs = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Format format = format();
+        double routingThreshold = threshold(threshold);
+        if (inputs.isEmpty()) {
+            throw new UsageException("give an ELF binary, or JARs, class directories or class files");
         }
-
-        private static double parseThreshold(String value) {
-            try {
-                double t = Double.parseDouble(value);
-                if (t > 0 && t <= 1) {
-                    return t;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new Main.UsageException("analyze: --threshold must be a number in (0, 1], not '" + value + "'");
-        }
-    }
-
-    private Analyze() {
-    }
-
-    static int run(Options options, PrintStream out) throws AnalysisException {
-        for (Path p : options.inputs()) {
-            if (!Files.exists(p)) {
-                throw new Main.UsageException("analyze: no such file or directory: " + p);
+        for (Path p : inputs) {
+            if (!Files.exists(p) && !p.endsWith("*")) {
+                throw new UsageException("no such file or directory: " + p);
             }
         }
-        Path first = options.inputs().getFirst();
         AnalysisResult result;
-        if (ElfAnalyzer.isElf(first)) {
-            if (options.inputs().size() > 1) {
-                throw new Main.UsageException("analyze: give one ELF binary at a time");
-            }
-            result = ElfAnalyzer.analyze(first, options.threshold());
-        } else {
-            result = JvmAnalyzer.analyze(options.inputs(), options.threshold());
+        try {
+            result = analyse(routingThreshold);
+        } catch (AnalysisException e) {
+            // Not a usage mistake: the command was right, an input is not what it should be.
+            throw new BadInputException(e.getMessage(), e);
         }
-        switch (options.format()) {
+        PrintWriter out = spec.commandLine().getOut();
+        switch (format) {
             case TEXT -> ReportWriter.text(result, out);
             case JSON -> ReportWriter.json(result, out);
+            case JSON_LINES -> ReportWriter.jsonLines(result, out);
             case CSV -> ReportWriter.csv(result, out);
         }
         out.flush();
         return 0;
+    }
+
+    private AnalysisResult analyse(double routingThreshold) throws AnalysisException {
+        Path first = inputs.getFirst();
+        if (ElfAnalyzer.isElf(first)) {
+            if (inputs.size() > 1) {
+                throw new UsageException("give one ELF binary at a time");
+            }
+            return ElfAnalyzer.analyze(first, routingThreshold);
+        }
+        return JvmAnalyzer.analyze(inputs, routingThreshold);
+    }
+
+    private Format format() {
+        int given = (json ? 1 : 0) + (jsonLines ? 1 : 0) + (csv ? 1 : 0);
+        if (given > 1) {
+            throw new UsageException("--json, --json-lines and --csv exclude each other");
+        }
+        return json ? Format.JSON : jsonLines ? Format.JSON_LINES : csv ? Format.CSV : Format.TEXT;
+    }
+
+    private static double threshold(String value) {
+        return PlanBuilder.parseThreshold(value)
+                .orElseThrow(() -> UsageException.badValue("--threshold", "a number in (0, 1]", value));
     }
 }

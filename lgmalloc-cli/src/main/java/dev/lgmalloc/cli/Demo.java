@@ -1,10 +1,11 @@
 package dev.lgmalloc.cli;
 
+import dev.lgmalloc.commandline.UsageException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code lgmalloc demo}: runs the message pipeline shipped inside lgmalloc.jar three times, each in a JVM of its
@@ -23,7 +29,16 @@ import java.util.Map;
  * arena per block, since blocks are freed by other threads). Then it prints the three side by side. Last,
  * transparent mode: a program written only against the JDK, run as it is and under the agent, side by side.
  */
-final class Demo {
+@Command(name = "demo", description = {"Run an off-heap message pipeline on lgmalloc under its agent, on glibc"
+        + " and on the JDK's Arena, each in a fresh JVM, and compare throughput and RSS; then transparent mode: a"
+        + " program written only against the JDK, as it is and under the agent."})
+final class Demo implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "a tenth of the messages and requests: about a quarter of the time")
+    boolean quick;
+
+    @Spec
+    CommandSpec spec;
 
     private static final String WORKLOAD = "dev.lgmalloc.demo.MessagePipeline";
     private static final String JDK_ONLY = "dev.lgmalloc.demo.JdkOnlyProgram";
@@ -34,10 +49,9 @@ final class Demo {
         }
     }
 
-    private Demo() {
-    }
-
-    static int run(Main.DemoOptions options, PrintStream out) throws IOException, InterruptedException {
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
         Path self = selfJar();
         Path work = Files.createTempDirectory("lgmalloc-demo");
         try {
@@ -48,7 +62,7 @@ final class Demo {
                 }
                 Files.copy(in, workload, StandardCopyOption.REPLACE_EXISTING);
             }
-            long messages = options.quick() ? 20_000 : 200_000;
+            long messages = quick ? 20_000 : 200_000;
             out.printf(Locale.ROOT, "lgmalloc demo: an off-heap message pipeline (2 producers -> 2 consumers, "
                     + "%,d messages of a 32-byte header, a 328-byte envelope and a 32 B-16 KiB payload; every free "
                     + "crosses threads), run three times in fresh JVMs; each first warms up on a quarter as many messages, so the "
@@ -74,7 +88,7 @@ final class Demo {
             out.println();
             out.println("Transparent mode: a program written only against the JDK (an arena per request with a struct"
                     + " and a C string for a strlen downcall, and a direct buffer per response), unmodified");
-            long requests = options.quick() ? 100_000 : 1_000_000;
+            long requests = quick ? 100_000 : 1_000_000;
             out.println("[1/2] as it is");
             List<Run> jdk = new ArrayList<>();
             jdk.add(runChild(out, JDK_ONLY, "JDK (no agent)", requests, List.of(), workload.toString(),
@@ -93,7 +107,7 @@ final class Demo {
         }
     }
 
-    private static Run runChild(PrintStream out, String mainClass, String title, long messages, List<String> jvmArgs,
+    private static Run runChild(PrintWriter out, String mainClass, String title, long messages, List<String> jvmArgs,
                                 String classpath, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -125,7 +139,7 @@ final class Demo {
         return run;
     }
 
-    private static void printComparison(PrintStream out, List<Run> runs) {
+    private static void printComparison(PrintWriter out, List<Run> runs) {
         Run base = runs.getFirst();
         out.println("side by side (same workload, fresh JVM each; RSS includes the JVM itself)");
         out.printf(Locale.ROOT, "  %-20s %14s %22s %14s %16s%n", "allocator", "per second", "vs " + base.title(),
@@ -152,7 +166,7 @@ final class Demo {
         try {
             Path location = Path.of(Demo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (!Files.isRegularFile(location)) {
-                throw new Main.UsageException("demo: run it from lgmalloc.jar (./lgmalloc demo), not from classes");
+                throw new UsageException("run it from lgmalloc.jar (./lgmalloc demo), not from classes");
             }
             return location;
         } catch (URISyntaxException e) {

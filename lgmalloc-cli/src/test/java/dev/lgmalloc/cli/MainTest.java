@@ -2,14 +2,26 @@ package dev.lgmalloc.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -30,10 +42,100 @@ class MainTest {
         assertThat(text).containsPattern("OnLgmalloc\\.envelope.*\\{328\\}\\s+336\\s+");
         assertThat(text).containsPattern("OnLgmalloc\\.payload.*\\?\\s+-\\s+0\\.00");
         assertThat(text).contains("plan per size class (1 exact classes added)");
-        out.reset();
+        // each site under the line naming its JAR entry; a site that is not routed says why
+        assertThat(text).contains("in " + workload + "!/dev/lgmalloc/demo/MessagePipeline$OnLgmalloc.class");
+        assertThat(text).containsPattern("OnLgmalloc\\.payload.* no: size not predicted");
+        assertThat(text).containsPattern("JdkOnlyProgram\\.serve.*Arena.* 0\\.95 .* no: report-only API");
+    }
+
+    @Test
+    void jsonIsIndentedForPeopleAndParsesForTools() throws Exception {
+        Path workload = Path.of("target/classes/dev/lgmalloc/cli/lgmalloc-demo.jar");
         assertThat(run("analyze", "--json", workload.toString())).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\"input\":")
-                .contains("\"exactSizes\":[336]");
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertThat(json.lines().count()).as("indented, not one line").isGreaterThan(50);
+        JsonNode report = JSON.readTree(json);
+        assertThat(report.get("format").asText()).isEqualTo("JAR");
+        assertThat(report.get("plan").get("exactSizes")).containsExactly(JSON.readTree("336"));
+        JsonNode envelope = siteOf(report.get("sites"), "envelope");
+        assertThat(envelope.get("file").asText()).isEqualTo(workload.toString());
+        assertThat(envelope.get("entry").asText()).isEqualTo("dev/lgmalloc/demo/MessagePipeline$OnLgmalloc.class");
+        assertThat(envelope.get("sizes").get(0).asLong()).isEqualTo(328);
+        assertThat(envelope.get("routed").asBoolean()).isTrue();
+        assertThat(envelope.get("notRoutedReason").isNull()).isTrue();
+        assertThat(siteOf(report.get("sites"), "payload").get("notRoutedReason").asText())
+                .isEqualTo("size not predicted");
+    }
+
+    @Test
+    void jsonLinesIsOneSitePerLineThenASummary() throws Exception {
+        Path workload = Path.of("target/classes/dev/lgmalloc/cli/lgmalloc-demo.jar");
+        assertThat(run("analyze", "--json-lines", workload.toString())).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).hasSize(6);
+        assertThat(lines.subList(0, 5)).allSatisfy(l -> {
+            assertThat(l.get("type").asText()).isEqualTo("site");
+            assertThat(l.get("file").asText()).isEqualTo(workload.toString());
+        });
+        JsonNode summary = lines.getLast();
+        assertThat(summary.get("type").asText()).isEqualTo("summary");
+        assertThat(summary.get("sites").asInt()).isEqualTo(5);
+        assertThat(summary.get("routed").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aMultiReleaseJarShowsEveryCopyWithItsEntry(@TempDir Path dir) throws Exception {
+        // A real multi-release JAR: the demo's lgmalloc sites as the base class and again for Java 21.
+        String entry = "dev/lgmalloc/demo/MessagePipeline$OnLgmalloc.class";
+        byte[] bytes;
+        try (JarFile demo = new JarFile("target/classes/dev/lgmalloc/cli/lgmalloc-demo.jar")) {
+            bytes = demo.getInputStream(demo.getJarEntry(entry)).readAllBytes();
+        }
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Multi-Release", "true");
+        Path jar = dir.resolve("mr.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            for (String name : List.of(entry, "META-INF/versions/21/" + entry)) {
+                out.putNextEntry(new JarEntry(name));
+                out.write(bytes);
+                out.closeEntry();
+            }
+        }
+        assertThat(run("analyze", "--json", jar.toString())).isZero();
+        JsonNode sites = JSON.readTree(out.toString(StandardCharsets.UTF_8)).get("sites");
+        assertThat(sites).hasSize(6);
+        List<String> routedEntries = new ArrayList<>();
+        List<String> reportedEntries = new ArrayList<>();
+        for (JsonNode site : sites) {
+            (site.get("routed").asBoolean() ? routedEntries : reportedEntries).add(site.get("entry").asText());
+        }
+        assertThat(routedEntries).containsOnly("META-INF/versions/21/" + entry);
+        assertThat(siteOf(sites, "envelope", "META-INF/versions/21/" + entry).get("routed").asBoolean()).isTrue();
+        assertThat(reportedEntries).contains(entry);
+        assertThat(siteOf(sites, "envelope", entry).get("notRoutedReason").asText())
+                .startsWith("not the copy Java " + Runtime.version().feature() + " loads");
+    }
+
+    private static JsonNode siteOf(JsonNode sites, String method) {
+        for (JsonNode site : sites) {
+            if (site.get("method").asText().equals(method)) {
+                return site;
+            }
+        }
+        throw new AssertionError("no site in " + method);
+    }
+
+    private static JsonNode siteOf(JsonNode sites, String method, String entry) {
+        for (JsonNode site : sites) {
+            if (site.get("method").asText().equals(method) && site.get("entry").asText().equals(entry)) {
+                return site;
+            }
+        }
+        throw new AssertionError("no site in " + method + " of " + entry);
     }
 
     @Test
@@ -49,7 +151,7 @@ class MainTest {
         assertThat(lines).anyMatch(l -> l.startsWith("site\t") && l.contains("OnLgmalloc"));
         err.reset();
         assertThat(run("plan", "--out", plan.toString())).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc: plan: give the application's class path");
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc plan: give the application's class path");
     }
 
     @Test
@@ -58,21 +160,23 @@ class MainTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(ls), "no /bin/ls on this machine");
         assertThat(run("analyze", "--csv", ls.toString())).isZero();
         String csv = out.toString(StandardCharsets.UTF_8);
-        assertThat(csv.lines().findFirst().orElseThrow()).startsWith("location,return_address,function,callee");
-        assertThat(csv).containsPattern("\\n0x[0-9a-f]+,");
+        assertThat(csv.lines().findFirst().orElseThrow()).startsWith("location,return_address,function,callee")
+                .endsWith(",not_routed_reason,file,entry");
+        assertThat(csv).containsPattern("\\n0x[0-9a-f]+,.*,/bin/ls,\\n");
     }
 
     @Test
     void analyzeErrorsAreOneLineWithExitCodeTwo() {
         assertThat(run("analyze", "/no/such/file")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc: analyze: no such file or directory");
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc analyze: no such file or directory");
         err.reset();
         assertThat(run("analyze", "--threshold", "2", "x")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--threshold must be a number in (0, 1]");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("lgmalloc analyze: --threshold must be a number in (0, 1], not '2'");
         err.reset();
         err.reset();
         assertThat(run("analyze", "--json", "--csv", "x")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--json and --csv exclude each other");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--json, --json-lines and --csv exclude each other");
     }
 
     @Test
@@ -80,7 +184,7 @@ class MainTest {
         assertThat(run("analyze", "pom.xml")).isEqualTo(3);
         String message = err.toString(StandardCharsets.UTF_8);
         assertThat(message.lines().count()).isOne();
-        assertThat(message).startsWith("lgmalloc: analyze: ").contains("pom.xml").contains("ELF")
+        assertThat(message).startsWith("lgmalloc analyze: ").contains("pom.xml").contains("ELF")
                 .doesNotContain("Exception").doesNotContain("usage");
     }
 
@@ -91,9 +195,9 @@ class MainTest {
         assertThat(help).startsWith("usage: lgmalloc analyze").contains("--threshold").doesNotContain("demo [");
         out.reset();
         assertThat(run("demo", "-h")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: lgmalloc demo [--quick]");
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: lgmalloc demo").contains("--quick");
         assertThat(run("--debug", "analyze", "/no/such/file")).as("--debug before the command").isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc: analyze: no such file");
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc analyze: no such file");
     }
 
     @Test

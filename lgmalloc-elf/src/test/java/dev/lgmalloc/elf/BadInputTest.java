@@ -67,6 +67,13 @@ class BadInputTest {
     }
 
     @Test
+    void anOffsetAbove2To63IsShownUnsignedNotNegative() throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(Arrays.copyOf(header(2, 1, 3, 62), 256)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(40, 0xffff_ffff_ffff_f000L).putShort(58, (short) 64).putShort(60, (short) 2);
+        assertRejected(write("high-offset", b.array()), "2 entries at offset 0xfffffffffffff000) lies outside");
+    }
+
+    @Test
     void mutatedBinariesNeverEscapeWithAnUncheckedException() throws Exception {
         byte[] original = Files.readAllBytes(Path.of(smallSystemBinary()));
         Random random = new Random(0x5eed);

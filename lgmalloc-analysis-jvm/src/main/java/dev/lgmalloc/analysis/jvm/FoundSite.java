@@ -2,6 +2,7 @@ package dev.lgmalloc.analysis.jvm;
 
 import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.JvmSiteLocation;
+import dev.lgmalloc.analysis.SourceFile;
 import java.util.Objects;
 
 /**
@@ -28,6 +29,11 @@ public record FoundSite(AllocationSite site, EntryPoint entryPoint, AllocationAp
     /** Where the invoke is. */
     public JvmSiteLocation location() {
         return (JvmSiteLocation) site.location();
+    }
+
+    /** The same site, read from {@code source}. */
+    public FoundSite from(SourceFile source) {
+        return new FoundSite(site.at(location().from(source)), entryPoint, api);
     }
 
     /**

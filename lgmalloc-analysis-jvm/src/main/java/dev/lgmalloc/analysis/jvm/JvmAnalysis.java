@@ -8,7 +8,9 @@ import java.util.List;
  * the same sites (entry point, whether lgmalloc serves the call).
  *
  * @param result the result; its plan's demand and exact classes come from the routable sites only
- * @param sites  the same sites in the same order, with what the agent needs to rewrite them
+ * @param sites  the sites of the classes the running JDK loads, with what the agent needs to rewrite them: the
+ *               result's first sites, in the same order; the result's other sites are those of the copies a
+ *               multi-release JAR holds for other Java releases, reported and never routed
  */
 public record JvmAnalysis(AnalysisResult result, List<FoundSite> sites) {
 

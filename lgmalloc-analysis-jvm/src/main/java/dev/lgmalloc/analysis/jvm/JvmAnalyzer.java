@@ -6,6 +6,7 @@ import dev.lgmalloc.analysis.AnalysisException;
 import dev.lgmalloc.analysis.AnalysisResult;
 import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.SitePrediction;
+import dev.lgmalloc.analysis.SourceFile;
 import dev.lgmalloc.analysis.jvm.program.ClassUniverse;
 import dev.lgmalloc.analysis.jvm.program.ClassValidation;
 import dev.lgmalloc.analysis.jvm.program.ProgramAnalysis;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Finds the allocation call sites of JVM classes and predicts the sizes they request.
@@ -61,7 +63,8 @@ public final class JvmAnalyzer {
      * classes that call methods whose parameters reach those sites.
      *
      * @param threshold the confidence a site needs to be routed, in (0, 1]
-     * @throws AnalysisException when an input does not exist, or none of the inputs can be read
+     * @throws AnalysisException when an input does not exist, none of the inputs can be read, or every class that
+     *                           may allocate is malformed
      */
     public static JvmAnalysis analyzeDetailed(List<Path> classpath, double threshold) throws AnalysisException {
         if (!(threshold > 0 && threshold <= 1)) {
@@ -71,27 +74,55 @@ public final class JvmAnalyzer {
         Set<String> warnings = new LinkedHashSet<>(contents.warnings()); // a class may fail in both passes
         ClassUniverse universe = new ClassUniverse(contents::bytesOf);
         List<ClassModel> initial = new ArrayList<>();
+        List<String> malformed = new ArrayList<>();
         for (ClassSource source : contents.classes()) {
             if (!ApiReferenceFilter.mayCallAllocationApi(source.bytes())) {
                 continue;
             }
-            parsed(source, warnings).filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
+            Optional<ClassModel> cm = parsed(source, warnings);
+            cm.filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
+            if (cm.isEmpty()) {
+                malformed.add(source.origin());
+            }
+        }
+        if (initial.isEmpty() && !malformed.isEmpty()) {
+            // Every class that may allocate is malformed: "0 sites" would pass a broken input off as a clean one.
+            throw new AnalysisException(warnings.stream().filter(w -> malformed.stream().anyMatch(w::startsWith))
+                    .collect(Collectors.joining("; ")));
         }
         ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), true);
-        program.run(initial, discovery(contents, warnings));
+        ProgramAnalysis.CallerDiscovery discovery = discovery(contents, warnings);
+        program.run(initial, discovery);
         warnings.addAll(program.warnings());
         List<FoundSite> sites = new ArrayList<>();
         for (String cls : program.analysedClasses()) {
-            program.sitesOf(cls).stream().map(SiteReports::toSite).forEach(sites::add);
+            SourceFile source = contents.source(cls).map(ClassSource::source).orElse(SourceFile.UNKNOWN);
+            program.sitesOf(cls).stream().map(SiteReports::toSite).map(site -> site.from(source)).forEach(sites::add);
         }
+        List<FoundSite> otherReleases = OtherReleases.analyse(contents, discovery, warnings);
         String input = classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
         AnalysisResult result = new AnalysisResult(input, contents.format(),
-                sites.stream().map(FoundSite::site).toList(), List.copyOf(warnings), plan(sites, threshold));
+                Stream.concat(sites.stream(), otherReleases.stream()).map(FoundSite::site).toList(),
+                List.copyOf(warnings), withOtherReleases(plan(sites, threshold), otherReleases, contents));
         return new JvmAnalysis(result, sites);
     }
 
+    /** The plan with the sites of other releases' copies added as reported, never routed, predictions. */
+    private static AllocationPlan withOtherReleases(AllocationPlan plan, List<FoundSite> otherReleases,
+                                                    ClassPathContents contents) {
+        if (otherReleases.isEmpty()) {
+            return plan;
+        }
+        List<SitePrediction> predictions = new ArrayList<>(plan.sites());
+        for (FoundSite s : otherReleases) {
+            predictions.add(ReportOnlyPredictions.predict(s, plan.sizeClasses(),
+                    OtherReleases.notLoadedReason(s, contents)));
+        }
+        return new AllocationPlan(plan.threshold(), plan.sizeClasses(), predictions, plan.classes());
+    }
+
     /** Parses a class, or records a warning naming it when it is malformed. */
-    private static Optional<ClassModel> parsed(ClassSource source, Set<String> warnings) {
+    static Optional<ClassModel> parsed(ClassSource source, Set<String> warnings) {
         try {
             ClassModel cm = ClassUniverse.parse(source.bytes());
             ClassValidation.check(cm);
@@ -131,7 +162,7 @@ public final class JvmAnalyzer {
         int next = 0;
         for (FoundSite s : sites) {
             predictions.add(s.routable() ? base.sites().get(next++)
-                    : ReportOnlyPredictions.predict(s.site(), base.sizeClasses()));
+                    : ReportOnlyPredictions.predict(s, base.sizeClasses(), ReportOnlyPredictions.JDK_API));
         }
         return new AllocationPlan(threshold, base.sizeClasses(), predictions, base.classes());
     }

@@ -1,7 +1,6 @@
 package dev.lgmalloc.analysis.jvm;
 
 import dev.lgmalloc.SizeClasses;
-import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.SitePrediction;
 
@@ -11,11 +10,13 @@ import dev.lgmalloc.analysis.SitePrediction;
  */
 final class ReportOnlyPredictions {
 
+    /** Why a JDK call is not routed: only lgmalloc's own calls can be sent to a size class's fast path. */
+    static final String JDK_API = "report-only API (the JDK's; transparent mode serves it, not by site)";
+
     private ReportOnlyPredictions() {
     }
 
-    static SitePrediction predict(AllocationSite site, SizeClasses classes) {
-        SitePrediction p = PlanBuilder.predict(site, classes, 1.0);
-        return new SitePrediction(site, p.sizeClass(), p.blockSize(), p.confidence(), p.weight(), false);
+    static SitePrediction predict(FoundSite site, SizeClasses classes, String reason) {
+        return PlanBuilder.predict(site.site(), classes, 1.0).reportedOnly(reason);
     }
 }

@@ -9,6 +9,9 @@ import java.lang.classfile.ClassFile;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.reflect.AccessFlag;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Malformed classes: a clear {@link AnalysisException} or a warning, never another exception or a hang. */
 class BadInputTest {
@@ -49,6 +53,25 @@ class BadInputTest {
         ClassAnalysis a = JvmAnalyzer.analyzeClass(victim, ClassResolver.none());
         assertThat(a.warnings()).isEmpty();
         assertThat(a.sites()).hasSize(4);
+    }
+
+    @Test
+    void aClassFileWhoseOnlyClassIsMalformedIsAnAnalysisExceptionNotZeroSites(@TempDir Path dir) throws Exception {
+        byte[] broken = victim.clone();
+        int name = indexOf(broken, "helper".getBytes(StandardCharsets.US_ASCII));
+        broken[name] = (byte) 0xff;                      // never valid in modified UTF-8
+        Path file = Files.write(dir.resolve("Victim.class"), broken);
+        assertThatThrownBy(() -> JvmAnalyzer.analyze(List.of(file), 0.9)).isInstanceOf(AnalysisException.class)
+                .hasMessageStartingWith(file + ": malformed class file");
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     @Test

@@ -4,9 +4,13 @@ import static dev.lgmalloc.analysis.jvm.SiteAssertions.only;
 import static dev.lgmalloc.analysis.jvm.SiteAssertions.sizes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lgmalloc.analysis.AnalysisException;
 import dev.lgmalloc.analysis.AnalysisResult;
+import dev.lgmalloc.analysis.JvmSiteLocation;
+import dev.lgmalloc.analysis.SitePrediction;
+import dev.lgmalloc.analysis.SourceFile;
 import dev.lgmalloc.analysis.ReportWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +44,12 @@ class ClasspathTest {
             import dev.lgmalloc.LgMalloc;
             public class Versioned { void run() { LgMalloc.malloc(1); } }
             """;
-    private static final String VERSIONED_25 = """
+    private static final String VERSIONED_99 = """
+            package mr;
+            import dev.lgmalloc.LgMalloc;
+            public class Versioned { void run() { LgMalloc.malloc(3); } }
+            """;
+    private static final String VERSIONED_21 = """
             package mr;
             import dev.lgmalloc.LgMalloc;
             public class Versioned { void run() { LgMalloc.malloc(2); } }
@@ -75,17 +84,50 @@ class ClasspathTest {
     }
 
     @Test
-    void aMultiReleaseJarIsReadAtTheRunningVersion(@TempDir Path dir) throws Exception {
-        Map<String, byte[]> base = Fixtures.compile(VERSIONED_BASE);
-        Map<String, byte[]> v25 = Fixtures.compile(VERSIONED_25);
-        Map<String, byte[]> entries = new HashMap<>(JarFixtures.entries("", base));
-        entries.putAll(JarFixtures.entries("META-INF/versions/25/", v25));
+    void aMultiReleaseJarIsAnalysedWholeAndRoutedAtTheRunningVersion(@TempDir Path dir) throws Exception {
+        // Three copies of one class: the base one, one for Java 21 (which this JDK, 21 or newer, loads) and one
+        // for a Java 99 that does not exist yet.
+        Map<String, byte[]> entries = new HashMap<>(JarFixtures.entries("", Fixtures.compile(VERSIONED_BASE)));
+        entries.putAll(JarFixtures.entries("META-INF/versions/21/", Fixtures.compile(VERSIONED_21)));
+        entries.putAll(JarFixtures.entries("META-INF/versions/99/", Fixtures.compile(VERSIONED_99)));
         Path jar = JarFixtures.jar(dir.resolve("mr.jar"), entries, Map.of("Multi-Release", "true"));
 
-        AnalysisResult result = JvmAnalyzer.analyze(List.of(jar), 0.9);
+        JvmAnalysis analysis = JvmAnalyzer.analyzeDetailed(List.of(jar), 0.9);
+        AnalysisResult result = analysis.result();
 
         assertThat(result.format()).isEqualTo("multi-release JAR");
-        assertThat(result.sites()).singleElement().extracting(s -> s.sizes()).isEqualTo(sizes(2));
+        // what the agent routes: the copy the running JDK loads, and only that one
+        assertThat(analysis.sites()).singleElement().satisfies(s -> {
+            assertThat(s.site().sizes()).isEqualTo(sizes(2));
+            assertThat(s.location().source())
+                    .isEqualTo(new SourceFile(jar.toString(), "META-INF/versions/21/mr/Versioned.class"));
+        });
+        // what is reported: every copy, each with its entry; the others are never routed, and say why
+        assertThat(result.plan().sites()).hasSize(3);
+        assertThat(result.plan().sites()).extracting(p -> ((JvmSiteLocation) p.site().location()).source().entry(),
+                        p -> p.site().sizes(), SitePrediction::routed)
+                .containsExactlyInAnyOrder(tuple("META-INF/versions/21/mr/Versioned.class", sizes(2), true),
+                        tuple("mr/Versioned.class", sizes(1), false),
+                        tuple("META-INF/versions/99/mr/Versioned.class", sizes(3), false));
+        assertThat(result.plan().sites().subList(1, 3)).allSatisfy(p -> assertThat(p.notRoutedReason())
+                .isEqualTo("not the copy Java " + Runtime.version().feature()
+                        + " loads (META-INF/versions/21/mr/Versioned.class)"));
+        assertThat(result.plan().routedSites()).hasSize(1);
+    }
+
+    @Test
+    void eachSiteNamesItsJarAndEntryOrItsClassFile(@TempDir Path dir) throws Exception {
+        Map<String, byte[]> classes = app();
+        Path jar = JarFixtures.jar(dir.resolve("app.jar"), JarFixtures.entries("", classes), Map.of());
+        assertThat(JvmAnalyzer.analyze(List.of(jar), 0.9).sites()).singleElement()
+                .extracting(s -> ((JvmSiteLocation) s.location()).source())
+                .isEqualTo(new SourceFile(jar.toString(), "app/App.class"));
+
+        Path classesDir = dir.resolve("classes");
+        Fixtures.writeTo(classesDir, classes);
+        assertThat(JvmAnalyzer.analyze(List.of(classesDir), 0.9).sites()).singleElement()
+                .extracting(s -> ((JvmSiteLocation) s.location()).source())
+                .isEqualTo(SourceFile.of(classesDir.resolve("app/App.class").toString()));
     }
 
     @Test
@@ -112,7 +154,7 @@ class ClasspathTest {
     void theFirstClassOfANameWins(@TempDir Path dir) throws Exception {
         Path first = dir.resolve("first");
         Path second = dir.resolve("second");
-        Fixtures.writeTo(first, Fixtures.compile(VERSIONED_25));
+        Fixtures.writeTo(first, Fixtures.compile(VERSIONED_21));
         Fixtures.writeTo(second, Fixtures.compile(VERSIONED_BASE));
         AnalysisResult result = JvmAnalyzer.analyze(List.of(first, second), 0.9);
         assertThat(result.format()).isEqualTo("classpath of 2 entries");
@@ -192,6 +234,7 @@ class ClasspathTest {
         assertThat(result.plan().sites().get(0).routed()).isTrue();
         assertThat(result.plan().sites().get(1).routed()).isFalse();
         assertThat(result.plan().sites().get(1).confidence()).isEqualTo(1.0);
+        assertThat(result.plan().sites().get(1).notRoutedReason()).startsWith("report-only API (the JDK's");
         assertThat(result.plan().exactSizes()).containsExactly(304); // 300 rounded to the granule, from the lgmalloc site only
         assertThat(result.plan().classes()).singleElement().extracting(c -> c.sites()).isEqualTo(1);
         StringBuilder text = new StringBuilder();

@@ -4,7 +4,6 @@ import dev.lgmalloc.bench.peer.Peers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,9 +27,9 @@ final class JmhRuns {
 
     private final SuiteOptions options;
     private final SuiteResults results;
-    private final PrintStream out;
+    private final PrintWriter out;
 
-    JmhRuns(SuiteOptions options, SuiteResults results, PrintStream out) {
+    JmhRuns(SuiteOptions options, SuiteResults results, PrintWriter out) {
         this.options = options;
         this.results = results;
         this.out = out;

@@ -1,17 +1,17 @@
 package dev.lgmalloc.bench.suite;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** One line per run as results arrive: how far the suite is, and what the run measured. */
 final class Progress {
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final int total;
     private int done;
     private final long start = System.nanoTime();
 
-    Progress(PrintStream out, int total) {
+    Progress(PrintWriter out, int total) {
         this.out = out;
         this.total = total;
     }

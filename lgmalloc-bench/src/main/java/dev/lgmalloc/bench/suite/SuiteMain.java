@@ -1,8 +1,10 @@
 package dev.lgmalloc.bench.suite;
 
 import dev.lgmalloc.bench.peer.Peers;
+import dev.lgmalloc.commandline.Commands;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,46 +26,17 @@ public final class SuiteMain {
     }
 
     /**
-     * Runs the suite.
+     * Runs the suite with the command line {@code args}.
      *
      * @return 0 when every run verified, 1 when a run failed its verification or a measuring JVM failed,
      *         2 for bad options (after one line saying what is wrong, and the usage)
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        if (args.contains("--help") || args.contains("-h")) {
-            out.print(SuiteOptions.usage());
-            return 0;
-        }
-        SuiteOptions options;
-        try {
-            options = SuiteOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("lgmalloc bench: " + e.getMessage());
-            err.print(SuiteOptions.usage());
-            return 2;
-        }
-        try {
-            SuiteResults results = measure(options, out);
-            Path report = Reports.write(results, args);
-            out.println("results: " + report.toAbsolutePath() + " (and results.json, time.png, rss.png beside it)");
-            if (!results.allVerified()) {
-                err.println("lgmalloc bench: some runs failed their verification or did not finish; see "
-                        + report);
-                return 1;
-            }
-            return 0;
-        } catch (IOException e) {
-            err.println("lgmalloc bench: " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("lgmalloc bench: interrupted");
-            return 1;
-        }
+        return Commands.execute(new SuiteCommand(), args, out, err);
     }
 
     /** Runs every available allocator's measuring JVMs one after another (never two at once: they would compete). */
-    static SuiteResults measure(SuiteOptions options, PrintStream out) throws IOException, InterruptedException {
+    static SuiteResults measure(SuiteOptions options, PrintWriter out) throws IOException, InterruptedException {
         SuiteResults results = new SuiteResults(options, MachineInfo.collect());
         List<String> runnable = new ArrayList<>();
         for (String allocator : options.allocators()) {

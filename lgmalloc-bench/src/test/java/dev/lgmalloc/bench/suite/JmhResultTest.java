@@ -47,7 +47,7 @@ class JmhResultTest {
 
     @Test
     void goalsCompareLgmallocWithTheBestPeerOfTheSameRun() {
-        SuiteResults results = new SuiteResults(SuiteOptions.parse(List.of("--out", Path.of("x").toString())),
+        SuiteResults results = new SuiteResults(SuiteCommand.parse(List.of("--out", Path.of("x").toString())),
                 new MachineInfo("cpu", 2, "1 kB", "os", "jdk", "2026-01-01T00:00:00Z"));
         results.addJmh(JmhResult.parseCsv("t1", CSV));
         List<Goals.Goal> goals = new Goals(results).evaluate();
@@ -62,7 +62,7 @@ class JmhResultTest {
 
     @Test
     void quickModeNeverClaimsAGoal() {
-        SuiteResults results = new SuiteResults(SuiteOptions.parse(List.of("--quick")),
+        SuiteResults results = new SuiteResults(SuiteCommand.parse(List.of("--quick")),
                 new MachineInfo("cpu", 2, "1 kB", "os", "jdk", "2026-01-01T00:00:00Z"));
         results.addJmh(JmhResult.parseCsv("t1", CSV));
         for (Goals.Goal goal : new Goals(results).evaluate()) {

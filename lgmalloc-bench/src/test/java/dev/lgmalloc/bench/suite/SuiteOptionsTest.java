@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lgmalloc.bench.peer.Peers;
 import dev.lgmalloc.bench.workload.Workloads;
+import dev.lgmalloc.commandline.UsageException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,42 +19,51 @@ class SuiteOptionsTest {
 
     @Test
     void defaultsRunEveryWorkloadAndEveryDefaultAllocator() {
-        SuiteOptions options = SuiteOptions.parse(List.of());
+        SuiteOptions options = SuiteCommand.parse(List.of());
         assertEquals(Workloads.names(), options.workloads());
         assertEquals(Peers.defaultNames(), options.allocators());
         assertFalse(options.allocators().contains("arena-shared"));
         assertEquals(Runtime.getRuntime().availableProcessors(), options.threads());
         assertEquals(4, options.repetitions());
         assertFalse(options.quick());
-        assertEquals(Path.of("bench-results"), options.out());
+        assertEquals(Path.of("target/bench-results"), options.out());
     }
 
     @Test
     void namesAreCheckedAndKeptInTableOrder() {
-        SuiteOptions options = SuiteOptions.parse(List.of("--workloads", "rptest,larson", "--allocators",
+        SuiteOptions options = SuiteCommand.parse(List.of("--workloads", "rptest,larson", "--allocators",
                 "jemalloc,lgmalloc", "--threads", "3", "--quick", "--out", "x"));
         assertEquals(List.of("larson", "rptest"), options.workloads());
         assertEquals(List.of("lgmalloc", "jemalloc"), options.allocators());
         assertEquals(3, options.threads());
         assertEquals(1, options.repetitions());
-        assertTrue(SuiteOptions.parse(List.of("--allocators", "all")).allocators().contains("arena-shared"));
+        assertTrue(SuiteCommand.parse(List.of("--allocators", "all")).allocators().contains("arena-shared"));
     }
 
     @Test
     void badOptionsSayWhatIsWrongAndListTheValidChoices() {
-        String unknownWorkload = assertThrows(IllegalArgumentException.class,
-                () -> SuiteOptions.parse(List.of("--workloads", "larson,nope"))).getMessage();
+        String unknownWorkload = assertThrows(UsageException.class,
+                () -> SuiteCommand.parse(List.of("--workloads", "larson,nope"))).getMessage();
         assertTrue(unknownWorkload.contains("unknown workload 'nope'") && unknownWorkload.contains("sh8bench"),
                 unknownWorkload);
-        String unknownAllocator = assertThrows(IllegalArgumentException.class,
-                () -> SuiteOptions.parse(List.of("--allocators", "hoard"))).getMessage();
+        String unknownAllocator = assertThrows(UsageException.class,
+                () -> SuiteCommand.parse(List.of("--allocators", "hoard"))).getMessage();
         assertTrue(unknownAllocator.contains("unknown allocator 'hoard'") && unknownAllocator.contains("tcmalloc"),
                 unknownAllocator);
-        assertThrows(IllegalArgumentException.class, () -> SuiteOptions.parse(List.of("--threads", "0")));
-        assertThrows(IllegalArgumentException.class, () -> SuiteOptions.parse(List.of("--threads", "two")));
-        assertThrows(IllegalArgumentException.class, () -> SuiteOptions.parse(List.of("--repetitions", "51")));
-        assertThrows(IllegalArgumentException.class, () -> SuiteOptions.parse(List.of("--threads")));
-        assertThrows(IllegalArgumentException.class, () -> SuiteOptions.parse(List.of("--fast")));
+        assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--threads", "0")));
+        assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--threads", "two")));
+        assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--repetitions", "51")));
+        assertEquals("lgmalloc bench: --threads needs a value", errorOf("--threads"));
+        assertEquals("lgmalloc bench: unknown option '--fast' (options: --workloads, --allocators, --threads, --quick,"
+                + " --repetitions, --out, --jmh, --help, --debug)", errorOf("--fast"));
+    }
+
+    /** The first line SuiteMain prints for {@code args}, which must be a usage mistake. */
+    private static String errorOf(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, SuiteMain.run(List.of(args), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        return err.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
     }
 
     @Test

@@ -10,7 +10,8 @@ import dev.lgmalloc.bench.workload.Workload;
 import dev.lgmalloc.bench.workload.Workloads;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,11 @@ class SuiteQuickTest {
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void everyWorkloadVerifiesWithEveryAvailableAllocator(@TempDir Path out) throws Exception {
-        SuiteOptions options = SuiteOptions.parse(List.of("--quick", "--allocators", "all", "--threads", "2",
+        SuiteOptions options = SuiteCommand.parse(List.of("--quick", "--allocators", "all", "--threads", "2",
                 "--out", out.toString()));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        SuiteResults results = SuiteMain.measure(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        SuiteResults results = SuiteMain.measure(options,
+                new PrintWriter(new OutputStreamWriter(progress, StandardCharsets.UTF_8), true));
         Reports.write(results, List.of("--quick", "--allocators", "all"));
 
         List<String> problems = new ArrayList<>();

@@ -55,7 +55,7 @@ public final class EhFrame {
                 body += 8;
             }
             if (length < 4 || length > end - body) {
-                elf.warn(".eh_frame record at offset " + record + " has a bad length; FDEs after it ignored");
+                elf.warn(".eh_frame record at offset " + ElfFile.hex(record) + " has a bad length; FDEs after it ignored");
                 break;
             }
             long next = body + length;

@@ -76,10 +76,10 @@ public final class ElfFile {
             throw new ElfFormatException("truncated ELF header (" + data.capacity() + " of 64 bytes)");
         }
         if (data.get(4) != 2) {
-            throw new ElfFormatException("ELF class " + data.get(4) + " is not ELF64 (2)");
+            throw new ElfFormatException("ELF class " + (data.get(4) & 0xff) + " is not ELF64 (2)");
         }
         if (data.get(5) != 1) {
-            throw new ElfFormatException("ELF data encoding " + data.get(5) + " is not little-endian (1)");
+            throw new ElfFormatException("ELF data encoding " + (data.get(5) & 0xff) + " is not little-endian (1)");
         }
     }
 
@@ -117,8 +117,8 @@ public final class ElfFile {
             shnum = u64((int) shoff + 32); // extended numbering: the count lives in section 0's sh_size
         }
         if (shnum > MAX_SECTIONS || !inFile(shoff, shnum * shentsize)) {
-            throw new ElfFormatException("section header table (" + shnum + " entries at offset " + shoff
-                    + ") lies outside the file");
+            throw new ElfFormatException("section header table (" + Long.toUnsignedString(shnum)
+                    + " entries at offset " + hex(shoff) + ") lies outside the file");
         }
         if (shstrndx == 0xffff && shnum > 0) {
             shstrndx = u32((int) shoff + 40); // extended numbering: the index lives in section 0's sh_link
@@ -148,14 +148,19 @@ public final class ElfFile {
             if (sectionType == Section.SHT_NOBITS || sectionType == 0) {
                 fileSize = 0;
             } else if (!inFile(offset, size)) {
-                warnings.add("section " + describe(i, name) + " (offset " + offset + ", size " + size
-                        + ") lies outside the file; ignored");
+                warnings.add("section " + describe(i, name) + " (offset " + hex(offset) + ", size "
+                        + Long.toUnsignedString(size) + ") lies outside the file; ignored");
                 fileSize = 0;
             }
             result.add(new Section(i, name, sectionType, flags, address, offset, size, fileSize,
                     u32(base + 40), u32(base + 44), u64(base + 56)));
         }
         return result;
+    }
+
+    /** A file offset as readelf shows it: ELF offsets are unsigned, so one above 2^63 is no negative number. */
+    static String hex(long offset) {
+        return "0x" + Long.toHexString(offset);
     }
 
     private static String describe(int index, String name) {

@@ -1,6 +1,7 @@
 package dev.lgmalloc.analysis.jvm.read;
 
 import dev.lgmalloc.analysis.AnalysisException;
+import dev.lgmalloc.analysis.SourceFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,9 +30,10 @@ import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
 /**
- * Reads the class files of a classpath: JAR files (multi-release JARs at the running JDK's version, and the
- * JARs their manifest {@code Class-Path} names, transitively), directories of class files, single class files,
- * and {@code dir/*} wildcards. An unreadable file or entry becomes a warning naming it; an input that does not
+ * Reads the class files of a classpath: JAR files (and the JARs their manifest {@code Class-Path} names,
+ * transitively), directories of class files, single class files, and {@code dir/*} wildcards. Of a multi-release
+ * JAR, the copy of each class the running JDK loads is read as the class; the other copies are kept apart
+ * ({@link ClassPathContents#otherReleases()}). An unreadable file or entry becomes a warning naming it; an input that does not
  * exist, or a classpath none of whose inputs can be read, is an {@link AnalysisException}.
  */
 public final class ClassPathReader {
@@ -42,6 +44,7 @@ public final class ClassPathReader {
     private static final int CLASS_MAGIC = 0xCAFEBABE;
 
     private final LinkedHashMap<String, ClassSource> classes = new LinkedHashMap<>();
+    private final List<ClassSource> otherReleases = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Set<Path> seen = new HashSet<>();
     private final List<String> kinds = new ArrayList<>();
@@ -67,7 +70,7 @@ public final class ClassPathReader {
             throw new AnalysisException(String.join("; ", failures));
         }
         reader.warnings.addAll(0, failures);
-        return new ClassPathContents(reader.classes, reader.warnings, reader.format(entries));
+        return new ClassPathContents(reader.classes, reader.otherReleases, reader.warnings, reader.format(entries));
     }
 
     private String format(List<Path> entries) {
@@ -127,7 +130,7 @@ public final class ClassPathReader {
         if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
             return readJar(path, topLevel);
         }
-        return path + ": not a class file, JAR or directory (nor an ELF binary, which lgmalloc analyze also reads)";
+        return path + ": not an ELF binary, class file, JAR or directory";
     }
 
     /** Records what a given input was; entries reached through Class-Path count as part of their JAR. */
@@ -141,7 +144,7 @@ public final class ClassPathReader {
         try {
             byte[] bytes = readLimited(path);
             String name = ClassFile.of().parse(bytes).thisClass().asInternalName();
-            classes.putIfAbsent(name, new ClassSource(name, path.toString(), bytes));
+            classes.putIfAbsent(name, new ClassSource(name, SourceFile.of(path.toString()), bytes));
             return null;
         } catch (IOException e) {
             return path + ": cannot read: " + e.getMessage();
@@ -185,7 +188,7 @@ public final class ClassPathReader {
             }
             String internalName = relative.substring(0, relative.length() - ".class".length());
             if (read[i] instanceof byte[] bytes) {
-                classes.putIfAbsent(internalName, new ClassSource(internalName, file.toString(), bytes));
+                classes.putIfAbsent(internalName, new ClassSource(internalName, SourceFile.of(file.toString()), bytes));
             } else {
                 warnings.add(file + ": cannot read: " + read[i]);
             }
@@ -225,7 +228,13 @@ public final class ClassPathReader {
             List<JarEntry> entries = jar.versionedStream()
                     .filter(e -> e.getName().endsWith(".class") && !e.isDirectory()).toList();
             for (JarEntry entry : entries) {
-                readJarEntry(path, jar, entry);
+                ClassSource read = readJarEntry(path, jar, entry, entry.getName());
+                if (read != null) {
+                    classes.putIfAbsent(read.internalName(), read);
+                }
+            }
+            if (jar.isMultiRelease()) {
+                readOtherReleases(path, jar);
             }
             classPath = manifestClassPath(path, jar);
         } catch (IOException | RuntimeException e) {
@@ -246,26 +255,59 @@ public final class ClassPathReader {
         return null;
     }
 
-    private void readJarEntry(Path jarPath, JarFile jar, JarEntry entry) {
-        String name = entry.getName();
-        if (name.startsWith("META-INF/") || name.equals("module-info.class")) {
-            return;
+    /**
+     * The copies of the JAR's classes the running JDK does not load (the base copy of a class versioned for this
+     * release, versions for other releases), of the classes this JAR provides: a class an earlier classpath
+     * entry provides is not this JAR's to report.
+     */
+    private void readOtherReleases(Path jarPath, JarFile jar) {
+        // jar.stream() lists the raw entries; getJarEntry resolves a name to the version this JDK loads.
+        List<JarEntry> others = jar.stream()
+                .filter(e -> e.getName().endsWith(".class") && !e.isDirectory())
+                .filter(e -> {
+                    JarEntry loaded = jar.getJarEntry(baseName(e.getName()));
+                    return loaded == null || !e.getName().equals(loaded.getRealName());
+                })
+                .toList();
+        for (JarEntry raw : others) {
+            ClassSource read = readJarEntry(jarPath, jar, raw, baseName(raw.getName()));
+            ClassSource loaded = read == null ? null : classes.get(read.internalName());
+            if (loaded != null && loaded.source().file().equals(read.source().file())) {
+                otherReleases.add(read);
+            }
         }
-        String origin = jarPath + "!/" + entry.getRealName();
+    }
+
+    /** The name a multi-release JAR's entry stands for: {@code META-INF/versions/21/a/B.class} is {@code a/B.class}. */
+    private static String baseName(String entryName) {
+        return entryName.substring(ClassSource.releaseDirectoryOf(entryName).length());
+    }
+
+    /**
+     * The class of a JAR entry that stands for {@code name} (a multi-release JAR's versioned entry stands for
+     * its base name), or null (with a warning when the entry is bad) when it is none to analyse.
+     */
+    private ClassSource readJarEntry(Path jarPath, JarFile jar, JarEntry entry, String name) {
+        if (name.startsWith("META-INF/") || name.endsWith("module-info.class")) {
+            return null;
+        }
+        SourceFile source = new SourceFile(jarPath.toString(), entry.getRealName());
+        String origin = source.describe();
         if (entry.getSize() > MAX_CLASS_BYTES) {
             warnings.add(origin + ": skipped, larger than " + MAX_CLASS_BYTES + " bytes");
-            return;
+            return null;
         }
         try (InputStream in = jar.getInputStream(entry)) {
             byte[] bytes = readEntry(in, entry.getSize());
             if (bytes.length > MAX_CLASS_BYTES) {
                 warnings.add(origin + ": skipped, larger than " + MAX_CLASS_BYTES + " bytes");
-                return;
+                return null;
             }
             String internalName = name.substring(0, name.length() - ".class".length());
-            classes.putIfAbsent(internalName, new ClassSource(internalName, origin, bytes));
+            return new ClassSource(internalName, source, bytes);
         } catch (IOException | RuntimeException e) {
             warnings.add(origin + ": corrupt entry: " + e.getMessage());
+            return null;
         }
     }
 
