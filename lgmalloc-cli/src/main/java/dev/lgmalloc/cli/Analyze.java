@@ -47,7 +47,8 @@ final class Analyze implements Callable<Integer> {
     String threshold = Double.toString(PlanBuilder.DEFAULT_THRESHOLD);
 
     @Parameters(paramLabel = "FILE", arity = "0..*",
-            description = "an ELF binary, or JARs, class directories and class files (a JVM class path)")
+            description = "an ELF binary, or JARs, class directories and class files (a JVM class path), or a JDK's"
+                    + " runtime image: jrt:/java.base (a module of this JDK), a JDK home or its lib/modules")
     List<Path> inputs = new ArrayList<>();
 
     @Spec
@@ -61,7 +62,7 @@ final class Analyze implements Callable<Integer> {
             throw new UsageException("give an ELF binary, or JARs, class directories or class files");
         }
         for (Path p : inputs) {
-            if (!Files.exists(p) && !p.endsWith("*")) {
+            if (!Files.exists(p) && !p.endsWith("*") && !p.toString().startsWith("jrt:")) {
                 throw new UsageException("no such file or directory: " + p);
             }
         }

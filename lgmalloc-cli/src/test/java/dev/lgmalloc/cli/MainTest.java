@@ -180,6 +180,17 @@ class MainTest {
     }
 
     @Test
+    void analyzeReadsAModuleOfTheRuntimeImageDirectly() {
+        assertThat(run("analyze", "jrt:/java.base")).isZero();
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("runtime image jrt:/java.base")
+                .contains("in jrt:/java.base!/java/nio/DirectByteBuffer.class");
+        err.reset();
+        assertThat(run("analyze", "jrt:/no.such.module")).isEqualTo(3);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc analyze: jrt:/no.such.module: no module");
+    }
+
+    @Test
     void anInputThatCannotBeReadIsExitCodeThreeWithOneLineNamingIt() {
         assertThat(run("analyze", "pom.xml")).isEqualTo(3);
         String message = err.toString(StandardCharsets.UTF_8);

@@ -33,7 +33,7 @@ import java.util.zip.ZipFile;
  * Reads the class files of a classpath: JAR files (and the JARs their manifest {@code Class-Path} names,
  * transitively), directories of class files, single class files, and {@code dir/*} wildcards. Of a multi-release
  * JAR, the copy of each class the running JDK loads is read as the class; the other copies are kept apart
- * ({@link ClassPathContents#otherReleases()}). An unreadable file or entry becomes a warning naming it; an input that does not
+ * ({@link ClassPathContents#otherReleases()}). A JDK's runtime image is read directly ({@link RuntimeImage}). An unreadable file or entry becomes a warning naming it; an input that does not
  * exist, or a classpath none of whose inputs can be read, is an {@link AnalysisException}.
  */
 public final class ClassPathReader {
@@ -82,6 +82,15 @@ public final class ClassPathReader {
 
     /** Reads one given entry; returns a message when it could not be read at all. */
     private String readTopLevel(Path entry) throws AnalysisException {
+        java.util.Optional<RuntimeImage> image = RuntimeImage.of(entry);
+        if (image.isPresent()) {
+            for (RuntimeImage.ImageClass c : image.get().read()) {
+                classes.putIfAbsent(c.internalName(), new ClassSource(c.internalName(),
+                        new SourceFile(image.get().description(), c.entry()), c.bytes()));
+            }
+            kinds.add("runtime image " + image.get().description());
+            return null;
+        }
         String name = entry.getFileName() == null ? "" : entry.getFileName().toString();
         if (name.equals("*")) {
             Path dir = entry.getParent() == null ? Path.of(".") : entry.getParent();
