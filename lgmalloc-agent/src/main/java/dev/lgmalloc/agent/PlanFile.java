@@ -95,9 +95,14 @@ public final class PlanFile {
         }
         List<Input> planned = new ArrayList<>();
         int i = 1;
-        for (; i < lines.size() && lines.get(i).startsWith("input\t"); i++) {
-            List<String> f = Fields.split(lines.get(i));
-            planned.add(new Input(f.get(1), Long.parseUnsignedLong(f.get(2), 16)));
+        try {
+            for (; i < lines.size() && lines.get(i).startsWith("input\t"); i++) {
+                List<String> f = Fields.split(lines.get(i));
+                planned.add(new Input(f.get(1), Long.parseUnsignedLong(f.get(2), 16)));
+            }
+        } catch (RuntimeException e) {
+            throw new PlanMismatchException("the plan file " + file + " is damaged at line " + (i + 1) + ": "
+                    + AgentLog.describe(e));
         }
         List<Input> actual;
         try {

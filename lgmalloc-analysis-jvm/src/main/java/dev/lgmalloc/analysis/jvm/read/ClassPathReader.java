@@ -20,6 +20,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -82,7 +83,7 @@ public final class ClassPathReader {
 
     /** Reads one given entry; returns a message when it could not be read at all. */
     private String readTopLevel(Path entry) throws AnalysisException {
-        java.util.Optional<RuntimeImage> image = RuntimeImage.of(entry);
+        Optional<RuntimeImage> image = RuntimeImage.of(entry);
         if (image.isPresent()) {
             for (RuntimeImage.ImageClass c : image.get().read()) {
                 classes.putIfAbsent(c.internalName(), new ClassSource(c.internalName(),

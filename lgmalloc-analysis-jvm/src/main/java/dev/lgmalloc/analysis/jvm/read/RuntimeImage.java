@@ -97,7 +97,6 @@ record RuntimeImage(String description, Path home, String module) {
     /** The jrt file system of the image: a new one, closed after reading (the running JDK's is shared and not). */
     private FileSystem open() throws IOException {
         Map<String, String> env = home == null ? Map.of() : Map.of("java.home", home.toString());
-        FileSystem fs = FileSystems.newFileSystem(URI.create("jrt:/"), env);
-        return fs;
+        return FileSystems.newFileSystem(URI.create("jrt:/"), env);
     }
 }
