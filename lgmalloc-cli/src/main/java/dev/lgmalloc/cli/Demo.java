@@ -52,16 +52,12 @@ final class Demo implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        Path self = selfJar();
+        Path self = EmbeddedJars.self();
         Path work = Files.createTempDirectory("lgmalloc-demo");
         try {
-            Path workload = work.resolve("lgmalloc-demo.jar");
-            try (InputStream in = Demo.class.getResourceAsStream("lgmalloc-demo.jar")) {
-                if (in == null) {
-                    throw new IllegalStateException("the demo workload is missing from lgmalloc.jar; rebuild it");
-                }
-                Files.copy(in, workload, StandardCopyOption.REPLACE_EXISTING);
-            }
+            Path workload = EmbeddedJars.extract(EmbeddedJars.DEMO, work);
+            // The native peers and their adapters live in the benchmarks JAR; lgmalloc.jar holds lgmalloc alone.
+            Path peers = EmbeddedJars.extract(EmbeddedJars.BENCHMARKS, work);
             long messages = quick ? 20_000 : 200_000;
             out.printf(Locale.ROOT, "lgmalloc demo: an off-heap message pipeline (2 producers -> 2 consumers, "
                     + "%,d messages of a 32-byte header, a 328-byte envelope and a 32 B-16 KiB payload; every free "
@@ -77,11 +73,11 @@ final class Demo implements Callable<Integer> {
             out.println();
             out.println("[2/3] glibc malloc/free through FFM (critical downcalls, the fastest way Java reaches it)");
             runs.add(runChild(out, WORKLOAD, "glibc via FFM", messages, List.of(),
-                    workload + java.io.File.pathSeparator + self, "glibc-critical", Long.toString(messages)));
+                    workload + java.io.File.pathSeparator + peers, "glibc-critical", Long.toString(messages)));
             out.println();
             out.println("[3/3] JDK Arena: one Arena.ofShared() per block, closed by the consumer to free it");
             runs.add(runChild(out, WORKLOAD, "JDK Arena.ofShared", messages, List.of(),
-                    workload + java.io.File.pathSeparator + self, "arena-shared", Long.toString(messages)));
+                    workload + java.io.File.pathSeparator + peers, "arena-shared", Long.toString(messages)));
             out.println();
             printComparison(out, runs);
 
@@ -103,14 +99,14 @@ final class Demo implements Callable<Integer> {
             printComparison(out, jdk);
             return 0;
         } finally {
-            deleteTree(work);
+            EmbeddedJars.deleteTree(work);
         }
     }
 
     private static Run runChild(PrintWriter out, String mainClass, String title, long messages, List<String> jvmArgs,
                                 String classpath, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(EmbeddedJars.java());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", classpath, mainClass));
@@ -159,26 +155,5 @@ final class Demo implements Callable<Integer> {
             }
         }
         return map;
-    }
-
-    /** lgmalloc.jar itself: the demo's agent and the peers' class path. */
-    private static Path selfJar() {
-        try {
-            Path location = Path.of(Demo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (!Files.isRegularFile(location)) {
-                throw new UsageException("run it from lgmalloc.jar (./lgmalloc demo), not from classes");
-            }
-            return location;
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot locate lgmalloc.jar", e);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -13,8 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -47,7 +44,7 @@ public final class JdkOnlyProgram {
         System.gc();                                   // the direct buffers are freed by the GC, as they would be
         System.out.printf(Locale.ROOT, "checksum %d; arenas were %s%n", checksum, arenaKind());
         System.out.printf(Locale.ROOT, "RESULT allocator=jdk messages=%d seconds=%.3f peakRssKiB=%d finalRssKiB=%d%n",
-                requests, seconds, status("VmHWM:"), status("VmRSS:"));
+                requests, seconds, ProcessStatus.kib("VmHWM:"), ProcessStatus.kib("VmRSS:"));
     }
 
     private static long serve(long requests) throws Throwable {
@@ -73,13 +70,4 @@ public final class JdkOnlyProgram {
         }
     }
 
-    /** A {@code /proc/self/status} field in KiB, read here: this program depends on nothing but the JDK. */
-    private static long status(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
-    }
 }

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.LgMalloc;
-import dev.lgmalloc.bench.memory.ProcessMemory;
 import dev.lgmalloc.bench.peer.PeerAllocator;
 import dev.lgmalloc.bench.peer.Peers;
 import java.lang.foreign.MemoryLayout;
@@ -137,8 +136,7 @@ public final class MessagePipeline {
             LgMalloc.trim();
         }
         System.out.printf(Locale.ROOT, "RESULT allocator=%s messages=%d seconds=%.3f peakRssKiB=%d finalRssKiB=%d%n",
-                allocator, messages, seconds, ProcessMemory.peakResidentBytes() >> 10,
-                ProcessMemory.residentBytes() >> 10);
+                allocator, messages, seconds, ProcessStatus.kib("VmHWM:"), ProcessStatus.kib("VmRSS:"));
     }
 
     private static void run(Memory memory, long messages) throws Exception {
