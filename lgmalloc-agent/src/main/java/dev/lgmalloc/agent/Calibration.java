@@ -43,7 +43,7 @@ final class Calibration {
             long calls = 0;
             long inSet = 0;
             for (Observation o : observations) {
-                boolean inBand = o.confidence() >= lower && (upper == 1.0 ? o.confidence() <= 1.0 : o.confidence() < upper);
+                boolean inBand = o.confidence() >= lower && (o.confidence() < upper || upper == 1.0);
                 if (inBand && o.calls() > 0) {
                     sites++;
                     always += o.inPredictedSet() == o.calls() ? 1 : 0;

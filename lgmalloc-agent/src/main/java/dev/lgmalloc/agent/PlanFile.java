@@ -38,10 +38,6 @@ public final class PlanFile {
 
     /** One class path file as the plan knows it. */
     record Input(String name, long crc) {
-        @Override
-        public String toString() {
-            return name + " (crc " + Long.toHexString(crc) + ")";
-        }
     }
 
     /** What {@link #write} analysed and wrote. */
@@ -151,7 +147,7 @@ public final class PlanFile {
             if (Files.isDirectory(p)) {
                 crcOfTree(p.toFile(), "", crc, 0);
             } else {
-                crc.update(Files.readAllBytes(p));
+                update(crc, p);
             }
             Path name = p.getFileName();
             inputs.add(new Input(name == null ? p.toString() : name.toString(), crc.getValue()));
@@ -174,9 +170,17 @@ public final class PlanFile {
             } else if (f.isFile()) {
                 crc.update(relative.getBytes(StandardCharsets.UTF_8));
                 crc.update(0);
-                try (InputStream in = Files.newInputStream(f.toPath())) {
-                    crc.update(in.readAllBytes());
-                }
+                update(crc, f.toPath());
+            }
+        }
+    }
+
+    /** Adds {@code file}'s bytes to {@code crc}, a buffer at a time: a class path JAR can be large. */
+    private static void update(CRC32C crc, Path file) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                crc.update(buffer, 0, n);
             }
         }
     }

@@ -152,6 +152,9 @@ class MainTest {
         err.reset();
         assertThat(run("plan", "--out", plan.toString())).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc plan: give the application's class path");
+        err.reset();
+        assertThat(run("plan", "--out", plan.toString(), "/no/such.jar")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("lgmalloc plan: no such file or directory: /no/such.jar");
     }
 
     @Test

@@ -374,13 +374,10 @@ public final class Heap {
             return;
         }
         checkRemoteFree(page, address);
-        Heap mine = engine.fastHeap();
+        Heap mine = engine.freeingHeapOf(t);
         if (mine == null) {
-            mine = engine.freeingHeapOf(t);
-            if (mine == null) {
-                pushRemote(page, address, address, 1);
-                return;
-            }
+            pushRemote(page, address, address, 1);            // the engine closed meanwhile
+            return;
         }
         mine.defer(page, address);
     }
