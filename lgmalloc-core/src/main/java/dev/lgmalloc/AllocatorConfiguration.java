@@ -86,8 +86,21 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
         return provisionedBlockSizes.clone();
     }
 
+    /** The classes of {@link #provisionedBlockSizes}, each once, in order. A loop: on the first malloc's path. */
     int[] provisionedClasses() {
-        return Arrays.stream(provisionedBlockSizes).mapToInt(sizeClasses::classOf).distinct().toArray();
+        int[] classes = new int[provisionedBlockSizes.length];
+        int count = 0;
+        for (long size : provisionedBlockSizes) {
+            int sizeClass = sizeClasses.classOf(size);
+            boolean seen = false;
+            for (int i = 0; i < count && !seen; i++) {
+                seen = classes[i] == sizeClass;
+            }
+            if (!seen) {
+                classes[count++] = sizeClass;
+            }
+        }
+        return Arrays.copyOf(classes, count);
     }
 
     @Override

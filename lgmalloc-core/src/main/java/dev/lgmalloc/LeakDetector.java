@@ -53,14 +53,18 @@ public final class LeakDetector {
     private LeakDetector() {
     }
 
+    /** A switch, not {@code Mode.valueOf}: its reflection would be on the first malloc's path. */
     private static Mode parseMode(String value) {
-        try {
-            return Mode.valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            System.err.println("lgmalloc: -Dlgmalloc.leakDetection must be off, sampled or full, not '" + value
-                    + "'; leak detection is off");
-            return Mode.OFF;
-        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "off" -> Mode.OFF;
+            case "sampled" -> Mode.SAMPLED;
+            case "full" -> Mode.FULL;
+            default -> {
+                System.err.println("lgmalloc: -Dlgmalloc.leakDetection must be off, sampled or full, not '" + value
+                        + "'; leak detection is off");
+                yield Mode.OFF;
+            }
+        };
     }
 
     /** The mode this JVM runs with. */

@@ -47,7 +47,6 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     public Engine(String name, SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
                   long memoryLimit) {
-        Os.link();
         this.name = name;
         this.classes = classes;
         this.budget = new MemoryBudget(memoryLimit);

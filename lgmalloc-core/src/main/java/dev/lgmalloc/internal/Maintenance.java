@@ -28,7 +28,8 @@ final class Maintenance {
     static synchronized void register(Engine engine) {
         ENGINES.add(new WeakReference<>(engine));
         if (thread == null) {
-            thread = Thread.ofPlatform().daemon().name("lgmalloc-maintenance").unstarted(Maintenance::run);
+            // A class, not a method reference: the first lambda of a JVM spins up the lambda machinery (milliseconds)
+            thread = Thread.ofPlatform().daemon().name("lgmalloc-maintenance").unstarted(new Ticks());
             thread.start();
         }
     }
@@ -56,6 +57,13 @@ final class Maintenance {
         }
     }
 
+    private static final class Ticks implements Runnable {
+        @Override
+        public void run() {
+            Maintenance.run();
+        }
+    }
+
     private static void run() {
         boolean first = true;
         while (true) {
@@ -64,12 +72,13 @@ final class Maintenance {
                 clockNanos = System.nanoTime();
                 if (first) {
                     // Off the first malloc's path, and after it (both load classes; on two cores they slowed each
-                    // other down): JFR's periodic hooks, whose registration loads JFR's machinery (170 of the
-                    // first malloc's 350 ms), and the downcalls that return memory. A recording sees the hooks
-                    // from its next period.
+                    // other down): the downcalls, whose linking is most of a fresh JVM's first-malloc cost (the
+                    // pages until then are borrowed), and JFR's periodic hooks, whose registration loads JFR's
+                    // machinery. A recording sees the hooks from its next period.
                     first = false;
-                    dev.lgmalloc.internal.jfr.Telemetry.register(Maintenance::live);
+                    Os.link();
                     Os.linkRest();
+                    dev.lgmalloc.internal.jfr.Telemetry.register(Maintenance::live);
                 }
                 for (Engine e : live()) {
                     e.maintain(false);

@@ -31,28 +31,42 @@ public final class Os {
     /** The OS page size we align mappings to. */
     public static final long PAGE_SIZE = 4096;
 
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO_HANDLE =
-            CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    /**
+     * Where a downcall leaves {@code errno}. A holder of its own: the layouts and var handles it builds load a
+     * good part of FFM's layout classes, which the first malloc of a JVM does not need.
+     */
+    private static final class CallState {
+        static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+        static final StructLayout LAYOUT = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO_HANDLE =
+                LAYOUT.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    }
+
+    /** Set once {@code mmap} and {@code munmap} are linked. */
+    private static volatile boolean linked;
 
     /**
-     * What the first allocation needs: {@code mmap}, and {@code munmap} to trim a mapping to its alignment. The
-     * calls that only return or resize memory are linked later, off its path.
+     * {@code mmap}, and {@code munmap} to trim a mapping to its alignment. Linking the first downcall of a JVM
+     * takes about a hundred milliseconds (the linker's classes and generated stubs), so the first pages come
+     * from elsewhere (borrowed segments) and this is linked by the maintenance thread, or on first need.
      */
-    private static final MethodHandle MMAP;
-    private static final MethodHandle MUNMAP;
+    private static final class Mapping {
+        static final MethodHandle MMAP;
+        static final MethodHandle MUNMAP;
 
-    static {
-        if (ADDRESS.byteSize() != 8) {
-            throw new ExceptionInInitializerError("lgmalloc needs a 64-bit platform");
+        static {
+            if (ADDRESS.byteSize() != 8) {
+                throw new ExceptionInInitializerError("lgmalloc needs a 64-bit platform");
+            }
+            Linker linker = Linker.nativeLinker();
+            var libc = linker.defaultLookup();
+            MMAP = linker.downcallHandle(libc.findOrThrow("mmap"),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+                    CallState.ERRNO);
+            MUNMAP = linker.downcallHandle(libc.findOrThrow("munmap"),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CallState.ERRNO);
+            linked = true;
         }
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        MMAP = linker.downcallHandle(libc.findOrThrow("mmap"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-        MUNMAP = linker.downcallHandle(libc.findOrThrow("munmap"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
     }
 
     /** {@code mremap} and {@code madvise}: linked on first use, or ahead of it by {@link #linkRest()}. */
@@ -66,21 +80,23 @@ public final class Os {
             // mremap is variadic: the new address is the first variadic argument
             MREMAP = linker.downcallHandle(libc.findOrThrow("mremap"),
                     FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG),
-                    Linker.Option.firstVariadicArg(4), ERRNO);
+                    Linker.Option.firstVariadicArg(4), CallState.ERRNO);
             MADVISE = linker.downcallHandle(libc.findOrThrow("madvise"),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CallState.ERRNO);
         }
     }
 
     private Os() {
     }
 
-    /**
-     * Links {@code mmap} now (the first downcall of a JVM costs about a hundred milliseconds), rather than under a
-     * lock on first use.
-     */
+    /** Whether {@code mmap} is linked: a mapping now costs a system call, not the linker's start-up. */
+    public static boolean isLinked() {
+        return linked;
+    }
+
+    /** Links {@code mmap} and {@code munmap} now, if they are not yet. */
     public static void link() {
-        // the static initializer did the work
+        Objects.requireNonNull(Mapping.MMAP);
     }
 
     /** Links the other calls; the maintenance thread does it when it starts, so no allocating thread waits. */
@@ -124,8 +140,8 @@ public final class Os {
      */
     private static long mmap(long size) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            long address = (long) MMAP.invokeExact(state, 0L, size, PROT_READ | PROT_WRITE,
+            MemorySegment state = arena.allocate(CallState.LAYOUT);
+            long address = (long) Mapping.MMAP.invokeExact(state, 0L, size, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
             return address == MAP_FAILED ? 0 : address;
         } catch (Throwable t) {
@@ -142,7 +158,7 @@ public final class Os {
      */
     public static long remap(long address, long oldSize, long newSize, long target) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(CallState.LAYOUT);
             int flags = target == 0 ? 0 : MREMAP_MAYMOVE | MREMAP_FIXED;
             long result = (long) Rest.MREMAP.invokeExact(state, address, oldSize, newSize, flags, target);
             return result == MAP_FAILED ? 0 : result;
@@ -153,7 +169,7 @@ public final class Os {
 
     /** Returns {@code [address, address + size)} to the OS. */
     public static void unmap(long address, long size) {
-        call(MUNMAP, "munmap", address, size, 0);
+        call(Mapping.MUNMAP, "munmap", address, size, 0);
     }
 
     /** Drops the contents of {@code [address, address + size)} so the OS can reclaim it; it reads as zero after. */
@@ -163,12 +179,12 @@ public final class Os {
 
     private static void call(MethodHandle handle, String name, long address, long size, int advice) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = handle == MUNMAP
+            MemorySegment state = arena.allocate(CallState.LAYOUT);
+            int rc = handle == Mapping.MUNMAP
                     ? (int) handle.invokeExact(state, address, size)
                     : (int) handle.invokeExact(state, address, size, advice);
             if (rc != 0) {
-                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                int errno = (int) CallState.ERRNO_HANDLE.get(state, 0L);
                 throw new IllegalStateException(String.format("%s(0x%x, %d) failed with errno %d", name, address,
                         size, errno));
             }

@@ -1,8 +1,15 @@
 package dev.lgmalloc.internal;
 
+import java.lang.foreign.Arena;
+
 /**
  * A 4 MiB mapping aligned to 4 MiB, cut into 64 chunks of 64 KiB that pages are made of. All fields are
  * guarded by the {@link Segments} lock.
+ *
+ * <p>A <em>borrowed</em> segment is the exception: before the {@code mmap} downcall is linked (linking takes
+ * about a hundred milliseconds in a fresh JVM), the first pages come from a few chunks of memory that the JDK's
+ * own allocator handed to an {@link Arena}. The segment then spans the 4 MiB window around those chunks, and the
+ * other chunks of the window are {@linkplain #foreignMask foreign}: never handed out, purged or unmapped.
  */
 final class Segment {
 
@@ -11,15 +18,83 @@ final class Segment {
     static final int CHUNKS = (int) (SIZE >>> PageMap.CHUNK_SHIFT);
 
     final long base;
-    long usedMask;      // chunks that belong to a page
+    /** Chunks of the window that are not this segment's memory: always set in {@link #usedMask}. */
+    final long foreignMask;
+    /** Where a borrowed segment's memory came from, closed to give it back; null for a mapping of our own. */
+    private final Arena lender;
+    long usedMask;      // chunks that belong to a page, and the foreign ones
     long dirtyMask;     // free chunks whose memory may still be resident
     long purgingMask;   // free chunks being purged outside the lock: not to be handed out until done
     final long[] freedAtNanos = new long[CHUNKS];
     final Page[] pages = new Page[CHUNKS];   // the page starting at each chunk
     long emptySinceNanos;
 
+    /** A segment over a whole mapping of our own at {@code base}. */
     Segment(long base) {
+        this(base, 0, null);
+    }
+
+    private Segment(long base, long foreignMask, Arena lender) {
         this.base = base;
+        this.foreignMask = foreignMask;
+        this.lender = lender;
+        this.usedMask = foreignMask;
+    }
+
+    /**
+     * A segment over {@code chunks} chunks borrowed from the JDK's allocator, with no system call of ours: the
+     * arena's memory is zeroed, as mapped memory is. Returns null when the JDK has no memory either.
+     */
+    static Segment borrow(int chunks) {
+        Arena arena = Arena.ofShared();
+        long start;
+        try {
+            start = arena.allocate(chunks * PageMap.CHUNK_SIZE, PageMap.CHUNK_SIZE).address();
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            return null;
+        }
+        long window = start & -SIZE;
+        int first = (int) ((start - window) >>> PageMap.CHUNK_SHIFT);
+        // A window holds 64 chunks; memory running past its end is simply not used.
+        int owned = Math.min(chunks, CHUNKS - first);
+        return new Segment(window, ~runMask(first, owned), arena);
+    }
+
+    boolean isBorrowed() {
+        return lender != null;
+    }
+
+    /** No page in use. */
+    boolean isEmpty() {
+        return usedMask == foreignMask;
+    }
+
+    /** Bytes of memory this segment stands for. */
+    long ownedBytes() {
+        return (long) Long.bitCount(~foreignMask) << PageMap.CHUNK_SHIFT;
+    }
+
+    /** Clears this segment's chunks from the page map, leaving the foreign chunks of a borrowed window alone. */
+    void unmapPages() {
+        if (foreignMask == 0) {
+            PageMap.set(base, CHUNKS, null);
+            return;
+        }
+        for (int c = 0; c < CHUNKS; c++) {
+            if ((foreignMask >>> c & 1) == 0) {
+                PageMap.set(base + ((long) c << PageMap.CHUNK_SHIFT), 1, null);
+            }
+        }
+    }
+
+    /** Returns the memory to where it came from: the OS, or the JDK's allocator for a borrowed segment. */
+    void giveBack() {
+        if (lender != null) {
+            lender.close();
+        } else {
+            Os.unmap(base, SIZE);
+        }
     }
 
     /** The first free run of {@code chunks} chunks aligned to its length, or -1. */

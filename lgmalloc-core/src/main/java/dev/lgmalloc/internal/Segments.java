@@ -9,6 +9,11 @@ import java.util.List;
  */
 final class Segments {
 
+    /** 1 MiB: a borrowed segment always holds an aligned run for a page of 8 chunks, and 16 single chunks. */
+    private static final int BORROWED_CHUNKS = 16;
+    /** Beyond this many borrowed segments, a program that allocates that fast waits for the linker instead. */
+    private static final int BORROWED_LIMIT = 16;
+
     private final List<Segment> segments = new ArrayList<>();
     private int searchStart;
     private final long purgeDelayNanos;
@@ -45,15 +50,14 @@ final class Segments {
             }
         }
         if (first < 0) {
-            long base = Os.map(Segment.SIZE, Segment.SIZE);
-            if (base == 0) {
+            segment = newSegment(chunks);
+            if (segment == null) {
                 budget.release(bytes);
                 return null;
             }
-            segment = new Segment(base);
             segments.add(segment);
             searchStart = segments.size() - 1;
-            first = 0;
+            first = segment.findRun(chunks);
         }
         long mask = Segment.runMask(first, chunks);
         segment.usedMask |= mask;
@@ -63,6 +67,33 @@ final class Segments {
         segment.pages[first] = page;
         PageMap.set(page.start, chunks, page);
         return page;
+    }
+
+    /**
+     * A new segment with a free run of {@code chunks} chunks, or null when the OS has no memory left. Until
+     * {@code mmap} is linked, the memory is borrowed from the JDK's allocator, so the first malloc of a JVM does
+     * not wait for the linker; the maintenance thread links it on its first tick.
+     */
+    private Segment newSegment(int chunks) {
+        if (!Os.isLinked() && borrowed() < BORROWED_LIMIT) {
+            Segment borrowed = Segment.borrow(BORROWED_CHUNKS);
+            if (borrowed != null && borrowed.findRun(chunks) >= 0) {
+                return borrowed;
+            }
+            if (borrowed != null) {
+                borrowed.giveBack();
+            }
+        }
+        long base = Os.map(Segment.SIZE, Segment.SIZE);
+        return base == 0 ? null : new Segment(base);
+    }
+
+    private int borrowed() {
+        int count = 0;
+        for (Segment s : segments) {
+            count += s.isBorrowed() ? 1 : 0;
+        }
+        return count;
     }
 
     /** Gives an empty page's chunks back to its segment; they are purged after the purge delay. */
@@ -81,7 +112,7 @@ final class Segments {
         for (int c = page.firstChunk; c < page.firstChunk + chunks; c++) {
             segment.freedAtNanos[c] = now;
         }
-        if (segment.usedMask == 0) {
+        if (segment.isEmpty()) {
             segment.emptySinceNanos = now;
         }
     }
@@ -107,8 +138,8 @@ final class Segments {
         synchronized (this) {
             for (int i = segments.size() - 1; i >= 0; i--) {
                 Segment s = segments.get(i);
-                if (s.usedMask == 0 && s.purgingMask == 0 && (force || now - s.emptySinceNanos >= purgeDelayNanos)) {
-                    PageMap.set(s.base, Segment.CHUNKS, null);
+                if (s.isEmpty() && s.purgingMask == 0 && (force || now - s.emptySinceNanos >= purgeDelayNanos)) {
+                    s.unmapPages();
                     segments.remove(i);
                     unmapped.add(s);
                     continue;
@@ -138,7 +169,7 @@ final class Segments {
             Os.purge(s.base + (p[1] << PageMap.CHUNK_SHIFT), p[2] << PageMap.CHUNK_SHIFT);
         }
         for (Segment s : unmapped) {
-            Os.unmap(s.base, Segment.SIZE);
+            s.giveBack();
         }
         if (!purges.isEmpty()) {
             synchronized (this) {
@@ -169,11 +200,11 @@ final class Segments {
                             p.heap = Heap.NO_OWNER;
                         }
                     }
-                    PageMap.set(s.base, Segment.CHUNKS, null);
+                    s.unmapPages();
                 }
             }
             for (Segment s : all) {
-                Os.unmap(s.base, Segment.SIZE);
+                s.giveBack();
             }
         }
     }
@@ -192,9 +223,11 @@ final class Segments {
     /** Reserved bytes, committed bytes and segment count of the small-block segments. */
     synchronized long[] footprint() {
         long committed = 0;
+        long reserved = 0;
         for (Segment s : segments) {
-            committed += (long) Long.bitCount(s.usedMask | s.dirtyMask) << PageMap.CHUNK_SHIFT;
+            reserved += s.ownedBytes();
+            committed += (long) Long.bitCount(s.usedMask & ~s.foreignMask | s.dirtyMask) << PageMap.CHUNK_SHIFT;
         }
-        return new long[] {segments.size() * Segment.SIZE, committed, segments.size()};
+        return new long[] {reserved, committed, segments.size()};
     }
 }
