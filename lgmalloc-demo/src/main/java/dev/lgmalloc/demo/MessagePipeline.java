@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -23,10 +24,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * envelope and a variable payload per message; consumer threads verify and free them, so every free crosses
  * threads. On lgmalloc the header and envelope sizes are constants the agent predicts; the payload is not.
  *
- * <p>{@code java -cp lgmalloc-demo.jar:lgmalloc.jar dev.lgmalloc.demo.MessagePipeline ALLOCATOR MESSAGES}, where
+ * <p>{@code java -cp lgmalloc-demo.jar:lgmalloc.jar dev.lgmalloc.demo.MessagePipeline ALLOCATOR SECONDS}, where
  * ALLOCATOR is {@code lgmalloc} or a peer of the benchmark suite ({@code glibc-critical}, {@code arena-shared},
- * ...). After a warm-up of a quarter of the messages it prints one {@code RESULT} line with the steady-state
- * throughput and the process's peak and final RSS.
+ * ...). The pipeline runs for a fixed time, not a fixed count, so a slow allocator gets as long a measurement as a
+ * fast one: a warm-up of a quarter of SECONDS, then SECONDS timed. It prints one {@code RESULT} line with the
+ * messages of the timed part, its length, and the process's peak and final RSS.
  */
 public final class MessagePipeline {
 
@@ -42,6 +44,8 @@ public final class MessagePipeline {
     static final long ENVELOPE_BYTES = 328;
 
     private static final long POISON = -1;
+    /** Producers look at the clock once per this many messages. */
+    private static final int CLOCK_EVERY = 256;
     private static final int PRODUCERS = 2;
     private static final int CONSUMERS = 2;
 
@@ -117,17 +121,17 @@ public final class MessagePipeline {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2) {
-            System.err.println("usage: MessagePipeline ALLOCATOR MESSAGES");
+            System.err.println("usage: MessagePipeline ALLOCATOR SECONDS");
             System.exit(2);
         }
         String allocator = args[0];
-        long messages = Long.parseLong(args[1]);
+        long nanos = (long) (Double.parseDouble(args[1]) * 1e9);
         Memory memory = allocator.equals("lgmalloc") ? new OnLgmalloc() : new OnPeer(Peers.create(allocator));
         // Warm up first: lgmalloc is Java code the JIT must compile, while native allocators start compiled, so
         // timing a cold JVM would mostly measure the JIT. The peak RSS below includes the warm-up.
-        run(memory, Math.max(2, messages / 4));
+        run(memory, nanos / 4);
         long start = System.nanoTime();
-        run(memory, messages);
+        long messages = run(memory, nanos);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (memory instanceof OnPeer(PeerAllocator peer)) {
             peer.releaseFreeMemory();
@@ -139,16 +143,18 @@ public final class MessagePipeline {
                 allocator, messages, seconds, ProcessStatus.kib("VmHWM:"), ProcessStatus.kib("VmRSS:"));
     }
 
-    private static void run(Memory memory, long messages) throws Exception {
+    /** Runs the pipeline for {@code nanos} and returns how many messages went through it. */
+    private static long run(Memory memory, long nanos) throws Exception {
         BlockingQueue<Long> queue = new ArrayBlockingQueue<>(4096);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong produced = new AtomicLong();
+        long start = System.nanoTime();
         List<Thread> producers = new ArrayList<>();
         for (int p = 0; p < PRODUCERS; p++) {
             long seed = p;
-            long count = messages / PRODUCERS;
             producers.add(Thread.ofPlatform().name("producer-" + p).start(() -> {
                 try {
-                    produce(memory, queue, new SplittableRandom(seed), count, seed == 0);
+                    produced.addAndGet(produce(memory, queue, new SplittableRandom(seed), start, nanos, seed == 0));
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 }
@@ -176,13 +182,24 @@ public final class MessagePipeline {
         if (failure.get() != null) {
             throw new IllegalStateException("pipeline failed", failure.get());
         }
+        return produced.get();
     }
 
-    private static void produce(Memory memory, BlockingQueue<Long> queue, SplittableRandom random, long count,
-            boolean reportsHalfway) throws InterruptedException {
-        for (long i = 0; i < count; i++) {
-            if (reportsHalfway && i == count / 2) {
-                memory.halfway();
+    /** Produces messages until {@code nanos} after {@code start}; returns how many. */
+    private static long produce(Memory memory, BlockingQueue<Long> queue, SplittableRandom random, long start,
+            long nanos, boolean reportsHalfway) throws InterruptedException {
+        boolean reported = !reportsHalfway;
+        long i = 0;
+        for (; ; i++) {
+            if (i % CLOCK_EVERY == 0) {
+                long elapsed = System.nanoTime() - start;
+                if (elapsed >= nanos) {
+                    return i;
+                }
+                if (!reported && elapsed >= nanos / 2) {
+                    memory.halfway();
+                    reported = true;
+                }
             }
             int length = 32 + (int) Math.min(16_384, Math.exp(random.nextDouble(3.5, 8.5)));
             MemorySegment header = MemorySegment.ofAddress(memory.header()).reinterpret(HEADER_BYTES);
