@@ -446,7 +446,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     /** A segment of exactly {@code byteSize} bytes, aligned to 16, in the global scope; free it with {@link #free(MemorySegment)}. */
     public MemorySegment allocate(long byteSize) {
-        return MemorySegment.ofAddress(malloc(byteSize)).reinterpret(byteSize);
+        return Memory.segment(malloc(byteSize), byteSize);
     }
 
     /**
@@ -455,7 +455,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        return MemorySegment.ofAddress(alignedAlloc(byteAlignment, byteSize)).reinterpret(byteSize);
+        return Memory.segment(alignedAlloc(byteAlignment, byteSize), byteSize);
     }
 
     /**
@@ -463,7 +463,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      * {@link #mallocPredicted}.
      */
     public MemorySegment allocatePredicted(long size, int sizeClass) {
-        return MemorySegment.ofAddress(mallocPredicted(size, sizeClass)).reinterpret(size);
+        return Memory.segment(mallocPredicted(size, sizeClass), size);
     }
 
     /**

@@ -22,6 +22,14 @@ public final class Memory {
     }
 
 
+    /**
+     * A global-scope segment of {@code bytes} at {@code address}: a slice of {@link #ALL}, one object and no
+     * native-access check, where {@code MemorySegment.ofAddress(a).reinterpret(n)} makes two and re-checks.
+     */
+    public static MemorySegment segment(long address, long bytes) {
+        return ALL.asSlice(address, bytes);
+    }
+
     public static long getLong(long address) {
         return ALL.get(JAVA_LONG_UNALIGNED, address);
     }
