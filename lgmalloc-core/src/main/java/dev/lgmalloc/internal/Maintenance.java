@@ -71,10 +71,11 @@ final class Maintenance {
                 Thread.sleep(INTERVAL_MILLIS);
                 clockNanos = System.nanoTime();
                 if (first) {
-                    // Off the first malloc's path, and after it (both load classes; on two cores they slowed each
-                    // other down): the downcalls, whose linking is most of a fresh JVM's first-malloc cost (the
-                    // pages until then are borrowed), and JFR's periodic hooks, whose registration loads JFR's
-                    // machinery. A recording sees the hooks from its next period.
+                    // Off the first malloc's path, and after it: linking at once made the first malloc wait (on
+                    // two cores, for the CPU and for the FFM classes both threads initialise). The downcalls,
+                    // whose linking is most of a fresh JVM's first-malloc cost (the pages until then are
+                    // borrowed), and JFR's periodic hooks, whose registration loads JFR's machinery. A recording
+                    // sees the hooks from its next period.
                     first = false;
                     Os.link();
                     Os.linkRest();

@@ -11,8 +11,11 @@ final class Segments {
 
     /** 1 MiB: a borrowed segment always holds an aligned run for a page of 8 chunks, and 16 single chunks. */
     private static final int BORROWED_CHUNKS = 16;
-    /** Beyond this many borrowed segments, a program that allocates that fast waits for the linker instead. */
-    private static final int BORROWED_LIMIT = 16;
+    /**
+     * One: a borrowed segment is zeroed, so resident, as a whole when it is borrowed. A program that needs more
+     * before the maintenance thread has linked {@code mmap} links it itself, as every first malloc used to.
+     */
+    private static final int BORROWED_LIMIT = 1;
 
     private final List<Segment> segments = new ArrayList<>();
     private int searchStart;
