@@ -2,6 +2,8 @@ package dev.lgmalloc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lgmalloc.Allocator;
+import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.LgMalloc;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -107,14 +109,47 @@ class BorrowedSegmentTest {
 
     @Test
     void theFirstPagesOfAFreshJvmAreBorrowedAndGivenBack() throws Exception {
+        String output = runFresh(FreshJvm.class);
+        assertThat(output).contains("linked-at-first-malloc=false", "first-page-borrowed=true", "intact=true",
+                "reserved-after-trim=0", "later-page-borrowed=false");
+    }
+
+    /** The first allocation of a fresh JVM in an allocator of its own, which is closed with the segment borrowed. */
+    public static final class ClosedWhileBorrowed {
+        public static void main(String[] args) {
+            Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
+            long block = allocator.malloc(64);
+            System.out.println("borrowed=" + PageMap.lookup(block).segment.isBorrowed());
+            Memory.putLong(block, 42);
+            allocator.close();
+            System.out.println("page-map-cleared=" + (PageMap.lookup(block) == null));
+            try {
+                allocator.free(block);
+                System.out.println("free-after-close=accepted");
+            } catch (RuntimeException e) {
+                System.out.println("free-after-close=" + e.getClass().getSimpleName());
+            }
+            // the JVM's own allocator took the memory back: what it hands out next may reuse it
+            LgMalloc.free(LgMalloc.malloc(64));
+            System.out.println("done");
+        }
+    }
+
+    @Test
+    void closingAnAllocatorGivesItsBorrowedSegmentBack() throws Exception {
+        String output = runFresh(ClosedWhileBorrowed.class);
+        assertThat(output).contains("borrowed=true", "page-map-cleared=true", "done");
+        assertThat(output).containsPattern("free-after-close=(IllegalStateException|InvalidFreeException)");
+    }
+
+    private static String runFresh(Class<?> main) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), FreshJvm.class.getName())
+                System.getProperty("java.class.path"), main.getName())
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(output).isZero();
-        assertThat(output).contains("linked-at-first-malloc=false", "first-page-borrowed=true", "intact=true",
-                "reserved-after-trim=0", "later-page-borrowed=false");
+        return output;
     }
 }
