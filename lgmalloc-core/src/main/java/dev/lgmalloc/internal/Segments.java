@@ -30,9 +30,15 @@ final class Segments {
         this.largeBlocks = largeBlocks;
     }
 
-    /** Pages of blocks up to 8 KiB span one chunk; larger blocks get 8 or 16 chunks, so a page holds >= 8 blocks. */
+    /**
+     * The smallest page that holds at least 8 blocks: one chunk up to 8 KiB, then 2, 4, 8 and 16 chunks. Not
+     * bigger: each thread keeps a partly used page per class, and a page of a few blocks empties often enough to
+     * go back to the segment, where any class can take its chunks. In glibc-thread's mix of sizes (8.5 MiB live),
+     * the blocks above 8 KiB touched 13.0 MiB in 512 KiB pages and 11.2 MiB in these.
+     */
     static int chunksFor(int blockSize) {
-        return blockSize <= 8 * 1024 ? 1 : blockSize <= 64 * 1024 ? 8 : 16;
+        long chunks = ((8L * blockSize) + PageMap.CHUNK_SIZE - 1) >>> PageMap.CHUNK_SHIFT;
+        return chunks <= 1 ? 1 : Integer.highestOneBit((int) chunks - 1) << 1;
     }
 
     /** A fresh page for class {@code sizeClass}, or null when the OS has no memory left. */

@@ -87,7 +87,7 @@ class BorrowedSegmentTest {
             long first = LgMalloc.malloc(64);
             System.out.println("linked-at-first-malloc=" + Os.isLinked());
             System.out.println("first-page-borrowed=" + PageMap.lookup(first).segment.isBorrowed());
-            // more than one borrowed segment's worth (16 chunks each), with sizes whose pages span 8 chunks too
+            // more than one borrowed segment's worth (16 chunks each), with sizes whose pages span 2 chunks too
             List<Long> blocks = new ArrayList<>();
             for (int i = 0; i < 20_000; i++) {
                 long size = i % 100 == 0 ? 12_000 : 200;
