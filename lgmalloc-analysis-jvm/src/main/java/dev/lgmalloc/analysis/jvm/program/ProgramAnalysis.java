@@ -204,7 +204,8 @@ public final class ProgramAnalysis {
         String cls = info.key().owner();
         boolean clinit = info.key().name().equals("<clinit>");
         try {
-            new MethodInterpreter(statics.context()).interpret(cls, info.model(), parameters,
+            new MethodInterpreter(clinit ? statics.clinitContext(cls) : statics.context()).interpret(cls,
+                    info.model(), parameters,
                     clinit ? statics.ownStatics(info.owner()) : null, run);
         } catch (RuntimeException e) {
             // Malformed class files make the ClassFile API throw various unchecked exceptions lazily.
