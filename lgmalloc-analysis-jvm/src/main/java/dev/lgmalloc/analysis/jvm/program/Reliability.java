@@ -1,8 +1,5 @@
 package dev.lgmalloc.analysis.jvm.program;
 
-import java.lang.classfile.MethodModel;
-import java.lang.reflect.AccessFlag;
-
 /** How far each kind of assumption behind a prediction can be trusted at run time. */
 final class Reliability {
 
@@ -18,28 +15,9 @@ final class Reliability {
 
     /** Parameters of a package-private method: a class of the same package outside the analysed code may call it. */
     static final double PACKAGE_CALLERS = 0.9;
-    /** Parameters of a public or protected method: any code outside the analysed classpath may call it. */
-    static final double PUBLIC_CALLERS = 0.7;
-    /** Parameters of a non-private method when only one class (and its nest) is analysed: most callers are unseen. */
+    /** Parameters of a package-private method when only one class (and its nest) is analysed: most callers are unseen. */
     static final double UNSEEN_CALLERS = 0.5;
 
     private Reliability() {
-    }
-
-    /**
-     * The discount on facts about {@code method}'s parameters that come from the callers the analysis saw.
-     * Private methods are called only from their nest, which is always analysed (reflection aside).
-     */
-    static double ofCallers(MethodModel method, boolean wholeProgram) {
-        if (method.flags().has(AccessFlag.PRIVATE)) {
-            return 1;
-        }
-        if (!wholeProgram) {
-            return UNSEEN_CALLERS;
-        }
-        if (method.flags().has(AccessFlag.PUBLIC) || method.flags().has(AccessFlag.PROTECTED)) {
-            return PUBLIC_CALLERS;
-        }
-        return PACKAGE_CALLERS;
     }
 }
