@@ -111,22 +111,36 @@ class InitialisationCycleTest {
                 public static final ValueLayout.OfLong ssize_t = foo_h.C_LONG;
             }
             """;
+    /** The leaf header class: the typedefs of its part of the header, one of them a struct's. */
     private static final String FOO_H = """
             package demo;
             import java.lang.foreign.GroupLayout;
+            import java.lang.foreign.ValueLayout;
             public class foo_h extends foo_h_1 {
                 foo_h() { }
-                public static final GroupLayout timeval_t = timeval.$LAYOUT;
+                public static final ValueLayout.OfLong time_t = foo_h.C_LONG;
+                public static final GroupLayout timeval_t = timeval.layout();
             }
             """;
+    /**
+     * A struct as jextract 22 generates it: its layout built from the header's typedefs (so its initialiser and
+     * the header's start each other's), reached through {@code layout()}.
+     */
     private static final String TIMEVAL = """
             package demo;
             import java.lang.foreign.GroupLayout;
             import java.lang.foreign.MemoryLayout;
+            import java.lang.foreign.MemorySegment;
+            import java.lang.foreign.SegmentAllocator;
             public class timeval {
                 timeval() { }
-                static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
-                        foo_h.ssize_t.withName("tv_sec"), foo_h.C_LONG.withName("tv_usec")).withName("timeval");
+                private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
+                        foo_h.time_t.withName("tv_sec"), foo_h.C_LONG.withName("tv_usec")).withName("timeval");
+                public static final GroupLayout layout() { return $LAYOUT; }
+                public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(layout()); }
+                public static MemorySegment allocateArray(long elementCount, SegmentAllocator allocator) {
+                    return allocator.allocate(MemoryLayout.sequenceLayout(elementCount, layout()));
+                }
             }
             """;
 
@@ -143,7 +157,7 @@ class InitialisationCycleTest {
                 long maxFrame() { return LgMalloc.malloc(Limits.MAX_FRAME); }
                 long payload() { return LgMalloc.malloc(Frames.PAYLOAD); }
                 long header() { return LgMalloc.malloc(Limits.HEADER); }
-                MemorySegment timevalStruct(Arena arena) { return arena.allocate(timeval.$LAYOUT); }
+                MemorySegment timevalStruct(Arena arena) { return arena.allocate(timeval.layout()); }
                 MemorySegment timevalTypedef(LgArena arena) { return arena.allocate(foo_h.timeval_t); }
                 MemorySegment int32(LgArena arena) { return arena.allocate(foo_h.int32_t, 16); }
             }
@@ -206,7 +220,8 @@ class InitialisationCycleTest {
         Fixtures.writeTo(dir, classes);
         List<FoundSite> whole = JvmAnalyzer.analyzeDetailed(List.of(dir), 0.9).sites();
         // Frames first: Limits' initialiser runs inside Frames' and reads PAYLOAD as 0.
-        FoundSite scratch = only(whole, "<clinit>");
+        FoundSite scratch = only(whole.stream().filter(s -> !s.location().className().equals("demo/timeval")
+                && !s.location().className().startsWith("demo/foo_h")).toList(), "<clinit>");
         assertThat(scratch.location().className()).isEqualTo("demo/Limits");
         assertThat(scratch.site().sizes()).isEqualTo(sizes(0, 64));
     }
@@ -214,7 +229,18 @@ class InitialisationCycleTest {
     @Test
     void jextractsSplitHeaderAndItsStructsResolve() {
         assertPrediction(sites, "timevalStruct", sizes(16), 0.95);
-        assertPrediction(sites, "timevalTypedef", sizes(16), 0.95);
         assertPrediction(sites, "int32", sizes(64), 0.95);
+        // A getter's result inside an initialiser is not used: the getter could run while its class is still
+        // being initialised (the header and the struct start each other's initialisation).
+        assertPrediction(sites, "timevalTypedef", SizeSet.unknown(), 0);
+    }
+
+    @Test
+    void jextractsOwnAllocationHelpersResolve(@TempDir Path dir) throws Exception {
+        Fixtures.writeTo(dir, classes);
+        List<FoundSite> whole = JvmAnalyzer.analyzeDetailed(List.of(dir), 0.9).sites();
+        assertPrediction(whole, "allocate", sizes(16), 0.95);
+        // The element count is the public method's parameter: any caller outside may pass any count.
+        assertPrediction(whole, "allocateArray", SizeSet.unknown(), 0);
     }
 }

@@ -15,6 +15,10 @@ public interface MethodObserver {
     default void beforeInitialising(String owner, String name, String descriptor, Value[] staticFields) {
     }
 
+    /** A return of a value, with that value. */
+    default void valueReturn(Value returned) {
+    }
+
     /** A {@code return} of a {@code <clinit>}: the class's tracked static fields at that point. */
     default void clinitReturn(Value[] staticFields) {
     }

@@ -95,7 +95,10 @@ final class Transfer {
             case LookupSwitchInstruction ls -> f.pop(Kind.INT);
             case ReturnInstruction ret -> {
                 if (ret.typeKind() != TypeKind.VOID) {
-                    f.pop();
+                    Value returned = f.pop();
+                    if (observer != null) {
+                        observer.valueReturn(returned);
+                    }
                 } else if (observer != null && f.tracksStatics()) {
                     Value[] statics = new Value[ownStatics.size()];
                     for (int i = 0; i < statics.length; i++) {
@@ -304,6 +307,11 @@ final class Transfer {
         }
         boolean known = KnownMethods.isKnown(inv);
         Value result = known ? KnownMethods.apply(inv, args) : null;
+        if (!known && inv.opcode() == Opcode.INVOKESTATIC && count == 0) {
+            // A getter such as jextract's layout(): what the method returns, when that is known.
+            result = context.returnValue(inv.owner().asInternalName(), inv.name().stringValue(),
+                    inv.type().stringValue());
+        }
         if (!known) {
             for (Value a : args) {
                 f.escape(a); // the callee may store into an array it is given

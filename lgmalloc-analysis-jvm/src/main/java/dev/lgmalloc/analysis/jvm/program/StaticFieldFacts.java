@@ -48,6 +48,7 @@ public final class StaticFieldFacts {
     private final ClassUniverse universe;
     private final InitTriggers triggers;
     private final Map<String, ClassFacts> byClass = new ConcurrentHashMap<>();
+    private final ReturnSummaries returns;
 
     /**
      * What the fields of one class hold, as {@code name:descriptor} to a known value. The values carry the
@@ -68,23 +69,28 @@ public final class StaticFieldFacts {
     public StaticFieldFacts(ClassUniverse universe) {
         this.universe = universe;
         this.triggers = new InitTriggers(universe);
+        this.returns = new ReturnSummaries(universe, discounted(contextAtDepth(0)));
     }
 
-    /** A context that answers static field reads for a method being analysed, other than a {@code <clinit>}. */
+    /**
+     * A context that answers static field reads, and the results of static getters, for a method being analysed
+     * other than a {@code <clinit>}.
+     */
     public InterpreterContext context() {
-        return discounted(contextAtDepth(0));
+        return returns.context();
     }
 
     /**
      * A context for interpreting {@code className}'s {@code <clinit>}: fields of the classes in its initialisation
-     * cycle read as they may be while it runs.
+     * cycle read as they may be while it runs. Getters' results are not answered: a getter run during
+     * initialisation may see fields not yet assigned, which only direct reads are modelled for.
      */
     public InterpreterContext clinitContext(String className) {
         Set<String> cycle = triggers.cycleOf(className);
         if (cycle == null) {
             return InterpreterContext.none();
         }
-        return cycle.size() == 1 ? context()
+        return cycle.size() == 1 ? discounted(contextAtDepth(0))
                 : discounted(cycleContext(cycle, 0, c -> factsOf(c, 0).duringInit()));
     }
 
