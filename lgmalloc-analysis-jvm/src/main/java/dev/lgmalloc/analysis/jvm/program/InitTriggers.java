@@ -11,8 +11,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Collections;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,6 +35,7 @@ final class InitTriggers {
 
     private final ClassUniverse universe;
     private final Map<String, Starts> starts = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> cycles = new ConcurrentHashMap<>();
 
     /** What one class's initialisation starts: other classes, and the static fields it reads, as owner.name:type. */
     private record Starts(Set<String> classes, Set<String> fieldsRead) {
@@ -124,32 +126,77 @@ final class InitTriggers {
      * reachable from it to tell.
      */
     Set<String> cycleOf(String cls) {
-        Map<String, Set<String>> reverse = new HashMap<>();
-        Set<String> reachable = new HashSet<>();
-        Deque<String> work = new ArrayDeque<>(List.of(cls));
-        reachable.add(cls);
-        while (!work.isEmpty()) {
-            String c = work.pop();
-            for (String d : direct(c)) {
-                reverse.computeIfAbsent(d, k -> new HashSet<>()).add(c);
-                if (reachable.add(d)) {
-                    if (reachable.size() > MAX_REACHABLE) {
-                        return null;
+        Set<String> cached = cycles.get(cls);
+        if (cached != null) {
+            return cached;
+        }
+        return new Components().from(cls) ? cycles.get(cls) : null;
+    }
+
+    /**
+     * Tarjan's strongly connected components of the classes reachable from one, iteratively (chains of
+     * initialisers can be long); every component found is recorded for all its classes. Classes whose component
+     * is already known are complete and skipped.
+     */
+    private final class Components {
+        private final Map<String, Integer> index = new HashMap<>();
+        private final Map<String, Integer> low = new HashMap<>();
+        private final Deque<String> stack = new ArrayDeque<>();
+        private final Set<String> onStack = new HashSet<>();
+
+        /** False when more than {@link #MAX_REACHABLE} classes were met: nothing is recorded then. */
+        boolean from(String root) {
+            Deque<String> path = new ArrayDeque<>();
+            Deque<Iterator<String>> pending = new ArrayDeque<>();
+            Map<String, Set<String>> found = new HashMap<>();
+            visit(root, path, pending);
+            while (!path.isEmpty()) {
+                if (index.size() > MAX_REACHABLE) {
+                    return false;
+                }
+                String v = path.peek();
+                Iterator<String> next = pending.peek();
+                if (next.hasNext()) {
+                    String w = next.next();
+                    if (cycles.containsKey(w)) {
+                        continue; // its component is complete and cannot contain v
                     }
-                    work.push(d);
+                    if (!index.containsKey(w)) {
+                        visit(w, path, pending);
+                    } else if (onStack.contains(w)) {
+                        low.put(v, Math.min(low.get(v), index.get(w)));
+                    }
+                    continue;
+                }
+                path.pop();
+                pending.pop();
+                if (!path.isEmpty()) {
+                    String parent = path.peek();
+                    low.put(parent, Math.min(low.get(parent), low.get(v)));
+                }
+                if (low.get(v).equals(index.get(v))) {
+                    Set<String> component = new TreeSet<>();
+                    String w;
+                    do {
+                        w = stack.pop();
+                        onStack.remove(w);
+                        component.add(w);
+                    } while (!w.equals(v));
+                    Set<String> frozen = Collections.unmodifiableSet(component);
+                    component.forEach(c -> found.put(c, frozen));
                 }
             }
+            found.forEach(cycles::putIfAbsent);
+            return true;
         }
-        Set<String> cycle = new TreeSet<>();
-        cycle.add(cls);
-        work.push(cls);
-        while (!work.isEmpty()) {
-            for (String c : reverse.getOrDefault(work.pop(), Set.of())) {
-                if (cycle.add(c)) {
-                    work.push(c);
-                }
-            }
+
+        private void visit(String v, Deque<String> path, Deque<Iterator<String>> pending) {
+            index.put(v, index.size());
+            low.put(v, index.get(v));
+            stack.push(v);
+            onStack.add(v);
+            path.push(v);
+            pending.push(direct(v).iterator());
         }
-        return cycle;
     }
 }
