@@ -4,8 +4,9 @@ package dev.lgmalloc.analysis.jvm.program;
 final class Reliability {
 
     /**
-     * A static final assigned in {@code <clinit>}: it can still be read before the assignment when class
-     * initialisation is circular, and then has its default value.
+     * A static final assigned in {@code <clinit>}: a method called during some class's initialisation, or an
+     * initialisation started by reflection or a method handle, can still read it before the assignment, with its
+     * default value (the cycles of initialisers reading each other's fields directly are modelled exactly).
      */
     static final double CLINIT_FINAL = 0.95;
     /** A private non-final static: only the class writes it, but any of its methods may, at any time. */

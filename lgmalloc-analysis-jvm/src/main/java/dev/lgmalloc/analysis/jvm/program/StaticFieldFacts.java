@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * What the program's static fields hold once their class's initialisation has started: ConstantValue attributes,
@@ -32,16 +33,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Classes whose initialisers start each other's initialisation ({@link InitTriggers}) are evaluated the way the
  * JVM runs them (JVMS 5.5): whichever is initialised first runs its {@code <clinit>}, the others run to the end
  * inside it and read its fields as they are at that point, defaults included. Which class comes first depends on
- * the program's run, so a field's fact is what every order lets a reader see: the value at the returns joined with
- * the values at every point where its initialiser starts another class of the cycle. The cycle's facts are solved
- * in rounds starting from "unknown"; every round is sound, so stopping early only loses precision.
+ * the program's run, so what the cycle's initialisers read of a field is its value at the returns joined with its
+ * values at every point where its own initialiser starts another class of the cycle ({@link ClinitRun}); methods
+ * run after initialisation read the values at the returns. The cycle's facts are solved in rounds starting from
+ * "unknown"; every round is sound, so stopping early only loses precision.
  */
 public final class StaticFieldFacts {
 
     /** How deep a chain of classes whose initialisers read each other's fields is followed. */
     private static final int MAX_CHAIN = 16;
     /** Rounds of a cycle's evaluation: each uses the previous round's facts for the other classes' fields. */
-    static final int MAX_CYCLE_ROUNDS = 4;
+    static final int MAX_CYCLE_ROUNDS = 8;
     /** Cycles of more classes than this are not evaluated: their fields are unknown. */
     static final int MAX_CYCLE = 32;
 
@@ -51,25 +53,21 @@ public final class StaticFieldFacts {
     private final ReturnSummaries returns;
 
     /**
-     * What the fields of one class hold, as {@code name:descriptor} to a known value. The values carry the
-     * discounts of non-final fields, not that of {@link Reliability#CLINIT_FINAL}: that one is about a reader the
-     * analysis does not model (a method called during initialisation), so it is applied once, where a fact
-     * leaves this class, not again at every initialiser a value flows through.
+     * What the fields of one class hold, as {@code name:descriptor} to a known value.
      *
-     * @param afterInit    once its initialisation has finished: what every class outside its cycle, and every
-     *                     method run after initialisation, reads
-     * @param duringInit   what the initialisers of the other classes in its cycle may read: also the values it
-     *                     has while it starts initialising them
-     * @param clinitFinals the final fields {@code <clinit>} assigns
+     * @param afterInit  once its initialisation has finished: what every class outside its cycle, and every method
+     *                   run after initialisation, reads
+     * @param duringInit what the initialisers of the other classes in its cycle may read: also the values it has
+     *                   while it starts initialising them
      */
-    private record ClassFacts(Map<String, Value> afterInit, Map<String, Value> duringInit, Set<String> clinitFinals) {
-        static final ClassFacts NONE = new ClassFacts(Map.of(), Map.of(), Set.of());
+    private record ClassFacts(Map<String, Value> afterInit, Map<String, Value> duringInit) {
+        static final ClassFacts NONE = new ClassFacts(Map.of(), Map.of());
     }
 
     public StaticFieldFacts(ClassUniverse universe) {
         this.universe = universe;
         this.triggers = new InitTriggers(universe);
-        this.returns = new ReturnSummaries(universe, discounted(contextAtDepth(0)));
+        this.returns = new ReturnSummaries(universe, contextAtDepth(0));
     }
 
     /**
@@ -90,22 +88,7 @@ public final class StaticFieldFacts {
         if (cycle == null) {
             return InterpreterContext.none();
         }
-        return cycle.size() == 1 ? discounted(contextAtDepth(0))
-                : discounted(cycleContext(cycle, 0, c -> factsOf(c, 0).duringInit()));
-    }
-
-    /** Facts as the analysis of a method gets them: static finals assigned in {@code <clinit>} discounted. */
-    private InterpreterContext discounted(InterpreterContext raw) {
-        return (owner, name, descriptor) -> {
-            Value v = raw.staticField(owner, name, descriptor);
-            if (v == null) {
-                return null;
-            }
-            Optional<ClassModel> declaring = StaticFieldOwners.declaringClass(universe, owner, name, descriptor);
-            boolean clinitFinal = declaring.isPresent() && factsOf(declaring.get().thisClass().asInternalName(), 0)
-                    .clinitFinals().contains(name + ":" + descriptor);
-            return clinitFinal ? v.withReliability(v.reliability() * Reliability.CLINIT_FINAL) : v;
-        };
+        return cycle.size() == 1 ? contextAtDepth(0) : cycleContext(cycle, 0, c -> factsOf(c, 0).duringInit());
     }
 
     private InterpreterContext contextAtDepth(int depth) {
@@ -142,7 +125,7 @@ public final class StaticFieldFacts {
 
     /** Reads of the cycle's classes' fields from {@code during}, of other classes' as after their initialisation. */
     private InterpreterContext cycleContext(Set<String> cycle, int depth,
-                                            java.util.function.Function<String, Map<String, Value>> during) {
+                                            Function<String, Map<String, Value>> during) {
         return (owner, name, descriptor) -> {
             Optional<ClassModel> declaring = StaticFieldOwners.declaringClass(universe, owner, name, descriptor);
             if (declaring.isEmpty()) {
@@ -231,36 +214,37 @@ public final class StaticFieldFacts {
         Value[] afterInit = run == null ? (hasClinit(cm) ? null : initial.toArray(Value[]::new)) : run.afterInit();
         Value[] duringInit = run == null ? afterInit : run.duringInit();
         Set<String> assignedElsewhere = assignedOutsideClinit(cm);
-        Set<String> clinitFinals = new HashSet<>();
-        for (int i = 0; i < tracked.size(); i++) {
-            boolean untouchedConstant = tracked.get(i).findAttribute(Attributes.constantValue()).isPresent()
-                    && afterInit != null && initial.get(i).equals(afterInit[i]);
-            if (tracked.get(i).flags().has(AccessFlag.FINAL) && !untouchedConstant) {
-                clinitFinals.add(keys.get(i));
-            }
-        }
-        return new ClassFacts(known(tracked, keys, afterInit, assignedElsewhere),
-                known(tracked, keys, duringInit, assignedElsewhere), Set.copyOf(clinitFinals));
+        return new ClassFacts(known(tracked, keys, initial, afterInit, assignedElsewhere),
+                known(tracked, keys, initial, duringInit, assignedElsewhere));
     }
 
-    private static Map<String, Value> known(List<FieldModel> tracked, List<String> keys, Value[] values,
-                                            Set<String> assignedElsewhere) {
+    private static Map<String, Value> known(List<FieldModel> tracked, List<String> keys, List<Value> initial,
+                                            Value[] values, Set<String> assignedElsewhere) {
         Map<String, Value> out = new HashMap<>();
         for (int i = 0; values != null && i < tracked.size(); i++) {
             Value v = values[i];
             if (v == null || !v.isKnown() || assignedElsewhere.contains(keys.get(i))) {
                 continue;
             }
-            out.put(keys.get(i), v.withReliability(v.reliability() * nonFinalDiscount(tracked.get(i))).independent());
+            out.put(keys.get(i), discounted(tracked.get(i), v, initial.get(i)).independent());
         }
         return Map.copyOf(out);
     }
 
-    private static double nonFinalDiscount(FieldModel f) {
-        if (f.flags().has(AccessFlag.FINAL)) {
-            return 1;
+    /**
+     * A field's value with the reliability of what it rests on. The clinit-final discount is about one reader the
+     * analysis does not model (a method called during initialisation), whatever the value was computed from: it
+     * caps the reliability instead of multiplying it again at every initialiser a value flows through (which
+     * would also let values built from other classes' fields look certain enough to prune branches).
+     */
+    private static Value discounted(FieldModel f, Value v, Value initial) {
+        if (!f.flags().has(AccessFlag.FINAL)) {
+            double discount = f.flags().has(AccessFlag.PRIVATE) ? Reliability.PRIVATE_NON_FINAL_STATIC
+                    : Reliability.NON_FINAL_STATIC;
+            return v.withReliability(v.reliability() * discount);
         }
-        return f.flags().has(AccessFlag.PRIVATE) ? Reliability.PRIVATE_NON_FINAL_STATIC : Reliability.NON_FINAL_STATIC;
+        boolean untouchedConstant = f.findAttribute(Attributes.constantValue()).isPresent() && v.equals(initial);
+        return untouchedConstant ? v : v.withReliability(Math.min(v.reliability(), Reliability.CLINIT_FINAL));
     }
 
     private static boolean hasClinit(ClassModel cm) {
