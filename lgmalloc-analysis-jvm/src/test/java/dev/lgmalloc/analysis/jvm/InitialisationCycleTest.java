@@ -226,6 +226,50 @@ class InitialisationCycleTest {
         assertThat(scratch.site().sizes()).isEqualTo(sizes(0, 64));
     }
 
+    /** Loads the fixtures afresh, initialises {@code first}, then reads {@code owner.field} as the JVM has it. */
+    private static Object initialiseThenRead(String first, String owner, String field) throws Exception {
+        ClassLoader loader = new ClassLoader(InitialisationCycleTest.class.getClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                byte[] bytes = classes.get(name.replace('.', '/'));
+                if (bytes == null) {
+                    throw new ClassNotFoundException(name);
+                }
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+        Class.forName(first.replace('/', '.'), true, loader);
+        java.lang.reflect.Field f = Class.forName(owner.replace('/', '.'), true, loader).getDeclaredField(field);
+        f.setAccessible(true);
+        return f.get(null);
+    }
+
+    @Test
+    void everyOrderTheJvmCanTakeGivesAPredictedValue() throws Exception {
+        // The JVM itself, both ways round: each value it ends with is in the prediction.
+        assertThat(initialiseThenRead("demo/Limits", "demo/Limits", "MAX_FRAME")).isEqualTo(80);
+        assertThat(initialiseThenRead("demo/Frames", "demo/Limits", "MAX_FRAME")).isEqualTo(16);
+        assertThat(only(sites, "maxFrame").site().sizes()).isEqualTo(sizes(16, 80));
+        assertThat(initialiseThenRead("demo/Frames", "demo/Limits", "SCRATCH"))
+                .extracting(b -> ((java.nio.ByteBuffer) b).capacity()).isEqualTo(0);
+        assertThat(initialiseThenRead("demo/Limits", "demo/Limits", "SCRATCH"))
+                .extracting(b -> ((java.nio.ByteBuffer) b).capacity()).isEqualTo(64);
+        // Structs first: NativeTypes reads SOCKADDR_IN while it is null and its initialiser throws, so no size
+        // ever comes from the null; NativeTypes first: the predicted 16.
+        assertThat(((java.lang.foreign.MemoryLayout) initialiseThenRead("demo/NativeTypes", "demo/Structs",
+                "SOCKADDR_IN")).byteSize()).isEqualTo(16);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> initialiseThenRead("demo/Structs", "demo/NativeTypes", "SOCKADDR_IN_SIZE"))
+                .isInstanceOf(ExceptionInInitializerError.class);
+        // jextract's header and struct: the struct is 16 bytes whichever comes first; the header's typedef is
+        // null when the struct comes first (it is reported unknown, never 16 alone).
+        for (String first : List.of("demo/foo_h", "demo/timeval")) {
+            assertThat(((java.lang.foreign.MemoryLayout) initialiseThenRead(first, "demo/timeval", "$LAYOUT"))
+                    .byteSize()).isEqualTo(16);
+        }
+        assertThat(initialiseThenRead("demo/timeval", "demo/foo_h", "timeval_t")).isNull();
+    }
+
     @Test
     void jextractsSplitHeaderAndItsStructsResolve() {
         assertPrediction(sites, "timevalStruct", sizes(16), 0.95);
