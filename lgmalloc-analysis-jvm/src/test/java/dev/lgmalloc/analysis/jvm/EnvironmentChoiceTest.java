@@ -99,11 +99,12 @@ class EnvironmentChoiceTest {
             }
             """;
 
+    private static Map<String, byte[]> classes;
     private static List<FoundSite> sites;
 
     @BeforeAll
     static void analyse() throws Exception {
-        Map<String, byte[]> classes = Fixtures.compile(PLATFORM, FILE_STAT, USER);
+        classes = Fixtures.compile(PLATFORM, FILE_STAT, USER);
         ClassAnalysis analysis = JvmAnalyzer.analyzeClass(classes.get("demo/User"), ClassResolver.of(classes));
         assertThat(analysis.warnings()).isEmpty();
         sites = analysis.sites();
@@ -116,6 +117,23 @@ class EnvironmentChoiceTest {
         assertThat(stat.site().reliability()).isEqualTo(0.95);
         assertThat(stat.site().note()).startsWith("JDK API, reported only; one of 3 constants");
         assertThat(only(sites, "statTable").site().sizes()).isEqualTo(sizes(4 * 56, 4 * 144, 4 * 224));
+    }
+
+    @Test
+    void theLayoutThisMachinePicksIsInTheSet() throws Exception {
+        ClassLoader loader = new ClassLoader(EnvironmentChoiceTest.class.getClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                byte[] bytes = classes.get(name.replace('.', '/'));
+                if (bytes == null) {
+                    throw new ClassNotFoundException(name);
+                }
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+        long size = ((java.lang.foreign.MemoryLayout) Class.forName("demo.FileStat", true, loader)
+                .getField("LAYOUT").get(null)).byteSize();
+        assertThat(only(sites, "stat").site().sizes().values()).contains(size);
     }
 
     @Test
