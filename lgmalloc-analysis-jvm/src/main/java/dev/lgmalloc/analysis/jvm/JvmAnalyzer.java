@@ -7,6 +7,7 @@ import dev.lgmalloc.analysis.AnalysisResult;
 import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.SitePrediction;
 import dev.lgmalloc.analysis.SourceFile;
+import dev.lgmalloc.analysis.jvm.program.CallerScope;
 import dev.lgmalloc.analysis.jvm.program.ClassUniverse;
 import dev.lgmalloc.analysis.jvm.program.ClassValidation;
 import dev.lgmalloc.analysis.jvm.program.ProgramAnalysis;
@@ -53,9 +54,20 @@ public final class JvmAnalyzer {
         this.statics = new StaticFieldFacts(universe);
     }
 
-    /** Analyses a classpath and builds the plan; see {@link #analyzeDetailed}. */
+    /** Analyses a classpath code outside it may call into and builds the plan; see {@link #analyzeDetailed}. */
     public static AnalysisResult analyze(List<Path> classpath, double threshold) throws AnalysisException {
-        return analyzeDetailed(classpath, threshold).result();
+        return analyzeDetailed(classpath, threshold, World.OPEN).result();
+    }
+
+    /** Analyses a classpath and builds the plan; see {@link #analyzeDetailed(List, double, World)}. */
+    public static AnalysisResult analyze(List<Path> classpath, double threshold, World world)
+            throws AnalysisException {
+        return analyzeDetailed(classpath, threshold, world).result();
+    }
+
+    /** {@link #analyzeDetailed(List, double, World)} in an open world: the classpath may be a library. */
+    public static JvmAnalysis analyzeDetailed(List<Path> classpath, double threshold) throws AnalysisException {
+        return analyzeDetailed(classpath, threshold, World.OPEN);
     }
 
     /**
@@ -63,10 +75,13 @@ public final class JvmAnalyzer {
      * classes that call methods whose parameters reach those sites.
      *
      * @param threshold the confidence a site needs to be routed, in (0, 1]
+     * @param world     {@link World#CLOSED} when the classpath is the whole program, so that the parameters of
+     *                  public and protected methods can be predicted from their callers on it
      * @throws AnalysisException when an input does not exist, none of the inputs can be read, or every class that
      *                           may allocate is malformed
      */
-    public static JvmAnalysis analyzeDetailed(List<Path> classpath, double threshold) throws AnalysisException {
+    public static JvmAnalysis analyzeDetailed(List<Path> classpath, double threshold, World world)
+            throws AnalysisException {
         if (!(threshold > 0 && threshold <= 1)) {
             throw new IllegalArgumentException("routing threshold must be in (0, 1]: " + threshold);
         }
@@ -90,7 +105,8 @@ public final class JvmAnalyzer {
             throw new AnalysisException(warnings.stream().filter(w -> malformed.stream().anyMatch(w::startsWith))
                     .collect(Collectors.joining("; ")));
         }
-        ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), true);
+        CallerScope scope = world == World.CLOSED ? CallerScope.CLOSED_CLASS_PATH : CallerScope.OPEN_CLASS_PATH;
+        ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), scope);
         ProgramAnalysis.CallerDiscovery discovery = discovery(contents, warnings);
         program.run(initial, discovery);
         warnings.addAll(program.warnings());
@@ -99,7 +115,7 @@ public final class JvmAnalyzer {
             SourceFile source = contents.source(cls).map(ClassSource::source).orElse(SourceFile.UNKNOWN);
             program.sitesOf(cls).stream().map(SiteReports::toSite).map(site -> site.from(source)).forEach(sites::add);
         }
-        List<FoundSite> otherReleases = OtherReleases.analyse(contents, discovery, warnings);
+        List<FoundSite> otherReleases = OtherReleases.analyse(contents, discovery, scope, warnings);
         String input = classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
         AnalysisResult result = new AnalysisResult(input, contents.format(),
                 Stream.concat(sites.stream(), otherReleases.stream()).map(FoundSite::site).toList(),
@@ -174,8 +190,9 @@ public final class JvmAnalyzer {
 
     /**
      * Finds the allocation sites of one class, given as its class file bytes (e.g. in a transformer). Constant
-     * arguments of callers are propagated from the class itself and its nest members; facts about parameters
-     * of non-private methods, whose other callers are not seen, are discounted. Returns no sites, quickly,
+     * arguments of callers are propagated from the class itself and its nest members; public and protected
+     * methods get none (code elsewhere calls them), facts about the parameters of package-private ones, whose
+     * other callers are not seen, are discounted. Returns no sites, quickly,
      * when the class cannot call an allocation entry point.
      *
      * @throws AnalysisException when the bytes are not a well-formed class file
@@ -196,7 +213,7 @@ public final class JvmAnalyzer {
         List<ClassModel> classes = new ArrayList<>();
         classes.add(cm);
         classes.addAll(nestMates(cm, name));
-        ProgramAnalysis program = new ProgramAnalysis(universe, statics, false);
+        ProgramAnalysis program = new ProgramAnalysis(universe, statics, CallerScope.ONE_CLASS);
         program.run(classes, null);
         List<FoundSite> sites = program.sitesOf(name).stream().map(SiteReports::toSite).toList();
         List<String> warnings = program.warnings().stream().filter(w -> w.startsWith(name + ".")).toList();

@@ -1,6 +1,7 @@
 package dev.lgmalloc.analysis.jvm;
 
 import dev.lgmalloc.analysis.jvm.program.ClassUniverse;
+import dev.lgmalloc.analysis.jvm.program.CallerScope;
 import dev.lgmalloc.analysis.jvm.program.ProgramAnalysis;
 import dev.lgmalloc.analysis.jvm.program.SiteReports;
 import dev.lgmalloc.analysis.jvm.program.StaticFieldFacts;
@@ -29,7 +30,7 @@ final class OtherReleases {
 
     /** The sites of {@code contents}' other releases, each from its JAR entry. */
     static List<FoundSite> analyse(ClassPathContents contents, ProgramAnalysis.CallerDiscovery discovery,
-                                   Set<String> warnings) {
+                                   CallerScope scope, Set<String> warnings) {
         Map<String, Map<String, ClassSource>> releases = new LinkedHashMap<>();
         for (ClassSource s : contents.otherReleases()) {
             releases.computeIfAbsent(s.source().file() + "!/" + s.releaseDirectory(), k -> new LinkedHashMap<>())
@@ -37,7 +38,7 @@ final class OtherReleases {
         }
         List<FoundSite> sites = new ArrayList<>();
         for (Map<String, ClassSource> release : releases.values()) {
-            sites.addAll(analyseRelease(release, contents, discovery, warnings));
+            sites.addAll(analyseRelease(release, contents, discovery, scope, warnings));
         }
         return sites;
     }
@@ -49,7 +50,8 @@ final class OtherReleases {
     }
 
     private static List<FoundSite> analyseRelease(Map<String, ClassSource> release, ClassPathContents contents,
-                                                  ProgramAnalysis.CallerDiscovery discovery, Set<String> warnings) {
+                                                  ProgramAnalysis.CallerDiscovery discovery, CallerScope scope,
+                                                  Set<String> warnings) {
         ClassUniverse universe = new ClassUniverse(name -> Optional.ofNullable(release.get(name))
                 .map(ClassSource::bytes).or(() -> contents.bytesOf(name)));
         List<ClassModel> initial = new ArrayList<>();
@@ -65,7 +67,7 @@ final class OtherReleases {
         if (initial.isEmpty()) {
             return List.of();
         }
-        ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), true);
+        ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), scope);
         program.run(initial, discovery);
         warnings.addAll(program.warnings());
         List<FoundSite> sites = new ArrayList<>();

@@ -56,7 +56,7 @@ public final class Fixtures {
 
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern TYPE = Pattern.compile(
-            "^(?:public\\s+)?(?:final\\s+|abstract\\s+)*(?:class|interface|record|enum)\\s+(\\w+)", Pattern.MULTILINE);
+            "^(?:public\\s+)?(?:final\\s+|abstract\\s+)*(?:class|interface|record|enum)\\s+([\\w$]+)", Pattern.MULTILINE);
 
     private Fixtures() {
     }

@@ -135,8 +135,9 @@ class InterproceduralTest {
     }
 
     @Test
-    void finalMethodsThatOverrideNothingGetCallerFactsDiscountedForUnseenCallers() {
-        assertPrediction(singleClass, "finalMethod", sizes(56), 0.5);
+    void publicMethodsAreEntryPointsWhoseCallersAreUnseen() {
+        assertPrediction(singleClass, "finalMethod", SizeSet.unknown(), 0);
+        assertThat(only(singleClass, "finalMethod").site().note()).contains("public entry point");
     }
 
     @Test
@@ -151,7 +152,16 @@ class InterproceduralTest {
         // User is pulled in because it calls Buffer's constructor and Chains.packagePrivate.
         assertPrediction(sites, "<init>", sizes(256, 4096), 0.9);
         assertPrediction(sites, "packagePrivate", sizes(100), 0.9);
-        assertPrediction(sites, "finalMethod", sizes(56), 0.7);
+        assertPrediction(sites, "finalMethod", SizeSet.unknown(), 0); // public: open to code elsewhere
         assertPrediction(sites, "level3", sizes(136), 1);
+    }
+
+    @Test
+    void inAClosedWorldPublicMethodsGetTheirCallersArguments(@TempDir Path dir) throws Exception {
+        Fixtures.writeTo(dir, classes);
+        List<FoundSite> sites = JvmAnalyzer.analyzeDetailed(List.of(dir), 0.9, World.CLOSED).sites();
+        assertPrediction(sites, "finalMethod", sizes(56), 1);
+        assertPrediction(sites, "<init>", sizes(256, 4096), 1);
+        assertPrediction(sites, "packagePrivate", sizes(100), 1);
     }
 }

@@ -117,6 +117,12 @@ class PredictionTest {
                 long fieldValue;
                 void instanceField() { LgMalloc.malloc(fieldValue); }
                 void deadBranch() { int mode = 2; if (mode == 3) { LgMalloc.malloc(99); } }
+                static long chunk() { return BLOCK * 2; }
+                static long pick() { return Sizes.BIG > 4096 ? HEADER : chunk(); }
+                static long endless() { return endless() + 1; }
+                long viaGetter() { return LgMalloc.malloc(chunk()); }
+                long viaTwoGetters() { return LgMalloc.malloc(pick()); }
+                long viaRecursiveGetter() { return LgMalloc.malloc(endless()); }
             }
             """;
     private static final String SIZES = """
@@ -271,6 +277,13 @@ class PredictionTest {
         assertPrediction("canonicalInt", sizes(4), 0.95);
         assertPrediction("canonicalStruct", sizes(4 + 4 + 8 + 8), 0.95);
         assertPrediction("canonicalPointers", sizes(32), 0.95);
+    }
+
+    @Test
+    void staticGettersReturnWhatTheirBodiesCompute() {
+        assertPrediction("viaGetter", sizes(2048), 0.95);
+        assertPrediction("viaTwoGetters", sizes(64, 2048), 0.95);
+        assertPrediction("viaRecursiveGetter", SizeSet.unknown(), 0);
     }
 
     @Test

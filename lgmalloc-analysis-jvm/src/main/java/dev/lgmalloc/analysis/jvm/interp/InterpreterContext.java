@@ -11,6 +11,14 @@ public interface InterpreterContext {
      */
     Value staticField(String owner, String name, String descriptor);
 
+    /**
+     * The value an {@code invokestatic owner.name:descriptor} of a method without parameters returns, or null when
+     * nothing is known about it (the default).
+     */
+    default Value returnValue(String owner, String name, String descriptor) {
+        return null;
+    }
+
     /** A context that knows nothing. */
     static InterpreterContext none() {
         return (owner, name, descriptor) -> null;

@@ -68,13 +68,29 @@ final class KnownMethods {
         if (!isLayoutType(owner)) {
             return null;
         }
-        try {
-            Value result = inv.opcode() == Opcode.INVOKESTATIC ? layoutFactory(name, desc, args)
-                    : layoutMethod(name, desc, args);
-            return result == null ? null : result.withDeps(depsOf(args));
-        } catch (IllegalArgumentException | ArithmeticException | UnsupportedOperationException e) {
-            return null; // the JDK rejects these parts: the call throws, so it predicts nothing
+        List<Value[]> picks = LayoutCombinations.of(args);
+        if (picks == null) {
+            return null;
         }
+        // Each pick of one layout per argument is evaluated; a pick the JDK rejects throws, so it adds nothing.
+        Value joined = null;
+        for (Value[] pick : picks) {
+            Value result;
+            try {
+                result = inv.opcode() == Opcode.INVOKESTATIC ? layoutFactory(name, desc, pick)
+                        : layoutMethod(name, desc, pick);
+            } catch (IllegalArgumentException | ArithmeticException | UnsupportedOperationException e) {
+                continue;
+            }
+            if (result == null) {
+                return null;
+            }
+            joined = joined == null ? result : Value.join(joined, result);
+        }
+        if (joined == null) {
+            return null; // every pick throws: the call returns nothing, which says nothing about a size
+        }
+        return joined.isKnown() ? joined.withDeps(depsOf(args)) : null;
     }
 
     static boolean isLayoutType(String owner) {
@@ -108,6 +124,8 @@ final class KnownMethods {
             case "byteAlignment" -> desc.equals("()J") ? constant(receiver.byteAlignment(), args) : null;
             // Names and byte order do not change sizes; keeping the receiver keeps joins of the same layout exact.
             case "withName", "withoutName", "withOrder" -> layout(receiver, args);
+            // An address's target layout changes neither its size nor its alignment.
+            case "withTargetLayout", "withoutTargetLayout" -> layout(receiver, args);
             case "withByteAlignment" -> isSingle(args[1])
                     ? layout(receiver.withByteAlignment(single(args[1])), args) : null;
             case "elementCount" -> receiver instanceof SequenceLayout s && desc.equals("()J")

@@ -52,6 +52,9 @@ final class Transfer {
     }
 
     void execute(Frame f, Instruction insn, int bci, int line, int loopDepth) {
+        if (observer != null && f.tracksStatics()) {
+            reportInitialisationTrigger(f, insn);
+        }
         switch (insn) {
             case LoadInstruction load -> f.push(ofKind(f.local(load.slot()), Kind.of(load.typeKind())));
             case StoreInstruction store -> f.setLocal(store.slot(), ofKind(f.pop(), Kind.of(store.typeKind())));
@@ -92,7 +95,10 @@ final class Transfer {
             case LookupSwitchInstruction ls -> f.pop(Kind.INT);
             case ReturnInstruction ret -> {
                 if (ret.typeKind() != TypeKind.VOID) {
-                    f.pop();
+                    Value returned = f.pop();
+                    if (observer != null) {
+                        observer.valueReturn(returned);
+                    }
                 } else if (observer != null && f.tracksStatics()) {
                     Value[] statics = new Value[ownStatics.size()];
                     for (int i = 0; i < statics.length; i++) {
@@ -115,6 +121,33 @@ final class Transfer {
             }
             case DiscontinuedInstruction d -> throw new BadCodeException("jsr/ret subroutines are not supported");
         }
+    }
+
+    /** Tells the observer about an instruction that may initialise another class, with the own statics before it. */
+    private void reportInitialisationTrigger(Frame f, Instruction insn) {
+        String owner;
+        String name = null;
+        String descriptor = null;
+        switch (insn) {
+            case FieldInstruction fi when fi.opcode() == Opcode.GETSTATIC || fi.opcode() == Opcode.PUTSTATIC -> {
+                owner = fi.owner().asInternalName();
+                name = fi.name().stringValue();
+                descriptor = fi.type().stringValue();
+            }
+            case InvokeInstruction inv when inv.opcode() == Opcode.INVOKESTATIC -> owner = inv.owner().asInternalName();
+            case NewObjectInstruction n -> owner = n.className().asInternalName();
+            default -> {
+                return;
+            }
+        }
+        if (owner.equals(className)) {
+            return;
+        }
+        Value[] statics = new Value[ownStatics.size()];
+        for (int i = 0; i < statics.length; i++) {
+            statics[i] = f.staticField(i);
+        }
+        observer.beforeInitialising(owner, name, descriptor, statics);
     }
 
     /** A value read as {@code kind}; a mismatch (only in malformed code) reads as unknown. */
@@ -274,6 +307,11 @@ final class Transfer {
         }
         boolean known = KnownMethods.isKnown(inv);
         Value result = known ? KnownMethods.apply(inv, args) : null;
+        if (!known && inv.opcode() == Opcode.INVOKESTATIC && count == 0) {
+            // A getter such as jextract's layout(): what the method returns, when that is known.
+            result = context.returnValue(inv.owner().asInternalName(), inv.name().stringValue(),
+                    inv.type().stringValue());
+        }
         if (!known) {
             for (Value a : args) {
                 f.escape(a); // the callee may store into an array it is given

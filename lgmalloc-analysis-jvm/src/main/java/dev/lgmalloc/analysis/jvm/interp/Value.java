@@ -9,19 +9,19 @@ import java.util.Objects;
  *
  * <p>Integral values ({@link Kind#INT}, {@link Kind#LONG}) carry a small set of constants, or null for unknown
  * (an unknown {@link ConstantSet} is stored as null, so that "has constants" is one null test).
- * References may be a known {@link MemoryLayout} (built with the real FFM factories from constant parts), a
- * {@link TrackedArray}, and may have a static type. Every value records how reliable it is (the assumptions it
+ * References may be known layouts ({@link LayoutChoices}: one or a few {@link MemoryLayout}s built with the real FFM
+ * factories from constant parts, or only null), a {@link TrackedArray}, and may have a static type. Every value records how reliable it is (the assumptions it
  * rests on can break at run time) and which parameters of the analysed method it derives from.
  *
  * @param kind        what the slot holds
  * @param constants   for INT and LONG, the possible values, or null when unknown
- * @param layout      for REF, the layout it is known to be, or null
+ * @param layouts     for REF, the layouts it may be, or null when unknown
  * @param array       for REF, the tracked array it is known to be, or null
  * @param refType     for REF, its static type as an internal name (or array descriptor), or null when unknown
  * @param reliability in [0, 1], 1 for facts that cannot change at run time
  * @param deps        bit i set when the value derives from parameter i of the analysed method (bit 63: i >= 63)
  */
-public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, TrackedArray array, String refType,
+public record Value(Kind kind, ConstantSet constants, LayoutChoices layouts, TrackedArray array, String refType,
                     double reliability, long deps) {
 
     private static final Value EMPTY = new Value(Kind.EMPTY, null, null, null, null, 1, 0);
@@ -34,10 +34,10 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
         if (kind != Kind.INT && kind != Kind.LONG && constants != null) {
             throw new IllegalArgumentException("only integral values have constants");
         }
-        if (kind != Kind.REF && (layout != null || array != null || refType != null)) {
+        if (kind != Kind.REF && (layouts != null || array != null || refType != null)) {
             throw new IllegalArgumentException("only references have layouts, arrays or types");
         }
-        if (constants == null && layout == null && array == null) {
+        if (constants == null && layouts == null && array == null) {
             reliability = 1; // an unknown value asserts nothing, so there is nothing to be unreliable about
         }
     }
@@ -77,7 +77,22 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
 
     /** A known layout. */
     public static Value layout(MemoryLayout layout, double reliability, long deps) {
-        return new Value(Kind.REF, null, layout, null, "java/lang/foreign/MemoryLayout", reliability, deps);
+        return layouts(LayoutChoices.of(layout), reliability, deps);
+    }
+
+    /** One of a few known layouts (or only null, when {@code choices} is empty). */
+    public static Value layouts(LayoutChoices choices, double reliability, long deps) {
+        return new Value(Kind.REF, null, choices, null, "java/lang/foreign/MemoryLayout", reliability, deps);
+    }
+
+    /** A layout reference of static type {@code type} that is still null: a static field before its assignment. */
+    public static Value nullLayout(String type) {
+        return new Value(Kind.REF, null, LayoutChoices.onlyNull(), null, type, 1, 0);
+    }
+
+    /** The layout this reference is when it can be only one, else null. */
+    public MemoryLayout layout() {
+        return layouts == null ? null : layouts.single();
     }
 
     /** A tracked array of static type {@code type}. */
@@ -87,7 +102,7 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
 
     /** Whether the value asserts something: constants, a layout or a tracked array. */
     public boolean isKnown() {
-        return constants != null || layout != null || array != null;
+        return constants != null || layouts != null || array != null;
     }
 
     /** Whether this is an integral value with known constants. */
@@ -102,23 +117,33 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
 
     /** This value with reliability {@code r}. */
     public Value withReliability(double r) {
-        return new Value(kind, constants, layout, array, refType, r, deps);
+        return new Value(kind, constants, layouts, array, refType, r, deps);
     }
 
     /** This value additionally depending on {@code moreDeps}. */
     public Value withDeps(long moreDeps) {
         return (deps | moreDeps) == deps ? this
-                : new Value(kind, constants, layout, array, refType, reliability, deps | moreDeps);
+                : new Value(kind, constants, layouts, array, refType, reliability, deps | moreDeps);
     }
 
     /** This value without dependencies: for a fact handed to another method, whose parameters differ. */
     public Value independent() {
-        return deps == 0 ? this : new Value(kind, constants, layout, array, refType, reliability, 0);
+        return deps == 0 ? this : new Value(kind, constants, layouts, array, refType, reliability, 0);
+    }
+
+    /** This reference as one of {@code choices}. */
+    public Value withLayouts(LayoutChoices choices) {
+        return new Value(kind, constants, choices, array, refType, reliability, deps);
+    }
+
+    /** This reference as the tracked array {@code tracked}. */
+    public Value withArray(TrackedArray tracked) {
+        return new Value(kind, constants, layouts, tracked, refType, reliability, deps);
     }
 
     /** This reference with static type {@code type}. */
     public Value withRefType(String type) {
-        return new Value(kind, constants, layout, array, type, reliability, deps);
+        return new Value(kind, constants, layouts, array, type, reliability, deps);
     }
 
     /** The dependency bit of parameter {@code index}. */
@@ -127,8 +152,8 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
     }
 
     /**
-     * The least upper bound: constants are united (too many become unknown), different layouts or arrays
-     * become unknown, reliabilities take the minimum and dependencies the union. Different kinds give EMPTY.
+     * The least upper bound: constants and layouts are united (too many become unknown; a layout reference that
+     * is only null adds nothing), different arrays become unknown, reliabilities take the minimum and dependencies the union. Different kinds give EMPTY.
      */
     public static Value join(Value a, Value b) {
         if (a.equals(b)) {
@@ -144,10 +169,10 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
                     a.constants == null || b.constants == null ? null : a.constants.union(b.constants),
                     null, null, null, reliability, deps);
             case REF -> {
-                MemoryLayout layout = a.layout != null && a.layout.equals(b.layout) ? a.layout : null;
+                LayoutChoices layouts = a.layouts != null && b.layouts != null ? a.layouts.union(b.layouts) : null;
                 TrackedArray array = a.array != null && b.array != null ? a.array.join(b.array) : null;
                 String type = Objects.equals(a.refType, b.refType) ? a.refType : null;
-                yield new Value(Kind.REF, null, layout, array, type, reliability, deps);
+                yield new Value(Kind.REF, null, layouts, array, type, reliability, deps);
             }
             case FLOAT, DOUBLE, EMPTY -> new Value(a.kind, null, null, null, null, 1, deps);
         };
@@ -156,7 +181,7 @@ public record Value(Kind kind, ConstantSet constants, MemoryLayout layout, Track
     @Override
     public String toString() {
         String facts = constants != null ? constants.toString()
-                : layout != null ? layout.toString()
+                : layouts != null ? layouts.toString()
                 : array != null ? "array@" + array.id() + array.elements()
                 : "?";
         return kind + (refType != null ? "<" + refType + ">" : "") + facts

@@ -53,7 +53,7 @@ public final class ProgramAnalysis {
 
     private final ClassUniverse universe;
     private final StaticFieldFacts statics;
-    private final boolean wholeProgram;
+    private final CallerScope scope;
     private final Map<String, ClassModel> classes = new LinkedHashMap<>();
     private final Map<MethodKey, MethodInfo> methods = new LinkedHashMap<>();
     private final Map<MethodKey, MethodRun> runs = new HashMap<>();
@@ -65,13 +65,12 @@ public final class ProgramAnalysis {
     private Map<MethodKey, Value[]> facts = Map.of();
 
     /**
-     * @param wholeProgram true when the analysed classes (with discovery) include every caller in the program;
-     *                     false when only a class and its nest are analysed
+     * @param scope which callers the analysed classes (with discovery) include
      */
-    public ProgramAnalysis(ClassUniverse universe, StaticFieldFacts statics, boolean wholeProgram) {
+    public ProgramAnalysis(ClassUniverse universe, StaticFieldFacts statics, CallerScope scope) {
         this.universe = universe;
         this.statics = statics;
-        this.wholeProgram = wholeProgram;
+        this.scope = scope;
     }
 
     /** Analyses {@code initial} plus what {@code discovery} (may be null) adds, to a fixpoint. */
@@ -164,7 +163,7 @@ public final class ProgramAnalysis {
             }
             for (MethodRun.SiteEvent s : run.sites()) {
                 out.add(new SiteFinding(className, m, s.event(), s.entryPoint(), run.failure(),
-                        isClosed(key)));
+                        isClosed(key), isOpen(key)));
             }
         }
         return out; // methods in class order; the replay visits each method's code in bytecode order
@@ -204,7 +203,8 @@ public final class ProgramAnalysis {
         String cls = info.key().owner();
         boolean clinit = info.key().name().equals("<clinit>");
         try {
-            new MethodInterpreter(statics.context()).interpret(cls, info.model(), parameters,
+            new MethodInterpreter(clinit ? statics.clinitContext(cls) : statics.context()).interpret(cls,
+                    info.model(), parameters,
                     clinit ? statics.ownStatics(info.owner()) : null, run);
         } catch (RuntimeException e) {
             // Malformed class files make the ClassFile API throw various unchecked exceptions lazily.
@@ -231,7 +231,7 @@ public final class ProgramAnalysis {
             changed = false;
             for (Map.Entry<MethodKey, MethodRun> e : runs.entrySet()) {
                 MethodKey key = e.getKey();
-                if (wanted.contains(key) || !hasParameters(key) || !isClosed(key)) {
+                if (wanted.contains(key) || !hasParameters(key) || !isClosed(key) || isOpen(key)) {
                     continue;
                 }
                 if (feedsSites(e.getValue(), wanted)) {
@@ -315,7 +315,7 @@ public final class ProgramAnalysis {
         }
         Map<MethodKey, Value[]> out = new HashMap<>();
         joined.forEach((key, params) -> {
-            double discount = Reliability.ofCallers(methods.get(key).model(), wholeProgram);
+            double discount = scope.callerReliability(methods.get(key).model());
             Value[] discounted = new Value[params.length];
             for (int i = 0; i < params.length; i++) {
                 discounted[i] = params[i].isKnown()
@@ -391,6 +391,12 @@ public final class ProgramAnalysis {
                 .orElse(null);
     }
 
+    /** Whether code outside the analysed classes may call the method (a library's public entry point). */
+    private boolean isOpen(MethodKey key) {
+        MethodInfo info = methods.get(key);
+        return info != null && scope.isOpen(info.model());
+    }
+
     /** Whether every call of the method names it, so that the calls the analysis sees can be all of them. */
     boolean isClosed(MethodKey key) {
         Boolean cached = closed.get(key);
@@ -440,10 +446,15 @@ public final class ProgramAnalysis {
         return false;
     }
 
-    /** A site with what the analysis knows about its method. */
+    /**
+     * A site with what the analysis knows about its method.
+     *
+     * @param methodClosed whether every call of the method names it (see {@link #isClosed})
+     * @param methodOpen   whether code outside the analysed classes may call it (a library's public entry point)
+     */
     public record SiteFinding(String className, MethodModel method, InvokeEvent event,
                               dev.lgmalloc.analysis.jvm.EntryPoint entryPoint, String failure,
-                              boolean methodClosed) {
+                              boolean methodClosed, boolean methodOpen) {
         public SiteFinding {
             Objects.requireNonNull(event, "event");
         }

@@ -1,14 +1,12 @@
 package dev.lgmalloc.analysis.jvm.program;
 
-import java.lang.classfile.MethodModel;
-import java.lang.reflect.AccessFlag;
-
 /** How far each kind of assumption behind a prediction can be trusted at run time. */
 final class Reliability {
 
     /**
-     * A static final assigned in {@code <clinit>}: it can still be read before the assignment when class
-     * initialisation is circular, and then has its default value.
+     * A static final assigned in {@code <clinit>}: a method called during some class's initialisation, or an
+     * initialisation started by reflection or a method handle, can still read it before the assignment, with its
+     * default value (the cycles of initialisers reading each other's fields directly are modelled exactly).
      */
     static final double CLINIT_FINAL = 0.95;
     /** A private non-final static: only the class writes it, but any of its methods may, at any time. */
@@ -18,28 +16,9 @@ final class Reliability {
 
     /** Parameters of a package-private method: a class of the same package outside the analysed code may call it. */
     static final double PACKAGE_CALLERS = 0.9;
-    /** Parameters of a public or protected method: any code outside the analysed classpath may call it. */
-    static final double PUBLIC_CALLERS = 0.7;
-    /** Parameters of a non-private method when only one class (and its nest) is analysed: most callers are unseen. */
+    /** Parameters of a package-private method when only one class (and its nest) is analysed: most callers are unseen. */
     static final double UNSEEN_CALLERS = 0.5;
 
     private Reliability() {
-    }
-
-    /**
-     * The discount on facts about {@code method}'s parameters that come from the callers the analysis saw.
-     * Private methods are called only from their nest, which is always analysed (reflection aside).
-     */
-    static double ofCallers(MethodModel method, boolean wholeProgram) {
-        if (method.flags().has(AccessFlag.PRIVATE)) {
-            return 1;
-        }
-        if (!wholeProgram) {
-            return UNSEEN_CALLERS;
-        }
-        if (method.flags().has(AccessFlag.PUBLIC) || method.flags().has(AccessFlag.PROTECTED)) {
-            return PUBLIC_CALLERS;
-        }
-        return PACKAGE_CALLERS;
     }
 }

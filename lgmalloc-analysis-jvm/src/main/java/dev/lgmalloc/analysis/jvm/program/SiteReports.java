@@ -68,6 +68,10 @@ public final class SiteReports {
         if (size.hasConstants()) {
             return "a negative size: the call fails";
         }
+        if (size.deps() != 0 && finding.methodOpen()) {
+            return "depends on parameters of a public entry point: code outside the class path may call it"
+                    + " (open world)";
+        }
         if (size.deps() != 0) {
             return finding.methodClosed()
                     ? "depends on parameters whose callers pass no constant (or are not all known)"

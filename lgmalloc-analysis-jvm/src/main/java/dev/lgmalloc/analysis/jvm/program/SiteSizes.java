@@ -4,7 +4,6 @@ import dev.lgmalloc.analysis.jvm.EntryPoint;
 import dev.lgmalloc.analysis.jvm.interp.InvokeEvent;
 import dev.lgmalloc.analysis.jvm.interp.Kind;
 import dev.lgmalloc.analysis.jvm.interp.Value;
-import dev.lgmalloc.analysis.value.ConstantSet;
 import java.lang.classfile.Opcode;
 import java.util.List;
 
@@ -39,11 +38,12 @@ final class SiteSizes {
         return Value.integral(Kind.LONG, v.constants(), v.reliability(), v.deps());
     }
 
+    /** The sizes of the layouts the argument may be (a null layout makes the call throw: no size). */
     private static Value layoutSize(Value v) {
-        if (v.layout() == null) {
+        if (v.layouts() == null || v.layouts().isNull()) {
             return Value.integral(Kind.LONG, null, 1, v.deps());
         }
-        return Value.integral(Kind.LONG, ConstantSet.of(v.layout().byteSize()), v.reliability(), v.deps());
+        return Value.integral(Kind.LONG, v.layouts().byteSizes(), v.reliability(), v.deps());
     }
 
     // Overflowing products make the allocator fail, so they predict no size.
