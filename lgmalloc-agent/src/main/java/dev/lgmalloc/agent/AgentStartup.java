@@ -8,6 +8,7 @@ import dev.lgmalloc.analysis.ReportWriter;
 import dev.lgmalloc.analysis.jvm.FoundSite;
 import dev.lgmalloc.analysis.jvm.JvmAnalysis;
 import dev.lgmalloc.analysis.jvm.JvmAnalyzer;
+import dev.lgmalloc.analysis.jvm.World;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
@@ -229,7 +230,10 @@ final class AgentStartup {
      * threshold is applied later, when a plan is built from the sites, so the analysis does not depend on it.
      */
     static AnalysedProgram analyse(ApplicationClassPath cp, ClassLoader loader) throws AnalysisException {
-        JvmAnalysis analysis = JvmAnalyzer.analyzeDetailed(cp.entries(), PlanBuilder.DEFAULT_THRESHOLD);
+        // The application's class path is the whole program: public methods of its libraries take the arguments
+        // of the callers on it (a library analysed on its own would be an open world).
+        JvmAnalysis analysis = JvmAnalyzer.analyzeDetailed(cp.entries(), PlanBuilder.DEFAULT_THRESHOLD,
+                World.CLOSED);
         Map<String, Long> crcs = new LinkedHashMap<>();
         // lgmalloc's own classes (on the classpath with the application) are never rewritten: leave them out.
         List<FoundSite> sites = analysis.sites().stream()

@@ -5,6 +5,7 @@ import dev.lgmalloc.analysis.AnalysisResult;
 import dev.lgmalloc.analysis.PlanBuilder;
 import dev.lgmalloc.analysis.ReportWriter;
 import dev.lgmalloc.analysis.jvm.JvmAnalyzer;
+import dev.lgmalloc.analysis.jvm.World;
 import dev.lgmalloc.commandline.BadInputException;
 import dev.lgmalloc.commandline.UsageException;
 import dev.lgmalloc.elf.ElfAnalyzer;
@@ -45,6 +46,11 @@ final class Analyze implements Callable<Integer> {
     @Option(names = "--threshold", paramLabel = "X",
             description = "the confidence a site needs to be routed, in (0, 1] (default: ${DEFAULT-VALUE})")
     String threshold = Double.toString(PlanBuilder.DEFAULT_THRESHOLD);
+
+    @Option(names = "--closed-world", description = {"the inputs are a whole program (an application with all its"
+            + " libraries, as the agent sees it): public methods take their callers' arguments. Without it, code"
+            + " elsewhere may call them with anything, as it may a library's"})
+    boolean closedWorld;
 
     @Parameters(paramLabel = "FILE", arity = "0..*",
             description = "an ELF binary, or JARs, class directories and class files (a JVM class path), or a JDK's"
@@ -92,7 +98,7 @@ final class Analyze implements Callable<Integer> {
             }
             return ElfAnalyzer.analyze(first, routingThreshold);
         }
-        return JvmAnalyzer.analyze(inputs, routingThreshold);
+        return JvmAnalyzer.analyze(inputs, routingThreshold, closedWorld ? World.CLOSED : World.OPEN);
     }
 
     private Format format() {

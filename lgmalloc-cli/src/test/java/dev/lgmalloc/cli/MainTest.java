@@ -182,6 +182,41 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--json, --json-lines and --csv exclude each other");
     }
 
+    /**
+     * A library's public method that sizes a direct buffer from its parameter, and the application's one call of it:
+     * alone, the library is an open world (anyone may call it with anything); given as the whole program, the
+     * caller's constant is the prediction.
+     */
+    @Test
+    void closedWorldTakesTheArgumentsOfPublicMethodsCallers(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("src/shop/Buffers.java");
+        Files.createDirectories(source.getParent());
+        Files.writeString(source, """
+                package shop;
+                public class Buffers {
+                    public static java.nio.ByteBuffer make(int size) {
+                        return java.nio.ByteBuffer.allocateDirect(size);
+                    }
+                    public static void main(String[] args) {
+                        make(4096).putInt(0, 1);
+                    }
+                }
+                """);
+        Path classes = dir.resolve("classes");
+        int compiled = javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d",
+                classes.toString(), source.toString());
+        assertThat(compiled).isZero();
+
+        assertThat(run("analyze", classes.toString())).isZero();
+        String open = out.toString(StandardCharsets.UTF_8);
+        assertThat(open).containsPattern("Buffers\\.make.*\\?");
+        assertThat(open).doesNotContain("{4096}");
+
+        out.reset();
+        assertThat(run("analyze", "--closed-world", classes.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern("Buffers\\.make.*\\{4096\\}");
+    }
+
     @Test
     void analyzeReadsAModuleOfTheRuntimeImageDirectly() {
         assertThat(run("analyze", "jrt:/java.base")).isZero();
