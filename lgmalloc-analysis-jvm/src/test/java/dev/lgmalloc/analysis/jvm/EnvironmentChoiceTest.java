@@ -121,16 +121,7 @@ class EnvironmentChoiceTest {
 
     @Test
     void theLayoutThisMachinePicksIsInTheSet() throws Exception {
-        ClassLoader loader = new ClassLoader(EnvironmentChoiceTest.class.getClassLoader()) {
-            @Override
-            protected Class<?> findClass(String name) throws ClassNotFoundException {
-                byte[] bytes = classes.get(name.replace('.', '/'));
-                if (bytes == null) {
-                    throw new ClassNotFoundException(name);
-                }
-                return defineClass(name, bytes, 0, bytes.length);
-            }
-        };
+        ClassLoader loader = Fixtures.loader(classes, EnvironmentChoiceTest.class.getClassLoader());
         long size = ((java.lang.foreign.MemoryLayout) Class.forName("demo.FileStat", true, loader)
                 .getField("LAYOUT").get(null)).byteSize();
         assertThat(only(sites, "stat").site().sizes().values()).contains(size);

@@ -61,6 +61,20 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /** A fresh class loader that defines the compiled {@code classes} (internal names to bytes), so each load initialises them anew. */
+    public static ClassLoader loader(Map<String, byte[]> classes, ClassLoader parent) {
+        return new ClassLoader(parent) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                byte[] bytes = classes.get(name.replace('.', '/'));
+                if (bytes == null) {
+                    throw new ClassNotFoundException(name);
+                }
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+    }
+
     /** Compiles the sources (each one file with one top-level type) and returns class files by internal name. */
     public static Map<String, byte[]> compile(String... sources) {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

@@ -228,16 +228,7 @@ class InitialisationCycleTest {
 
     /** Loads the fixtures afresh, initialises {@code first}, then reads {@code owner.field} as the JVM has it. */
     private static Object initialiseThenRead(String first, String owner, String field) throws Exception {
-        ClassLoader loader = new ClassLoader(InitialisationCycleTest.class.getClassLoader()) {
-            @Override
-            protected Class<?> findClass(String name) throws ClassNotFoundException {
-                byte[] bytes = classes.get(name.replace('.', '/'));
-                if (bytes == null) {
-                    throw new ClassNotFoundException(name);
-                }
-                return defineClass(name, bytes, 0, bytes.length);
-            }
-        };
+        ClassLoader loader = Fixtures.loader(classes, InitialisationCycleTest.class.getClassLoader());
         Class.forName(first.replace('/', '.'), true, loader);
         java.lang.reflect.Field f = Class.forName(owner.replace('/', '.'), true, loader).getDeclaredField(field);
         f.setAccessible(true);
