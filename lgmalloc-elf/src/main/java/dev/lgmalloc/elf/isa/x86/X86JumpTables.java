@@ -30,6 +30,60 @@ final class X86JumpTables implements JumpTables {
 
     @Override
     public Table find(int jumpIndex, Reader code) {
+        Table table = unbounded(jumpIndex, code);
+        if (table == null) {
+            return null;
+        }
+        int entries = boundsCheck(jumpIndex, code);
+        return entries > 0 ? table.bounded(entries) : table;
+    }
+
+    /**
+     * The entry count from the bounds check GCC and Clang put before a dispatch: {@code cmp index, N} right
+     * before {@code ja default} (N + 1 entries) or {@code jae default} (N entries), a few instructions ahead of
+     * the jump with no other branch between; 0 when there is none.
+     */
+    private static int boundsCheck(int jumpIndex, Reader code) {
+        X86Instruction branch = new X86Instruction();
+        for (int i = jumpIndex - 1; i >= Math.max(1, jumpIndex - LOOK_BACK); i--) {
+            code.decode(i, branch);
+            if (branch.flow() == Instruction.Flow.NEXT) {
+                continue;
+            }
+            boolean above = branch.isLegacy(X86Instruction.MAP_ONE, 0x77) || branch.isLegacy(X86Instruction.MAP_0F, 0x87);
+            boolean aboveOrEqual = branch.isLegacy(X86Instruction.MAP_ONE, 0x73)
+                    || branch.isLegacy(X86Instruction.MAP_0F, 0x83);
+            if (!above && !aboveOrEqual) {
+                return 0; // another transfer between the check and the jump: not a plain dispatch
+            }
+            X86Instruction compare = new X86Instruction();
+            code.decode(i - 1, compare);
+            long limit = compareImmediate(compare);
+            if (limit < 0 || limit >= MAX_ENTRIES) {
+                return 0;
+            }
+            return (int) (above ? limit + 1 : limit);
+        }
+        return 0;
+    }
+
+    /** Most entries a bounds check may announce; bigger switches are not compiled to one table. */
+    private static final int MAX_ENTRIES = 1 << 16;
+
+    /** The unsigned immediate of {@code cmp r/m, imm} (or {@code cmp eax, imm}), or -1 for anything else. */
+    private static long compareImmediate(X86Instruction in) {
+        if (in.encoding != X86Instruction.LEGACY || in.map != X86Instruction.MAP_ONE) {
+            return -1;
+        }
+        boolean compare = switch (in.opcode) {
+            case 0x80, 0x81, 0x83 -> in.digit() == 7;
+            case 0x3c, 0x3d -> true;
+            default -> false;
+        };
+        return compare && in.immediate >= 0 ? in.immediate : -1;
+    }
+
+    private Table unbounded(int jumpIndex, Reader code) {
         X86Instruction jump = new X86Instruction();
         code.decode(jumpIndex, jump);
         if (jump.hasMemoryOperand()) { // jmp [index*8 + table]
