@@ -89,13 +89,18 @@ public final class SiteFinder {
                 addAll(frontier, e.getValue());
             }
         }
+        List<Integer> ownOperatorNew = new ArrayList<>();
         for (int f = 0; f < functions.count(); f++) {
             EntryPoint own = allocatorDefinedAt(f);
             if (own != null) {
                 localEntries.put(f, own);
                 addAll(frontier, localCallers.get(f));
+                if (AllocatorCatalog.isOperatorNew(own.allocator())) {
+                    ownOperatorNew.add(f);
+                }
             }
         }
+        wrapOwnOperatorNew(ownOperatorNew);
         for (int round = 0; round < MAX_ROUNDS && !frontier.isEmpty(); round++) {
             List<Integer> newWrappers = new ArrayList<>();
             for (int f : frontier) {
@@ -280,6 +285,37 @@ public final class SiteFinder {
         return found;
     }
 
+    /**
+     * A binary's own {@code operator new} that forwards to {@code malloc} (gdb's, cc1plus's, libstdc++'s own) becomes
+     * a wrapper of it, so that every {@code new T} of the program is a site of the C allocator with its size, as
+     * the runtime sees it. The variants call each other ({@code new[]} tail-calls {@code new}), so they are
+     * re-examined until none changes; one that forwards no size to another allocator stays an allocator.
+     */
+    private void wrapOwnOperatorNew(List<Integer> ownOperatorNew) {
+        boolean changed = true;
+        for (int pass = 0; pass <= ownOperatorNew.size() && changed; pass++) {
+            changed = false;
+            for (int f : ownOperatorNew) {
+                List<Observation> found = analyse(f);
+                if (found.stream().anyMatch(o -> o.entry().chain().contains(functions.name(f)))) {
+                    continue; // through another variant back to itself: no wrapper
+                }
+                WrapperRule.MainPath main = WrapperRule.decide(found);
+                EntryPoint wrapper = main == null ? null : entryOf(f, main);
+                if (wrapper != null && !wrapper.equals(localEntries.get(f))) {
+                    localEntries.put(f, wrapper);
+                    changed = true;
+                }
+            }
+        }
+        for (int f : ownOperatorNew) {
+            EntryPoint e = localEntries.get(f);
+            if (!e.isAllocator() && e.reliability() < 1.0) {
+                wrappersWithFallback++;
+            }
+        }
+    }
+
     /** The function as an entry point if {@link WrapperRule} finds it is a wrapper; null otherwise. */
     private EntryPoint wrapperOf(int f, List<Observation> found) {
         WrapperRule.MainPath main = WrapperRule.decide(found);
@@ -289,6 +325,10 @@ public final class SiteFinder {
         if (main.reliability() < main.callee().reliability()) {
             wrappersWithFallback++;
         }
+        return entryOf(f, main);
+    }
+
+    private EntryPoint entryOf(int f, WrapperRule.MainPath main) {
         List<String> chain = new ArrayList<>();
         chain.add(functions.name(f));
         chain.addAll(main.callee().chain());
