@@ -33,10 +33,8 @@ public final class FunctionCfg {
     final int sectionOffsetDelta; // file offset = address - delta
     final long[] addresses;
     final int count;
-    /** Per code range: its first and last-plus-one address, and the index of its first instruction. */
-    private final long[] rangeStarts;
-    private final long[] rangeEnds;
-    private final int[] rangeFirst;
+    /** The code ranges: the function's own, then its parts'. */
+    private final Ranges ranges;
     final int[] blockStarts; // instruction index of each block's first instruction
     final int[][] successors;
     final int[] loopDepth;
@@ -64,9 +62,7 @@ public final class FunctionCfg {
         this.sectionOffsetDelta = delta;
         this.addresses = addresses;
         this.count = count;
-        this.rangeStarts = ranges.starts;
-        this.rangeEnds = ranges.ends;
-        this.rangeFirst = ranges.first;
+        this.ranges = ranges;
         this.blockStarts = blockStarts;
         this.successors = successors;
         this.loopDepth = loopDepth;
@@ -104,7 +100,7 @@ public final class FunctionCfg {
 
     /** The block starting at {@code address}, or -1. */
     int blockAt(long address) {
-        int i = Ranges.indexOf(rangeStarts, rangeEnds, rangeFirst, addresses, count, address);
+        int i = ranges.indexOf(addresses, count, address);
         if (i < 0) {
             return -1;
         }
@@ -195,11 +191,6 @@ public final class FunctionCfg {
             first = new int[n];
         }
 
-        /** Index of the first instruction after range {@code k}'s. */
-        int limit(int k, int count) {
-            return k + 1 < first.length ? first[k + 1] : count;
-        }
-
         boolean contains(long address) {
             for (int k = 0; k < starts.length; k++) {
                 if (address >= starts[k] && address < ends[k]) {
@@ -219,7 +210,8 @@ public final class FunctionCfg {
             return false;
         }
 
-        static int indexOf(long[] starts, long[] ends, int[] first, long[] addresses, int count, long address) {
+        /** The index of the instruction at {@code address} among {@code addresses[0, count)}, or -1. */
+        int indexOf(long[] addresses, int count, long address) {
             for (int k = 0; k < starts.length; k++) {
                 if (address >= starts[k] && address < ends[k]) {
                     int to = k + 1 < first.length ? first[k + 1] : count;
@@ -272,7 +264,7 @@ public final class FunctionCfg {
         }
 
         int indexOf(long address) {
-            return Ranges.indexOf(ranges.starts, ranges.ends, ranges.first, addresses, count, address);
+            return ranges.indexOf(addresses, count, address);
         }
 
 

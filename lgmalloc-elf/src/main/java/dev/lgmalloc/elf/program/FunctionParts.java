@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which functions of the table are really pieces of another one. GCC moves the unlikely paths of a function into
@@ -32,7 +34,8 @@ public final class FunctionParts {
         private final BitSet called = new BitSet();
         private final BitSet jumpedToStart = new BitSet();
         private final Map<Integer, int[]> jumpers = new HashMap<>(); // part candidate -> {one jumper, -2 if several}
-        private final Map<Integer, BitSet> jumpsIntoMiddleOf = new HashMap<>();
+        /** Pairs (from, into) of functions, as {@code from << 32 | into}: {@code from} jumps into the middle of {@code into}. */
+        private final Set<Long> jumpsIntoMiddle = new HashSet<>();
         private final List<long[]> crossJumps = new ArrayList<>(); // {from function, target address}
 
         public Links(Functions functions) {
@@ -61,7 +64,7 @@ public final class FunctionParts {
             if (target == functions.start(g)) {
                 jumpedToStart.set(g);
             } else {
-                jumpsIntoMiddleOf.computeIfAbsent(from, k -> new BitSet()).set(g);
+                jumpsIntoMiddle.add(pair(from, g));
             }
         }
     }
@@ -127,10 +130,12 @@ public final class FunctionParts {
         if (section == null || section != elf.codeSectionAt(functions.start(from))) {
             return false;
         }
-        BitSet back = links.jumpsIntoMiddleOf.get(part);
-        BitSet into = links.jumpsIntoMiddleOf.get(from);
-        return back != null && back.get(from) || into != null && into.get(part)
+        return links.jumpsIntoMiddle.contains(pair(part, from)) || links.jumpsIntoMiddle.contains(pair(from, part))
                 || functions.aliases(part).stream().anyMatch(a -> a.contains(".cold"));
+    }
+
+    private static long pair(int from, int into) {
+        return (long) from << 32 | into;
     }
 
     /** Follows parents to the whole function; a cycle of parts (no whole function among them) stays apart. */

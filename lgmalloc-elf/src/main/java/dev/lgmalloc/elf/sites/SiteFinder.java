@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 
 /**
  * Finds allocation sites: one linear sweep records who calls whom; then the functions that call an allocation
@@ -193,6 +194,11 @@ public final class SiteFinder {
             int codeEnd = (int) (s.offset() + s.fileSize());
             dispatches.startFunction(delta, codeEnd);
             int from = f;
+            LongConsumer caseElsewhere = target -> { // a switch case in another part (.cold)
+                if (target < functions.start(from) || target >= functions.end(from)) {
+                    links.jump(from, target);
+                }
+            };
             for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
                 int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
                 if (len == 0) {
@@ -202,11 +208,7 @@ public final class SiteFinder {
                 }
                 instructions++;
                 pos += len;
-                dispatches.observe(insn, target -> {
-                    if (target < functions.start(from) || target >= functions.end(from)) {
-                        links.jump(from, target); // a switch case in another part (a .cold one)
-                    }
-                });
+                dispatches.observe(insn, caseElsewhere);
                 if (insn.relativeBranch && (insn.branchTarget < functions.start(f)
                         || insn.branchTarget >= functions.end(f))) {
                     if (insn.isDirectJump()) {
