@@ -140,6 +140,24 @@ class ColdPartTest {
                 .isFalse();
     }
 
+    /**
+     * A piece that two functions jump into is nobody's part: the blocks it jumps back to still start unknown, since
+     * the other function may have set the size register to anything.
+     */
+    @Test
+    void aPieceTwoFunctionsJumpIntoStaysApart() throws Exception {
+        assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not assembled");
+        Path source = work.resolve("shared.S");
+        Files.writeString(source, SHARED_PIECE_SOURCE);
+        Path binary = work.resolve("shared");
+        Tools.run(120, List.of("gcc", "-o", binary.toString(), source.toString()));
+        Tools.run(60, List.of(binary.toString()));
+
+        AllocationSite site = mallocIn(ElfAnalyzer.analyze(binary, 0.9), "hot");
+        assertThat(site.sizes().isKnown()).as("predicted %s though other code jumps back before the call", site.sizes())
+                .isFalse();
+    }
+
     /** python3.11 (Debian 3.11.2): the two cold parts that showed the problem, checked where the binary is present. */
     @Test
     void python311ColdPartsGiveTheRealPaths() throws Exception {
@@ -209,6 +227,69 @@ class ColdPartTest {
                 free(pick(argv[0], argc));
                 return 0;
             }
+            """;
+
+    /** {@code hot}'s piece {@code piece} is also jumped into by {@code other}, with r14 = 100. */
+    private static final String SHARED_PIECE_SOURCE = """
+                .text
+                .globl  hot
+                .type   hot, @function
+            hot:
+                .cfi_startproc
+                pushq   %r14
+                .cfi_def_cfa_offset 16
+                movl    $32, %r14d
+                testl   %edi, %edi
+                jne     .Lpiece
+            .Lback:
+                movq    %r14, %rdi
+                call    malloc@PLT
+                popq    %r14
+                .cfi_def_cfa_offset 8
+                ret
+                .cfi_endproc
+                .size   hot, .-hot
+
+                .globl  other
+                .type   other, @function
+            other:
+                .cfi_startproc
+                pushq   %r14
+                .cfi_def_cfa_offset 16
+                movl    $100, %r14d
+                jmp     .Lpiece
+                .cfi_endproc
+                .size   other, .-other
+
+                .section .text.unlikely,"ax",@progbits
+                .type   piece, @function
+            piece:
+                .cfi_startproc
+                .cfi_def_cfa_offset 16
+            .Lpiece:
+                addq    $4, %r14
+                jmp     .Lback
+                .cfi_endproc
+                .size   piece, .-piece
+
+                .text
+                .globl  main
+                .type   main, @function
+            main:
+                .cfi_startproc
+                subq    $8, %rsp
+                .cfi_def_cfa_offset 16
+                xorl    %edi, %edi
+                call    hot
+                movq    %rax, %rdi
+                call    free@PLT
+                xorl    %eax, %eax
+                addq    $8, %rsp
+                .cfi_def_cfa_offset 8
+                ret
+                .cfi_endproc
+                .size   main, .-main
+                .section .note.GNU-stack,"",@progbits
             """;
 
     /** {@code allocate} is tail-jumped to from {@code small} only, and called through {@code handlers}. */
