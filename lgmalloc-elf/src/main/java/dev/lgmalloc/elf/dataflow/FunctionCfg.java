@@ -10,11 +10,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The control-flow graph of one function: its instructions decoded linearly from the function start, basic
  * blocks split at branch targets and after control transfers, edges for direct branches and recovered jump
  * tables, and each block's loop depth. Jumps leaving the function are exits (tail calls).
+ *
+ * <p>A function may have several code ranges: its own first (block 0 is its entry), then parts split off from
+ * it (a {@code .cold} part, see {@code program.FunctionParts}), each decoded linearly. Jumps between the ranges
+ * are edges like any other; control never falls from the end of one range into the next.
  */
 public final class FunctionCfg {
 
@@ -28,6 +33,8 @@ public final class FunctionCfg {
     final int sectionOffsetDelta; // file offset = address - delta
     final long[] addresses;
     final int count;
+    /** The code ranges: the function's own, then its parts'. */
+    private final Ranges ranges;
     final int[] blockStarts; // instruction index of each block's first instruction
     final int[][] successors;
     final int[] loopDepth;
@@ -45,7 +52,7 @@ public final class FunctionCfg {
     final boolean[] enteredFromOutside;
 
     private FunctionCfg(ElfFile elf, InstructionSet isa, long start, long end, int codeEnd, int delta, long[] addresses, int count,
-                        int[] blockStarts, int[][] successors, int[] loopDepth, boolean[] hasPredecessor,
+                        Ranges ranges, int[] blockStarts, int[][] successors, int[] loopDepth, boolean[] hasPredecessor,
                         boolean[] loopHeader, int[] unresolved, String problem, boolean[] enteredFromOutside) {
         this.elf = elf;
         this.isa = isa;
@@ -55,6 +62,7 @@ public final class FunctionCfg {
         this.sectionOffsetDelta = delta;
         this.addresses = addresses;
         this.count = count;
+        this.ranges = ranges;
         this.blockStarts = blockStarts;
         this.successors = successors;
         this.loopDepth = loopDepth;
@@ -92,7 +100,7 @@ public final class FunctionCfg {
 
     /** The block starting at {@code address}, or -1. */
     int blockAt(long address) {
-        int i = Arrays.binarySearch(addresses, 0, count, address);
+        int i = ranges.indexOf(addresses, count, address);
         if (i < 0) {
             return -1;
         }
@@ -109,36 +117,110 @@ public final class FunctionCfg {
      * functions' code jumps to (see {@link #enteredFromOutside}).
      */
     public static FunctionCfg build(ElfFile elf, InstructionSet isa, long start, long end, long[] outsideEntries) {
+        return build(elf, isa, new long[][] {{start, end}}, outsideEntries, call -> false);
+    }
+
+    /**
+     * The CFG of a function made of several code ranges ({@code {start, end}} each, the function's own first, the
+     * others disjoint from it and sorted), all in one code section. Calls {@code noReturn} accepts end their block
+     * without a successor.
+     */
+    public static FunctionCfg build(ElfFile elf, InstructionSet isa, long[][] codeRanges, long[] outsideEntries,
+                                    Predicate<Instruction> noReturn) {
+        long start = codeRanges[0][0];
+        long end = codeRanges[0][1];
         Section section = elf.codeSectionAt(start);
         if (section == null) {
             return null;
         }
         int delta = (int) (section.address() - section.offset());
         int codeEnd = (int) (section.offset() + section.fileSize());
-        int limit = (int) Math.min(codeEnd, end - delta);
         Instruction insn = isa.newInstruction();
-        long[] addresses = new long[Math.max(16, (int) Math.min(1 << 20, (end - start) / 3))];
+        long bytes = 0;
+        for (long[] r : codeRanges) {
+            bytes += r[1] - r[0];
+        }
+        long[] addresses = new long[Math.max(16, (int) Math.min(1 << 20, bytes / 3))];
         int count = 0;
         String problem = null;
-        for (int pos = (int) (start - delta); pos < limit; ) {
-            long a = pos + (long) delta;
-            int len = isa.decode(elf.data(), pos, codeEnd, a, insn);
-            if (count == addresses.length) {
-                addresses = Arrays.copyOf(addresses, count * 2);
-            }
-            addresses[count++] = a;
-            if (len == 0) {
-                problem = String.format("undecodable bytes at 0x%x", a);
+        Ranges ranges = new Ranges(codeRanges.length);
+        for (int k = 0; k < codeRanges.length && problem == null; k++) {
+            ranges.starts[k] = codeRanges[k][0];
+            ranges.ends[k] = codeRanges[k][1];
+            ranges.first[k] = count;
+            if (elf.codeSectionAt(codeRanges[k][0]) != section) {
+                problem = String.format("a part at 0x%x in another section", codeRanges[k][0]);
                 break;
             }
-            pos += len;
+            int limit = (int) Math.min(codeEnd, codeRanges[k][1] - delta);
+            for (int pos = (int) (codeRanges[k][0] - delta); pos < limit; ) {
+                long a = pos + (long) delta;
+                int len = isa.decode(elf.data(), pos, codeEnd, a, insn);
+                if (count == addresses.length) {
+                    addresses = Arrays.copyOf(addresses, count * 2);
+                }
+                addresses[count++] = a;
+                if (len == 0) {
+                    problem = String.format("undecodable bytes at 0x%x", a);
+                    break;
+                }
+                pos += len;
+            }
         }
         if (problem != null) {
-            return new FunctionCfg(elf, isa, start, end, codeEnd, delta, addresses, count, new int[] {0},
+            return new FunctionCfg(elf, isa, start, end, codeEnd, delta, addresses, count, ranges, new int[] {0},
                     new int[][] {{}}, new int[] {0}, new boolean[] {false}, new boolean[] {false}, new int[0], problem,
                     new boolean[] {false});
         }
-        return new Builder(elf, isa, start, end, codeEnd, delta, addresses, count, outsideEntries).build();
+        return new Builder(elf, isa, start, end, codeEnd, delta, addresses, count, ranges, outsideEntries, noReturn)
+                .build();
+    }
+
+    /**
+     * The code ranges of a function and where each begins in the instruction list. Instructions are sorted
+     * within a range, not across ranges (the function's own range comes first), so lookups go range by range.
+     */
+    private static final class Ranges {
+        final long[] starts;
+        final long[] ends;
+        final int[] first;
+
+        Ranges(int n) {
+            starts = new long[n];
+            ends = new long[n];
+            first = new int[n];
+        }
+
+        boolean contains(long address) {
+            for (int k = 0; k < starts.length; k++) {
+                if (address >= starts[k] && address < ends[k]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether instruction {@code i} is the first of a range after the first range. */
+        boolean startsRange(int i) {
+            for (int k = 1; k < first.length; k++) {
+                if (first[k] == i) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** The index of the instruction at {@code address} among {@code addresses[0, count)}, or -1. */
+        int indexOf(long[] addresses, int count, long address) {
+            for (int k = 0; k < starts.length; k++) {
+                if (address >= starts[k] && address < ends[k]) {
+                    int to = k + 1 < first.length ? first[k + 1] : count;
+                    int i = Arrays.binarySearch(addresses, first[k], to, address);
+                    return i >= 0 ? i : -1;
+                }
+            }
+            return -1;
+        }
     }
 
     /** Splits blocks and wires edges. */
@@ -160,11 +242,14 @@ public final class FunctionCfg {
         String problem;
 
         private final long[] outsideEntries;
-        private String outsideProblem;
+        private final Ranges ranges;
+        private final Predicate<Instruction> noReturn;
 
         Builder(ElfFile elf, InstructionSet isa, long start, long end, int codeEnd, int delta, long[] addresses,
-                int count, long[] outsideEntries) {
+                int count, Ranges ranges, long[] outsideEntries, Predicate<Instruction> noReturn) {
             this.outsideEntries = outsideEntries;
+            this.ranges = ranges;
+            this.noReturn = noReturn;
             this.elf = elf;
             this.isa = isa;
             this.insn = isa.newInstruction();
@@ -179,14 +264,13 @@ public final class FunctionCfg {
         }
 
         int indexOf(long address) {
-            int i = Arrays.binarySearch(addresses, 0, count, address);
-            return i >= 0 ? i : -1;
+            return ranges.indexOf(addresses, count, address);
         }
 
 
         void branchTo(int from, long target) {
-            if (target < start || target >= end) {
-                return; // leaves the function: a tail call or a jump to a cold part
+            if (!ranges.contains(target)) {
+                return; // leaves the function: a tail call (or a jump into a part not merged with it)
             }
             int to = indexOf(target);
             if (to < 0) {
@@ -200,6 +284,11 @@ public final class FunctionCfg {
 
         FunctionCfg build() {
             leaders.set(0);
+            for (int first : ranges.first) {
+                if (first < count) {
+                    leaders.set(first); // a block never spans two ranges
+                }
+            }
             int[] outside = new int[outsideEntries.length];
             for (int k = 0; k < outsideEntries.length; k++) {
                 outside[k] = indexOf(outsideEntries[k]);
@@ -227,9 +316,10 @@ public final class FunctionCfg {
                         yield false;
                     }
                     case STOP -> false;
-                    case NEXT, CALL, INDIRECT_CALL -> true;
+                    case CALL, INDIRECT_CALL -> !noReturn.test(insn);
+                    case NEXT -> true;
                 };
-                fallsThrough[i] = next && i + 1 < count;
+                fallsThrough[i] = next && i + 1 < count && !ranges.startsRange(i + 1);
                 if (!next && i + 1 < count) {
                     leaders.set(i + 1);
                 }
@@ -280,7 +370,7 @@ public final class FunctionCfg {
                     enteredFromOutside[blockOf[i]] = true;
                 }
             }
-            return new FunctionCfg(elf, isa, start, end, codeEnd, delta, addresses, count, blockStarts, successors,
+            return new FunctionCfg(elf, isa, start, end, codeEnd, delta, addresses, count, ranges, blockStarts, successors,
                     loopDepth, hasPredecessor, loopHeader, unresolved.stream().mapToInt(Integer::intValue).toArray(),
                     problem, enteredFromOutside);
         }
@@ -298,15 +388,48 @@ public final class FunctionCfg {
                 }
                 return;
             }
+            int found = table.entries() > 0 ? boundedTargets(index, table) : -1;
+            if (found < 0) {
+                found = scannedTargets(index, table);
+            }
+            if (found == 0) {
+                unresolved.add(index);
+                problem = String.format("jump table at 0x%x has no targets in the function", addresses[index]);
+            }
+        }
+
+        /**
+         * Edges to each of the entries the bounds check allows; -1 (and no edge) if one of them is no instruction
+         * of this function nor code elsewhere, since then the count cannot be right.
+         */
+        private int boundedTargets(int index, JumpTables.Table table) {
+            long[] targets = new long[table.entries()];
+            for (int e = 0; e < targets.length; e++) {
+                targets[e] = table.target(elf, e);
+                boolean inside = ranges.contains(targets[e]);
+                if (inside ? indexOf(targets[e]) < 0 : elf.codeSectionAt(targets[e]) == null) {
+                    return -1;
+                }
+            }
+            int found = 0;
+            for (long target : targets) {
+                if (ranges.contains(target)) {
+                    branchTo(index, target);
+                    found++;
+                }
+            }
+            return found;
+        }
+
+        /** Without a bounds check: entries up to the first that is no instruction of this function nor code. */
+        private int scannedTargets(int index, JumpTables.Table table) {
             int found = 0;
             for (int e = 0; e < MAX_TABLE_ENTRIES; e++) {
-                long entryAddress = table.address() + (long) e * table.entrySize();
-                long offset = elf.fileOffsetOf(entryAddress, table.entrySize());
-                if (offset < 0) {
+                long target = table.target(elf, e);
+                if (target == JumpTables.NO_TARGET) {
                     break;
                 }
-                long target = table.relative() ? table.address() + elf.u32(offset) : elf.u64(offset);
-                if (target >= start && target < end) {
+                if (ranges.contains(target)) {
                     if (indexOf(target) < 0) {
                         break; // not an instruction boundary: past the end of the table
                     }
@@ -316,10 +439,7 @@ public final class FunctionCfg {
                     break;
                 }
             }
-            if (found == 0) {
-                unresolved.add(index);
-                problem = String.format("jump table at 0x%x has no targets in the function", addresses[index]);
-            }
+            return found;
         }
 
         private void decodeInto(int index, Instruction into) {

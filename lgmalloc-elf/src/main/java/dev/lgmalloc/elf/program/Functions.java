@@ -7,8 +7,10 @@ import dev.lgmalloc.elf.format.Symbol;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,12 +24,15 @@ public final class Functions {
     private final long[] ends;
     private final String[] names;
     private final Map<Long, List<String>> namesAt;
+    private final Set<Long> exported;
 
-    private Functions(long[] starts, long[] ends, String[] names, Map<Long, List<String>> namesAt) {
+    private Functions(long[] starts, long[] ends, String[] names, Map<Long, List<String>> namesAt,
+                      Set<Long> exported) {
         this.starts = starts;
         this.ends = ends;
         this.names = names;
         this.namesAt = namesAt;
+        this.exported = exported;
     }
 
     /** Builds the function table from FDE ranges and code symbols. */
@@ -35,6 +40,7 @@ public final class Functions {
         List<Section> code = elf.sections().stream().filter(s -> s.isCode() && !s.isPlt()).toList();
         Map<Long, List<String>> namesAt = new HashMap<>();
         Map<Long, Boolean> globalAt = new HashMap<>();
+        Set<Long> exported = new HashSet<>();
         TreeMap<Long, Long> ranges = new TreeMap<>(); // start -> end, or -1 when only the start is known
         for (EhFrame.Range r : fdes) {
             Section s = sectionOf(code, r.start());
@@ -60,6 +66,9 @@ public final class Functions {
                 } else {
                     list.add(sym.name());
                 }
+            }
+            if (global) {
+                exported.add(sym.value());
             }
             long end = sym.size() > 0 ? Math.min(sym.value() + sym.size(), s.address() + s.fileSize()) : -1;
             ranges.putIfAbsent(sym.value(), end);
@@ -106,7 +115,7 @@ public final class Functions {
             List<String> n = namesAt.get(starts[i]);
             names[i] = n == null || n.isEmpty() ? String.format("fun_%x", starts[i]) : n.getFirst();
         }
-        return new Functions(starts, ends, names, namesAt);
+        return new Functions(starts, ends, names, namesAt, exported);
     }
 
     private static Section sectionOf(List<Section> code, long address) {
@@ -138,6 +147,11 @@ public final class Functions {
     public List<String> aliases(int function) {
         List<String> n = namesAt.get(starts[function]);
         return n == null ? List.of() : n;
+    }
+
+    /** Whether a global or weak symbol names the function's start: code anywhere may call it. */
+    public boolean isGlobal(int function) {
+        return exported.contains(starts[function]);
     }
 
     /** Code symbol names by address, for IRELATIVE resolvers. */

@@ -44,6 +44,14 @@ public final class AllocatorCatalog {
         return new AllocatorCatalog(convention);
     }
 
+    /**
+     * Whether the symbol is a C++ {@code operator new}/{@code new[]}: defined in a binary (gdb, cc1plus and
+     * libstdc++ define their own), it is a wrapper of the C allocator it calls rather than an allocator itself.
+     */
+    public static boolean isOperatorNew(String symbol) {
+        return symbol.startsWith("_Znwm") || symbol.startsWith("_Znam");
+    }
+
     /** The entry point for a runtime allocator's symbol name, or null. */
     public EntryPoint lookup(String symbol) {
         SizeExpression size = allocators.get(symbol);

@@ -14,6 +14,8 @@ import dev.lgmalloc.elf.format.ElfFile;
 import dev.lgmalloc.elf.format.Section;
 import dev.lgmalloc.elf.program.CallResolver;
 import dev.lgmalloc.elf.program.Callee;
+import dev.lgmalloc.elf.program.FunctionParts;
+import dev.lgmalloc.elf.program.NoReturnCalls;
 import dev.lgmalloc.elf.program.Functions;
 import dev.lgmalloc.elf.isa.CallingConvention;
 import dev.lgmalloc.elf.isa.Instruction;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 
 /**
  * Finds allocation sites: one linear sweep records who calls whom; then the functions that call an allocation
@@ -52,8 +55,11 @@ public final class SiteFinder {
     private final CallResolver resolver;
     private final Map<String, IntList> importCallers = new HashMap<>();
     private final Map<Integer, IntList> localCallers = new HashMap<>();
-    /** Per function, the addresses inside it that other functions' code jumps to (cold parts jumping back). */
-    private final Map<Integer, java.util.TreeSet<Long>> outsideEntries = new HashMap<>();
+    /** The direct jumps and calls between functions, for {@link #parts}. */
+    private final FunctionParts.Links links;
+    /** Which functions are pieces ({@code .cold} parts) of others, analysed with them as one. */
+    private FunctionParts parts;
+    private final NoReturnCalls noReturn;
     private final Map<Integer, EntryPoint> localEntries = new HashMap<>();
     private final Map<Integer, List<Observation>> observations = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
@@ -70,24 +76,32 @@ public final class SiteFinder {
         this.functions = functions;
         this.resolver = resolver;
         this.clobbers = new ClobberSummaries(elf, isa, functions, resolver);
+        this.links = new FunctionParts.Links(functions);
+        this.noReturn = new NoReturnCalls(resolver, functions);
     }
 
     /** Runs the whole analysis and returns the sites in address order. */
     public List<AllocationSite> find() {
         sweep();
+        parts = FunctionParts.decide(elf, links);
         TreeSet<Integer> frontier = new TreeSet<>();
         for (Map.Entry<String, IntList> e : importCallers.entrySet()) {
             if (allocators.lookup(e.getKey()) != null) {
                 addAll(frontier, e.getValue());
             }
         }
+        List<Integer> ownOperatorNew = new ArrayList<>();
         for (int f = 0; f < functions.count(); f++) {
             EntryPoint own = allocatorDefinedAt(f);
             if (own != null) {
                 localEntries.put(f, own);
                 addAll(frontier, localCallers.get(f));
+                if (AllocatorCatalog.isOperatorNew(own.allocator())) {
+                    ownOperatorNew.add(f);
+                }
             }
         }
+        wrapOwnOperatorNew(ownOperatorNew);
         for (int round = 0; round < MAX_ROUNDS && !frontier.isEmpty(); round++) {
             List<Integer> newWrappers = new ArrayList<>();
             for (int f : frontier) {
@@ -141,12 +155,18 @@ public final class SiteFinder {
         return wrappersWithFallback;
     }
 
-    private static void addAll(TreeSet<Integer> set, IntList list) {
+    /** Adds the callers to the set to analyse; a caller that is a part of another function is analysed with it. */
+    private void addAll(TreeSet<Integer> set, IntList list) {
         if (list != null) {
             for (int v : list.toArray()) {
-                set.add(v);
+                set.add(parts.root(v));
             }
         }
+    }
+
+    /** How many functions were analysed as parts of others ({@code .cold} parts). */
+    public int partCount() {
+        return parts == null ? 0 : parts.partCount();
     }
 
     private EntryPoint allocatorDefinedAt(int f) {
@@ -163,6 +183,7 @@ public final class SiteFinder {
     /** One pass over all code: records the callers of every function and import. */
     private void sweep() {
         Instruction insn = isa.newInstruction();
+        TableDispatches dispatches = new TableDispatches(elf, isa);
         for (int f = 0; f < functions.count(); f++) {
             Section s = elf.codeSectionAt(functions.start(f));
             if (s == null) {
@@ -171,6 +192,13 @@ public final class SiteFinder {
             long delta = s.address() - s.offset();
             int end = (int) (Math.min(functions.end(f), s.address() + s.fileSize()) - delta);
             int codeEnd = (int) (s.offset() + s.fileSize());
+            dispatches.startFunction(delta, codeEnd);
+            int from = f;
+            LongConsumer caseElsewhere = target -> { // a switch case in another part (.cold)
+                if (target < functions.start(from) || target >= functions.end(from)) {
+                    links.jump(from, target);
+                }
+            };
             for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
                 int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
                 if (len == 0) {
@@ -180,11 +208,13 @@ public final class SiteFinder {
                 }
                 instructions++;
                 pos += len;
-                if (insn.isDirectJump() && (insn.branchTarget < functions.start(f)
+                dispatches.observe(insn, caseElsewhere);
+                if (insn.relativeBranch && (insn.branchTarget < functions.start(f)
                         || insn.branchTarget >= functions.end(f))) {
-                    int g = functions.indexContaining(insn.branchTarget);
-                    if (g >= 0 && g != f && insn.branchTarget != functions.start(g)) {
-                        outsideEntries.computeIfAbsent(g, k -> new java.util.TreeSet<>()).add(insn.branchTarget);
+                    if (insn.isDirectJump()) {
+                        links.jump(f, insn.branchTarget);
+                    } else if (insn.flow() == Instruction.Flow.CALL) {
+                        links.call(insn.branchTarget);
                     }
                 }
                 Callee c = resolver.resolve(insn, f);
@@ -206,15 +236,13 @@ public final class SiteFinder {
 
     private List<Observation> analyse(int f) {
         List<Observation> found = new ArrayList<>();
-        java.util.TreeSet<Long> entries = outsideEntries.get(f);
-        FunctionCfg cfg = FunctionCfg.build(elf, isa, functions.start(f), functions.end(f),
-                entries == null ? new long[0] : entries.stream().mapToLong(Long::longValue).toArray());
+        FunctionCfg cfg = FunctionCfg.build(elf, isa, parts.ranges(f), parts.outsideEntries(f), noReturn::endsPath);
         if (cfg == null) {
             return found;
         }
         ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, clobbers, (insn, registers, depth) -> {
             Callee c = resolver.resolve(insn, f);
-            EntryPoint e = c == null ? null : entryFor(c);
+            EntryPoint e = c == null || withinGroup(c, f) ? null : entryFor(c);
             if (e != null) {
                 found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(registers, convention),
                         depth));
@@ -227,28 +255,67 @@ public final class SiteFinder {
         return unanalysedSites(f, outcome.problem());
     }
 
-    /** The entry-point calls of a function the dataflow cannot handle, all with unknown sizes. */
+    /** A jump from one part of a function to another's start: an edge of its CFG, not a tail call. */
+    private boolean withinGroup(Callee c, int root) {
+        return !c.isImport() && c.tail() && parts.root(c.function()) == root;
+    }
+
+    /** The entry-point calls of a function (and its parts) the dataflow cannot handle, all with unknown sizes. */
     private List<Observation> unanalysedSites(int f, String problem) {
         List<Observation> found = new ArrayList<>();
-        Section s = elf.codeSectionAt(functions.start(f));
-        long delta = s.address() - s.offset();
-        int end = (int) (functions.end(f) - delta);
-        int codeEnd = (int) (s.offset() + s.fileSize());
-        Instruction insn = isa.newInstruction();
-        for (int pos = (int) (functions.start(f) - delta); pos < end; ) {
-            int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
-            if (len == 0) {
-                pos++;
-                continue;
-            }
-            pos += len;
-            Callee c = resolver.resolve(insn, f);
-            EntryPoint e = c == null ? null : entryFor(c);
-            if (e != null) {
-                found.add(new Observation(insn.address, insn.length, c.tail(), e, new Unknown(problem), 0));
+        for (long[] range : parts.ranges(f)) {
+            Section s = elf.codeSectionAt(range[0]);
+            long delta = s.address() - s.offset();
+            int end = (int) (range[1] - delta);
+            int codeEnd = (int) (s.offset() + s.fileSize());
+            Instruction insn = isa.newInstruction();
+            for (int pos = (int) (range[0] - delta); pos < end; ) {
+                int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
+                if (len == 0) {
+                    pos++;
+                    continue;
+                }
+                pos += len;
+                Callee c = resolver.resolve(insn, f);
+                EntryPoint e = c == null || withinGroup(c, f) ? null : entryFor(c);
+                if (e != null) {
+                    found.add(new Observation(insn.address, insn.length, c.tail(), e, new Unknown(problem), 0));
+                }
             }
         }
+        found.sort(Comparator.comparingLong(Observation::address));
         return found;
+    }
+
+    /**
+     * A binary's own {@code operator new} that forwards to {@code malloc} (gdb's, cc1plus's, libstdc++'s own) becomes
+     * a wrapper of it, so that every {@code new T} of the program is a site of the C allocator with its size, as
+     * the runtime sees it. The variants call each other ({@code new[]} tail-calls {@code new}), so they are
+     * re-examined until none changes; one that forwards no size to another allocator stays an allocator.
+     */
+    private void wrapOwnOperatorNew(List<Integer> ownOperatorNew) {
+        boolean changed = true;
+        for (int pass = 0; pass <= ownOperatorNew.size() && changed; pass++) {
+            changed = false;
+            for (int f : ownOperatorNew) {
+                List<Observation> found = analyse(f);
+                if (found.stream().anyMatch(o -> o.entry().chain().contains(functions.name(f)))) {
+                    continue; // through another variant back to itself: no wrapper
+                }
+                WrapperRule.MainPath main = WrapperRule.decide(found);
+                EntryPoint wrapper = main == null ? null : entryOf(f, main);
+                if (wrapper != null && !wrapper.equals(localEntries.get(f))) {
+                    localEntries.put(f, wrapper);
+                    changed = true;
+                }
+            }
+        }
+        for (int f : ownOperatorNew) {
+            EntryPoint e = localEntries.get(f);
+            if (!e.isAllocator() && e.reliability() < 1.0) {
+                wrappersWithFallback++;
+            }
+        }
     }
 
     /** The function as an entry point if {@link WrapperRule} finds it is a wrapper; null otherwise. */
@@ -260,6 +327,10 @@ public final class SiteFinder {
         if (main.reliability() < main.callee().reliability()) {
             wrappersWithFallback++;
         }
+        return entryOf(f, main);
+    }
+
+    private EntryPoint entryOf(int f, WrapperRule.MainPath main) {
         List<String> chain = new ArrayList<>();
         chain.add(functions.name(f));
         chain.addAll(main.callee().chain());
@@ -280,8 +351,9 @@ public final class SiteFinder {
     }
 
     private AllocationSite site(int f, EntryPoint self, Observation o) {
+        // a site in a cold part is named by the part that holds it (foo.cold), as a disassembler would
         ElfSiteLocation location = new ElfSiteLocation(o.address(), o.tail() ? 0 : o.address() + o.length(),
-                functions.name(f));
+                functions.name(functions.indexContaining(o.address())));
         SizeSet sizes = SizeSet.unknown();
         String note;
         switch (o.evaluation()) {

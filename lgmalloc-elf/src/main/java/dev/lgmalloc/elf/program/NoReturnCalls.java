@@ -1,0 +1,54 @@
+package dev.lgmalloc.elf.program;
+
+import dev.lgmalloc.elf.isa.Instruction;
+import java.util.Set;
+
+/**
+ * Calls that never come back: the C and C++ runtime's exits, aborts and throws, by name (imported, or defined in
+ * the binary under that name). The code after such a call is another block that only jumps reach (GCC places a
+ * cold part's next piece right after its {@code call abort}); falling into it would invent a path, and a cycle
+ * through it would widen a join in the hot part to unknown.
+ */
+public final class NoReturnCalls {
+
+    private static final Set<String> NAMES = Set.of(
+            "abort", "exit", "_exit", "_Exit", "quick_exit", "__assert_fail", "__assert_perror_fail",
+            "__stack_chk_fail", "__chk_fail", "__fortify_fail", "err", "errx", "verr", "verrx",
+            "longjmp", "siglongjmp", "_longjmp", "__longjmp_chk", "pthread_exit", "__cxa_throw", "__cxa_rethrow",
+            "__cxa_bad_cast", "__cxa_bad_typeid", "__cxa_throw_bad_array_new_length", "__cxa_pure_virtual",
+            "_Unwind_Resume", "_ZSt9terminatev", "__libc_fatal");
+
+    private final CallResolver resolver;
+    private final Functions functions;
+
+    public NoReturnCalls(CallResolver resolver, Functions functions) {
+        this.resolver = resolver;
+        this.functions = functions;
+    }
+
+    /** Whether {@code insn} is a call of a function that never returns. */
+    public boolean endsPath(Instruction insn) {
+        Instruction.Flow flow = insn.flow();
+        if (flow != Instruction.Flow.CALL && flow != Instruction.Flow.INDIRECT_CALL) {
+            return false;
+        }
+        Callee c = resolver.resolve(insn, -1);
+        if (c == null) {
+            return false;
+        }
+        if (c.isImport()) {
+            return isNoReturn(c.importName());
+        }
+        for (String alias : functions.aliases(c.function())) {
+            if (isNoReturn(alias)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The names, plus libstdc++'s {@code std::__throw_*} helpers ({@code _ZSt19__throw_logic_errorPKc}...). */
+    static boolean isNoReturn(String name) {
+        return NAMES.contains(name) || name.startsWith("_ZSt") && name.contains("__throw_");
+    }
+}
