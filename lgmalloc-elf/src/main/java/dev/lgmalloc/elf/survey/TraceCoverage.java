@@ -136,6 +136,20 @@ public final class TraceCoverage {
         return misses.values().stream().sorted(Comparator.comparingLong(Miss::calls).reversed()).limit(n).toList();
     }
 
+    /**
+     * Of the missed sites, those that requested one size only in this run, most calls first: the ones a better
+     * analysis may still predict (a site with many sizes at run time is usually truly dynamic: strings, buffers).
+     */
+    public List<Miss> topSingleSizeMisses(int n) {
+        return misses.values().stream().filter(m -> m.sizes().size() == 1)
+                .sorted(Comparator.comparingLong(Miss::calls).reversed()).limit(n).toList();
+    }
+
+    /** Share of all calls made from missed sites that requested one size only in this run. */
+    public double singleSizeMissShare() {
+        return share(misses.values().stream().filter(m -> m.sizes().size() == 1).mapToLong(Miss::calls).sum(), calls);
+    }
+
     /** The threshold this coverage was measured at. */
     public double threshold() {
         return threshold;

@@ -21,8 +21,10 @@ import java.util.stream.Collectors;
  * the {@link ObjdumpBaseline}'s ({@link TraceCoverage}), and prints a Markdown table and the sites that cost the
  * most coverage.
  *
- * <p>Usage: {@code TraceSurvey [--threshold T] [--top N] [--work DIR] [PROGRAM...]} (programs by workload name:
- * git, bash, python3.11, make, perl, cmake, node; default all installed). Needs gcc and objdump.
+ * <p>Usage: {@code TraceSurvey [--threshold T] [--top N] [--work DIR [--reuse]] [PROGRAM...]} (programs by
+ * workload name: git, bash, python3.11, make, perl, cmake, node; default all installed). {@code --reuse} takes
+ * the traces an earlier run left in {@code DIR} instead of running the programs again, to measure a change of the
+ * analyser against the same calls. Needs gcc and objdump.
  */
 public final class TraceSurvey {
 
@@ -37,12 +39,14 @@ public final class TraceSurvey {
         double threshold = PlanBuilder.DEFAULT_THRESHOLD;
         int top = 8;
         Path work = null;
+        boolean reuse = false;
         List<Workload> workloads = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threshold" -> threshold = Double.parseDouble(args[++i]);
                 case "--top" -> top = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
+                case "--reuse" -> reuse = true;
                 default -> {
                     Workload w = Workloads.named(args[i]);
                     if (w == null) {
@@ -62,7 +66,9 @@ public final class TraceSurvey {
         List<Measurement> results = new ArrayList<>();
         for (Workload w : workloads) {
             System.err.println("tracing " + w.name() + " ...");
-            results.add(measure(w, tracer, work.resolve(w.name()), threshold));
+            Path traces = work.resolve(w.name()).resolve("trace");
+            results.add(reuse && Files.isDirectory(traces) ? measureTraced(w, traces, threshold)
+                    : measure(w, tracer, work.resolve(w.name()), threshold));
         }
         print(results, threshold, top, System.out);
     }
@@ -81,6 +87,12 @@ public final class TraceSurvey {
         for (List<String> command : w.commands()) {
             tracer.run(command, directory, traceDir, env, 300);
         }
+        return measureTraced(w, traceDir, threshold);
+    }
+
+    /** Measures the analysis against the traces already in {@code traceDir}. */
+    public static Measurement measureTraced(Workload w, Path traceDir, double threshold)
+            throws IOException, InterruptedException, AnalysisException {
         List<RuntimeCalls.Call> calls = RuntimeCalls.madeBy(w.binary(), traceDir);
         AnalysisResult analysis = ElfAnalyzer.analyze(w.binary(), threshold);
         Map<Long, Long> baseline = ObjdumpBaseline.scan(w.binary());
@@ -93,27 +105,35 @@ public final class TraceSurvey {
         String t = String.format(Locale.ROOT, "%.2f", threshold);
         out.println("| program | calls from its code | sites hit | known size | analysis, confidence ≥ " + t
                 + " | precision ≥ " + t + " | wrong calls below " + t + " | objdump baseline | baseline precision"
-                + " | analysis − baseline |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|");
+                + " | analysis − baseline | missed, one size at run time |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Measurement m : results) {
             TraceCoverage c = m.coverage();
-            out.printf(Locale.ROOT, "| %s | %,d | %,d | %s | %s | %s | %,d | %s | %s | %+.1f points |%n",
+            out.printf(Locale.ROOT, "| %s | %,d | %,d | %s | %s | %s | %,d | %s | %s | %+.1f points | %s |%n",
                     m.workload().name(), c.calls(), c.sitesSeen(), percent(c.knownShare()), percent(c.coverage()),
                     percent(c.precision()), c.wrongBelowThreshold(), percent(c.baselineCoverage()),
-                    percent(c.baselinePrecision()), 100 * (c.coverage() - c.baselineCoverage()));
+                    percent(c.baselinePrecision()), 100 * (c.coverage() - c.baselineCoverage()),
+                    percent(c.singleSizeMissShare()));
         }
         for (Measurement m : results) {
             out.println();
             out.println("Top missed sites, " + m.workload().name() + " (" + m.workload().binary() + "):");
+            misses(m.coverage().topMisses(top), out);
             out.println();
-            out.println("| site | function | calls | sizes requested | why not covered |");
-            out.println("|---|---|---|---|---|");
-            for (TraceCoverage.Miss miss : m.coverage().topMisses(top)) {
-                out.printf(Locale.ROOT, "| %s | %s | %,d | %s | %s |%n", miss.where(), miss.function(), miss.calls(),
-                        sizes(miss), miss.reason().replace("|", "/"));
-            }
+            out.println("Top missed sites that requested one size only, " + m.workload().name() + ":");
+            misses(m.coverage().topSingleSizeMisses(top), out);
             m.coverage().wrongPredictions().forEach((what, calls) ->
                     out.printf(Locale.ROOT, "%nWRONG at the threshold: %s (%,d calls)%n", what, calls));
+        }
+    }
+
+    private static void misses(List<TraceCoverage.Miss> misses, PrintStream out) {
+        out.println();
+        out.println("| site | function | calls | sizes requested | why not covered |");
+        out.println("|---|---|---|---|---|");
+        for (TraceCoverage.Miss miss : misses) {
+            out.printf(Locale.ROOT, "| %s | %s | %,d | %s | %s |%n", miss.where(), miss.function(), miss.calls(),
+                    sizes(miss), miss.reason().replace("|", "/"));
         }
     }
 
