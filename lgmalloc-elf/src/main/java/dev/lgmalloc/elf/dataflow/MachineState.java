@@ -77,6 +77,21 @@ public final class MachineState {
         return s;
     }
 
+    /**
+     * Makes this state as a new one with these register values would be (no slots, nothing escaped, no zero
+     * test or fact): a scratch state reused for every instruction of a sweep.
+     */
+    public void resetTo(Value[] values) {
+        System.arraycopy(values, 0, registers, 0, registers.length);
+        Arrays.fill(slotValues, 0, slotCount, null);
+        slotCount = 0;
+        frameEscaped = false;
+        zeroTested = -1;
+        zeroTestedWidth = 0;
+        zeroTestedValue = null;
+        fact = null;
+    }
+
     /** Forgets the last zero test: an instruction changed the flags. */
     public void forgetZeroTest() {
         zeroTested = -1;
