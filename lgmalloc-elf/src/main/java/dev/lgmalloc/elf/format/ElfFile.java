@@ -23,6 +23,8 @@ public final class ElfFile {
     private static final int MAX_NAME = 4096;
 
     private final ByteBuffer data;
+    /** Symbol tables already read, by section index ({@link SymbolTables} fills it). */
+    final java.util.Map<Integer, java.util.List<Symbol>> symbolTables = new java.util.HashMap<>();
     private final int type;
     private final int machine;
     private final boolean hasInterpreter;
@@ -265,14 +267,15 @@ public final class ElfFile {
     /** A NUL-terminated string at {@code offset}, read no further than {@code limit} and {@value #MAX_NAME} bytes. */
     public String string(long offset, long limit) {
         long end = Math.min(Math.min(limit, data.capacity()), offset + MAX_NAME);
-        StringBuilder sb = new StringBuilder();
-        for (long p = offset; p < end; p++) {
-            int b = u8(p);
-            if (b == 0) {
-                break;
-            }
-            sb.append((char) b);
+        int length = 0;
+        while (offset + length < end && data.get((int) (offset + length)) != 0) {
+            length++;
         }
-        return sb.toString();
+        if (length == 0) {
+            return "";
+        }
+        byte[] bytes = new byte[length]; // one bulk copy and one Latin-1 string: byte b is char b, as before
+        data.get((int) offset, bytes, 0, length);
+        return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 }

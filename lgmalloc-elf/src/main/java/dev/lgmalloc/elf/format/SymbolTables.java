@@ -26,6 +26,10 @@ public final class SymbolTables {
             elf.warn("symbol table " + table.name() + " has no readable string table; ignored");
             return List.of();
         }
+        List<Symbol> read = elf.symbolTables.get(table.index());
+        if (read != null) {
+            return read; // .dynsym is asked for by the analyser and by each relocation section that links to it
+        }
         long count = table.fileSize() / ENTRY_SIZE;
         List<Symbol> symbols = new ArrayList<>((int) Math.min(count, 1 << 20));
         long strEnd = strings.offset() + strings.fileSize();
@@ -42,6 +46,8 @@ public final class SymbolTables {
             symbols.add(new Symbol(name, elf.u64(base + 8), elf.u64(base + 16), info & 0xf, info >>> 4,
                     shndx != 0));
         }
-        return symbols;
+        read = java.util.Collections.unmodifiableList(symbols);
+        elf.symbolTables.put(table.index(), read);
+        return read;
     }
 }
