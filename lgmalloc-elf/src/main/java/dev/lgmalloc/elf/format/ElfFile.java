@@ -20,7 +20,7 @@ public final class ElfFile {
     public static final int ET_DYN = 3;
     private static final int PT_INTERP = 3;
     private static final int MAX_SECTIONS = 65_536;
-    private static final int MAX_NAME = 4096;
+    static final int MAX_NAME = 4096;
 
     private final ByteBuffer data;
     /** Symbol tables already read, by section index ({@link SymbolTables} fills it). */
@@ -219,6 +219,18 @@ public final class ElfFile {
     }
 
     /** The whole file, little-endian; callers use absolute gets within checked ranges. */
+    /**
+     * A copy of the file's bytes {@code [offset, offset + length)}, or null when the range is not inside the file.
+     */
+    byte[] bytes(long offset, long length) {
+        if (offset < 0 || length < 0 || length > Integer.MAX_VALUE || offset + length > data.capacity()) {
+            return null;
+        }
+        byte[] copy = new byte[(int) length];
+        data.get((int) offset, copy, 0, (int) length);
+        return copy;
+    }
+
     public ByteBuffer data() {
         return data;
     }
