@@ -41,7 +41,8 @@ public final class SymbolTables {
             int info = elf.u8(base + 4);
             int shndx = elf.u16(base + 6);
             String name = nameOffset >= strings.fileSize() ? ""
-                    : names != null ? nameAt(names, (int) nameOffset) : elf.string(strings.offset() + nameOffset, strEnd);
+                    : names != null ? nameAt(names, (int) nameOffset)
+                    : elf.string(strings.offset() + nameOffset, strEnd);
             int at = name.indexOf('@');
             if (at > 0) {
                 name = name.substring(0, at);

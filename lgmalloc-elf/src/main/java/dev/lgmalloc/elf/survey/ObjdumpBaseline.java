@@ -23,12 +23,12 @@ import java.util.regex.Pattern;
  */
 public final class ObjdumpBaseline {
 
-    /** Size argument registers by allocator (System V: rdi, rsi, rdx); two for calloc's product. */
+    /** Size argument registers by allocator (System V: rdi, rsi, rdx); two for calloc's and reallocarray's products. */
     private static final Map<String, List<String>> SIZE_REGISTERS = new HashMap<>();
 
     static {
-        for (String n : List.of("malloc", "valloc", "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t",
-                "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t")) {
+        for (String n : List.of("malloc", "valloc", "pvalloc", "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t",
+                "_ZnamRKSt9nothrow_t", "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t")) {
             SIZE_REGISTERS.put(n, List.of("di"));
         }
         SIZE_REGISTERS.put("calloc", List.of("di", "si"));
@@ -36,6 +36,7 @@ public final class ObjdumpBaseline {
             SIZE_REGISTERS.put(n, List.of("si"));
         }
         SIZE_REGISTERS.put("posix_memalign", List.of("dx"));
+        SIZE_REGISTERS.put("reallocarray", List.of("si", "dx"));
     }
 
     private static final Pattern INSTRUCTION = Pattern.compile("^\\s*([0-9a-f]+):\\t(\\S+)\\s*(.*)$");
@@ -151,7 +152,7 @@ public final class ObjdumpBaseline {
             case "%rsi", "%esi", "%si", "%sil" -> constants.remove("si");
             case "%rdx", "%edx", "%dx", "%dl", "%dh" -> constants.remove("dx");
             default -> {
-                if (ops.isBlank() || comma < 0) { // one operand or none (mul, div, cqo, stos): may write implicit registers
+                if (ops.isBlank() || comma < 0) { // one operand or none (mul, div, cqo, stos): implicit writes
                     constants.clear();
                 }
             }

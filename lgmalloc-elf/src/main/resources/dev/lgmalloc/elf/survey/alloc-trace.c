@@ -30,11 +30,12 @@ struct entry {
 };
 
 static const char *const CALLEES[] = {
-    "malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "valloc",
+    "malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc",
+    "reallocarray",
     "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t", "_ZnwmSt11align_val_t",
     "_ZnamSt11align_val_t",
 };
-enum { MALLOC, CALLOC, REALLOC, POSIX_MEMALIGN, ALIGNED_ALLOC, MEMALIGN, VALLOC,
+enum { MALLOC, CALLOC, REALLOC, POSIX_MEMALIGN, ALIGNED_ALLOC, MEMALIGN, VALLOC, PVALLOC, REALLOCARRAY,
        NEW, NEW_ARRAY, NEW_NOTHROW, NEW_ARRAY_NOTHROW, NEW_ALIGNED, NEW_ARRAY_ALIGNED };
 
 static struct entry *table;       /* SLOTS entries, mapped on first use: never from malloc */
@@ -237,6 +238,8 @@ FORWARD(int, posix_memalign, POSIX_MEMALIGN, (void **p, size_t a, size_t n), (p,
 FORWARD(void *, aligned_alloc, ALIGNED_ALLOC, (size_t a, size_t n), (a, n), n)
 FORWARD(void *, memalign, MEMALIGN, (size_t a, size_t n), (a, n), n)
 FORWARD(void *, valloc, VALLOC, (size_t n), (n), n)
+FORWARD(void *, pvalloc, PVALLOC, (size_t n), (n), n)
+FORWARD(void *, reallocarray, REALLOCARRAY, (void *p, size_t n, size_t s), (p, n, s), n * s)
 FORWARD(void *, _Znwm, NEW, (size_t n), (n), n)
 FORWARD(void *, _Znam, NEW_ARRAY, (size_t n), (n), n)
 FORWARD(void *, _ZnwmRKSt9nothrow_t, NEW_NOTHROW, (size_t n, const void *t), (n, t), n)
