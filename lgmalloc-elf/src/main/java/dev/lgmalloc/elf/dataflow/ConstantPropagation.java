@@ -70,7 +70,9 @@ public final class ConstantPropagation {
                     out = s.copy();
                     out.fact = ZeroFact.of(s.zeroTestedValue, t == zeroTarget);
                 }
-                MachineState merged = in[t] == null ? out.copy()
+                // States stored in `in` are never changed (every visit and replay copies first), so the first
+                // state to reach a block can be shared rather than copied.
+                MachineState merged = in[t] == null ? out
                         : MachineState.join(in[t], out, t <= b && cfg.loopHeader[t]);
                 if (in[t] == null || !merged.sameAs(in[t])) {
                     in[t] = merged;

@@ -17,10 +17,10 @@ public final class MachineState {
 
     /** The value of every register, by the instruction set's numbering. */
     public final Value[] registers;
-    long[] slotOffsets = new long[4];
-    int[] slotWidths = new int[4];
-    boolean[] slotOutgoing = new boolean[4]; // written through the stack pointer: may be a callee's stack argument
-    Value[] slotValues = new Value[4];
+    long[] slotOffsets;
+    int[] slotWidths;
+    boolean[] slotOutgoing; // written through the stack pointer: may be a callee's stack argument
+    Value[] slotValues;
     int slotCount;
     /** Whether the frame's address has escaped, so that stores through unknown pointers may change any slot. */
     public boolean frameEscaped;
@@ -36,6 +36,25 @@ public final class MachineState {
     /** A state of {@code registerCount} registers, all null: the caller fills them. */
     public MachineState(int registerCount) {
         this.registers = new Value[registerCount];
+        slotOffsets = new long[4];
+        slotWidths = new int[4];
+        slotOutgoing = new boolean[4];
+        slotValues = new Value[4];
+    }
+
+    /** A copy of {@code s}; allocates each array once (copies are made for every block visited). */
+    private MachineState(MachineState s) {
+        registers = s.registers.clone();
+        slotOffsets = s.slotOffsets.clone();
+        slotWidths = s.slotWidths.clone();
+        slotOutgoing = s.slotOutgoing.clone();
+        slotValues = s.slotValues.clone();
+        slotCount = s.slotCount;
+        frameEscaped = s.frameEscaped;
+        zeroTested = s.zeroTested;
+        zeroTestedWidth = s.zeroTestedWidth;
+        zeroTestedValue = s.zeroTestedValue;
+        fact = s.fact;
     }
 
     /** The state on entry to a function: arguments as they arrive, the stack pointer at offset 0, nothing else known. */
@@ -58,6 +77,21 @@ public final class MachineState {
         return s;
     }
 
+    /**
+     * Makes this state as a new one with these register values would be (no slots, nothing escaped, no zero
+     * test or fact): a scratch state reused for every instruction of a sweep.
+     */
+    public void resetTo(Value[] values) {
+        System.arraycopy(values, 0, registers, 0, registers.length);
+        Arrays.fill(slotValues, 0, slotCount, null);
+        slotCount = 0;
+        frameEscaped = false;
+        zeroTested = -1;
+        zeroTestedWidth = 0;
+        zeroTestedValue = null;
+        fact = null;
+    }
+
     /** Forgets the last zero test: an instruction changed the flags. */
     public void forgetZeroTest() {
         zeroTested = -1;
@@ -65,19 +99,7 @@ public final class MachineState {
     }
 
     MachineState copy() {
-        MachineState s = new MachineState(registers.length);
-        System.arraycopy(registers, 0, s.registers, 0, registers.length);
-        s.slotOffsets = slotOffsets.clone();
-        s.slotWidths = slotWidths.clone();
-        s.slotOutgoing = slotOutgoing.clone();
-        s.slotValues = slotValues.clone();
-        s.slotCount = slotCount;
-        s.frameEscaped = frameEscaped;
-        s.zeroTested = zeroTested;
-        s.zeroTestedWidth = zeroTestedWidth;
-        s.zeroTestedValue = zeroTestedValue;
-        s.fact = fact;
-        return s;
+        return new MachineState(this);
     }
 
     /** The join of two states; with {@code widen}, every register or slot that changed becomes unknown. */

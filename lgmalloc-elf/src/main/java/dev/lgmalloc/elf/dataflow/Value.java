@@ -145,7 +145,8 @@ public final class Value {
     /** Applies a transform; consecutive affine maps are composed into one. */
     public Value transformed(Transform t) {
         return switch (kind) {
-            case CONSTANTS -> constants(t.apply(constants.values()));
+            case CONSTANTS -> t instanceof Transform.ZeroExtend32 && fitsIn32Bits(constants) ? this
+                    : constants(t.apply(constants.values()));
             case ARGUMENT -> switch (t) {
                 case Transform.ZeroExtend32 z when fitsIn32Bits() -> this;
                 case Transform.Affine a when a.isIdentity() -> this;
@@ -168,6 +169,12 @@ public final class Value {
             return null;
         }
         return new Value(Kind.ARGUMENT, null, argument, List.copyOf(transforms.subList(0, transforms.size() - 1)), 0);
+    }
+
+    /** Whether zero-extending the low 32 bits leaves every constant as it is (most reads of 32-bit registers). */
+    private static boolean fitsIn32Bits(ConstantSet set) {
+        long[] v = set.values(); // sorted
+        return v[0] >= 0 && v[v.length - 1] <= 0xffffffffL;
     }
 
     /** Whether an argument value is already known to be a zero-extended 32-bit number. */

@@ -1,8 +1,5 @@
 package dev.lgmalloc.elf.dataflow;
 
-import dev.lgmalloc.analysis.graph.Predecessors;
-import java.util.BitSet;
-
 /**
  * The blocks where the dataflow widens: the targets of backward edges that close a cycle. In machine code laid
  * out in address order an edge {@code b -> t} with {@code t <= b} closes a cycle only if {@code t} reaches
@@ -21,12 +18,15 @@ final class WideningPoints {
     private WideningPoints() {
     }
 
-    /** Per block, whether a backward edge closing a cycle enters it. */
+    /**
+     * Per block, whether a backward edge closing a cycle enters it. An edge {@code b -> t} closes a cycle exactly
+     * when {@code t} reaches {@code b}, that is when both are in one strongly connected component: one pass over
+     * the graph instead of a walk per backward edge (python3.11's largest functions spent seconds in those walks).
+     */
     static boolean[] of(int[][] successors) {
         int n = successors.length;
         boolean[] header = new boolean[n];
-        int[][] predecessors = null;
-        int[] work = null;
+        int[] component = null;
         for (int b = 0; b < n; b++) {
             for (int t : successors[b]) {
                 if (t > b || header[t]) {
@@ -36,33 +36,12 @@ final class WideningPoints {
                     header[t] = true;
                     continue;
                 }
-                if (predecessors == null) {
-                    predecessors = Predecessors.of(successors);
-                    work = new int[n];
+                if (component == null) {
+                    component = StronglyConnected.components(successors);
                 }
-                header[t] = t == b || reaches(predecessors, t, b, work);
+                header[t] = component[t] == component[b];
             }
         }
         return header;
-    }
-
-    /** Whether {@code from} reaches {@code to}, walking backwards from {@code to}. */
-    private static boolean reaches(int[][] predecessors, int from, int to, int[] work) {
-        BitSet seen = new BitSet(predecessors.length);
-        int top = 0;
-        seen.set(to);
-        work[top++] = to;
-        while (top > 0) {
-            for (int p : predecessors[work[--top]]) {
-                if (p == from) {
-                    return true;
-                }
-                if (!seen.get(p)) {
-                    seen.set(p);
-                    work[top++] = p;
-                }
-            }
-        }
-        return false;
     }
 }

@@ -20,9 +20,11 @@ public final class ElfFile {
     public static final int ET_DYN = 3;
     private static final int PT_INTERP = 3;
     private static final int MAX_SECTIONS = 65_536;
-    private static final int MAX_NAME = 4096;
+    static final int MAX_NAME = 4096;
 
     private final ByteBuffer data;
+    /** Symbol tables already read, by section index ({@link SymbolTables} fills it). */
+    final java.util.Map<Integer, java.util.List<Symbol>> symbolTables = new java.util.HashMap<>();
     private final int type;
     private final int machine;
     private final boolean hasInterpreter;
@@ -217,6 +219,18 @@ public final class ElfFile {
     }
 
     /** The whole file, little-endian; callers use absolute gets within checked ranges. */
+    /**
+     * A copy of the file's bytes {@code [offset, offset + length)}, or null when the range is not inside the file.
+     */
+    byte[] bytes(long offset, long length) {
+        if (offset < 0 || length < 0 || length > Integer.MAX_VALUE || offset + length > data.capacity()) {
+            return null;
+        }
+        byte[] copy = new byte[(int) length];
+        data.get((int) offset, copy, 0, (int) length);
+        return copy;
+    }
+
     public ByteBuffer data() {
         return data;
     }
@@ -265,14 +279,15 @@ public final class ElfFile {
     /** A NUL-terminated string at {@code offset}, read no further than {@code limit} and {@value #MAX_NAME} bytes. */
     public String string(long offset, long limit) {
         long end = Math.min(Math.min(limit, data.capacity()), offset + MAX_NAME);
-        StringBuilder sb = new StringBuilder();
-        for (long p = offset; p < end; p++) {
-            int b = u8(p);
-            if (b == 0) {
-                break;
-            }
-            sb.append((char) b);
+        int length = 0;
+        while (offset + length < end && data.get((int) (offset + length)) != 0) {
+            length++;
         }
-        return sb.toString();
+        if (length == 0) {
+            return "";
+        }
+        byte[] bytes = new byte[length]; // one bulk copy and one Latin-1 string: byte b is char b, as before
+        data.get((int) offset, bytes, 0, length);
+        return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 }

@@ -263,8 +263,8 @@ final class X86Semantics implements Semantics {
 
     /** The registers one non-call instruction writes, found by running it on distinct sentinel values. */
     private static int writtenBy(X86Instruction in) {
-        MachineState s = new MachineState(X86Registers.COUNT);
-        System.arraycopy(SENTINELS, 0, s.registers, 0, X86Registers.COUNT);
+        MachineState s = SCRATCH.get(); // one per thread: clobber summaries sweep every instruction of a callee
+        s.resetTo(SENTINELS);
         step(in, s);
         int mask = 0;
         for (int r = 0; r < X86Registers.COUNT; r++) {
@@ -276,6 +276,8 @@ final class X86Semantics implements Semantics {
     }
 
     private static final Value[] SENTINELS = new Value[X86Registers.COUNT];
+    private static final ThreadLocal<MachineState> SCRATCH =
+            ThreadLocal.withInitial(() -> new MachineState(X86Registers.COUNT));
 
     static {
         for (int r = 0; r < X86Registers.COUNT; r++) {
