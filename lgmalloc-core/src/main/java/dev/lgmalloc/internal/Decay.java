@@ -1,33 +1,44 @@
 package dev.lgmalloc.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * A heap's recent frees of big blocks (at least {@link Heap#DECAY_MIN_BLOCK} bytes), oldest first. A block that
- * stays free for the purge delay gives the OS pages inside it back ({@code madvise(MADV_DONTNEED)}): a page of
- * eight 128 KiB blocks with one live block otherwise keeps 896 free KiB resident for as long as that block lives.
- * The block stays in its free list; when it is handed out again, its interior reads as zeros and is faulted in
- * as the program touches it, which is what {@code malloc} promises (unspecified contents).
+ * Gives back the memory of a heap's big free blocks (at least {@link Heap#DECAY_MIN_BLOCK} bytes) that stay free:
+ * the OS pages inside such a block are purged ({@code madvise(MADV_DONTNEED)}) once it has been free for the purge
+ * delay. Segregated size classes keep, per thread and class, as many blocks as were ever live at once; the ones
+ * beyond what is live now sit deep in their free lists, free for long, and those are what this returns. The block
+ * stays in its free list; handed out again, its interior reads as zeros and is faulted in as the program touches
+ * it, which is what {@code malloc} promises (unspecified contents).
  *
- * <p>Only the owner purges, from its own free and slow paths: a free block of a live thread's page may be handed
- * out by that thread at any moment, and a purge racing with that would wipe the program's data. So a thread that
- * goes idle keeps its free blocks' memory until it frees or allocates again (or ends, and its empty pages go).
+ * <p>Every purge delay, the owner sweeps the free lists of its pages of big classes, from its own free and slow
+ * paths. Only the owner may: a free block of a live thread's page may be handed out by that thread at any moment,
+ * and a purge racing with that would wipe the program's data. A thread that goes idle keeps its free blocks'
+ * memory until it frees or allocates again (or ends, and its empty pages go).
  *
- * <p>Each free writes its time into the block (its second word, free memory of ours), and the record keeps the
- * same time: a block handed out and freed again since has another stamp, and is purged after its own delay. The
- * time is the maintenance thread's clock ({@link Maintenance#clock()}, one tick of resolution): a {@code nanoTime}
- * call per free would cost more than the free. Within one tick a block freed, reused and freed again keeps its
- * stamp, so it may be purged up to a tick early; a purge of a block that is free is always safe.
+ * <p>A block's second word, free memory of ours, holds the time it was freed (stamped by the owner's free) or
+ * {@link #PURGED}. A block another thread freed carries whatever the program left there: a word that is not a
+ * recent time is stamped with the sweep's time, so the block is purged a delay later if it stays free. The time is
+ * the maintenance thread's clock ({@link Maintenance#clock()}, one tick of resolution): a {@code nanoTime} call per
+ * free would cost more than the free. Purging a block early is only a page fault later; purging one that is
+ * free is always safe.
+ *
+ * <p>The first design remembered the last 32 big frees and purged those that stayed free: the blocks freed most
+ * recently are the ones reused first, while the old ones deep in the lists, the memory that was the problem, had
+ * been forgotten. glibc-thread's peak RSS did not move with it.
  */
 final class Decay {
 
     /** Where a free big block keeps the time it was freed: after its free-list link. */
     static final int STAMP_OFFSET = 8;
+    /** The stamp of a block whose interior is already given back. */
+    static final long PURGED = Long.MIN_VALUE;
+    /** A stamp older than this is not one of ours (a remote free's data) or too old to trust: stamped afresh. */
+    private static final long PLAUSIBLE_AGE_NANOS = 60_000_000_000L;
 
     private final long delayNanos;
-    private final Page[] pages = new Page[Heap.DECAY_SLOTS];
-    private final long[] blocks = new long[Heap.DECAY_SLOTS];
-    private final long[] freedAt = new long[Heap.DECAY_SLOTS];
-    private int first;
-    private int count;
+    private long nextSweep;
+    private final List<Page> pages = new ArrayList<>();
     /** Bytes given back so far (read racily by statistics and tests). */
     private long purgedBytes;
 
@@ -35,37 +46,53 @@ final class Decay {
         this.delayNanos = delayNanos;
     }
 
-    boolean isEmpty() {
-        return count == 0;
-    }
-
     long purgedBytes() {
         return purgedBytes;
     }
 
-    /** Records the free of {@code block} of {@code page} at {@code now}, forgetting the oldest record when full. */
-    void add(Page page, long block, long now) {
+    /** Stamps a big block the owner just freed. */
+    static void freed(long block, long now) {
         Memory.putLong(block + STAMP_OFFSET, now);
-        if (count == pages.length) {
-            drop();
-        }
-        int i = (first + count) % pages.length;
-        pages[i] = page;
-        blocks[i] = block;
-        freedAt[i] = now;
-        count++;
     }
 
-    /** Purges the blocks freed at least the delay before {@code now} that are still free since then. */
-    void purgeDue(Heap heap, long now) {
-        while (count > 0 && now - freedAt[first] >= delayNanos) {
-            Page page = pages[first];
-            long block = blocks[first];
-            long stamp = freedAt[first];
-            drop();
-            if (heap.stillFreeSince(page, block, stamp)) {
-                purgedBytes += purgeInterior(block, page.blockSize);
+    /** Whether a sweep is due at {@code now}: at most one per purge delay. */
+    boolean due(long now) {
+        return now - nextSweep >= 0;
+    }
+
+    /** Sweeps {@code heap}'s pages of big classes, which the heap lists into {@link #pages()} first. */
+    void sweep(long now) {
+        nextSweep = now + Math.max(delayNanos, 1);
+        for (Page page : pages) {
+            sweep(page, now);
+        }
+        pages.clear();
+    }
+
+    /** Where the heap puts the pages to sweep, under its list lock; the sweep itself runs outside it. */
+    List<Page> pages() {
+        return pages;
+    }
+
+    /** Purges the interior of each block of {@code page}'s free list that has stayed free for the delay. */
+    private void sweep(Page page, long now) {
+        long block = page.free;
+        for (int steps = page.capacity(); block != 0 && steps > 0; steps--) {
+            long next = Page.decode(Memory.getLong(block), block);
+            if (next != 0 && (next & page.alignMask) != page.start) {
+                return;         // a corrupted link: the owner's next malloc from this page quarantines it
             }
+            long stamp = Memory.getLong(block + STAMP_OFFSET);
+            if (stamp != PURGED) {
+                long age = now - stamp;
+                if (age < 0 || age > PLAUSIBLE_AGE_NANOS) {
+                    Memory.putLong(block + STAMP_OFFSET, now);
+                } else if (age >= delayNanos) {
+                    purgedBytes += purgeInterior(block, page.blockSize);
+                    Memory.putLong(block + STAMP_OFFSET, PURGED);
+                }
+            }
+            block = next;
         }
     }
 
@@ -78,11 +105,5 @@ final class Decay {
         }
         Os.purge(from, to - from);
         return to - from;
-    }
-
-    private void drop() {
-        pages[first] = null;
-        first = (first + 1) % pages.length;
-        count--;
     }
 }

@@ -3,6 +3,7 @@ package dev.lgmalloc.internal;
 import dev.lgmalloc.InvalidFreeException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -48,10 +49,11 @@ public final class Heap {
      */
     static final int DEFERRED_MAX_BLOCK = 1024;
 
-    /** Free blocks this large or larger give the interior of their memory back once they stay free (decay). */
-    static final int DECAY_MIN_BLOCK = 16 * 1024;
-    /** How many such frees a heap remembers; an older one is forgotten (its block just keeps its memory). */
-    static final int DECAY_SLOTS = 32;
+    /**
+     * Free blocks this large or larger give the interior of their memory back once they stay free (decay): each
+     * holds at least one whole OS page past its link and stamp.
+     */
+    static final int DECAY_MIN_BLOCK = 8 * 1024;
 
     final Engine engine;
     final int id;
@@ -172,8 +174,8 @@ public final class Heap {
      */
     private long mallocSlow(int sizeClass) {
         flushDeferred();                  // this thread's own remote frees must not wait on its allocations
-        if (decay != null && !decay.isEmpty()) {
-            decay.purgeDue(this, Maintenance.clock());
+        if (decay != null) {
+            sweepIfDue(Maintenance.clock());
         }
         Page page = current[sizeClass];
         if (page != exhausted) {
@@ -447,23 +449,38 @@ public final class Heap {
         }
     }
 
-    /** Remembers a free block of a big class, and purges those freed long enough ago (owner only). */
+    /** Stamps a free block of a big class, and sweeps the big classes' free lists when a sweep is due (owner only). */
     private void freedBig(Page page, long address) {
         if (decay == null) {
             decay = new Decay(engine.purgeDelayNanos());
         }
         long now = Maintenance.clock();
-        decay.purgeDue(this, now);
-        decay.add(page, address, now);
+        Decay.freed(address, now);
+        sweepIfDue(now);
     }
 
-    /**
-     * Whether {@code address} is still the free block of this heap's {@code page} that was freed at {@code freedAt}:
-     * the page is still this heap's, the block holds a free-list link, and the stamp written at that free is intact.
-     */
-    boolean stillFreeSince(Page page, long address, long freedAt) {
-        return page.state == Page.IN_HEAP && page.heap == this && PageMap.lookup(address) == page
-                && page.looksFree(address) && Memory.getLong(address + Decay.STAMP_OFFSET) == freedAt;
+    /** Purges the interior of this heap's big free blocks that stayed free for the purge delay (owner only). */
+    private void sweepIfDue(long now) {
+        if (!decay.due(now)) {
+            return;
+        }
+        List<Page> pages = decay.pages();
+        lockLists();             // the lists, not the pages' free lists (the owner's alone), need the lock
+        try {
+            for (int c = 0; c < current.length; c++) {
+                if (engine.classes.blockSize(c) >= DECAY_MIN_BLOCK) {
+                    if (current[c] != exhausted) {
+                        pages.add(current[c]);
+                    }
+                    for (Page p = available[c]; p != null; p = p.next) {
+                        pages.add(p);
+                    }
+                }
+            }
+        } finally {
+            unlockLists();
+        }
+        decay.sweep(now);
     }
 
     /** A local free made a full page usable, or emptied a page. */
