@@ -22,6 +22,28 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ColdPartTest {
 
+    /** A {@code main} that calls {@code hot(0)} and frees the result, ending each assembled fixture. */
+    private static final String MAIN_CALLING_HOT = """
+                .text
+                .globl  main
+                .type   main, @function
+            main:
+                .cfi_startproc
+                subq    $8, %rsp
+                .cfi_def_cfa_offset 16
+                xorl    %edi, %edi
+                call    hot
+                movq    %rax, %rdi
+                call    free@PLT
+                xorl    %eax, %eax
+                addq    $8, %rsp
+                .cfi_def_cfa_offset 8
+                ret
+                .cfi_endproc
+                .size   main, .-main
+                .section .note.GNU-stack,"",@progbits
+            """;
+
     /** The shape GCC emits: the hot path sets r14 = 32; the cold part, another FDE, sets 36 and jumps back. */
     private static final String SOURCE = """
                 .text
@@ -54,25 +76,7 @@ class ColdPartTest {
                 .cfi_endproc
                 .size   hot.cold, .-hot.cold
 
-                .text
-                .globl  main
-                .type   main, @function
-            main:
-                .cfi_startproc
-                subq    $8, %rsp
-                .cfi_def_cfa_offset 16
-                xorl    %edi, %edi
-                call    hot
-                movq    %rax, %rdi
-                call    free@PLT
-                xorl    %eax, %eax
-                addq    $8, %rsp
-                .cfi_def_cfa_offset 8
-                ret
-                .cfi_endproc
-                .size   main, .-main
-                .section .note.GNU-stack,"",@progbits
-            """;
+            """ + MAIN_CALLING_HOT;
 
     @TempDir
     Path work;
@@ -272,25 +276,7 @@ class ColdPartTest {
                 .cfi_endproc
                 .size   piece, .-piece
 
-                .text
-                .globl  main
-                .type   main, @function
-            main:
-                .cfi_startproc
-                subq    $8, %rsp
-                .cfi_def_cfa_offset 16
-                xorl    %edi, %edi
-                call    hot
-                movq    %rax, %rdi
-                call    free@PLT
-                xorl    %eax, %eax
-                addq    $8, %rsp
-                .cfi_def_cfa_offset 8
-                ret
-                .cfi_endproc
-                .size   main, .-main
-                .section .note.GNU-stack,"",@progbits
-            """;
+            """ + MAIN_CALLING_HOT;
 
     /** {@code allocate} is tail-jumped to from {@code small} only, and called through {@code handlers}. */
     private static final String TAIL_JUMPED_SOURCE = """
