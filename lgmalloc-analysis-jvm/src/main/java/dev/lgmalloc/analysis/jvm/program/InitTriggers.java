@@ -4,6 +4,7 @@ import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.NewObjectInstruction;
@@ -15,6 +16,7 @@ import java.util.Iterator;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,8 +52,9 @@ final class InitTriggers {
         if (fieldName == null) {
             return owner;
         }
-        return StaticFieldOwners.declaringClass(universe, owner, fieldName, fieldDescriptor)
-                .map(c -> c.thisClass().asInternalName()).orElse(owner);
+        // No lambdas on this path (nor in startsOf and collect): the agent runs it in a cold JVM before main.
+        Optional<ClassModel> declaring = StaticFieldOwners.declaringClass(universe, owner, fieldName, fieldDescriptor);
+        return declaring.isPresent() ? declaring.get().thisClass().asInternalName() : owner;
     }
 
     /** The program classes other than {@code cls} whose initialisation {@code cls}'s starts directly. */
@@ -79,9 +82,16 @@ final class InitTriggers {
         }
         Set<String> classes = new LinkedHashSet<>();
         Set<String> fieldsRead = new HashSet<>();
-        universe.programClass(cls).ifPresent(cm -> collect(cm, classes, fieldsRead));
+        Optional<ClassModel> cm = universe.programClass(cls);
+        if (cm.isPresent()) {
+            collect(cm.get(), classes, fieldsRead);
+        }
         classes.remove(cls);
-        classes.removeIf(c -> universe.programClass(c).isEmpty());
+        for (Iterator<String> it = classes.iterator(); it.hasNext(); ) {
+            if (universe.programClass(it.next()).isEmpty()) {
+                it.remove();
+            }
+        }
         Starts result = new Starts(Set.copyOf(classes), Set.copyOf(fieldsRead));
         starts.putIfAbsent(cls, result);
         return result;
@@ -89,8 +99,12 @@ final class InitTriggers {
 
     private void collect(ClassModel cm, Set<String> out, Set<String> fieldsRead) {
         try {
-            cm.superclass().ifPresent(s -> out.add(s.asInternalName()));
-            cm.interfaces().forEach(i -> out.add(i.asInternalName()));
+            if (cm.superclass().isPresent()) {
+                out.add(cm.superclass().get().asInternalName());
+            }
+            for (ClassEntry i : cm.interfaces()) {
+                out.add(i.asInternalName());
+            }
             for (MethodModel m : cm.methods()) {
                 if (!m.methodName().equalsString("<clinit>") || m.code().isEmpty()) {
                     continue;
