@@ -9,7 +9,15 @@ import java.util.function.LongUnaryOperator;
  */
 final class IntegralConversion implements LongUnaryOperator {
 
-    private final TypeKind to;
+    /** {@code Math.toIntExact}: a long that does not fit an int throws, as the method does. */
+    static final LongUnaryOperator EXACT_INT = new IntegralConversion(null);
+
+    /** {@code iinc} by {@code delta}: the int sum, wrapping as Java's does. */
+    static LongUnaryOperator increment(int delta) {
+        return new Increment(delta);
+    }
+
+    private final TypeKind to; // null for Math.toIntExact
 
     private IntegralConversion(TypeKind to) {
         this.to = to;
@@ -27,6 +35,9 @@ final class IntegralConversion implements LongUnaryOperator {
 
     @Override
     public long applyAsLong(long x) {
+        if (to == null) {
+            return Math.toIntExact(x);
+        }
         return switch (to) {
             case LONG -> x; // ints are held sign-extended already
             case INT -> (int) x;
@@ -35,5 +46,12 @@ final class IntegralConversion implements LongUnaryOperator {
             case SHORT -> (short) x;
             default -> throw new IllegalStateException("not an integral conversion: " + to);
         };
+    }
+
+    private record Increment(int delta) implements LongUnaryOperator {
+        @Override
+        public long applyAsLong(long x) {
+            return (int) x + delta;
+        }
     }
 }

@@ -110,22 +110,19 @@ final class InitTriggers {
                     continue;
                 }
                 for (CodeElement e : m.code().get()) {
-                    switch (e) {
-                        case FieldInstruction fi when fi.opcode() == Opcode.GETSTATIC
-                                || fi.opcode() == Opcode.PUTSTATIC -> {
-                            String declaring = target(fi.owner().asInternalName(), fi.name().stringValue(),
-                                    fi.type().stringValue());
-                            out.add(declaring);
-                            if (fi.opcode() == Opcode.GETSTATIC) {
-                                fieldsRead.add(declaring + "." + fi.name().stringValue() + ":"
-                                        + fi.type().stringValue());
-                            }
+                    if (e instanceof FieldInstruction fi
+                            && (fi.opcode() == Opcode.GETSTATIC || fi.opcode() == Opcode.PUTSTATIC)) {
+                        String declaring = target(fi.owner().asInternalName(), fi.name().stringValue(),
+                                fi.type().stringValue());
+                        out.add(declaring);
+                        if (fi.opcode() == Opcode.GETSTATIC) {
+                            fieldsRead.add(declaring + "." + fi.name().stringValue() + ":"
+                                    + fi.type().stringValue());
                         }
-                        case InvokeInstruction inv when inv.opcode() == Opcode.INVOKESTATIC ->
-                                out.add(inv.owner().asInternalName());
-                        case NewObjectInstruction n -> out.add(n.className().asInternalName());
-                        default -> {
-                        }
+                    } else if (e instanceof InvokeInstruction inv && inv.opcode() == Opcode.INVOKESTATIC) {
+                        out.add(inv.owner().asInternalName());
+                    } else if (e instanceof NewObjectInstruction n) {
+                        out.add(n.className().asInternalName());
                     }
                 }
             }
@@ -197,10 +194,14 @@ final class InitTriggers {
                         component.add(w);
                     } while (!w.equals(v));
                     Set<String> frozen = Collections.unmodifiableSet(component);
-                    component.forEach(c -> found.put(c, frozen));
+                    for (String c : component) {
+                        found.put(c, frozen);
+                    }
                 }
             }
-            found.forEach(cycles::putIfAbsent);
+            for (Map.Entry<String, Set<String>> e : found.entrySet()) {
+                cycles.putIfAbsent(e.getKey(), e.getValue());
+            }
             return true;
         }
 
