@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -166,11 +165,11 @@ final class AgentStartup {
             installVerification(plan, options, key, profileFile);
         }
         install(inst, plan.classes(), mode, options, timed.equals("premain"));
-        String summary = String.format(Locale.ROOT,
-                "%s%d sites, %d routed, %d on a fast path; exact classes %s; provisioned %s",
-                feedback.isEmpty() ? "" : "with profile feedback; ", plan.sites().size(),
-                plan.plan().routedSites().size(), plan.fastPathSites(), Arrays.toString(plan.plan().exactSizes()),
-                Arrays.toString(plan.configuration().provisionedBlockSizes()));
+        // Concatenation, not String.format: this runs in premain, where the formatter's classes cost a cold JVM.
+        String summary = (feedback.isEmpty() ? "" : "with profile feedback; ") + plan.sites().size() + " sites, "
+                + plan.plan().routedSites().size() + " routed, " + plan.fastPathSites() + " on a fast path; "
+                + "exact classes " + Arrays.toString(plan.plan().exactSizes()) + "; provisioned "
+                + Arrays.toString(plan.configuration().provisionedBlockSizes());
         if (options.mode() == AgentOptions.Mode.ROUTE && !options.report() && options.cacheDir() != null) {
             try {
                 RouteCache.store(options.cacheDir(), target.entryKey(), key, target.manifestFiles(),
@@ -236,8 +235,12 @@ final class AgentStartup {
                 World.CLOSED);
         Map<String, Long> crcs = new LinkedHashMap<>();
         // lgmalloc's own classes (on the classpath with the application) are never rewritten: leave them out.
-        List<FoundSite> sites = analysis.sites().stream()
-                .filter(f -> !RoutingTransformer.isSkippedName(f.location().className())).toList();
+        List<FoundSite> sites = new ArrayList<>(); // a loop, not a stream: premain, cold JVM
+        for (FoundSite f : analysis.sites()) {
+            if (!RoutingTransformer.isSkippedName(f.location().className())) {
+                sites.add(f);
+            }
+        }
         for (FoundSite f : sites) {
             String name = f.location().className();
             if (!crcs.containsKey(name)) {

@@ -55,15 +55,22 @@ public record RoutingPlan(AllocationPlan plan, AllocatorConfiguration configurat
             SitePrediction p = plan.sites().get(i);
             PlannedSite s = PlannedSite.of(i, p, found.get(i).entryPoint());
             sites.add(s);
-            byClass.computeIfAbsent(s.location().className(), k -> new ArrayList<>()).add(s);
+            // Loops rather than lambdas and streams here: premain runs this in a cold JVM, where each lambda is a
+            // class spun on first use.
+            List<PlannedSite> ofClass = byClass.get(s.location().className());
+            if (ofClass == null) {
+                ofClass = new ArrayList<>();
+                byClass.put(s.location().className(), ofClass);
+            }
+            ofClass.add(s);
         }
         Map<String, ClassSites> classes = new LinkedHashMap<>();
-        byClass.forEach((name, list) -> {
-            Long crc = program.classCrcs().get(name);
+        for (Map.Entry<String, List<PlannedSite>> e : byClass.entrySet()) {
+            Long crc = program.classCrcs().get(e.getKey());
             if (crc != null) { // a class whose bytes could not be read is never rewritten
-                classes.put(name, new ClassSites(crc, list));
+                classes.put(e.getKey(), new ClassSites(crc, e.getValue()));
             }
-        });
+        }
         return new RoutingPlan(plan, configuration, classes, sites);
     }
 
@@ -75,9 +82,8 @@ public record RoutingPlan(AllocationPlan plan, AllocatorConfiguration configurat
      *                               agree, so routing would send requests to the wrong classes)
      */
     public static AllocatorConfiguration configurationFor(AllocationPlan plan) {
-        long[] exact = Arrays.stream(plan.exactSizes()).asLongStream().toArray();
-        long[] provisioned = Arrays.stream(plan.provisionedBlockSizes()).limit(MAX_PROVISIONED_CLASSES)
-                .asLongStream().toArray();
+        long[] exact = asLongs(plan.exactSizes(), Integer.MAX_VALUE);
+        long[] provisioned = asLongs(plan.provisionedBlockSizes(), MAX_PROVISIONED_CLASSES);
         AllocatorConfiguration c = AllocatorConfiguration.defaults().withExactSizes(exact)
                 .withProvisionedSizes(provisioned);
         if (!Arrays.equals(c.sizeClasses().blockSizes(), plan.sizeClasses().blockSizes())) {
@@ -87,6 +93,14 @@ public record RoutingPlan(AllocationPlan plan, AllocatorConfiguration configurat
         return c;
     }
 
+    private static long[] asLongs(int[] values, int limit) {
+        long[] out = new long[Math.min(values.length, limit)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
     /** The sites of class {@code internalName}, or null when it has none. */
     public ClassSites sitesOf(String internalName) {
         return classes.get(internalName);
@@ -94,6 +108,12 @@ public record RoutingPlan(AllocationPlan plan, AllocatorConfiguration configurat
 
     /** How many sites the transformer rewrites to a fast path. */
     public long fastPathSites() {
-        return sites.stream().filter(PlannedSite::fastPath).count();
+        long n = 0;
+        for (PlannedSite s : sites) {
+            if (s.fastPath()) {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -1,6 +1,8 @@
 package dev.lgmalloc.analysis;
 
 import dev.lgmalloc.SizeClasses;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -22,7 +24,13 @@ public record AllocationPlan(double threshold, SizeClasses sizeClasses, List<Sit
 
     /** The sites whose confidence reaches the threshold. */
     public List<SitePrediction> routedSites() {
-        return sites.stream().filter(SitePrediction::routed).toList();
+        List<SitePrediction> routed = new ArrayList<>(); // a loop, no stream: the agent calls this in premain
+        for (SitePrediction s : sites) {
+            if (s.routed()) {
+                routed.add(s);
+            }
+        }
+        return Collections.unmodifiableList(routed);
     }
 
     /** The exact sizes this plan adds to the standard size classes. */
@@ -32,6 +40,10 @@ public record AllocationPlan(double threshold, SizeClasses sizeClasses, List<Sit
 
     /** The block sizes of the predicted classes, by descending demand: what each new heap should pre-provision. */
     public int[] provisionedBlockSizes() {
-        return classes.stream().mapToInt(ClassDemand::blockSize).toArray();
+        int[] out = new int[classes.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = classes.get(i).blockSize();
+        }
+        return out;
     }
 }

@@ -66,9 +66,20 @@ public final class PlanBuilder {
                         demand[c] / weights[c], siteCounts[c]));
             }
         }
-        demands.sort(Comparator.comparingDouble(ClassDemand::demand).reversed()
-                .thenComparingInt(ClassDemand::sizeClass));
+        demands.sort(new ByDemandThenClass());
         return new AllocationPlan(threshold, classes, predictions, demands);
+    }
+
+    /**
+     * Highest demand first, then by size class. A named comparator, as the loops here are loops, rather than
+     * lambdas: the agent builds plans in a cold JVM before main, where each lambda is a class spun on first use.
+     */
+    private static final class ByDemandThenClass implements Comparator<ClassDemand> {
+        @Override
+        public int compare(ClassDemand a, ClassDemand b) {
+            int byDemand = Double.compare(b.demand(), a.demand());
+            return byDemand != 0 ? byDemand : Integer.compare(a.sizeClass(), b.sizeClass());
+        }
     }
 
     /** The static frequency weight of a site at {@code loopDepth}. */
@@ -115,6 +126,11 @@ public final class PlanBuilder {
                 sizes.add(site.sizes().values()[0]);
             }
         }
-        return sizes.stream().mapToLong(Long::longValue).toArray();
+        long[] out = new long[sizes.size()];
+        int i = 0;
+        for (long size : sizes) {
+            out[i++] = size;
+        }
+        return out;
     }
 }

@@ -31,8 +31,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Finds the allocation call sites of JVM classes and predicts the sizes they request.
@@ -94,10 +94,13 @@ public final class JvmAnalyzer {
             if (!ApiReferenceFilter.mayCallAllocationApi(source.bytes())) {
                 continue;
             }
+            // No lambdas or streams from here to the plan: the agent runs this in a cold JVM before main, where
+            // each lambda is a class spun on first use.
             Optional<ClassModel> cm = parsed(source, warnings);
-            cm.filter(ApiReferenceFilter::callsAllocationApi).ifPresent(initial::add);
             if (cm.isEmpty()) {
                 malformed.add(source.origin());
+            } else if (ApiReferenceFilter.callsAllocationApi(cm.get())) {
+                initial.add(cm.get());
             }
         }
         if (initial.isEmpty() && !malformed.isEmpty()) {
@@ -107,18 +110,30 @@ public final class JvmAnalyzer {
         }
         CallerScope scope = world == World.CLOSED ? CallerScope.CLOSED_CLASS_PATH : CallerScope.OPEN_CLASS_PATH;
         ProgramAnalysis program = new ProgramAnalysis(universe, new StaticFieldFacts(universe), scope);
-        ProgramAnalysis.CallerDiscovery discovery = discovery(contents, warnings);
+        ProgramAnalysis.CallerDiscovery discovery = new IndexedCallerDiscovery(contents, warnings);
         program.run(initial, discovery);
         warnings.addAll(program.warnings());
         List<FoundSite> sites = new ArrayList<>();
         for (String cls : program.analysedClasses()) {
-            SourceFile source = contents.source(cls).map(ClassSource::source).orElse(SourceFile.UNKNOWN);
-            program.sitesOf(cls).stream().map(SiteReports::toSite).map(site -> site.from(source)).forEach(sites::add);
+            Optional<ClassSource> classSource = contents.source(cls);
+            SourceFile source = classSource.isPresent() ? classSource.get().source() : SourceFile.UNKNOWN;
+            for (ProgramAnalysis.SiteFinding finding : program.sitesOf(cls)) {
+                sites.add(SiteReports.toSite(finding).from(source));
+            }
         }
         List<FoundSite> otherReleases = OtherReleases.analyse(contents, discovery, scope, warnings);
-        String input = classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
-        AnalysisResult result = new AnalysisResult(input, contents.format(),
-                Stream.concat(sites.stream(), otherReleases.stream()).map(FoundSite::site).toList(),
+        StringJoiner input = new StringJoiner(File.pathSeparator);
+        for (Path p : classpath) {
+            input.add(p.toString());
+        }
+        List<AllocationSite> allSites = new ArrayList<>(sites.size() + otherReleases.size());
+        for (FoundSite f : sites) {
+            allSites.add(f.site());
+        }
+        for (FoundSite f : otherReleases) {
+            allSites.add(f.site());
+        }
+        AnalysisResult result = new AnalysisResult(input.toString(), contents.format(), List.copyOf(allSites),
                 List.copyOf(warnings), withOtherReleases(plan(sites, threshold), otherReleases, contents));
         return new JvmAnalysis(result, sites);
     }
@@ -150,20 +165,32 @@ public final class JvmAnalyzer {
     }
 
     /** Finds callers through an index of every class's method references, built on first use. */
-    private static ProgramAnalysis.CallerDiscovery discovery(ClassPathContents contents, Set<String> warnings) {
-        CallerIndex[] index = new CallerIndex[1];
-        return (namesAndTypes, analysed) -> {
-            if (index[0] == null) {
-                index[0] = CallerIndex.of(contents);
+    private static final class IndexedCallerDiscovery implements ProgramAnalysis.CallerDiscovery {
+
+        private final ClassPathContents contents;
+        private final Set<String> warnings;
+        private CallerIndex index;
+
+        IndexedCallerDiscovery(ClassPathContents contents, Set<String> warnings) {
+            this.contents = contents;
+            this.warnings = warnings;
+        }
+
+        @Override
+        public List<ClassModel> classesReferencing(Set<String> namesAndTypes, Set<String> analysed) {
+            if (index == null) {
+                index = CallerIndex.of(contents);
             }
             List<ClassModel> out = new ArrayList<>();
-            for (String name : index[0].classesReferring(namesAndTypes)) {
-                if (!analysed.contains(name)) {
-                    contents.source(name).flatMap(source -> parsed(source, warnings)).ifPresent(out::add);
+            for (String name : index.classesReferring(namesAndTypes)) {
+                Optional<ClassSource> source = analysed.contains(name) ? Optional.empty() : contents.source(name);
+                Optional<ClassModel> cm = source.isPresent() ? parsed(source.get(), warnings) : Optional.empty();
+                if (cm.isPresent()) {
+                    out.add(cm.get());
                 }
             }
             return out;
-        };
+        }
     }
 
     /**
@@ -172,7 +199,12 @@ public final class JvmAnalyzer {
      * report, never routed.
      */
     public static AllocationPlan plan(List<FoundSite> sites, double threshold) {
-        List<AllocationSite> routable = sites.stream().filter(FoundSite::routable).map(FoundSite::site).toList();
+        List<AllocationSite> routable = new ArrayList<>();
+        for (FoundSite s : sites) {
+            if (s.routable()) {
+                routable.add(s.site());
+            }
+        }
         AllocationPlan base = PlanBuilder.build(routable, threshold);
         List<SitePrediction> predictions = new ArrayList<>(sites.size());
         int next = 0;

@@ -64,7 +64,11 @@ public final class ControlFlowGraph {
         this.loopDepth = LoopDepth.of(withoutUnreachable(edges, rpo));
     }
 
-    /** Builds the graph of {@code code}; malformed control flow throws {@link BadCodeException}. */
+    /**
+     * Builds the graph of {@code code}; malformed control flow throws {@link BadCodeException}. It runs once per
+     * interpreted method, in the agent before main too: plain loops, no lambdas, streams or pattern switches,
+     * each of which is a class the cold JVM spins on first use.
+     */
     public static ControlFlowGraph of(CodeAttribute code) {
         List<Instruction> insns = new ArrayList<>();
         List<Integer> bciList = new ArrayList<>();
@@ -85,21 +89,14 @@ public final class ControlFlowGraph {
         if (n == 0) {
             throw new BadCodeException("empty code");
         }
-        Instruction[] instructions = insns.toArray(Instruction[]::new);
-        int[] bcis = bciList.stream().mapToInt(Integer::intValue).toArray();
-        int[] lines = lineList.stream().mapToInt(Integer::intValue).toArray();
+        Instruction[] instructions = insns.toArray(new Instruction[0]);
+        int[] bcis = toIntArray(bciList);
+        int[] lines = toIntArray(lineList);
         Map<Integer, Integer> indexOfBci = new HashMap<>();
         for (int i = 0; i < n; i++) {
             indexOfBci.put(bcis[i], i);
         }
-        IndexResolver at = label -> {
-            int target = code.labelToBci(label);
-            Integer index = target == bci(bcis, n, instructions) ? Integer.valueOf(n) : indexOfBci.get(target);
-            if (index == null) {
-                throw new BadCodeException("label at bci " + target + " is not an instruction boundary");
-            }
-            return index;
-        };
+        IndexResolver at = new IndexResolver(code, indexOfBci, bci(bcis, n, instructions), n);
 
         BitSet leaders = new BitSet(n);
         leaders.set(0);
@@ -117,7 +114,7 @@ public final class ControlFlowGraph {
             int start = at.index(ec.tryStart());
             int end = at.index(ec.tryEnd());
             int handler = checkedTarget(at.index(ec.handler()), n);
-            String type = ec.catchType().map(c -> c.asInternalName()).orElse("java/lang/Throwable");
+            String type = ec.catchType().isPresent() ? ec.catchType().get().asInternalName() : "java/lang/Throwable";
             handlers.add(new Handler(start, end, handler, type));
             leaders.set(handler);
         }
@@ -153,7 +150,7 @@ public final class ControlFlowGraph {
             for (Label target : targets(insn)) {
                 succ.add(blockOf[at.index(target)]);
             }
-            targetBlocks[blk] = succ.stream().mapToInt(Integer::intValue).toArray();
+            targetBlocks[blk] = toIntArray(succ);
             fallThrough[blk] = -1;
             if (!endsFlow(insn)) {
                 if (last + 1 >= n) {
@@ -162,14 +159,14 @@ public final class ControlFlowGraph {
                 fallThrough[blk] = blockOf[last + 1];
                 succ.add(blockOf[last + 1]);
             }
-            successors[blk] = succ.stream().mapToInt(Integer::intValue).distinct().toArray();
+            successors[blk] = distinct(toIntArray(succ));
             BitSet hs = new BitSet();
             for (int i = blockStart[blk]; i <= last; i++) {
                 for (Handler h : handlersAt.get(i)) {
                     hs.set(blockOf[h.handlerIndex()]);
                 }
             }
-            handlerBlocks[blk] = hs.stream().toArray();
+            handlerBlocks[blk] = setBits(hs);
         }
         return new ControlFlowGraph(instructions, bcis, lines, blockOf, blockStart, successors, targetBlocks,
                 fallThrough, handlerBlocks, handlersAt);
@@ -179,9 +176,62 @@ public final class ControlFlowGraph {
         return bcis[n - 1] + insns[n - 1].sizeInBytes();
     }
 
-    @FunctionalInterface
-    private interface IndexResolver {
-        int index(Label label);
+    /** The index of the instruction a label points at ({@code n} for the end of the code). */
+    private static final class IndexResolver {
+
+        private final CodeAttribute code;
+        private final Map<Integer, Integer> indexOfBci;
+        private final int endBci;
+        private final int n;
+
+        IndexResolver(CodeAttribute code, Map<Integer, Integer> indexOfBci, int endBci, int n) {
+            this.code = code;
+            this.indexOfBci = indexOfBci;
+            this.endBci = endBci;
+            this.n = n;
+        }
+
+        int index(Label label) {
+            int target = code.labelToBci(label);
+            Integer index = target == endBci ? Integer.valueOf(n) : indexOfBci.get(target);
+            if (index == null) {
+                throw new BadCodeException("label at bci " + target + " is not an instruction boundary");
+            }
+            return index;
+        }
+    }
+
+    private static int[] toIntArray(List<Integer> list) {
+        int[] out = new int[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = list.get(i);
+        }
+        return out;
+    }
+
+    /** The values of {@code a} without repeats, each where it first occurs. */
+    private static int[] distinct(int[] a) {
+        int[] out = new int[a.length];
+        int n = 0;
+        outer:
+        for (int v : a) {
+            for (int i = 0; i < n; i++) {
+                if (out[i] == v) {
+                    continue outer;
+                }
+            }
+            out[n++] = v;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    private static int[] setBits(BitSet bits) {
+        int[] out = new int[bits.cardinality()];
+        int n = 0;
+        for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
+            out[n++] = i;
+        }
+        return out;
     }
 
     private static int checkedTarget(int index, int n) {
@@ -193,18 +243,22 @@ public final class ControlFlowGraph {
 
     /** The branch, switch or handler targets of an instruction. */
     static List<Label> targets(Instruction insn) {
-        return switch (insn) {
-            case BranchInstruction br -> List.of(br.target());
-            case TableSwitchInstruction ts -> withDefault(ts.defaultTarget(), ts.cases());
-            case LookupSwitchInstruction ls -> withDefault(ls.defaultTarget(), ls.cases());
-            default -> List.of();
-        };
+        if (insn instanceof BranchInstruction br) {
+            return List.of(br.target());
+        } else if (insn instanceof TableSwitchInstruction ts) {
+            return withDefault(ts.defaultTarget(), ts.cases());
+        } else if (insn instanceof LookupSwitchInstruction ls) {
+            return withDefault(ls.defaultTarget(), ls.cases());
+        }
+        return List.of();
     }
 
     private static List<Label> withDefault(Label defaultTarget, List<SwitchCase> cases) {
         List<Label> all = new ArrayList<>(cases.size() + 1);
         all.add(defaultTarget);
-        cases.forEach(c -> all.add(c.target()));
+        for (SwitchCase c : cases) {
+            all.add(c.target());
+        }
         return all;
     }
 

@@ -154,21 +154,13 @@ final class KnownMethods {
     private static Value math(String name, String desc, Value[] args) {
         Kind kind = desc.endsWith(")J") ? Kind.LONG : Kind.INT;
         if (desc.equals("(J)I") && name.equals("toIntExact")) {
-            return Arithmetic.map(Kind.INT, args[0], Math::toIntExact);
+            return Arithmetic.map(Kind.INT, args[0], IntegralConversion.EXACT_INT);
         }
         if (args.length != 2 || !(desc.equals("(II)I") || desc.equals("(JJ)J"))) {
             return null;
         }
-        boolean ints = kind == Kind.INT;
-        return switch (name) {
-            case "max" -> Arithmetic.combine(kind, args[0], args[1], Math::max);
-            case "min" -> Arithmetic.combine(kind, args[0], args[1], Math::min);
-            case "multiplyExact" -> Arithmetic.combine(kind, args[0], args[1],
-                    ints ? (x, y) -> Math.multiplyExact((int) x, (int) y) : Math::multiplyExact);
-            case "addExact" -> Arithmetic.combine(kind, args[0], args[1],
-                    ints ? (x, y) -> Math.addExact((int) x, (int) y) : Math::addExact);
-            default -> null;
-        };
+        MathFunction f = MathFunction.of(name, kind == Kind.INT);
+        return f == null ? null : Arithmetic.combine(kind, args[0], args[1], f);
     }
 
     private static boolean isSingle(Value v) {
@@ -194,7 +186,7 @@ final class KnownMethods {
                 r = Math.min(r, a.reliability());
             }
             if (a.array() != null) {
-                r = Math.min(r, minReliability(a.array().elements().toArray(Value[]::new)));
+                r = Math.min(r, minReliability(a.array().elements().toArray(new Value[0])));
             }
         }
         return r;
@@ -205,7 +197,7 @@ final class KnownMethods {
         for (Value a : args) {
             deps |= a.deps();
             if (a.array() != null) {
-                deps |= depsOf(a.array().elements().toArray(Value[]::new));
+                deps |= depsOf(a.array().elements().toArray(new Value[0]));
             }
         }
         return deps;

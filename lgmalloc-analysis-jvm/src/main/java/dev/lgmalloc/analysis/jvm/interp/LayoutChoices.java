@@ -62,7 +62,11 @@ public record LayoutChoices(List<MemoryLayout> layouts) {
 
     /** The sizes of the layouts; unknown when the reference can only be null. */
     public ConstantSet byteSizes() {
-        return ConstantSet.of(layouts.stream().mapToLong(MemoryLayout::byteSize).toArray());
+        long[] sizes = new long[layouts.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = layouts.get(i).byteSize();
+        }
+        return ConstantSet.of(sizes);
     }
 
     @Override

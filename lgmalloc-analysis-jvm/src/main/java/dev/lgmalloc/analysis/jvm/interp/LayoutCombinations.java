@@ -44,6 +44,16 @@ final class LayoutCombinations {
         return picks;
     }
 
+    /** Whether an element is a choice among layouts not made yet (a loop: no lambda in a cold agent). */
+    private static boolean anyUnchosenLayout(List<Value> elements) {
+        for (Value e : elements) {
+            if (e.layouts() != null && e.layout() == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The single-layout values {@code v} may be, or null when it is not a choice of layouts. */
     private static List<Value> choices(Value v) {
         if (v.layouts() != null && v.layout() == null) {
@@ -53,8 +63,8 @@ final class LayoutCombinations {
             }
             return out;
         }
-        if (v.array() != null && v.array().elements().stream().anyMatch(e -> e.layouts() != null && e.layout() == null)) {
-            List<Value[]> elementPicks = of(v.array().elements().toArray(Value[]::new));
+        if (v.array() != null && anyUnchosenLayout(v.array().elements())) {
+            List<Value[]> elementPicks = of(v.array().elements().toArray(new Value[0]));
             if (elementPicks == null || elementPicks.size() > MAX) {
                 return List.of(v.forget());
             }

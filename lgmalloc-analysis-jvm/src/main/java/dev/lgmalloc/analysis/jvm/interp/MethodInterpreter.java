@@ -44,7 +44,7 @@ public final class MethodInterpreter {
      */
     public void interpret(String className, MethodModel method, Value[] parameters, OwnStatics ownStatics,
                           MethodObserver observer) {
-        CodeAttribute code = method.code().map(c -> (CodeAttribute) c).orElse(null);
+        CodeAttribute code = method.code().isPresent() ? (CodeAttribute) method.code().get() : null;
         if (code == null) {
             return;
         }
@@ -133,17 +133,18 @@ public final class MethodInterpreter {
      * all. Only facts that cannot change at run time prune a path, so no prediction rests on a pruned branch.
      */
     private static boolean[] outcomes(Instruction insn, Frame f) {
-        return switch (insn) {
-            case BranchInstruction br when br.opcode() != Opcode.GOTO && br.opcode() != Opcode.GOTO_W -> {
-                boolean twoOperands = br.opcode().name().startsWith("IF_");
-                Value b = twoOperands ? f.peek(0) : null;
-                Value a = twoOperands ? f.peek(1) : f.peek(0);
-                yield certain(a) && (b == null || certain(b)) ? Arithmetic.branchOutcomes(br.opcode(), a, b) : null;
-            }
-            case TableSwitchInstruction ts -> switchOutcomes(f.peek(0), ts.cases());
-            case LookupSwitchInstruction ls -> switchOutcomes(f.peek(0), ls.cases());
-            default -> null;
-        };
+        // instanceof tests, not a pattern switch: each pattern switch is a class a cold JVM spins on first use.
+        if (insn instanceof BranchInstruction br && br.opcode() != Opcode.GOTO && br.opcode() != Opcode.GOTO_W) {
+            boolean twoOperands = br.opcode().name().startsWith("IF_");
+            Value b = twoOperands ? f.peek(0) : null;
+            Value a = twoOperands ? f.peek(1) : f.peek(0);
+            return certain(a) && (b == null || certain(b)) ? Arithmetic.branchOutcomes(br.opcode(), a, b) : null;
+        } else if (insn instanceof TableSwitchInstruction ts) {
+            return switchOutcomes(f.peek(0), ts.cases());
+        } else if (insn instanceof LookupSwitchInstruction ls) {
+            return switchOutcomes(f.peek(0), ls.cases());
+        }
+        return null;
     }
 
     private static boolean certain(Value v) {

@@ -61,7 +61,7 @@ final class Transfer {
             case IncrementInstruction inc -> {
                 Value v = ofKind(f.local(inc.slot()), Kind.INT);
                 int delta = inc.constant();
-                f.setLocal(inc.slot(), Arithmetic.map(Kind.INT, v, x -> (int) x + delta));
+                f.setLocal(inc.slot(), Arithmetic.map(Kind.INT, v, IntegralConversion.increment(delta)));
             }
             case ConstantInstruction c -> f.push(constant(c));
             case OperatorInstruction op -> operator(f, op);
@@ -128,17 +128,18 @@ final class Transfer {
         String owner;
         String name = null;
         String descriptor = null;
-        switch (insn) {
-            case FieldInstruction fi when fi.opcode() == Opcode.GETSTATIC || fi.opcode() == Opcode.PUTSTATIC -> {
-                owner = fi.owner().asInternalName();
-                name = fi.name().stringValue();
-                descriptor = fi.type().stringValue();
-            }
-            case InvokeInstruction inv when inv.opcode() == Opcode.INVOKESTATIC -> owner = inv.owner().asInternalName();
-            case NewObjectInstruction n -> owner = n.className().asInternalName();
-            default -> {
-                return;
-            }
+        // instanceof tests, not a pattern switch: each pattern switch is a class a cold JVM spins on first use.
+        if (insn instanceof FieldInstruction fi
+                && (fi.opcode() == Opcode.GETSTATIC || fi.opcode() == Opcode.PUTSTATIC)) {
+            owner = fi.owner().asInternalName();
+            name = fi.name().stringValue();
+            descriptor = fi.type().stringValue();
+        } else if (insn instanceof InvokeInstruction inv && inv.opcode() == Opcode.INVOKESTATIC) {
+            owner = inv.owner().asInternalName();
+        } else if (insn instanceof NewObjectInstruction n) {
+            owner = n.className().asInternalName();
+        } else {
+            return;
         }
         if (owner.equals(className)) {
             return;
@@ -164,14 +165,16 @@ final class Transfer {
     private static Value constant(ConstantInstruction c) {
         Object value = c.constantValue();
         Kind kind = Kind.of(c.typeKind());
-        return switch (value) {
-            case Integer i when kind == Kind.INT -> Value.intConstant(i);
-            case Long l when kind == Kind.LONG -> Value.longConstant(l);
-            case String s -> Value.ref("java/lang/String");
-            case ClassDesc cd -> Value.ref("java/lang/Class");
-            case null -> kind == Kind.REF ? Value.ref(null) : Value.unknown(kind);
-            default -> kind == Kind.REF ? Value.ref(null) : Value.unknown(kind); // condy, floats, method handles
-        };
+        if (value instanceof Integer i && kind == Kind.INT) {
+            return Value.intConstant(i);
+        } else if (value instanceof Long l && kind == Kind.LONG) {
+            return Value.longConstant(l);
+        } else if (value instanceof String) {
+            return Value.ref("java/lang/String");
+        } else if (value instanceof ClassDesc) {
+            return Value.ref("java/lang/Class");
+        }
+        return kind == Kind.REF ? Value.ref(null) : Value.unknown(kind); // null, condy, floats, method handles
     }
 
     private static void operator(Frame f, OperatorInstruction op) {

@@ -42,7 +42,8 @@ public final class ClassUniverse {
         if (cached != null) {
             return cached;
         }
-        Optional<ClassModel> parsed = programClasses.apply(internalName).flatMap(ClassUniverse::tryParse);
+        Optional<byte[]> bytes = programClasses.apply(internalName);
+        Optional<ClassModel> parsed = bytes.isPresent() ? tryParse(bytes.get()) : Optional.empty();
         program.putIfAbsent(internalName, parsed);
         return parsed;
     }

@@ -14,6 +14,7 @@ import java.lang.classfile.constantpool.ModuleEntry;
 import java.lang.classfile.constantpool.NameAndTypeEntry;
 import java.lang.classfile.constantpool.PackageEntry;
 import java.lang.classfile.constantpool.PoolEntry;
+import java.util.List;
 
 /**
  * Forces the parts of a lazily parsed class the analysis reads outside method bodies (constant pool,
@@ -31,55 +32,65 @@ public final class ClassValidation {
      * @throws RuntimeException the ClassFile API's unchecked exception for the first malformed part
      */
     public static void check(ClassModel cm) {
+        // Plain loops and instanceof tests, no lambdas or pattern switch: each would be a class the JVM spins on
+        // first use, and the agent runs this before main, in a cold JVM.
         for (PoolEntry e : cm.constantPool()) {
             touch(e);
         }
         cm.thisClass().asInternalName();
-        cm.superclass().ifPresent(ClassEntry::asInternalName);
-        cm.interfaces().forEach(ClassEntry::asInternalName);
+        if (cm.superclass().isPresent()) {
+            cm.superclass().get().asInternalName();
+        }
+        for (ClassEntry i : cm.interfaces()) {
+            i.asInternalName();
+        }
         cm.flags().flagsMask();
-        cm.attributes().forEach(Attribute::attributeName);
+        touchNames(cm.attributes());
         for (FieldModel f : cm.fields()) {
             f.fieldName().stringValue();
             f.fieldTypeSymbol();
             f.flags().flagsMask();
-            f.attributes().forEach(Attribute::attributeName);
+            touchNames(f.attributes());
         }
         for (MethodModel m : cm.methods()) {
             m.methodName().stringValue();
             m.methodTypeSymbol();
             m.flags().flagsMask();
-            m.attributes().forEach(Attribute::attributeName);
+            touchNames(m.attributes());
+        }
+    }
+
+    private static void touchNames(List<Attribute<?>> attributes) {
+        for (Attribute<?> a : attributes) {
+            a.attributeName();
         }
     }
 
     private static void touch(PoolEntry e) {
-        switch (e) {
-            case ClassEntry c -> c.asInternalName();
-            case MemberRefEntry m -> {
-                m.owner().asInternalName();
-                m.name().stringValue();
-                m.type().stringValue();
-            }
-            case NameAndTypeEntry nt -> {
-                nt.name().stringValue();
-                nt.type().stringValue();
-            }
-            case MethodHandleEntry mh -> {
-                mh.kind();
-                touch(mh.reference());
-            }
-            case MethodTypeEntry mt -> mt.descriptor().stringValue();
-            case DynamicConstantPoolEntry d -> {
-                d.name().stringValue();
-                d.type().stringValue();
-            }
-            case ConstantValueEntry c -> c.constantValue();
-            case ModuleEntry m -> m.name().stringValue();
-            case PackageEntry p -> p.name().stringValue();
-            default -> {
-                // Utf8 entries are read through the entries that use them.
-            }
+        if (e instanceof ClassEntry c) {
+            c.asInternalName();
+        } else if (e instanceof MemberRefEntry m) {
+            m.owner().asInternalName();
+            m.name().stringValue();
+            m.type().stringValue();
+        } else if (e instanceof NameAndTypeEntry nt) {
+            nt.name().stringValue();
+            nt.type().stringValue();
+        } else if (e instanceof MethodHandleEntry mh) {
+            mh.kind();
+            touch(mh.reference());
+        } else if (e instanceof MethodTypeEntry mt) {
+            mt.descriptor().stringValue();
+        } else if (e instanceof DynamicConstantPoolEntry d) {
+            d.name().stringValue();
+            d.type().stringValue();
+        } else if (e instanceof ConstantValueEntry c) {
+            c.constantValue();
+        } else if (e instanceof ModuleEntry m) {
+            m.name().stringValue();
+        } else if (e instanceof PackageEntry p) {
+            p.name().stringValue();
         }
+        // Utf8 entries are read through the entries that use them.
     }
 }

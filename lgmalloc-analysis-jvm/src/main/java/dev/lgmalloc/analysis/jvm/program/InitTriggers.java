@@ -4,6 +4,7 @@ import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.NewObjectInstruction;
@@ -15,6 +16,7 @@ import java.util.Iterator;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,8 +52,9 @@ final class InitTriggers {
         if (fieldName == null) {
             return owner;
         }
-        return StaticFieldOwners.declaringClass(universe, owner, fieldName, fieldDescriptor)
-                .map(c -> c.thisClass().asInternalName()).orElse(owner);
+        // No lambdas on this path (nor in startsOf and collect): the agent runs it in a cold JVM before main.
+        Optional<ClassModel> declaring = StaticFieldOwners.declaringClass(universe, owner, fieldName, fieldDescriptor);
+        return declaring.isPresent() ? declaring.get().thisClass().asInternalName() : owner;
     }
 
     /** The program classes other than {@code cls} whose initialisation {@code cls}'s starts directly. */
@@ -79,9 +82,16 @@ final class InitTriggers {
         }
         Set<String> classes = new LinkedHashSet<>();
         Set<String> fieldsRead = new HashSet<>();
-        universe.programClass(cls).ifPresent(cm -> collect(cm, classes, fieldsRead));
+        Optional<ClassModel> cm = universe.programClass(cls);
+        if (cm.isPresent()) {
+            collect(cm.get(), classes, fieldsRead);
+        }
         classes.remove(cls);
-        classes.removeIf(c -> universe.programClass(c).isEmpty());
+        for (Iterator<String> it = classes.iterator(); it.hasNext(); ) {
+            if (universe.programClass(it.next()).isEmpty()) {
+                it.remove();
+            }
+        }
         Starts result = new Starts(Set.copyOf(classes), Set.copyOf(fieldsRead));
         starts.putIfAbsent(cls, result);
         return result;
@@ -89,29 +99,30 @@ final class InitTriggers {
 
     private void collect(ClassModel cm, Set<String> out, Set<String> fieldsRead) {
         try {
-            cm.superclass().ifPresent(s -> out.add(s.asInternalName()));
-            cm.interfaces().forEach(i -> out.add(i.asInternalName()));
+            if (cm.superclass().isPresent()) {
+                out.add(cm.superclass().get().asInternalName());
+            }
+            for (ClassEntry i : cm.interfaces()) {
+                out.add(i.asInternalName());
+            }
             for (MethodModel m : cm.methods()) {
                 if (!m.methodName().equalsString("<clinit>") || m.code().isEmpty()) {
                     continue;
                 }
                 for (CodeElement e : m.code().get()) {
-                    switch (e) {
-                        case FieldInstruction fi when fi.opcode() == Opcode.GETSTATIC
-                                || fi.opcode() == Opcode.PUTSTATIC -> {
-                            String declaring = target(fi.owner().asInternalName(), fi.name().stringValue(),
-                                    fi.type().stringValue());
-                            out.add(declaring);
-                            if (fi.opcode() == Opcode.GETSTATIC) {
-                                fieldsRead.add(declaring + "." + fi.name().stringValue() + ":"
-                                        + fi.type().stringValue());
-                            }
+                    if (e instanceof FieldInstruction fi
+                            && (fi.opcode() == Opcode.GETSTATIC || fi.opcode() == Opcode.PUTSTATIC)) {
+                        String declaring = target(fi.owner().asInternalName(), fi.name().stringValue(),
+                                fi.type().stringValue());
+                        out.add(declaring);
+                        if (fi.opcode() == Opcode.GETSTATIC) {
+                            fieldsRead.add(declaring + "." + fi.name().stringValue() + ":"
+                                    + fi.type().stringValue());
                         }
-                        case InvokeInstruction inv when inv.opcode() == Opcode.INVOKESTATIC ->
-                                out.add(inv.owner().asInternalName());
-                        case NewObjectInstruction n -> out.add(n.className().asInternalName());
-                        default -> {
-                        }
+                    } else if (e instanceof InvokeInstruction inv && inv.opcode() == Opcode.INVOKESTATIC) {
+                        out.add(inv.owner().asInternalName());
+                    } else if (e instanceof NewObjectInstruction n) {
+                        out.add(n.className().asInternalName());
                     }
                 }
             }
@@ -183,10 +194,14 @@ final class InitTriggers {
                         component.add(w);
                     } while (!w.equals(v));
                     Set<String> frozen = Collections.unmodifiableSet(component);
-                    component.forEach(c -> found.put(c, frozen));
+                    for (String c : component) {
+                        found.put(c, frozen);
+                    }
                 }
             }
-            found.forEach(cycles::putIfAbsent);
+            for (Map.Entry<String, Set<String>> e : found.entrySet()) {
+                cycles.putIfAbsent(e.getKey(), e.getValue());
+            }
             return true;
         }
 

@@ -6,6 +6,7 @@ import dev.lgmalloc.analysis.jvm.interp.InvokeEvent;
 import dev.lgmalloc.analysis.jvm.interp.MethodObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What one interpretation of a method found: its allocation sites and its other calls. */
 final class MethodRun implements MethodObserver {
@@ -20,13 +21,12 @@ final class MethodRun implements MethodObserver {
 
     @Override
     public void invoke(InvokeEvent event) {
-        EntryPoints.find(event.owner(), event.name(), event.descriptor()).ifPresentOrElse(
-                ep -> sites.add(new SiteEvent(event, ep)),
-                () -> {
-                    if (event.reachable() && !event.instruction().typeSymbol().parameterList().isEmpty()) {
-                        calls.add(event);
-                    }
-                });
+        Optional<EntryPoint> ep = EntryPoints.find(event.owner(), event.name(), event.descriptor());
+        if (ep.isPresent()) {
+            sites.add(new SiteEvent(event, ep.get()));
+        } else if (event.reachable() && !event.instruction().typeSymbol().parameterList().isEmpty()) {
+            calls.add(event);
+        }
     }
 
     /** Marks the run as failed: the sites found so far are replaced by a plain scan's. */

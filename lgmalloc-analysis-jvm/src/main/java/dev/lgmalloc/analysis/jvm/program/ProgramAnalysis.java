@@ -9,12 +9,14 @@ import java.lang.classfile.CodeElement;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.constantpool.MethodHandleEntry;
 import java.lang.classfile.constantpool.PoolEntry;
 import java.lang.reflect.AccessFlag;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -75,17 +77,29 @@ public final class ProgramAnalysis {
 
     /** Analyses {@code initial} plus what {@code discovery} (may be null) adds, to a fixpoint. */
     public void run(Collection<ClassModel> initial, CallerDiscovery discovery) {
-        initial.forEach(cm -> add(cm, true));
+        // Loops rather than lambdas and streams in this class: the agent runs it in a cold JVM before main, where
+        // each lambda is a class spun on first use.
+        for (ClassModel cm : initial) {
+            add(cm, true);
+        }
         if (discovery != null) {
             while (true) {
                 Set<String> wantedNames = new HashSet<>();
-                wanted().forEach(k -> wantedNames.add(lookupKey(k)));
+                for (MethodKey k : wanted()) {
+                    wantedNames.add(lookupKey(k));
+                }
                 if (wantedNames.isEmpty()) {
                     break;
                 }
-                List<ClassModel> more = discovery.classesReferencing(wantedNames, classes.keySet()).stream()
-                        .filter(c -> !classes.containsKey(c.thisClass().asInternalName())).toList();
-                more.forEach(cm -> add(cm, false));
+                List<ClassModel> more = new ArrayList<>();
+                for (ClassModel c : discovery.classesReferencing(wantedNames, classes.keySet())) {
+                    if (!classes.containsKey(c.thisClass().asInternalName())) {
+                        more.add(c);
+                    }
+                }
+                for (ClassModel cm : more) {
+                    add(cm, false);
+                }
                 boolean interpretedMore = interpretPendingCallers(wantedNames);
                 if (more.isEmpty() && !interpretedMore) {
                     break;
@@ -102,11 +116,13 @@ public final class ProgramAnalysis {
     private boolean interpretPendingCallers(Set<String> lookupKeys) {
         List<MethodInfo> due = new ArrayList<>();
         for (Map.Entry<MethodInfo, Set<String>> e : pending.entrySet()) {
-            if (e.getValue() == null || e.getValue().stream().anyMatch(lookupKeys::contains)) {
+            if (e.getValue() == null || !Collections.disjoint(e.getValue(), lookupKeys)) {
                 due.add(e.getKey());
             }
         }
-        due.forEach(pending::remove);
+        for (MethodInfo info : due) {
+            pending.remove(info);
+        }
         for (MethodInfo info : due) {
             runs.put(info.key(), interpret(info, null));
         }
@@ -251,8 +267,7 @@ public final class ProgramAnalysis {
         }
         for (InvokeEvent call : run.calls()) {
             MethodKey target = resolve(call);
-            if (target != null && wanted.contains(target)
-                    && call.arguments().stream().anyMatch(a -> a.deps() != 0)) {
+            if (target != null && wanted.contains(target) && anyDependsOnParameters(call.arguments())) {
                 return true;
             }
         }
@@ -310,11 +325,14 @@ public final class ProgramAnalysis {
                 for (int i = 0; i < params.length; i++) {
                     params[i] = args.get(i + receiver).independent();
                 }
-                joined.merge(target, params, ProgramAnalysis::joinAll);
+                Value[] before = joined.get(target);
+                joined.put(target, before == null ? params : joinAll(before, params));
             }
         }
         Map<MethodKey, Value[]> out = new HashMap<>();
-        joined.forEach((key, params) -> {
+        for (Map.Entry<MethodKey, Value[]> e : joined.entrySet()) {
+            MethodKey key = e.getKey();
+            Value[] params = e.getValue();
             double discount = scope.callerReliability(methods.get(key).model());
             Value[] discounted = new Value[params.length];
             for (int i = 0; i < params.length; i++) {
@@ -322,7 +340,7 @@ public final class ProgramAnalysis {
                         ? params[i].withReliability(params[i].reliability() * discount) : params[i];
             }
             out.put(key, discounted);
-        });
+        }
         return out;
     }
 
@@ -346,7 +364,9 @@ public final class ProgramAnalysis {
                 }
             } catch (RuntimeException malformed) {
                 // A pool we cannot read may hold handles to anything: trust no caller facts at all.
-                methods.keySet().forEach(k -> out.add(k.nameAndType()));
+                for (MethodKey k : methods.keySet()) {
+                    out.add(k.nameAndType());
+                }
             }
         }
         return out;
@@ -386,9 +406,8 @@ public final class ProgramAnalysis {
         if (name.equals("<init>")) {
             return null;
         }
-        ClassModel current = cm;
-        return current.superclass().map(s -> findDeclaration(s.asInternalName(), name, descriptor, depth + 1))
-                .orElse(null);
+        return cm.superclass().isPresent()
+                ? findDeclaration(cm.superclass().get().asInternalName(), name, descriptor, depth + 1) : null;
     }
 
     /** Whether code outside the analysed classes may call the method (a library's public entry point). */
@@ -422,8 +441,7 @@ public final class ProgramAnalysis {
 
     private boolean overridesAnything(ClassModel cm, String name, String descriptor) {
         List<String> supertypes = new ArrayList<>();
-        cm.superclass().ifPresent(s -> supertypes.add(s.asInternalName()));
-        cm.interfaces().forEach(i -> supertypes.add(i.asInternalName()));
+        addSupertypes(cm, supertypes);
         Set<String> seen = new HashSet<>();
         while (!supertypes.isEmpty()) {
             String type = supertypes.removeLast();
@@ -440,8 +458,25 @@ public final class ProgramAnalysis {
                     return true;
                 }
             }
-            st.superclass().ifPresent(s -> supertypes.add(s.asInternalName()));
-            st.interfaces().forEach(i -> supertypes.add(i.asInternalName()));
+            addSupertypes(st, supertypes);
+        }
+        return false;
+    }
+
+    private static void addSupertypes(ClassModel cm, List<String> out) {
+        if (cm.superclass().isPresent()) {
+            out.add(cm.superclass().get().asInternalName());
+        }
+        for (ClassEntry i : cm.interfaces()) {
+            out.add(i.asInternalName());
+        }
+    }
+
+    private static boolean anyDependsOnParameters(List<Value> values) {
+        for (Value v : values) {
+            if (v.deps() != 0) {
+                return true;
+            }
         }
         return false;
     }

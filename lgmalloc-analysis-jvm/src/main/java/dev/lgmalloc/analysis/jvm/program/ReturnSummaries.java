@@ -7,6 +7,7 @@ import dev.lgmalloc.analysis.jvm.interp.MethodObserver;
 import dev.lgmalloc.analysis.jvm.interp.Value;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.reflect.AccessFlag;
 import java.util.HashSet;
 import java.util.Map;
@@ -78,9 +79,7 @@ final class ReturnSummaries {
     }
 
     private Value summarise(ClassModel cm, String name, String descriptor) {
-        MethodModel method = cm.methods().stream()
-                .filter(m -> m.methodName().equalsString(name) && m.methodType().equalsString(descriptor))
-                .findFirst().orElse(null);
+        MethodModel method = declared(cm, name, descriptor);
         if (method == null || !method.flags().has(AccessFlag.STATIC) || method.code().isEmpty()) {
             return null;
         }
@@ -112,11 +111,21 @@ final class ReturnSummaries {
         if (cm.isEmpty()) {
             return Optional.empty();
         }
-        boolean declares = cm.get().methods().stream()
-                .anyMatch(m -> m.methodName().equalsString(name) && m.methodType().equalsString(descriptor));
-        if (declares) {
+        if (declared(cm.get(), name, descriptor) != null) {
             return cm;
         }
-        return cm.get().superclass().flatMap(s -> declaringClass(s.asInternalName(), name, descriptor, depth + 1));
+        Optional<ClassEntry> superclass = cm.get().superclass();
+        return superclass.isPresent()
+                ? declaringClass(superclass.get().asInternalName(), name, descriptor, depth + 1) : Optional.empty();
+    }
+
+    /** The method {@code cm} declares with that name and descriptor, or null (a loop: no lambda in a cold agent). */
+    private static MethodModel declared(ClassModel cm, String name, String descriptor) {
+        for (MethodModel m : cm.methods()) {
+            if (m.methodName().equalsString(name) && m.methodType().equalsString(descriptor)) {
+                return m;
+            }
+        }
+        return null;
     }
 }

@@ -12,6 +12,7 @@ import java.lang.classfile.FieldModel;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.attribute.ConstantValueAttribute;
+import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.Attributes;
 import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.reflect.AccessFlag;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,7 +94,26 @@ public final class StaticFieldFacts {
     }
 
     private InterpreterContext contextAtDepth(int depth) {
-        return (owner, name, descriptor) -> read(owner, name, descriptor, depth);
+        return new FactsAtDepth(depth);
+    }
+
+    /**
+     * Reads of other classes' fields as after their initialisation. A named class, as are the loops on the common
+     * path below, rather than lambdas: the agent runs this in a cold JVM, where each lambda is a class spun on first
+     * use (cycles, which are rare, keep theirs).
+     */
+    private final class FactsAtDepth implements InterpreterContext {
+
+        private final int depth;
+
+        FactsAtDepth(int depth) {
+            this.depth = depth;
+        }
+
+        @Override
+        public Value staticField(String owner, String name, String descriptor) {
+            return read(owner, name, descriptor, depth);
+        }
     }
 
     private Value read(String owner, String name, String descriptor, int depth) {
@@ -115,8 +136,9 @@ public final class StaticFieldFacts {
         if (cycle == null || cycle.size() > MAX_CYCLE) {
             byClass.putIfAbsent(cls, ClassFacts.NONE);
         } else if (cycle.size() == 1) {
-            byClass.putIfAbsent(cls, universe.programClass(cls)
-                    .map(cm -> computeSafely(cm, cycle, contextAtDepth(depth + 1))).orElse(ClassFacts.NONE));
+            Optional<ClassModel> cm = universe.programClass(cls);
+            byClass.putIfAbsent(cls, cm.isPresent() ? computeSafely(cm.get(), cycle, contextAtDepth(depth + 1))
+                    : ClassFacts.NONE);
         } else {
             solveCycle(cycle, depth).forEach(byClass::putIfAbsent);
         }
@@ -211,7 +233,7 @@ public final class StaticFieldFacts {
         }
         OwnStatics own = own(keys, initial, unchanged);
         ClinitRun run = hasClinit(cm) ? clinitRun(cm, own, cycle, initial, context) : null;
-        Value[] afterInit = run == null ? (hasClinit(cm) ? null : initial.toArray(Value[]::new)) : run.afterInit();
+        Value[] afterInit = run == null ? (hasClinit(cm) ? null : initial.toArray(new Value[0])) : run.afterInit();
         Value[] duringInit = run == null ? afterInit : run.duringInit();
         Set<String> assignedElsewhere = assignedOutsideClinit(cm);
         return new ClassFacts(known(tracked, keys, initial, afterInit, assignedElsewhere),
@@ -248,21 +270,40 @@ public final class StaticFieldFacts {
     }
 
     private static boolean hasClinit(ClassModel cm) {
-        return cm.methods().stream().anyMatch(m -> m.methodName().equalsString("<clinit>"));
+        return clinitOf(cm) != null;
+    }
+
+    private static MethodModel clinitOf(ClassModel cm) {
+        for (MethodModel m : cm.methods()) {
+            if (m.methodName().equalsString("<clinit>")) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static boolean anySupertypeIn(ClassModel cm, Set<String> cycle) {
+        if (cm.superclass().isPresent() && cycle.contains(cm.superclass().get().asInternalName())) {
+            return true;
+        }
+        for (ClassEntry i : cm.interfaces()) {
+            if (cycle.contains(i.asInternalName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The interpretation of {@code <clinit>}, or null when it cannot be followed. */
     private ClinitRun clinitRun(ClassModel cm, OwnStatics own, Set<String> cycle, List<Value> initial,
                                 InterpreterContext context) {
-        MethodModel clinit = cm.methods().stream()
-                .filter(m -> m.methodName().equalsString("<clinit>")).findFirst().orElseThrow();
+        MethodModel clinit = Objects.requireNonNull(clinitOf(cm));
         String cls = cm.thisClass().asInternalName();
         Set<String> readByCycle = cycle.size() > 1 ? triggers.fieldsReadByOthers(cls, cycle) : Set.of();
         // The superclass and superinterfaces are initialised before <clinit> runs, with the fields as they start.
-        boolean supersInCycle = cm.superclass().map(s -> cycle.contains(s.asInternalName())).orElse(false)
-                || cm.interfaces().stream().anyMatch(i -> cycle.contains(i.asInternalName()));
+        boolean supersInCycle = anySupertypeIn(cm, cycle);
         ClinitRun run = new ClinitRun(triggers, cycle, own, readByCycle,
-                supersInCycle ? initial.toArray(Value[]::new) : null);
+                supersInCycle ? initial.toArray(new Value[0]) : null);
         try {
             new MethodInterpreter(context).interpret(cls, clinit, null, own, run);
         } catch (BadCodeException | IllegalArgumentException e) {

@@ -1,26 +1,83 @@
 package dev.lgmalloc.analysis.jvm.read;
 
+import dev.lgmalloc.analysis.jvm.EntryPoint;
 import dev.lgmalloc.analysis.jvm.EntryPoints;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.constantpool.MemberRefEntry;
 import java.lang.classfile.constantpool.PoolEntry;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Cheap tests that decide which classes are worth interpreting: a raw byte search, then a constant-pool scan.
- * A class can only call a method its constant pool refers to.
+ * A class can only call a method its constant pool refers to, by a name the pool holds as a Utf8 entry.
  */
 public final class ApiReferenceFilter {
 
     // Every entry point's name contains "lloc" (malloc, calloc, realloc, alignedAlloc, allocate, ...).
     private static final byte[] ENTRY_POINT_NEEDLE = "lloc".getBytes(StandardCharsets.US_ASCII);
 
+    // Each entry point's name as its Utf8 constant is stored: tag 1, length (u2), bytes.
+    private static final byte[][] ENTRY_POINT_NAME_ENTRIES = entryPointNameEntries();
+
     private ApiReferenceFilter() {
     }
 
-    /** False when the class certainly does not call an allocation entry point; true when it might. */
+    /**
+     * False when the class certainly does not call an allocation entry point; true when it might, or when it is
+     * malformed (the parser then reports it). "lloc" alone passes every class of a package named
+     * {@code lgmalloc}, the application's own lgmalloc classes among them, which were then parsed for nothing: a
+     * class passes when some "lloc" in its bytes is part of an entry point's name stored whole as a Utf8
+     * constant. Without one, a well-formed constant pool names no entry point; only then is the pool walked, to
+     * tell that from a truncated or garbage file.
+     */
     public static boolean mayCallAllocationApi(byte[] classBytes) {
-        return indexOf(classBytes, ENTRY_POINT_NEEDLE) >= 0;
+        int at = indexOf(classBytes, ENTRY_POINT_NEEDLE, 0);
+        if (at < 0) {
+            return false;
+        }
+        for (; at >= 0; at = indexOf(classBytes, ENTRY_POINT_NEEDLE, at + 1)) {
+            if (isInEntryPointNameEntry(classBytes, at)) {
+                return true;
+            }
+        }
+        return !RawConstantPool.isWellFormed(classBytes);
+    }
+
+    /** Whether the needle found at {@code at} lies inside the Utf8 constant of an entry point's name. */
+    private static boolean isInEntryPointNameEntry(byte[] b, int at) {
+        for (byte[] entry : ENTRY_POINT_NAME_ENTRIES) {
+            int start = at - indexOf(entry, ENTRY_POINT_NEEDLE, 0);
+            if (start >= 0 && start + entry.length <= b.length
+                    && Arrays.equals(b, start, start + entry.length, entry, 0, entry.length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[][] entryPointNameEntries() {
+        Set<String> names = new LinkedHashSet<>();
+        for (EntryPoint e : EntryPoints.all()) {
+            names.add(e.name());
+        }
+        byte[][] entries = new byte[names.size()][];
+        int i = 0;
+        for (String name : names) {
+            byte[] text = name.getBytes(StandardCharsets.US_ASCII);
+            if (indexOf(text, ENTRY_POINT_NEEDLE, 0) < 0) {
+                throw new IllegalStateException("the pre-filter's needle is not in the entry point name " + name);
+            }
+            byte[] entry = new byte[3 + text.length];
+            entry[0] = 1; // CONSTANT_Utf8
+            entry[1] = (byte) (text.length >>> 8);
+            entry[2] = (byte) text.length;
+            System.arraycopy(text, 0, entry, 3, text.length);
+            entries[i++] = entry;
+        }
+        return entries;
     }
 
     /** Whether the class's constant pool refers to an allocation entry point. */
@@ -36,13 +93,18 @@ public final class ApiReferenceFilter {
     }
 
     static int indexOf(byte[] haystack, byte[] needle) {
+        return indexOf(haystack, needle, 0);
+    }
+
+    /** The first index at or after {@code from} where {@code needle} occurs in {@code haystack}, or -1. */
+    static int indexOf(byte[] haystack, byte[] needle, int from) {
         if (needle.length == 0) {
-            return 0;
+            return Math.min(from, haystack.length);
         }
         byte first = needle[0];
         int last = haystack.length - needle.length;
         outer:
-        for (int i = 0; i <= last; i++) {
+        for (int i = from; i <= last; i++) {
             if (haystack[i] != first) {
                 continue;
             }

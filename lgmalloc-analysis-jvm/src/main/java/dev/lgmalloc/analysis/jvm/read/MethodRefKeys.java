@@ -13,12 +13,12 @@ import java.util.Arrays;
  */
 final class MethodRefKeys {
 
-    private static final int UTF8 = 1;
-    private static final int CLASS = 7;
-    private static final int METHOD_REF = 10;
-    private static final int INTERFACE_METHOD_REF = 11;
-    private static final int NAME_AND_TYPE = 12;
-    private static final int METHOD_HANDLE = 15;
+    private static final int UTF8 = RawConstantPool.UTF8;
+    private static final int CLASS = RawConstantPool.CLASS;
+    private static final int METHOD_REF = RawConstantPool.METHOD_REF;
+    private static final int INTERFACE_METHOD_REF = RawConstantPool.INTERFACE_METHOD_REF;
+    private static final int NAME_AND_TYPE = RawConstantPool.NAME_AND_TYPE;
+    private static final int METHOD_HANDLE = RawConstantPool.METHOD_HANDLE;
 
     private MethodRefKeys() {
     }
@@ -46,32 +46,19 @@ final class MethodRefKeys {
      * @throws IllegalArgumentException when the constant pool is malformed or truncated
      */
     static long[] scan(byte[] b) {
-        if (b.length < 10 || u4(b, 0) != 0xCAFEBABE) {
-            throw new IllegalArgumentException("not a class file");
-        }
-        int count = u2(b, 8);
+        int count = RawConstantPool.count(b);
         int[] offsets = new int[count]; // offset of each entry's tag; 0 for unused slots
-        int pos = 10;
+        int pos = RawConstantPool.FIRST_ENTRY;
         int refs = 0;
         for (int i = 1; i < count; i++) {
             offsets[i] = pos;
             int tag = u1(b, pos);
-            pos += switch (tag) {
-                case UTF8 -> 3 + u2(b, pos + 1);
-                case 3, 4, 9, METHOD_REF, INTERFACE_METHOD_REF, NAME_AND_TYPE, 17, 18 -> 5;
-                case 5, 6 -> 9;
-                case CLASS, 8, 16, 19, 20 -> 3;
-                case METHOD_HANDLE -> 4;
-                default -> throw new IllegalArgumentException("bad constant pool tag " + tag + " at entry " + i);
-            };
-            if (tag == 5 || tag == 6) {
+            pos += RawConstantPool.length(b, pos, i);
+            if (RawConstantPool.isWide(tag)) {
                 i++; // 8-byte constants take two slots
             }
             if (tag == METHOD_REF || tag == INTERFACE_METHOD_REF || tag == METHOD_HANDLE) {
                 refs++;
-            }
-            if (pos > b.length) {
-                throw new IllegalArgumentException("truncated constant pool");
             }
         }
         long[] keys = new long[2 * refs];
@@ -143,20 +130,10 @@ final class MethodRefKeys {
     }
 
     private static int u1(byte[] b, int pos) {
-        if (pos >= b.length) {
-            throw new IllegalArgumentException("truncated constant pool");
-        }
-        return b[pos] & 0xff;
+        return RawConstantPool.u1(b, pos);
     }
 
     private static int u2(byte[] b, int pos) {
-        if (pos + 1 >= b.length) {
-            throw new IllegalArgumentException("truncated constant pool");
-        }
-        return ((b[pos] & 0xff) << 8) | (b[pos + 1] & 0xff);
-    }
-
-    private static int u4(byte[] b, int pos) {
-        return (u2(b, pos) << 16) | u2(b, pos + 2);
+        return RawConstantPool.u2(b, pos);
     }
 }
