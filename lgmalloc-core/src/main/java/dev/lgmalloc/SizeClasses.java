@@ -81,8 +81,17 @@ public final class SizeClasses {
         if (added.isEmpty()) {
             return STANDARD;
         }
-        return new SizeClasses(all.stream().mapToInt(Integer::intValue).toArray(),
-                added.stream().mapToInt(Integer::intValue).toArray());
+        return new SizeClasses(toArray(all), toArray(added));
+    }
+
+    /** A loop, not a stream: the agent builds its table in premain, where each first lambda spins a class. */
+    private static int[] toArray(TreeSet<Integer> sizes) {
+        int[] out = new int[sizes.size()];
+        int n = 0;
+        for (int s : sizes) {
+            out[n++] = s;
+        }
+        return out;
     }
 
     private static int[] standardSizes() {
