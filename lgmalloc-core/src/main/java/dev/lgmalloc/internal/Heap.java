@@ -496,12 +496,35 @@ public final class Heap {
                 page.full = false;
                 link(available, page);
             }
-            if (page.used == 0 && current[page.sizeClass] != page) {
+            if (page.used == 0 && current[page.sizeClass] != page && !keepsAsSpare(page)) {
                 unlink(available, page);
                 engine.segments.release(page);
             }
         } finally {
             unlockLists();
+        }
+    }
+
+    /**
+     * Whether an emptied page of a big class stays as its class's one spare (under the list lock): a thread whose
+     * live count of the class swings across a page boundary would otherwise release a page and take a new one at
+     * every swing (pages of big classes hold only 8 to 15 blocks). Decay purges the spare's blocks if it stays
+     * empty, and trim releases it.
+     */
+    private boolean keepsAsSpare(Page page) {
+        return page.blockSize >= DECAY_MIN_BLOCK && available[page.sizeClass] == page && page.next == null;
+    }
+
+    /** Releases the emptied pages kept as spares (trim; under the list lock). */
+    private void releaseSpares(int sizeClass) {
+        Page page = available[sizeClass];
+        while (page != null) {
+            Page next = page.next;
+            if (page.used == 0 && page.threadFree == 0 && page != current[sizeClass]) {
+                unlink(available, page);
+                engine.segments.release(page);
+            }
+            page = next;
         }
     }
 
@@ -689,6 +712,9 @@ public final class Heap {
                 }
                 reclaimFrom(available, c);
                 reclaimFrom(fullPages, c);
+                if (force) {
+                    releaseSpares(c);
+                }
                 Page cur = current[c];
                 if (withCurrentPages && cur != exhausted) {
                     if (collect(cur) < 0) {
