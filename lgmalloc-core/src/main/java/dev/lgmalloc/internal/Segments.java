@@ -33,8 +33,8 @@ final class Segments {
     /**
      * The smallest page that holds at least 8 blocks: one chunk up to 8 KiB, then 2, 4, 8 and 16 chunks. Not
      * bigger: each thread keeps a partly used page per class, and a page of a few blocks empties often enough to
-     * go back to the segment, where any class can take its chunks. In glibc-thread's mix of sizes (8.5 MiB live),
-     * the blocks above 8 KiB touched 13.0 MiB in 512 KiB pages and 11.2 MiB in these.
+     * go back to the segment, where any class can take its chunks: rptest's peak RSS fell by about a third with
+     * these pages (docs/BENCHMARKS.md).
      */
     static int chunksFor(int blockSize) {
         long chunks = ((8L * blockSize) + PageMap.CHUNK_SIZE - 1) >>> PageMap.CHUNK_SHIFT;
