@@ -114,7 +114,16 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      * @throws OutOfMemoryError if the OS has no memory left
      */
     public long malloc(long size) {
-        long block = mallocUntracked(size);
+        return malloc(heapTable, classByGranule, size);
+    }
+
+    /**
+     * {@link #malloc} on this allocator's own thread table and class table, passed in: {@link LgMalloc} passes
+     * them from static finals, which the JIT treats as constants, so the two loads and both bounds checks fold
+     * away (an instance's final fields are not constants to it).
+     */
+    long malloc(Heap[] table, short[] granules, long size) {
+        long block = mallocUntracked(table, granules, size);
         if (LeakDetector.ENABLED) {
             LeakDetector.allocated(block, size);
         }
@@ -122,16 +131,35 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     }
 
     private long mallocUntracked(long size) {
+        return mallocUntracked(heapTable, classByGranule, size);
+    }
+
+    private long mallocUntracked(Heap[] table, short[] granules, long size) {
         if (size >= 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
-            Heap heap = Engine.fastHeap(heapTable);
+            Heap heap = Engine.fastHeap(table);
             if (heap != null) {
-                long block = heap.malloc(classByGranule[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)]);
+                long block = heap.malloc(granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)]);
                 if (block != 0) {
                     return block;
                 }
             }
         }
         return orThrow(allocateSlow(size, 16), size, 16);
+    }
+
+    /** The thread table of the fast path, for {@link LgMalloc}'s constants. */
+    Heap[] heapTable() {
+        return heapTable;
+    }
+
+    /** The block size of each class, for {@link LgMalloc}'s constants. */
+    int[] blockSizes() {
+        return blockSizes;
+    }
+
+    /** The class of each 16-byte granule of request size, for {@link LgMalloc}'s constants. */
+    short[] classByGranule() {
+        return classByGranule;
     }
 
     /**
@@ -178,10 +206,14 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      * @param sizeClass the predicted class in {@link #sizeClasses()}
      */
     public long mallocPredicted(long size, int sizeClass) {
-        int[] sizes = blockSizes;
+        return mallocPredicted(heapTable, blockSizes, size, sizeClass);
+    }
+
+    /** {@link #mallocPredicted(long, int)} on tables the caller passes, as {@link #malloc(Heap[], short[], long)}. */
+    long mallocPredicted(Heap[] table, int[] sizes, long size, int sizeClass) {
         // One unsigned compare for the class (the array's own bound check then folds away) and one for the size.
         if (sizeClass >= 0 && sizeClass < sizes.length && size >= 0 && size <= sizes[sizeClass]) {
-            Heap heap = Engine.fastHeap(heapTable);
+            Heap heap = Engine.fastHeap(table);
             if (heap == null && !Thread.currentThread().isVirtual()) {
                 heap = engine.heapOf(Thread.currentThread());     // this thread's first allocation
             }

@@ -1,5 +1,7 @@
 package dev.lgmalloc;
 
+import dev.lgmalloc.internal.Heap;
+import dev.lgmalloc.internal.Memory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
@@ -20,6 +22,10 @@ public final class LgMalloc {
 
     private static final class Global {
         static final Allocator ALLOCATOR = Allocator.createGlobal(takeConfiguration());
+        // The fast path's tables as constants of their own (see Allocator.malloc(Heap[], short[], long)).
+        static final Heap[] HEAP_TABLE = ALLOCATOR.heapTable();
+        static final short[] CLASS_BY_GRANULE = ALLOCATOR.classByGranule();
+        static final int[] BLOCK_SIZES = ALLOCATOR.blockSizes();
     }
 
     private static synchronized AllocatorConfiguration takeConfiguration() {
@@ -56,12 +62,12 @@ public final class LgMalloc {
 
     /** See {@link Allocator#malloc}. */
     public static long malloc(long size) {
-        return Global.ALLOCATOR.malloc(size);
+        return Global.ALLOCATOR.malloc(Global.HEAP_TABLE, Global.CLASS_BY_GRANULE, size);
     }
 
     /** See {@link Allocator#mallocPredicted}. */
     public static long mallocPredicted(long size, int sizeClass) {
-        return Global.ALLOCATOR.mallocPredicted(size, sizeClass);
+        return Global.ALLOCATOR.mallocPredicted(Global.HEAP_TABLE, Global.BLOCK_SIZES, size, sizeClass);
     }
 
     /** See {@link Allocator#tryMalloc}. */
@@ -100,7 +106,7 @@ public final class LgMalloc {
      * {@link #configure} possible.
      */
     public static boolean owns(long address) {
-        return dev.lgmalloc.internal.Heap.owns(address);
+        return Heap.owns(address);
     }
 
     /** See {@link Allocator#freeIfOwned}; like {@link #owns}, never creates the process-wide allocator. */
@@ -115,12 +121,12 @@ public final class LgMalloc {
 
     /** See {@link Allocator#allocate(long)}. */
     public static MemorySegment allocate(long size) {
-        return Global.ALLOCATOR.allocate(size);
+        return Memory.segment(malloc(size), size);
     }
 
     /** See {@link Allocator#allocatePredicted}. */
     public static MemorySegment allocatePredicted(long size, int sizeClass) {
-        return Global.ALLOCATOR.allocatePredicted(size, sizeClass);
+        return Memory.segment(mallocPredicted(size, sizeClass), size);
     }
 
     /** See {@link Allocator#allocate(long, long)}. */

@@ -26,7 +26,8 @@ public final class PageMap {
         if (chunk >>> (TOP_BITS + LEAF_BITS) != 0) {
             return null;
         }
-        Page[] leaf = TOP[(int) (chunk >>> LEAF_BITS)];
+        // The mask changes nothing after the check above, but tells the JIT the index is in bounds.
+        Page[] leaf = TOP[(int) (chunk >>> LEAF_BITS) & (TOP.length - 1)];
         return leaf == null ? null : leaf[(int) chunk & ((1 << LEAF_BITS) - 1)];
     }
 
