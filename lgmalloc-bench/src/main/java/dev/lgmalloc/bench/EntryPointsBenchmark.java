@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -39,12 +40,19 @@ public class EntryPointsBenchmark {
     private SegmentAllocator asSegmentAllocator;
     private long previous;
     private MemorySegment previousSegment;
+    private final JavaFreeList floor = new JavaFreeList(SIZE, 1024);
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @Setup(Level.Trial)
     public void warm() {
         asSegmentAllocator = allocator;
         previous = allocator.malloc(SIZE);
         previousSegment = allocator.allocate(SIZE);
+    }
+
+    @TearDown(Level.Trial)
+    public void release() {
+        floor.close();
     }
 
     @Benchmark
@@ -75,6 +83,19 @@ public class EntryPointsBenchmark {
     public MemorySegment segmentAllocator() {
         MemorySegment s = asSegmentAllocator.allocate(SIZE, 16);
         allocator.free(previousSegment);
+        previousSegment = s;
+        return s;
+    }
+
+    /**
+     * The floor of any allocator that returns a segment the caller keeps: the Java free list's pair plus one
+     * segment object, stored in a field as {@link #segment} stores its own.
+     */
+    @Benchmark
+    public MemorySegment segmentFloor() {
+        long p = floor.pop();
+        floor.push(previousSegment.address());
+        MemorySegment s = ALL.asSlice(p, SIZE);
         previousSegment = s;
         return s;
     }
