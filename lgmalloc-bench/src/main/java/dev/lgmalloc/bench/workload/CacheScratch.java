@@ -33,7 +33,7 @@ final class CacheScratch implements Workload {
     }
 
     private static int iterations(boolean quick) {
-        return quick ? 20 : 1000;
+        return quick ? 20 : 10_000;
     }
 
     private static int repetitions(boolean quick) {

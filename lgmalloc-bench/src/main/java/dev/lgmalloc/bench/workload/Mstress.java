@@ -42,7 +42,7 @@ final class Mstress implements Workload {
     }
 
     private static int iterations(boolean quick) {
-        return quick ? 3 : 25;
+        return quick ? 3 : 1000;
     }
 
     @Override

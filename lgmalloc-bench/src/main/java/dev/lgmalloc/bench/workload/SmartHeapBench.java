@@ -46,7 +46,7 @@ final class SmartHeapBench implements Workload {
     }
 
     private static int rounds(boolean quick) {
-        return quick ? 2 : 1500;
+        return quick ? 2 : 6000;
     }
 
     @Override
