@@ -56,7 +56,8 @@ final class JrtImageClasses {
                     // The stream is the file's bytes in an array: readAllBytes copies them once, where
                     // Files.readAllBytes pulls them through a channel 8 KiB at a time.
                     try (InputStream in = Files.newInputStream(f)) {
-                        out.add(new RuntimeImage.ImageClass(internalName, entry, in.readAllBytes()));
+                        out.add(new RuntimeImage.ImageClass(internalName, entry,
+                                ClassBytes.held(in.readAllBytes())));
                     }
                 }
             }

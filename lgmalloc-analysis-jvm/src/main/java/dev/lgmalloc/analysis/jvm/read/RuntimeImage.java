@@ -42,9 +42,9 @@ record RuntimeImage(String description, Path home, String module) {
 
     /**
      * A class of the image: its internal name, its path in the image (the report's entry: inside the module when one
-     * module is read, else {@code module/path}) and its bytes.
+     * module is read, else {@code module/path}) and its bytes, held or copied out of the image when used.
      */
-    record ImageClass(String internalName, String entry, byte[] bytes) {
+    record ImageClass(String internalName, String entry, ClassBytes content) {
     }
 
     /**

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReader;
 import java.lang.module.ModuleReference;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,9 +12,10 @@ import java.util.stream.Stream;
 
 /**
  * The classes of the running JDK's modules, read through the system modules' {@link ModuleReader}s. A reader
- * hands each resource out as a view of the memory-mapped image, so a class costs one copy; the {@code jrt:/} file
- * system copied it three times, the last in 8 KiB chunks through a channel, which was 40% of the CPU time of a
- * warm analysis of {@code java.base}. Classes come out as {@link JrtImageClasses} gives them for the same image.
+ * hands each resource out as a view of the memory-mapped image, so a class costs one copy when it is used
+ * ({@link ImageClassBytes}); the {@code jrt:/} file system copied it three times, the last in 8 KiB chunks through a
+ * channel, which was 40% of the CPU time of a warm analysis of {@code java.base}. Classes come out as
+ * {@link JrtImageClasses} gives them for the same image.
  */
 final class SystemModuleClasses {
 
@@ -45,11 +45,11 @@ final class SystemModuleClasses {
         List<RuntimeImage.ImageClass> out = new ArrayList<>();
         for (ModuleReference ref : modules) {
             String prefix = module != null ? "" : ref.descriptor().name() + "/";
-            try (ModuleReader reader = ref.open()) {
-                for (String name : classNames(reader)) {
-                    String internalName = name.substring(0, name.length() - ".class".length());
-                    out.add(new RuntimeImage.ImageClass(internalName, prefix + name, bytes(reader, name)));
-                }
+            // Left open: the classes are copied out when used, and a system module's reader holds no resource.
+            ModuleReader reader = ref.open();
+            for (String name : classNames(reader)) {
+                String internalName = name.substring(0, name.length() - ".class".length());
+                out.add(new RuntimeImage.ImageClass(internalName, prefix + name, new ImageClassBytes(reader, name)));
             }
         }
         return out;
@@ -65,20 +65,5 @@ final class SystemModuleClasses {
     static boolean isClassToRead(String resource) {
         return resource.endsWith(".class") && !resource.equals("module-info.class")
                 && !resource.endsWith("/module-info.class");
-    }
-
-    private static byte[] bytes(ModuleReader reader, String name) throws IOException {
-        Optional<ByteBuffer> found = reader.read(name);
-        if (found.isEmpty()) {
-            throw new IOException(name + " is listed but cannot be read");
-        }
-        ByteBuffer buffer = found.get();
-        try {
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
-        } finally {
-            reader.release(buffer);
-        }
     }
 }

@@ -34,7 +34,7 @@ class RuntimeImageTest {
             for (int i = 0; i < direct.size(); i++) {
                 assertThat(direct.get(i).internalName()).isEqualTo(throughJrt.get(i).internalName());
                 assertThat(direct.get(i).entry()).isEqualTo(throughJrt.get(i).entry());
-                assertThat(direct.get(i).bytes()).isEqualTo(throughJrt.get(i).bytes());
+                assertThat(direct.get(i).content().read()).isEqualTo(throughJrt.get(i).content().read());
             }
         }
     }
