@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * A class file in the running JDK's image, copied out of the mapped image each time it is used. Holding all of
- * {@code java.base}'s classes (20 MB) for the whole analysis made every young collection copy them; the
+ * {@code java.base}'s classes (30 MB) for the whole analysis made every young collection copy them; the
  * pre-filter and the caller index use each class once and drop it, and the few classes analysed are parsed once
  * and cached.
  *
