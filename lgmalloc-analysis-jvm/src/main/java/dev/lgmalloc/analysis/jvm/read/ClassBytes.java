@@ -6,6 +6,9 @@ public interface ClassBytes {
     /** The class file; the caller must not change the array. */
     byte[] read();
 
+    /** Lends the class file to a scan that keeps nothing of it, through {@code buffer}: see {@link ScanBuffer}. */
+    void lendTo(ScanBuffer buffer);
+
     /** Bytes held in memory, e.g. read from a JAR or a file. */
     static ClassBytes held(byte[] bytes) {
         return new HeldClassBytes(bytes);

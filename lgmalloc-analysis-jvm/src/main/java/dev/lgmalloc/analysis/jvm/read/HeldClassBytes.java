@@ -7,4 +7,9 @@ record HeldClassBytes(byte[] bytes) implements ClassBytes {
     public byte[] read() {
         return bytes;
     }
+
+    @Override
+    public void lendTo(ScanBuffer buffer) {
+        buffer.lend(bytes, bytes.length);
+    }
 }

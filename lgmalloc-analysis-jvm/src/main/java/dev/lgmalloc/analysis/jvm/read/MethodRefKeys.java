@@ -41,19 +41,24 @@ final class MethodRefKeys {
     }
 
     /**
-     * The sorted, distinct keys of every method reference in {@code b}.
+     * The sorted, distinct keys of every method reference in the class file {@code b}.
      *
      * @throws IllegalArgumentException when the constant pool is malformed or truncated
      */
     static long[] scan(byte[] b) {
-        int count = RawConstantPool.count(b);
+        return scan(b, b.length);
+    }
+
+    /** {@link #scan(byte[])} of the class file {@code b[0, end)}. */
+    static long[] scan(byte[] b, int end) {
+        int count = RawConstantPool.count(b, end);
         int[] offsets = new int[count]; // offset of each entry's tag; 0 for unused slots
         int pos = RawConstantPool.FIRST_ENTRY;
         int refs = 0;
         for (int i = 1; i < count; i++) {
             offsets[i] = pos;
-            int tag = u1(b, pos);
-            pos += RawConstantPool.length(b, pos, i);
+            int tag = RawConstantPool.u1(b, end, pos);
+            pos += RawConstantPool.length(b, end, pos, i);
             if (RawConstantPool.isWide(tag)) {
                 i++; // 8-byte constants take two slots
             }
@@ -69,18 +74,18 @@ final class MethodRefKeys {
                 continue;
             }
             int tag = b[off];
-            int ref = tag == METHOD_HANDLE ? entry(b, offsets, u2(b, off + 2), -1) : tag == METHOD_REF
+            int ref = tag == METHOD_HANDLE ? entry(b, offsets, u2(b, end, off + 2), -1) : tag == METHOD_REF
                     || tag == INTERFACE_METHOD_REF ? off : -1;
             if (ref < 0) {
                 continue;
             }
-            int owner = utf8(b, offsets, u2(b, entry(b, offsets, u2(b, ref + 1), CLASS) + 1));
-            int nat = entry(b, offsets, u2(b, ref + 3), NAME_AND_TYPE);
-            int name = utf8(b, offsets, u2(b, nat + 1));
-            int type = utf8(b, offsets, u2(b, nat + 3));
-            long nameAndType = bytes(bytes(SEED, b, name), b, type);
+            int owner = utf8(b, offsets, u2(b, end, entry(b, offsets, u2(b, end, ref + 1), CLASS) + 1));
+            int nat = entry(b, offsets, u2(b, end, ref + 3), NAME_AND_TYPE);
+            int name = utf8(b, offsets, u2(b, end, nat + 1));
+            int type = utf8(b, offsets, u2(b, end, nat + 3));
+            long nameAndType = bytes(bytes(SEED, b, end, name), b, end, type);
             keys[n++] = finish(nameAndType);
-            keys[n++] = finish(bytes(bytes(step(bytes(SEED, b, owner), '.'), b, name), b, type));
+            keys[n++] = finish(bytes(bytes(step(bytes(SEED, b, end, owner), '.'), b, end, name), b, end, type));
         }
         long[] out = Arrays.copyOf(keys, n);
         Arrays.sort(out);
@@ -108,9 +113,9 @@ final class MethodRefKeys {
     private static final long SEED = 0x6a09e667f3bcc909L;
 
     /** Hashes the bytes of the Utf8 entry at {@code off} into {@code h}. */
-    private static long bytes(long h, byte[] b, int off) {
-        int len = u2(b, off + 1);
-        for (int i = off + 3, end = off + 3 + len; i < end; i++) {
+    private static long bytes(long h, byte[] b, int end, int off) {
+        int len = u2(b, end, off + 1);
+        for (int i = off + 3, stop = off + 3 + len; i < stop; i++) {
             h = step(h, b[i] & 0xff);
         }
         return h;
@@ -129,11 +134,7 @@ final class MethodRefKeys {
         return h ^ (h >>> 33);
     }
 
-    private static int u1(byte[] b, int pos) {
-        return RawConstantPool.u1(b, pos);
-    }
-
-    private static int u2(byte[] b, int pos) {
-        return RawConstantPool.u2(b, pos);
+    private static int u2(byte[] b, int end, int pos) {
+        return RawConstantPool.u2(b, end, pos);
     }
 }
