@@ -83,7 +83,7 @@ public final class CallerIndex {
     private static long[] scanOrNull(ClassBytes content, ScanBuffer buffer) {
         try {
             content.lendTo(buffer);
-            return MethodRefKeys.scan(buffer.bytes(), buffer.length());
+            return MethodRefKeys.scan(buffer.bytes(), buffer.length(), buffer);
         } catch (IllegalArgumentException malformed) {
             return null;
         }
