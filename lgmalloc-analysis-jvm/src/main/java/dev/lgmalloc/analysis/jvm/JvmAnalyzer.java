@@ -18,6 +18,7 @@ import dev.lgmalloc.analysis.jvm.read.CallerIndex;
 import dev.lgmalloc.analysis.jvm.read.ClassPathContents;
 import dev.lgmalloc.analysis.jvm.read.ClassPathReader;
 import dev.lgmalloc.analysis.jvm.read.ClassSource;
+import dev.lgmalloc.analysis.jvm.read.ScanBuffer;
 import java.io.File;
 import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassModel;
@@ -90,8 +91,9 @@ public final class JvmAnalyzer {
         ClassUniverse universe = new ClassUniverse(contents::bytesOf);
         List<ClassModel> initial = new ArrayList<>();
         List<String> malformed = new ArrayList<>();
+        ScanBuffer scan = new ScanBuffer();
         for (ClassSource source : contents.classes()) {
-            if (!ApiReferenceFilter.mayCallAllocationApi(source.bytes())) {
+            if (!ApiReferenceFilter.mayCallAllocationApi(source.content(), scan)) {
                 continue;
             }
             // No lambdas or streams from here to the plan: the agent runs this in a cold JVM before main, where

@@ -34,23 +34,37 @@ public final class ApiReferenceFilter {
      * tell that from a truncated or garbage file.
      */
     public static boolean mayCallAllocationApi(byte[] classBytes) {
-        int at = indexOf(classBytes, ENTRY_POINT_NEEDLE, 0);
+        return mayCallAllocationApi(classBytes, classBytes.length);
+    }
+
+    /**
+     * {@link #mayCallAllocationApi(byte[])} of a class whose bytes are lent for the call: held ones as they are, a
+     * runtime image's copied into {@code buffer}, so the test allocates nothing.
+     */
+    public static boolean mayCallAllocationApi(ClassBytes content, ScanBuffer buffer) {
+        content.lendTo(buffer);
+        return mayCallAllocationApi(buffer.bytes(), buffer.length());
+    }
+
+    /** {@link #mayCallAllocationApi(byte[])} of the class file {@code b[0, end)}. */
+    static boolean mayCallAllocationApi(byte[] b, int end) {
+        int at = indexOf(b, end, ENTRY_POINT_NEEDLE, 0);
         if (at < 0) {
             return false;
         }
-        for (; at >= 0; at = indexOf(classBytes, ENTRY_POINT_NEEDLE, at + 1)) {
-            if (isInEntryPointNameEntry(classBytes, at)) {
+        for (; at >= 0; at = indexOf(b, end, ENTRY_POINT_NEEDLE, at + 1)) {
+            if (isInEntryPointNameEntry(b, end, at)) {
                 return true;
             }
         }
-        return !RawConstantPool.isWellFormed(classBytes);
+        return !RawConstantPool.isWellFormed(b, end);
     }
 
     /** Whether the needle found at {@code at} lies inside the Utf8 constant of an entry point's name. */
-    private static boolean isInEntryPointNameEntry(byte[] b, int at) {
+    private static boolean isInEntryPointNameEntry(byte[] b, int end, int at) {
         for (byte[] entry : ENTRY_POINT_NAME_ENTRIES) {
             int start = at - indexOf(entry, ENTRY_POINT_NEEDLE, 0);
-            if (start >= 0 && start + entry.length <= b.length
+            if (start >= 0 && start + entry.length <= end
                     && Arrays.equals(b, start, start + entry.length, entry, 0, entry.length)) {
                 return true;
             }
@@ -98,11 +112,16 @@ public final class ApiReferenceFilter {
 
     /** The first index at or after {@code from} where {@code needle} occurs in {@code haystack}, or -1. */
     static int indexOf(byte[] haystack, byte[] needle, int from) {
+        return indexOf(haystack, haystack.length, needle, from);
+    }
+
+    /** {@link #indexOf(byte[], byte[], int)} in {@code haystack[0, end)}. */
+    private static int indexOf(byte[] haystack, int end, byte[] needle, int from) {
         if (needle.length == 0) {
-            return Math.min(from, haystack.length);
+            return Math.min(from, end);
         }
         byte first = needle[0];
-        int last = haystack.length - needle.length;
+        int last = end - needle.length;
         outer:
         for (int i = from; i <= last; i++) {
             if (haystack[i] != first) {

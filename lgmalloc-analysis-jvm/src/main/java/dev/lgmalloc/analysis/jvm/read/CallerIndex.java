@@ -21,6 +21,9 @@ public final class CallerIndex {
     /** Bloom filter words per class: 2,048 bits, so a class with 300 references answers "maybe" for 14%. */
     private static final int BLOOM_WORDS = 32;
 
+    /** Classes scanned with one buffer: enough to make its allocation nothing, few enough to share the cores. */
+    private static final int BATCH = 256;
+
     private final String[] names;
     private final long[][] keys;
     // One Bloom filter per class, all in one array: a lookup that misses (most) costs one load, not a search.
@@ -52,8 +55,10 @@ public final class CallerIndex {
     public static CallerIndex of(ClassPathContents contents) {
         ClassSource[] sources = contents.classes().toArray(ClassSource[]::new);
         long[][] scanned = new long[sources.length][];
-        // Each class is scanned on its own: in parallel on several cores, collected in classpath order.
-        IntStream.range(0, sources.length).parallel().forEach(i -> scanned[i] = scanOrNull(sources[i].bytes()));
+        // Each class is scanned on its own: batches in parallel on several cores, each with its own buffer, the
+        // results collected in classpath order.
+        int batches = (sources.length + BATCH - 1) / BATCH;
+        IntStream.range(0, batches).parallel().forEach(b -> scanBatch(sources, b * BATCH, scanned));
         List<String> names = new ArrayList<>();
         List<long[]> keys = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
@@ -68,9 +73,17 @@ public final class CallerIndex {
         return new CallerIndex(names.toArray(String[]::new), keys.toArray(long[][]::new), unreadable);
     }
 
-    private static long[] scanOrNull(byte[] bytes) {
+    private static void scanBatch(ClassSource[] sources, int from, long[][] scanned) {
+        ScanBuffer buffer = new ScanBuffer();
+        for (int i = from, end = Math.min(from + BATCH, sources.length); i < end; i++) {
+            scanned[i] = scanOrNull(sources[i].content(), buffer);
+        }
+    }
+
+    private static long[] scanOrNull(ClassBytes content, ScanBuffer buffer) {
         try {
-            return MethodRefKeys.scan(bytes);
+            content.lendTo(buffer);
+            return MethodRefKeys.scan(buffer.bytes(), buffer.length(), buffer);
         } catch (IllegalArgumentException malformed) {
             return null;
         }

@@ -87,7 +87,7 @@ public final class ClassPathReader {
         if (image.isPresent()) {
             for (RuntimeImage.ImageClass c : image.get().read()) {
                 classes.putIfAbsent(c.internalName(), new ClassSource(c.internalName(),
-                        new SourceFile(image.get().description(), c.entry()), c.bytes()));
+                        new SourceFile(image.get().description(), c.entry()), c.content()));
             }
             kinds.add("runtime image " + image.get().description());
             return null;

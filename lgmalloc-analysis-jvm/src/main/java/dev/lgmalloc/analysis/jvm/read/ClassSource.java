@@ -8,9 +8,19 @@ import dev.lgmalloc.analysis.SourceFile;
  * @param internalName the class's internal name as its location says (JAR entry or path under a directory);
  *                     for a single class file, the name in the file
  * @param source       the class file, or the JAR and its entry, e.g. {@code META-INF/versions/21/demo/Main.class}
- * @param bytes        the class file
+ * @param content      the class file, held or read when used
  */
-public record ClassSource(String internalName, SourceFile source, byte[] bytes) {
+public record ClassSource(String internalName, SourceFile source, ClassBytes content) {
+
+    /** A class whose bytes are held in memory. */
+    public ClassSource(String internalName, SourceFile source, byte[] bytes) {
+        this(internalName, source, ClassBytes.held(bytes));
+    }
+
+    /** The class file; the caller must not change the array. */
+    public byte[] bytes() {
+        return content.read();
+    }
 
     private static final String VERSIONS = "META-INF/versions/";
 

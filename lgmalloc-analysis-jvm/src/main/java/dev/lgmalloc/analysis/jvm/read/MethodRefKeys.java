@@ -41,27 +41,38 @@ final class MethodRefKeys {
     }
 
     /**
-     * The sorted, distinct keys of every method reference in {@code b}.
+     * The sorted, distinct keys of every method reference in the class file {@code b}.
      *
      * @throws IllegalArgumentException when the constant pool is malformed or truncated
      */
     static long[] scan(byte[] b) {
-        int count = RawConstantPool.count(b);
-        int[] offsets = new int[count]; // offset of each entry's tag; 0 for unused slots
+        return scan(b, b.length, new ScanBuffer());
+    }
+
+    /**
+     * {@link #scan(byte[])} of the class file {@code b[0, end)}, with {@code work}'s arrays for the entries'
+     * offsets and the keys before sorting: only the result is allocated.
+     */
+    static long[] scan(byte[] b, int end, ScanBuffer work) {
+        int count = RawConstantPool.count(b, end);
+        int[] offsets = work.offsets(count); // offset of each entry's tag; 0 for unused slots
         int pos = RawConstantPool.FIRST_ENTRY;
         int refs = 0;
         for (int i = 1; i < count; i++) {
             offsets[i] = pos;
-            int tag = u1(b, pos);
-            pos += RawConstantPool.length(b, pos, i);
+            int tag = RawConstantPool.u1(b, end, pos);
+            pos += RawConstantPool.length(b, end, pos, i);
             if (RawConstantPool.isWide(tag)) {
                 i++; // 8-byte constants take two slots
+                if (i < count) {
+                    offsets[i] = 0;
+                }
             }
             if (tag == METHOD_REF || tag == INTERFACE_METHOD_REF || tag == METHOD_HANDLE) {
                 refs++;
             }
         }
-        long[] keys = new long[2 * refs];
+        long[] keys = work.keys(2 * refs);
         int n = 0;
         for (int i = 1; i < count; i++) {
             int off = offsets[i];
@@ -69,48 +80,47 @@ final class MethodRefKeys {
                 continue;
             }
             int tag = b[off];
-            int ref = tag == METHOD_HANDLE ? entry(b, offsets, u2(b, off + 2), -1) : tag == METHOD_REF
+            int ref = tag == METHOD_HANDLE ? entry(b, offsets, count, u2(b, end, off + 2), -1) : tag == METHOD_REF
                     || tag == INTERFACE_METHOD_REF ? off : -1;
             if (ref < 0) {
                 continue;
             }
-            int owner = utf8(b, offsets, u2(b, entry(b, offsets, u2(b, ref + 1), CLASS) + 1));
-            int nat = entry(b, offsets, u2(b, ref + 3), NAME_AND_TYPE);
-            int name = utf8(b, offsets, u2(b, nat + 1));
-            int type = utf8(b, offsets, u2(b, nat + 3));
-            long nameAndType = bytes(bytes(SEED, b, name), b, type);
+            int owner = utf8(b, offsets, count, u2(b, end, entry(b, offsets, count, u2(b, end, ref + 1), CLASS) + 1));
+            int nat = entry(b, offsets, count, u2(b, end, ref + 3), NAME_AND_TYPE);
+            int name = utf8(b, offsets, count, u2(b, end, nat + 1));
+            int type = utf8(b, offsets, count, u2(b, end, nat + 3));
+            long nameAndType = bytes(bytes(SEED, b, end, name), b, end, type);
             keys[n++] = finish(nameAndType);
-            keys[n++] = finish(bytes(bytes(step(bytes(SEED, b, owner), '.'), b, name), b, type));
+            keys[n++] = finish(bytes(bytes(step(bytes(SEED, b, end, owner), '.'), b, end, name), b, end, type));
         }
-        long[] out = Arrays.copyOf(keys, n);
-        Arrays.sort(out);
+        Arrays.sort(keys, 0, n);
         int distinct = 0;
-        for (int i = 0; i < out.length; i++) {
-            if (i == 0 || out[i] != out[i - 1]) {
-                out[distinct++] = out[i];
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || keys[i] != keys[i - 1]) {
+                keys[distinct++] = keys[i];
             }
         }
-        return Arrays.copyOf(out, distinct);
+        return Arrays.copyOf(keys, distinct);
     }
 
-    /** The offset of entry {@code index}, checked to have {@code tag} (any when negative). */
-    private static int entry(byte[] b, int[] offsets, int index, int tag) {
-        if (index <= 0 || index >= offsets.length || offsets[index] == 0 || (tag >= 0 && b[offsets[index]] != tag)) {
+    /** The offset of entry {@code index} of {@code count}, checked to have {@code tag} (any when negative). */
+    private static int entry(byte[] b, int[] offsets, int count, int index, int tag) {
+        if (index <= 0 || index >= count || offsets[index] == 0 || (tag >= 0 && b[offsets[index]] != tag)) {
             throw new IllegalArgumentException("bad constant pool reference " + index);
         }
         return offsets[index];
     }
 
-    private static int utf8(byte[] b, int[] offsets, int index) {
-        return entry(b, offsets, index, UTF8);
+    private static int utf8(byte[] b, int[] offsets, int count, int index) {
+        return entry(b, offsets, count, index, UTF8);
     }
 
     private static final long SEED = 0x6a09e667f3bcc909L;
 
     /** Hashes the bytes of the Utf8 entry at {@code off} into {@code h}. */
-    private static long bytes(long h, byte[] b, int off) {
-        int len = u2(b, off + 1);
-        for (int i = off + 3, end = off + 3 + len; i < end; i++) {
+    private static long bytes(long h, byte[] b, int end, int off) {
+        int len = u2(b, end, off + 1);
+        for (int i = off + 3, stop = off + 3 + len; i < stop; i++) {
             h = step(h, b[i] & 0xff);
         }
         return h;
@@ -129,11 +139,7 @@ final class MethodRefKeys {
         return h ^ (h >>> 33);
     }
 
-    private static int u1(byte[] b, int pos) {
-        return RawConstantPool.u1(b, pos);
-    }
-
-    private static int u2(byte[] b, int pos) {
-        return RawConstantPool.u2(b, pos);
+    private static int u2(byte[] b, int end, int pos) {
+        return RawConstantPool.u2(b, end, pos);
     }
 }

@@ -2,20 +2,14 @@ package dev.lgmalloc.analysis.jvm.read;
 
 import dev.lgmalloc.analysis.AnalysisException;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
- * A JDK's runtime image ({@code lib/modules}) as an input: its classes are read through the {@code jrt:/} file
- * system, so nobody has to {@code jimage extract} it first. Three ways to name one: {@code jrt:/java.base} (a module
+ * A JDK's runtime image ({@code lib/modules}) as an input: its classes are read directly, so nobody has to
+ * {@code jimage extract} it first. Three ways to name one: {@code jrt:/java.base} (a module
  * of the running JDK; {@code jrt:/} for all of them), a JDK home directory, or its {@code lib/modules} file (all
  * modules of that JDK, read with that JDK's own {@code jrt-fs.jar} when it is another version).
  *
@@ -48,55 +42,28 @@ record RuntimeImage(String description, Path home, String module) {
 
     /**
      * A class of the image: its internal name, its path in the image (the report's entry: inside the module when one
-     * module is read, else {@code module/path}) and its bytes.
+     * module is read, else {@code module/path}) and its bytes, held or copied out of the image when used.
      */
-    record ImageClass(String internalName, String entry, byte[] bytes) {
+    record ImageClass(String internalName, String entry, ClassBytes content) {
     }
 
     /**
      * The classes of the image's modules, module by module in name order, each module's classes in name order
-     * ({@code module-info} left out).
+     * ({@code module-info} left out). The running JDK's image is read through its module readers, another JDK's
+     * through its own {@code jrt:/} file system.
      *
      * @throws AnalysisException when the image cannot be opened or the module does not exist
      */
     List<ImageClass> read() throws AnalysisException {
-        try (FileSystem jrt = open()) {
-            Path modules = jrt.getPath("/modules");
-            List<Path> roots = new ArrayList<>();
-            if (module != null) {
-                Path root = modules.resolve(module);
-                if (!Files.isDirectory(root)) {
-                    throw new AnalysisException(description + ": no module " + module + " in this runtime image");
-                }
-                roots.add(root);
-            } else {
-                try (Stream<Path> all = Files.list(modules)) {
-                    all.sorted().forEach(roots::add);
-                }
-            }
-            List<ImageClass> out = new ArrayList<>();
-            for (Path root : roots) {
-                List<Path> files;
-                try (Stream<Path> walk = Files.walk(root)) {
-                    files = walk.filter(p -> p.toString().endsWith(".class")
-                            && !p.getFileName().toString().equals("module-info.class")).sorted().toList();
-                }
-                for (Path f : files) {
-                    String relative = root.relativize(f).toString();
-                    String internalName = relative.substring(0, relative.length() - ".class".length());
-                    String entry = module != null ? relative : root.getFileName() + "/" + relative;
-                    out.add(new ImageClass(internalName, entry, Files.readAllBytes(f)));
-                }
-            }
-            return out;
+        try {
+            return isRunningJdk() ? SystemModuleClasses.read(description, module)
+                    : JrtImageClasses.read(description, home, module);
         } catch (IOException | RuntimeException e) {
             throw new AnalysisException(description + ": cannot read the runtime image: " + e.getMessage(), e);
         }
     }
 
-    /** The jrt file system of the image: a new one, closed after reading (the running JDK's is shared and not). */
-    private FileSystem open() throws IOException {
-        Map<String, String> env = home == null ? Map.of() : Map.of("java.home", home.toString());
-        return FileSystems.newFileSystem(URI.create("jrt:/"), env);
+    private boolean isRunningJdk() throws IOException {
+        return home == null || Files.isSameFile(home, Path.of(System.getProperty("java.home")));
     }
 }

@@ -26,6 +26,20 @@ class RuntimeImageTest {
     }
 
     @Test
+    void theModuleReadersGiveTheClassesTheJrtFileSystemGives() throws Exception {
+        for (String module : List.of("java.logging", "java.base")) {
+            List<RuntimeImage.ImageClass> direct = SystemModuleClasses.read("jrt:/" + module, module);
+            List<RuntimeImage.ImageClass> throughJrt = JrtImageClasses.read("jrt:/" + module, null, module);
+            assertThat(direct).hasSameSizeAs(throughJrt).hasSizeGreaterThan(10);
+            for (int i = 0; i < direct.size(); i++) {
+                assertThat(direct.get(i).internalName()).isEqualTo(throughJrt.get(i).internalName());
+                assertThat(direct.get(i).entry()).isEqualTo(throughJrt.get(i).entry());
+                assertThat(direct.get(i).content().read()).isEqualTo(throughJrt.get(i).content().read());
+            }
+        }
+    }
+
+    @Test
     void aJdkHomeAndItsModulesFileAreTheWholeImage() throws AnalysisException {
         assertThat(RuntimeImage.of(HOME)).contains(new RuntimeImage(HOME.resolve("lib/modules").toString(), HOME, null));
         Path modules = HOME.resolve("lib/modules");
