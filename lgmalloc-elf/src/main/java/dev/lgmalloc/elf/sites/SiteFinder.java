@@ -240,11 +240,11 @@ public final class SiteFinder {
         if (cfg == null) {
             return found;
         }
-        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, clobbers, (insn, registers, depth) -> {
+        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, clobbers, (insn, state, depth) -> {
             Callee c = resolver.resolve(insn, f);
             EntryPoint e = c == null || withinGroup(c, f) ? null : entryFor(c);
             if (e != null) {
-                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(registers, convention),
+                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(state, convention),
                         depth));
             }
         });
