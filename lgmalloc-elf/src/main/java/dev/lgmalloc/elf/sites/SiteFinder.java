@@ -61,6 +61,8 @@ public final class SiteFinder {
     private FunctionParts parts;
     private final NoReturnCalls noReturn;
     private final Map<Integer, EntryPoint> localEntries = new HashMap<>();
+    /** {@code _M_create}'s entry point when the program's own {@code operator new} receives its calls, else null. */
+    private EntryPoint stringCreate;
     private final Map<Integer, List<Observation>> observations = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
     private final ClobberSummaries clobbers;
@@ -96,12 +98,13 @@ public final class SiteFinder {
             if (own != null) {
                 localEntries.put(f, own);
                 addAll(frontier, localCallers.get(f));
-                if (AllocatorCatalog.isOperatorNew(own.allocator())) {
+                if (own.isAllocator() && AllocatorCatalog.isOperatorNew(own.allocator())) {
                     ownOperatorNew.add(f);
                 }
             }
         }
         wrapOwnOperatorNew(ownOperatorNew);
+        routeStringCreateThroughOwnNew(ownOperatorNew);
         for (int round = 0; round < MAX_ROUNDS && !frontier.isEmpty(); round++) {
             List<Integer> newWrappers = new ArrayList<>();
             for (int f : frontier) {
@@ -231,7 +234,29 @@ public final class SiteFinder {
     }
 
     private EntryPoint entryFor(Callee c) {
-        return c.isImport() ? allocators.lookup(c.importName()) : localEntries.get(c.function());
+        if (!c.isImport()) {
+            return localEntries.get(c.function());
+        }
+        return stringCreate != null && c.importName().equals(stringCreate.chain().getFirst()) ? stringCreate
+                : allocators.lookup(c.importName());
+    }
+
+    /**
+     * In a program with its own {@code operator new}, libstdc++'s {@code _M_create} allocates through it (its
+     * call goes through the PLT), so its callers are sites of whatever that operator wraps.
+     */
+    private void routeStringCreateThroughOwnNew(List<Integer> ownOperatorNew) {
+        for (int f : ownOperatorNew) {
+            if (functions.aliases(f).contains("_Znwm") && functions.isGlobal(f)) {
+                stringCreate = AllocatorCatalog.stringCreateThrough(localEntries.get(f));
+            }
+        }
+        for (int f = 0; f < functions.count() && stringCreate != null; f++) {
+            EntryPoint own = localEntries.get(f);
+            if (own != null && !own.chain().isEmpty() && own.chain().getFirst().equals(stringCreate.chain().getFirst())) {
+                localEntries.put(f, stringCreate);
+            }
+        }
     }
 
     private List<Observation> analyse(int f) {
