@@ -57,8 +57,71 @@ class OwnNoReturnTest {
             }
             """;
 
+    /**
+     * Hand-written shape: {@code die} has no {@code .size}, so its range runs to the next symbol and ends in the
+     * alignment padding after its {@code call abort}; on {@code make}'s path through it, {@code rbx} still holds
+     * the caller's value.
+     */
+    private static final String ASSEMBLED = """
+                .text
+                .globl  die
+                .type   die, @function
+            die:
+                subq    $8, %rsp
+                call    abort@PLT
+                nop
+                .p2align 4
+                .globl  make
+                .type   make, @function
+            make:
+                pushq   %rbx
+                testl   %edi, %edi
+                je      .Lsmall
+                cmpl    $1, %edi
+                jne     .Lbad
+                movl    $40, %ebx
+                jmp     .Ljoin
+            .Lsmall:
+                movl    $24, %ebx
+                jmp     .Ljoin
+            .Lbad:
+                call    die
+            .Ljoin:
+                movq    %rbx, %rdi
+                call    malloc@PLT
+                popq    %rbx
+                ret
+                .size   make, .-make
+                .globl  main
+                .type   main, @function
+            main:
+                subq    $8, %rsp
+                xorl    %edi, %edi
+                call    make
+                movq    %rax, %rdi
+                call    free@PLT
+                xorl    %eax, %eax
+                addq    $8, %rsp
+                ret
+                .size   main, .-main
+                .section .note.GNU-stack,"",@progbits
+            """;
+
     @TempDir
     Path work;
+
+    @Test
+    void paddingAfterTheLastCallDoesNotMakeAFunctionReturn() throws Exception {
+        assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not assembled");
+        Path source = work.resolve("die.S");
+        Files.writeString(source, ASSEMBLED);
+        Path binary = work.resolve("die");
+        Tools.run(120, List.of("gcc", "-o", binary.toString(), source.toString()));
+        Tools.run(60, List.of(binary.toString()));
+
+        AllocationSite make = onlyMallocIn(ElfAnalyzer.analyze(binary, 0.9).sites(), "make");
+        assertThat(make.sizes()).as(make.note()).isEqualTo(SizeSet.of(24, 40));
+    }
 
     @Test
     void aCallOfAnOwnFunctionThatNeverReturnsEndsItsBlock() throws Exception {

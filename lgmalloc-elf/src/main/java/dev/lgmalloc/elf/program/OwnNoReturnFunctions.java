@@ -64,6 +64,9 @@ public final class OwnNoReturnFunctions {
 
         /** The next instruction of the current function. */
         public void observe(Instruction insn) {
+            if (insn.isPadding()) {
+                return; // alignment after the last instruction (a range from a symbol without size) is never run
+            }
             lastKind = FALLS_OFF;
             switch (insn.flow()) {
                 case STOP -> {
