@@ -14,9 +14,9 @@ import java.util.BitSet;
  */
 public final class ConstantPropagation {
 
-    /** Receives the register values in force just before each instruction, once the fixpoint is reached. */
+    /** Receives the state in force just before each instruction, once the fixpoint is reached (not to be changed). */
     public interface Observer {
-        void before(Instruction insn, Value[] registers, int loopDepth);
+        void before(Instruction insn, MachineState state, int loopDepth);
     }
 
     /** What the analysis concluded about the function as a whole. */
@@ -95,7 +95,7 @@ public final class ConstantPropagation {
             MachineState s = in[b].copy();
             for (int i = cfg.blockStarts[b]; i < cfg.blockEnd(b); i++) {
                 cfg.decode(i, insn);
-                observer.before(insn, s.registers, cfg.loopDepth[b]);
+                observer.before(insn, s, cfg.loopDepth[b]);
                 semantics.apply(insn, s, calls);
             }
         }

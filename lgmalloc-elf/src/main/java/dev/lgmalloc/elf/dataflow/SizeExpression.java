@@ -12,7 +12,7 @@ import java.util.List;
  * {@code rdi}; {@code calloc} is {@code rdi × rsi}; a wrapper {@code xcalloc8(n)} that calls {@code calloc(n, 8)} is
  * {@code rdi × {8}}; {@code xmallocz(n)} calling {@code malloc(n + 1)} is {@code rdi[n+1]}.
  */
-public record SizeExpression(List<Factor> factors) {
+public record SizeExpression(List<Factor> factors) implements SizeRule {
 
     /** One factor of the product. */
     public sealed interface Factor {
@@ -77,6 +77,11 @@ public record SizeExpression(List<Factor> factors) {
     /** The size is the product of two argument registers. */
     public static SizeExpression product(int first, int second) {
         return new SizeExpression(List.of(new FromArgument(first, List.of()), new FromArgument(second, List.of())));
+    }
+
+    @Override
+    public Evaluation evaluate(MachineState before, CallingConvention convention) {
+        return evaluate(before.registers, convention);
     }
 
     /** Evaluates the expression with the register values a call site passes. */

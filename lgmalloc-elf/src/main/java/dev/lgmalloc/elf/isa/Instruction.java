@@ -52,6 +52,9 @@ public abstract class Instruction {
     /** How it moves control. */
     public abstract Flow flow();
 
+    /** Whether it returns to the caller: a {@link Flow#STOP} that is no halt or trap. */
+    public abstract boolean isReturn();
+
     /** Whether an indirect call or jump reads its target from a fixed memory word (a GOT slot, say). */
     public abstract boolean hasTargetSlot();
 

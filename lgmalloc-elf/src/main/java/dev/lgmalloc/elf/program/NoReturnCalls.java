@@ -1,13 +1,15 @@
 package dev.lgmalloc.elf.program;
 
 import dev.lgmalloc.elf.isa.Instruction;
+import java.util.BitSet;
 import java.util.Set;
 
 /**
  * Calls that never come back: the C and C++ runtime's exits, aborts and throws, by name (imported, or defined in
  * the binary under that name). The code after such a call is another block that only jumps reach (GCC places a
  * cold part's next piece right after its {@code call abort}); falling into it would invent a path, and a cycle
- * through it would widen a join in the hot part to unknown.
+ * through it would widen a join in the hot part to unknown. With {@link #including}, also the binary's own
+ * functions that never return ({@link OwnNoReturnFunctions}).
  */
 public final class NoReturnCalls {
 
@@ -20,10 +22,22 @@ public final class NoReturnCalls {
 
     private final CallResolver resolver;
     private final Functions functions;
+    private final BitSet own;
 
+    /** The calls of the runtime's functions that never return, known by name. */
     public NoReturnCalls(CallResolver resolver, Functions functions) {
+        this(resolver, functions, new BitSet());
+    }
+
+    private NoReturnCalls(CallResolver resolver, Functions functions, BitSet own) {
         this.resolver = resolver;
         this.functions = functions;
+        this.own = own;
+    }
+
+    /** These calls and those of the binary's own functions in {@code ownNoReturn} (by index). */
+    public NoReturnCalls including(BitSet ownNoReturn) {
+        return new NoReturnCalls(resolver, functions, (BitSet) ownNoReturn.clone());
     }
 
     /** Whether {@code insn} is a call of a function that never returns. */
@@ -38,6 +52,9 @@ public final class NoReturnCalls {
         }
         if (c.isImport()) {
             return isNoReturn(c.importName());
+        }
+        if (own.get(c.function())) {
+            return true;
         }
         for (String alias : functions.aliases(c.function())) {
             if (isNoReturn(alias)) {

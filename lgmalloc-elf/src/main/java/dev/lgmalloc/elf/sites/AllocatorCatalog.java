@@ -2,6 +2,7 @@ package dev.lgmalloc.elf.sites;
 
 import dev.lgmalloc.elf.dataflow.SizeExpression;
 import dev.lgmalloc.elf.isa.CallingConvention;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,10 @@ import java.util.Map;
  * pvalloc and every {@code operator new}/{@code new[]} (plain, nothrow, align_val_t and both); first × second
  * for calloc; the second for realloc, aligned_alloc and memalign; second × third for reallocarray; the third
  * for posix_memalign. The calling convention says which registers those are (rdi, rsi, rdx on x86-64).
+ *
+ * <p>Besides the allocators, functions of another library that tail-call one, so that it returns straight into
+ * their caller: libstdc++'s {@code std::string::_M_create} ({@link StringCreateRule}). They are entry points
+ * through a chain of one, like a wrapper the analysis found.
  */
 public final class AllocatorCatalog {
 
@@ -52,8 +57,33 @@ public final class AllocatorCatalog {
         return symbol.startsWith("_Znwm") || symbol.startsWith("_Znam");
     }
 
-    /** The entry point for a runtime allocator's symbol name, or null. */
+    /**
+     * {@code _M_create}'s entry point when the program defines its own {@code operator new}, entry point
+     * {@code ownNew}: the library's call of {@code operator new} reaches it, and through it the allocator it wraps.
+     * Null when its size rule cannot be composed with {@code _M_create}'s.
+     */
+    static EntryPoint stringCreateThrough(EntryPoint ownNew) {
+        if (!(ownNew.size() instanceof SizeExpression size)) {
+            return null;
+        }
+        List<String> chain = new ArrayList<>(List.of(StringCreateRule.SYMBOL));
+        chain.addAll(ownNew.isAllocator() ? List.of() : ownNew.chain());
+        return new EntryPoint(ownNew.allocator(), chain, new StringCreateRule(size), ownNew.reliability());
+    }
+
+    /**
+     * Whether a function of an entry point's chain leaves no frame on the stack when it allocates: a library
+     * function that tail-calls the allocator ({@code _M_create}), so the allocator's return address is its caller's.
+     */
+    public static boolean tailCallsAllocator(String function) {
+        return function.equals(StringCreateRule.SYMBOL);
+    }
+
+    /** The entry point for a runtime allocator's symbol name, or for a library function that tail-calls one, or null. */
     public EntryPoint lookup(String symbol) {
+        if (symbol.equals(StringCreateRule.SYMBOL)) {
+            return new EntryPoint("_Znwm", List.of(symbol), new StringCreateRule(), 1.0);
+        }
         SizeExpression size = allocators.get(symbol);
         return size == null ? null : EntryPoint.allocator(symbol, size);
     }

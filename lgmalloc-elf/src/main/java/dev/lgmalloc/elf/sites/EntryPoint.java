@@ -1,6 +1,6 @@
 package dev.lgmalloc.elf.sites;
 
-import dev.lgmalloc.elf.dataflow.SizeExpression;
+import dev.lgmalloc.elf.dataflow.SizeRule;
 import java.util.List;
 
 /**
@@ -12,14 +12,14 @@ import java.util.List;
  * @param reliability how sure it is that a call requests {@code size}: below 1 when a wrapper (or one it calls)
  *                    has a fallback path that requests another size
  */
-public record EntryPoint(String allocator, List<String> chain, SizeExpression size, double reliability) {
+public record EntryPoint(String allocator, List<String> chain, SizeRule size, double reliability) {
 
     public EntryPoint {
         chain = List.copyOf(chain);
     }
 
     /** A runtime allocator: its size expression always holds. */
-    static EntryPoint allocator(String name, SizeExpression size) {
+    static EntryPoint allocator(String name, SizeRule size) {
         return new EntryPoint(name, List.of(), size, 1.0);
     }
 

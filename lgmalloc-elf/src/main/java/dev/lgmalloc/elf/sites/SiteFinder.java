@@ -16,11 +16,13 @@ import dev.lgmalloc.elf.program.CallResolver;
 import dev.lgmalloc.elf.program.Callee;
 import dev.lgmalloc.elf.program.FunctionParts;
 import dev.lgmalloc.elf.program.NoReturnCalls;
+import dev.lgmalloc.elf.program.OwnNoReturnFunctions;
 import dev.lgmalloc.elf.program.Functions;
 import dev.lgmalloc.elf.isa.CallingConvention;
 import dev.lgmalloc.elf.isa.Instruction;
 import dev.lgmalloc.elf.isa.InstructionSet;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -59,14 +61,19 @@ public final class SiteFinder {
     private final FunctionParts.Links links;
     /** Which functions are pieces ({@code .cold} parts) of others, analysed with them as one. */
     private FunctionParts parts;
-    private final NoReturnCalls noReturn;
+    /** Calls that never return: the runtime's by name, then also the binary's own once the sweep found them. */
+    private NoReturnCalls noReturn;
+    private final OwnNoReturnFunctions.Exits exits;
     private final Map<Integer, EntryPoint> localEntries = new HashMap<>();
+    /** {@code _M_create}'s entry point when the program's own {@code operator new} receives its calls, else null. */
+    private EntryPoint stringCreate;
     private final Map<Integer, List<Observation>> observations = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
     private final ClobberSummaries clobbers;
     private long instructions;
     private long undecodable;
     private long wrappersWithFallback;
+    private BitSet ownNoReturn = new BitSet();
 
     public SiteFinder(ElfFile elf, InstructionSet isa, Functions functions, CallResolver resolver) {
         this.elf = elf;
@@ -78,12 +85,15 @@ public final class SiteFinder {
         this.clobbers = new ClobberSummaries(elf, isa, functions, resolver);
         this.links = new FunctionParts.Links(functions);
         this.noReturn = new NoReturnCalls(resolver, functions);
+        this.exits = new OwnNoReturnFunctions.Exits(functions, resolver, noReturn);
     }
 
     /** Runs the whole analysis and returns the sites in address order. */
     public List<AllocationSite> find() {
         sweep();
         parts = FunctionParts.decide(elf, links);
+        ownNoReturn = OwnNoReturnFunctions.find(exits, parts);
+        noReturn = noReturn.including(ownNoReturn);
         TreeSet<Integer> frontier = new TreeSet<>();
         for (Map.Entry<String, IntList> e : importCallers.entrySet()) {
             if (allocators.lookup(e.getKey()) != null) {
@@ -96,12 +106,13 @@ public final class SiteFinder {
             if (own != null) {
                 localEntries.put(f, own);
                 addAll(frontier, localCallers.get(f));
-                if (AllocatorCatalog.isOperatorNew(own.allocator())) {
+                if (own.isAllocator() && AllocatorCatalog.isOperatorNew(own.allocator())) {
                     ownOperatorNew.add(f);
                 }
             }
         }
         wrapOwnOperatorNew(ownOperatorNew);
+        routeStringCreateThroughOwnNew(ownOperatorNew);
         for (int round = 0; round < MAX_ROUNDS && !frontier.isEmpty(); round++) {
             List<Integer> newWrappers = new ArrayList<>();
             for (int f : frontier) {
@@ -164,6 +175,11 @@ public final class SiteFinder {
         }
     }
 
+    /** The binary's own functions (by index) that never return: calls of them end their block. */
+    public BitSet ownNoReturn() {
+        return (BitSet) ownNoReturn.clone();
+    }
+
     /** How many functions were analysed as parts of others ({@code .cold} parts). */
     public int partCount() {
         return parts == null ? 0 : parts.partCount();
@@ -194,6 +210,7 @@ public final class SiteFinder {
             int codeEnd = (int) (s.offset() + s.fileSize());
             dispatches.startFunction(delta, codeEnd);
             int from = f;
+            exits.startFunction(f);
             LongConsumer caseElsewhere = target -> { // a switch case in another part (.cold)
                 if (target < functions.start(from) || target >= functions.end(from)) {
                     links.jump(from, target);
@@ -203,11 +220,13 @@ public final class SiteFinder {
                 int len = isa.decode(elf.data(), pos, codeEnd, pos + delta, insn);
                 if (len == 0) {
                     undecodable++;
+                    exits.undecodable();
                     pos++;
                     continue;
                 }
                 instructions++;
                 pos += len;
+                exits.observe(insn);
                 dispatches.observe(insn, caseElsewhere);
                 if (insn.relativeBranch && (insn.branchTarget < functions.start(f)
                         || insn.branchTarget >= functions.end(f))) {
@@ -227,11 +246,34 @@ public final class SiteFinder {
                     localCallers.computeIfAbsent(c.function(), k -> new IntList()).addUnlessLast(f);
                 }
             }
+            exits.endFunction();
         }
     }
 
     private EntryPoint entryFor(Callee c) {
-        return c.isImport() ? allocators.lookup(c.importName()) : localEntries.get(c.function());
+        if (!c.isImport()) {
+            return localEntries.get(c.function());
+        }
+        return stringCreate != null && c.importName().equals(stringCreate.chain().getFirst()) ? stringCreate
+                : allocators.lookup(c.importName());
+    }
+
+    /**
+     * In a program with its own {@code operator new}, libstdc++'s {@code _M_create} allocates through it (its
+     * call goes through the PLT), so its callers are sites of whatever that operator wraps.
+     */
+    private void routeStringCreateThroughOwnNew(List<Integer> ownOperatorNew) {
+        for (int f : ownOperatorNew) {
+            if (functions.aliases(f).contains("_Znwm") && functions.isGlobal(f)) {
+                stringCreate = AllocatorCatalog.stringCreateThrough(localEntries.get(f));
+            }
+        }
+        for (int f = 0; f < functions.count() && stringCreate != null; f++) {
+            EntryPoint own = localEntries.get(f);
+            if (own != null && !own.chain().isEmpty() && own.chain().getFirst().equals(stringCreate.chain().getFirst())) {
+                localEntries.put(f, stringCreate);
+            }
+        }
     }
 
     private List<Observation> analyse(int f) {
@@ -240,11 +282,11 @@ public final class SiteFinder {
         if (cfg == null) {
             return found;
         }
-        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, clobbers, (insn, registers, depth) -> {
+        ConstantPropagation.Outcome outcome = ConstantPropagation.run(cfg, clobbers, (insn, state, depth) -> {
             Callee c = resolver.resolve(insn, f);
             EntryPoint e = c == null || withinGroup(c, f) ? null : entryFor(c);
             if (e != null) {
-                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(registers, convention),
+                found.add(new Observation(insn.address, insn.length, c.tail(), e, e.size().evaluate(state, convention),
                         depth));
             }
         });

@@ -2,6 +2,7 @@ package dev.lgmalloc.elf.survey;
 
 import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.ElfSiteLocation;
+import dev.lgmalloc.elf.sites.AllocatorCatalog;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,9 @@ import java.util.Map;
  * call inside a wrapper stays its own site: a constant one ({@code hash_create}'s {@code malloc(16)} beside its
  * forwarding {@code malloc(8 * n)}), or a call of another allocation function on a side path (perl's
  * {@code Perl_Slab_Alloc} allocating a new slab).
+ *
+ * <p>A call of a library function that tail-calls the allocator (libstdc++'s {@code std::string::_M_create}
+ * tail-calls {@code operator new}) has the return address of the call of that function: the site there.
  */
 public final class SiteAttribution {
 
@@ -50,9 +54,16 @@ public final class SiteAttribution {
         return !site.sizes().isKnown() && site.note().contains("wrapper: size is");
     }
 
-    /** Whether {@code outer} reaches the allocator through {@code inner}'s function and then {@code inner}'s chain. */
+    /**
+     * Whether {@code outer} reaches the allocator through {@code inner}'s function and then {@code inner}'s chain.
+     * A library function at the head of the chain that tail-calls ({@code _M_create} calling gdb's own
+     * {@code operator new}) leaves no frame, so the frame above the wrapper's is its caller's.
+     */
     private static boolean calls(AllocationSite outer, AllocationSite inner) {
         List<String> chain = outer.wrapperChain();
+        while (!chain.isEmpty() && AllocatorCatalog.tailCallsAllocator(chain.getFirst())) {
+            chain = chain.subList(1, chain.size());
+        }
         return outer.callee().equals(inner.callee()) && !chain.isEmpty()
                 && chain.getFirst().equals(((ElfSiteLocation) inner.location()).function())
                 && chain.subList(1, chain.size()).equals(inner.wrapperChain());

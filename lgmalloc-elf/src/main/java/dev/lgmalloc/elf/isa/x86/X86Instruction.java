@@ -144,6 +144,13 @@ public final class X86Instruction extends Instruction {
         return Flow.NEXT;
     }
 
+    /** {@code ret}, far {@code ret} (with or without an immediate) and {@code iret}. */
+    @Override
+    public boolean isReturn() {
+        return encoding == LEGACY && map == MAP_ONE
+                && (opcode == 0xc3 || opcode == 0xc2 || opcode == 0xcb || opcode == 0xca || opcode == 0xcf);
+    }
+
     /** {@code call [rip+disp]} and {@code jmp [rip+disp]}: the GOT slot of {@code -fno-plt} code and PLT stubs. */
     @Override
     public boolean hasTargetSlot() {
