@@ -21,23 +21,37 @@ public final class NoReturnCalls {
             "_Unwind_Resume", "_ZSt9terminatev", "__libc_fatal");
 
     private final CallResolver resolver;
-    private final Functions functions;
+    /** The binary's functions defined under a name of {@link #NAMES} (by index): looked up once, not per call. */
+    private final BitSet named;
     private final BitSet own;
 
     /** The calls of the runtime's functions that never return, known by name. */
     public NoReturnCalls(CallResolver resolver, Functions functions) {
-        this(resolver, functions, new BitSet());
+        this(resolver, namedNoReturn(functions), new BitSet());
     }
 
-    private NoReturnCalls(CallResolver resolver, Functions functions, BitSet own) {
+    private NoReturnCalls(CallResolver resolver, BitSet named, BitSet own) {
         this.resolver = resolver;
-        this.functions = functions;
+        this.named = named;
         this.own = own;
+    }
+
+    private static BitSet namedNoReturn(Functions functions) {
+        BitSet named = new BitSet();
+        for (int f = 0; f < functions.count(); f++) {
+            for (String alias : functions.aliases(f)) {
+                if (isNoReturn(alias)) {
+                    named.set(f);
+                    break;
+                }
+            }
+        }
+        return named;
     }
 
     /** These calls and those of the binary's own functions in {@code ownNoReturn} (by index). */
     public NoReturnCalls including(BitSet ownNoReturn) {
-        return new NoReturnCalls(resolver, functions, (BitSet) ownNoReturn.clone());
+        return new NoReturnCalls(resolver, named, (BitSet) ownNoReturn.clone());
     }
 
     /** Whether {@code insn} is a call of a function that never returns. */
@@ -46,22 +60,23 @@ public final class NoReturnCalls {
         if (flow != Instruction.Flow.CALL && flow != Instruction.Flow.INDIRECT_CALL) {
             return false;
         }
-        Callee c = resolver.resolve(insn, -1);
-        if (c == null) {
+        return endsPath(resolver.resolve(insn, -1));
+    }
+
+    /** Whether a call of {@code callee} (resolved already; null when unknown) never returns. */
+    public boolean endsPath(Callee callee) {
+        if (callee == null) {
             return false;
         }
-        if (c.isImport()) {
-            return isNoReturn(c.importName());
+        if (callee.isImport()) {
+            return isNoReturn(callee.importName());
         }
-        if (own.get(c.function())) {
-            return true;
-        }
-        for (String alias : functions.aliases(c.function())) {
-            if (isNoReturn(alias)) {
-                return true;
-            }
-        }
-        return false;
+        return own.get(callee.function()) || named.get(callee.function());
+    }
+
+    /** Whether the binary defines function {@code f} under the name of a runtime function that never returns. */
+    public boolean isNamedNoReturn(int f) {
+        return named.get(f);
     }
 
     /** The names, plus libstdc++'s {@code std::__throw_*} helpers ({@code _ZSt19__throw_logic_errorPKc}...). */

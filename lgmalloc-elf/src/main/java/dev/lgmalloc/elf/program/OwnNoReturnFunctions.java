@@ -93,7 +93,7 @@ public final class OwnNoReturnFunctions {
                 }
                 case CALL, INDIRECT_CALL -> {
                     Callee c = resolver.resolve(insn, current);
-                    if (known.endsPath(insn)) {
+                    if (known.endsPath(c)) {
                         callsKnown.set(current);
                         lastKind = ENDS;
                     } else if (c != null && !c.isImport()) {
@@ -185,7 +185,7 @@ public final class OwnNoReturnFunctions {
     }
 
     private static boolean isNoReturn(Exits exits, int f, BitSet never) {
-        return never.get(f) || exits.functions.aliases(f).stream().anyMatch(NoReturnCalls::isNoReturn);
+        return never.get(f) || exits.known.isNamedNoReturn(f);
     }
 
     private static boolean inside(long[][] ranges, long address) {
