@@ -29,8 +29,7 @@ final class MarkdownReport {
                 + "better); in brackets the time and the noise (half the spread of the runs)", true,
                 Summary::medianSeconds, s -> String.format(Locale.ROOT, "%.3f s ±%.0f%%", s.medianSeconds(),
                         100 * s.noise()));
-        ratioTable("Peak RSS", "RSS the workload added at its peak (first measured run in a fresh JVM, after the "
-                + "warm-up), as a multiple of "
+        ratioTable("Peak RSS", "RSS the workload added at its peak (first run, fresh JVM), as a multiple of "
                 + "lgmalloc's (lower is better); in brackets MiB", false,
                 s -> s.first().peakRssDelta(), s -> String.format(Locale.ROOT, "%.1f MiB",
                         s.first().peakRssDelta() / MIB));
@@ -186,8 +185,7 @@ final class MarkdownReport {
     private void memoryDetail() {
         line("## Memory per workload");
         line("");
-        line("First measured run of each workload in a fresh JVM, after 2 s of the workload's quick form (outside "
-                + "quick mode), so the JIT's memory is not counted against an allocator written in Java. RSS/requested: peak RSS added divided by the peak of bytes "
+        line("First run of each workload in a fresh JVM. RSS/requested: peak RSS added divided by the peak of bytes "
                 + "requested and not yet freed (sampled every millisecond). Returned: share of the added RSS given "
                 + "back after everything was freed and the settle time passed; after release: RSS added that "
                 + "remains after the allocator's own release call.");

@@ -8,7 +8,7 @@ import java.util.Map;
  *
  * @param workload          workload name
  * @param allocator         peer name
- * @param repetition        1 for the first measured run in a fresh JVM (its RSS is reported), 2.. for timing runs
+ * @param repetition        1 for the first run in a fresh JVM (its RSS is reported), 2.. for timing runs
  * @param seconds           wall-clock time of the workload
  * @param operations        allocations plus frees performed
  * @param verified          every block freed once with its contents intact

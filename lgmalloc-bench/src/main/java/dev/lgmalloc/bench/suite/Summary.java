@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The runs of one workload with one allocator, reduced to what the tables show: time is the median of the timing
  * runs (all runs after the first when there are several), with their spread as the noise; memory comes from the
- * first run, made in a fresh JVM after the workload's warm-up ({@link WorkerMain#warmUp}).
+ * first run, made in a fresh JVM.
  *
  * @param workload        workload name
  * @param allocator       peer name

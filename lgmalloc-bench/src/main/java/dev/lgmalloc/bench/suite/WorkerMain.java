@@ -61,35 +61,12 @@ public final class WorkerMain {
                         "reason", "not applicable: " + allocator.name() + " cannot free blocks on another thread")));
                 continue;
             }
-            if (!quick) {
-                warmUp(workload, allocator, threads, settleMillis);
-            }
             for (int repetition = 1; repetition <= repetitions; repetition++) {
                 Measurement m = measure(workload, allocator, threads, quick, repetition, settleMillis);
                 out.println(Protocol.line(Protocol.RESULT, m.toFields()));
             }
         }
         allocator.close();
-    }
-
-    /** How long each workload runs in quick mode before its measured runs. */
-    static final long WARM_UP_NANOS = 2_000_000_000L;
-
-    /**
-     * Runs the workload's quick form, unmeasured, for {@link #WARM_UP_NANOS}, then lets the allocator release
-     * what it holds. The JIT then compiles the workload and the allocator's paths before the first measured run,
-     * not during it: its time no longer includes compilation, and its peak RSS no longer includes the compiler's
-     * memory, which counted against lgmalloc (Java, compiled in the process) and not against the natives.
-     */
-    static void warmUp(Workload workload, PeerAllocator allocator, int threads, long settleMillis)
-            throws InterruptedException {
-        long start = System.nanoTime();
-        int round = 0;
-        do {
-            measure(workload, allocator, threads, true, --round, 0);
-        } while (System.nanoTime() - start < WARM_UP_NANOS);
-        Thread.sleep(settleMillis);
-        allocator.releaseFreeMemory();
     }
 
     /** One run: RSS before, reset the peak, run, peak, RSS after settling, RSS after the allocator's release call. */
