@@ -119,8 +119,9 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     /**
      * {@link #malloc} on this allocator's own thread table and class table, passed in: {@link LgMalloc} passes
-     * them from static finals, which the JIT treats as constants, so the two loads and both bounds checks fold
-     * away (an instance's final fields are not constants to it).
+     * them from static finals, which the JIT treats as constants: the two loads and the thread table's bounds check
+     * fold away, and the class table's check compares with a constant (an instance's final fields are not constants
+     * to the JIT).
      */
     long malloc(Heap[] table, short[] granules, long size) {
         long block = mallocUntracked(table, granules, size);
