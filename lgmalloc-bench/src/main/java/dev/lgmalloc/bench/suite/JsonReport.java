@@ -34,7 +34,8 @@ final class JsonReport {
         indent(1).append("\"options\": {");
         field(0, "quick", o.quick()).append(", ");
         field(0, "threads", o.threads()).append(", ");
-        field(0, "repetitions", o.repetitions()).append("},\n");
+        field(0, "repetitions", o.repetitions()).append(", ");
+        field(0, "jvms", o.jvms()).append("},\n");
         array(1, "allocators", results.peers(), p -> {
             field(0, "name", p.name()).append(", ");
             field(0, "version", p.version()).append(", ");

@@ -54,7 +54,8 @@ final class MarkdownReport {
         line("- JDK: " + m.jdk());
         line("- mode: " + (o.quick() ? "**quick** (small parameters that check correctness; the times and RSS "
                 + "below are not measurements)" : "full") + ", " + o.threads() + " threads, " + o.repetitions()
-                + " run(s) per workload and allocator; each allocator in its own JVM"
+                + " run(s) per workload and allocator in each of " + o.jvms() + " measuring JVM(s); each allocator in"
+                + " its own JVM"
                 + (o.quick() ? "" : ", each workload in a fresh JVM"));
         line("");
     }

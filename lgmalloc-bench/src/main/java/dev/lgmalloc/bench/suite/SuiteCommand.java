@@ -49,6 +49,11 @@ public final class SuiteCommand implements Callable<Integer> {
             + " (default 4, 1 with --quick); the first run gives RSS, the median of the others the time")
     String repetitions;
 
+    @Option(names = "--jvms", paramLabel = "J", description = "measuring JVMs per workload and allocator, 1-10"
+            + " (default 1), started in turn across the allocators; the time is the median over all of them, since"
+            + " the runs of one JVM share its mode")
+    String jvms = "1";
+
     @Option(names = "--out", paramLabel = "DIR", description = "directory for results.md, results.json and the"
             + " charts (default: ${DEFAULT-VALUE}, beside the build output, not in the sources)")
     Path out = SuiteOptions.DEFAULT_OUT;
@@ -72,7 +77,8 @@ public final class SuiteCommand implements Callable<Integer> {
                 : chosen(allocators, Peers.names(), "allocator");
         return new SuiteOptions(chosen(workloads, Workloads.names(), "workload"), chosenAllocators,
                 wholeNumber("--threads", threads, 1, 256), quick,
-                repetitions == null ? quick ? 1 : 4 : wholeNumber("--repetitions", repetitions, 1, 50), out, jmh);
+                repetitions == null ? quick ? 1 : 4 : wholeNumber("--repetitions", repetitions, 1, 50),
+                wholeNumber("--jvms", jvms, 1, 10), out, jmh);
     }
 
     @Override

@@ -49,17 +49,21 @@ public final class SuiteMain {
             }
         }
         Progress progress = new Progress(out,
-                runnable.size() * options.workloads().size() * options.repetitions());
+                runnable.size() * options.workloads().size() * options.repetitions() * options.jvms());
         MeasuringJvm jvm = new MeasuringJvm(options, results, progress);
         Files.createDirectories(options.out());
-        for (String allocator : runnable) {
-            if (options.quick()) {
-                progress.starting(allocator, String.join(",", options.workloads()));
-                jvm.run(allocator, options.workloads());
-            } else {
-                for (String workload : options.workloads()) {
-                    progress.starting(allocator, workload);
-                    jvm.run(allocator, List.of(workload));
+        // Rounds over all allocators rather than one allocator's JVMs in a row, so that a change in the machine's
+        // load during the suite falls on every allocator alike.
+        for (int round = 0; round < options.jvms(); round++) {
+            for (String allocator : runnable) {
+                if (options.quick()) {
+                    progress.starting(allocator, String.join(",", options.workloads()));
+                    jvm.run(allocator, options.workloads());
+                } else {
+                    for (String workload : options.workloads()) {
+                        progress.starting(allocator, workload);
+                        jvm.run(allocator, List.of(workload));
+                    }
                 }
             }
         }

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The runs of one workload with one allocator, reduced to what the tables show: time is the median of the timing
- * runs (all runs after the first when there are several), with their spread as the noise; memory comes from the
- * first run, made in a fresh JVM.
+ * runs (all runs after each measuring JVM's first when there are several, from every JVM with {@code --jvms}), with
+ * their spread as the noise; memory comes from the first run, made in a fresh JVM.
  *
  * @param workload        workload name
  * @param allocator       peer name
@@ -24,7 +24,8 @@ public record Summary(String workload, String allocator, boolean verified, Strin
     /** Reduces the runs of one (workload, allocator) pair; {@code runs} must not be empty. */
     static Summary of(List<Measurement> runs) {
         Measurement first = runs.stream().filter(m -> m.repetition() == 1).findFirst().orElse(runs.get(0));
-        List<Measurement> timing = runs.size() > 1 ? runs.stream().filter(m -> m.repetition() > 1).toList() : runs;
+        List<Measurement> later = runs.stream().filter(m -> m.repetition() > 1).toList();
+        List<Measurement> timing = later.isEmpty() ? runs : later;     // one run per JVM: those runs give the time
         double[] seconds = timing.stream().mapToDouble(Measurement::seconds).sorted().toArray();
         double median = seconds.length % 2 == 1 ? seconds[seconds.length / 2]
                 : (seconds[seconds.length / 2 - 1] + seconds[seconds.length / 2]) / 2;

@@ -25,6 +25,7 @@ class SuiteOptionsTest {
         assertFalse(options.allocators().contains("arena-shared"));
         assertEquals(Runtime.getRuntime().availableProcessors(), options.threads());
         assertEquals(4, options.repetitions());
+        assertEquals(1, options.jvms());
         assertFalse(options.quick());
         assertEquals(Path.of("target/bench-results"), options.out());
     }
@@ -53,9 +54,12 @@ class SuiteOptionsTest {
         assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--threads", "0")));
         assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--threads", "two")));
         assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--repetitions", "51")));
+        assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--jvms", "0")));
+        assertThrows(UsageException.class, () -> SuiteCommand.parse(List.of("--jvms", "11")));
+        assertEquals(3, SuiteCommand.parse(List.of("--jvms", "3")).jvms());
         assertEquals("lgmalloc bench: --threads needs a value", errorOf("--threads"));
         assertEquals("lgmalloc bench: unknown option '--fast' (options: --workloads, --allocators, --threads, --quick,"
-                + " --repetitions, --out, --jmh, --help, --debug)", errorOf("--fast"));
+                + " --repetitions, --jvms, --out, --jmh, --help, --debug)", errorOf("--fast"));
     }
 
     /** The first line SuiteMain prints for {@code args}, which must be a usage mistake. */
