@@ -84,10 +84,7 @@ class ColdPartTest {
     @Test
     void aSizeTheColdPartSetsIsNotPredictedAsTheHotPathsConstant() throws Exception {
         assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not assembled");
-        Path source = work.resolve("cold.S");
-        Files.writeString(source, SOURCE);
-        Path binary = work.resolve("cold");
-        Tools.run(120, List.of("gcc", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("cold.S"), SOURCE, work.resolve("cold"), "gcc");
         Tools.run(60, List.of(binary.toString()));                 // it runs: the fixture is a real program
 
         AnalysisResult result = ElfAnalyzer.analyze(binary, 0.9);
@@ -110,10 +107,7 @@ class ColdPartTest {
     @Test
     void compiledColdPartsJoinTheirFunction() throws Exception {
         assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not compiled");
-        Path source = work.resolve("cold.c");
-        Files.writeString(source, COMPILED_SOURCE);
-        Path binary = work.resolve("cold-c");
-        Tools.run(120, List.of("gcc", "-O2", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("cold.c"), COMPILED_SOURCE, work.resolve("cold-c"), "gcc", "-O2");
         Tools.run(60, List.of(binary.toString()));
         Tools.run(60, List.of(binary.toString(), "rare"));
         String symbols = Tools.run(60, List.of("nm", binary.toString()));
@@ -132,10 +126,7 @@ class ColdPartTest {
     @Test
     void aFunctionOnlyTailJumpedToIsNotAPart() throws Exception {
         assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not assembled");
-        Path source = work.resolve("tail.S");
-        Files.writeString(source, TAIL_JUMPED_SOURCE);
-        Path binary = work.resolve("tail");
-        Tools.run(120, List.of("gcc", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("tail.S"), TAIL_JUMPED_SOURCE, work.resolve("tail"), "gcc");
         Tools.run(60, List.of(binary.toString()));
 
         AnalysisResult result = ElfAnalyzer.analyze(binary, 0.9);
@@ -151,10 +142,7 @@ class ColdPartTest {
     @Test
     void aPieceTwoFunctionsJumpIntoStaysApart() throws Exception {
         assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not assembled");
-        Path source = work.resolve("shared.S");
-        Files.writeString(source, SHARED_PIECE_SOURCE);
-        Path binary = work.resolve("shared");
-        Tools.run(120, List.of("gcc", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("shared.S"), SHARED_PIECE_SOURCE, work.resolve("shared"), "gcc");
         Tools.run(60, List.of(binary.toString()));
 
         AllocationSite site = mallocIn(ElfAnalyzer.analyze(binary, 0.9), "hot");

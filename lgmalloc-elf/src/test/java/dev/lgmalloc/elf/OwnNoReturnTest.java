@@ -7,7 +7,6 @@ import dev.lgmalloc.analysis.AllocationSite;
 import dev.lgmalloc.analysis.ElfSiteLocation;
 import dev.lgmalloc.analysis.SizeSet;
 import dev.lgmalloc.elf.testing.Tools;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -113,10 +112,7 @@ class OwnNoReturnTest {
     @Test
     void paddingAfterTheLastCallDoesNotMakeAFunctionReturn() throws Exception {
         assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not assembled");
-        Path source = work.resolve("die.S");
-        Files.writeString(source, ASSEMBLED);
-        Path binary = work.resolve("die");
-        Tools.run(120, List.of("gcc", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("die.S"), ASSEMBLED, work.resolve("die"), "gcc");
         Tools.run(60, List.of(binary.toString()));
 
         AllocationSite make = onlyMallocIn(ElfAnalyzer.analyze(binary, 0.9).sites(), "make");
@@ -126,10 +122,7 @@ class OwnNoReturnTest {
     @Test
     void aCallOfAnOwnFunctionThatNeverReturnsEndsItsBlock() throws Exception {
         assumeTrue(Tools.onPath("gcc"), "gcc is not installed: the fixture is not compiled");
-        Path source = work.resolve("noreturn.c");
-        Files.writeString(source, SOURCE);
-        Path binary = work.resolve("noreturn");
-        Tools.run(120, List.of("gcc", "-O0", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("noreturn.c"), SOURCE, work.resolve("noreturn"), "gcc", "-O0");
         Tools.run(60, List.of(binary.toString()));
         String code = Tools.run(60, List.of("objdump", "-d", "--no-show-raw-insn", binary.toString()));
         assumeTrue(code.matches("(?s).*call\\s+\\w+ <die_bad_kind>\\n\\s+\\w+:\\s+mov .*"),

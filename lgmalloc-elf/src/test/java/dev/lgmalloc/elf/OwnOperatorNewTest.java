@@ -57,10 +57,8 @@ class OwnOperatorNewTest {
     @ValueSource(strings = {"-O2", "-O0"})
     void newCallersAreMallocSitesThroughTheOwnOperator(String optimisation) throws Exception {
         assumeTrue(Tools.onPath("g++"), "g++ is not installed: the fixture is not compiled");
-        Path source = work.resolve("own.cc");
-        Files.writeString(source, SOURCE);
-        Path binary = work.resolve("own" + optimisation);
-        Tools.run(120, List.of("g++", optimisation, "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("own.cc"), SOURCE,
+                work.resolve("own" + optimisation), "g++", optimisation);
         Tools.run(60, List.of(binary.toString()));
 
         AnalysisResult result = ElfAnalyzer.analyze(binary, 0.9);

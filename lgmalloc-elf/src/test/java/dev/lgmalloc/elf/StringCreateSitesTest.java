@@ -66,10 +66,8 @@ class StringCreateSitesTest {
     @ValueSource(booleans = {false, true})
     void callersOfMCreateAreSitesAndTheTracerCountsThem(boolean ownOperatorNew) throws Exception {
         assumeTrue(Tools.onPath("g++") && Tools.onPath("gcc"), "g++ or gcc is not installed");
-        Path source = work.resolve("strings.cc");
-        Files.writeString(source, (ownOperatorNew ? OWN_NEW : "") + SOURCE);
-        Path binary = work.resolve("strings");
-        Tools.run(120, List.of("g++", "-O2", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("strings.cc"), (ownOperatorNew ? OWN_NEW : "") + SOURCE,
+                work.resolve("strings"), "g++", "-O2");
         String symbols = Tools.run(60, List.of("nm", "-D", binary.toString()));
         assumeTrue(symbols.contains(CREATE), "this g++ does not call _M_create from the program");
 

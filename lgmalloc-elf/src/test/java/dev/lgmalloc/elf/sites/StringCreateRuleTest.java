@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lgmalloc.elf.testing.Tools;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,10 +65,7 @@ class StringCreateRuleTest {
     @Test
     void theRuleAsksForWhatTheMachinesLibstdcxxAsksFor() throws Exception {
         assumeTrue(Tools.onPath("g++"), "g++ is not installed: the probe is not compiled");
-        Path source = work.resolve("probe.cc");
-        Files.writeString(source, PROBE);
-        Path binary = work.resolve("probe");
-        Tools.run(120, List.of("g++", "-O2", "-o", binary.toString(), source.toString()));
+        Path binary = Tools.build(work.resolve("probe.cc"), PROBE, work.resolve("probe"), "g++", "-O2");
         List<String> lines = Tools.run(60, List.of(binary.toString())).lines().toList();
 
         long maxSize = Long.parseUnsignedLong(lines.getFirst());

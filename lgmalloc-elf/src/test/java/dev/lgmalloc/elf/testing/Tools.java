@@ -59,6 +59,20 @@ public final class Tools {
         return new String(out, StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * Writes {@code text} to {@code source} and builds it into {@code binary} with {@code compiler} ({@code gcc} or
+     * {@code g++}) and {@code flags}; fails as {@link #run} does.
+     */
+    public static Path build(Path source, String text, Path binary, String compiler, String... flags)
+            throws IOException, InterruptedException {
+        Files.writeString(source, text);
+        List<String> command = new java.util.ArrayList<>(List.of(compiler));
+        command.addAll(List.of(flags));
+        command.addAll(List.of("-o", binary.toString(), source.toString()));
+        run(120, command);
+        return binary;
+    }
+
     /** Those of {@code candidates} that exist. */
     public static List<Path> existing(String... candidates) {
         List<Path> found = new ArrayList<>();
