@@ -3,10 +3,7 @@ package dev.lgmalloc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class LeakDetectionTest {
@@ -33,13 +30,7 @@ class LeakDetectionTest {
 
     @Test
     void fullModeReportsLiveBlocksBySiteAtExit() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dlgmalloc.leakDetection=full",
-                "-cp", System.getProperty("java.class.path"), LeakyProgram.class.getName())
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(output).isZero();
+        String output = FreshJvm.run(LeakyProgram.class, "-Dlgmalloc.leakDetection=full");
         assertThat(output).contains("report-on-demand:2", "full leak detection: blocks still live");
         assertThat(output).containsPattern("3 blocks\\s+144 bytes\\s+dev\\.lgmalloc\\.LeakDetectionTest\\$LeakyProgram"
                 + "\\.leakHeaders\\(LeakDetectionTest\\.java:\\d+\\)");

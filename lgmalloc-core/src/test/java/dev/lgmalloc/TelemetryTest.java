@@ -104,4 +104,47 @@ class TelemetryTest {
         assertThat(server.getAttribute(name, "LiveBlocks")).isEqualTo(0L);
         server.unregisterMBean(name);
     }
+
+    /**
+     * lgmalloc in a JVM that records nothing: the maintenance thread puts its hooks in place without starting JFR,
+     * and a recording started later still gets the periodic events.
+     */
+    public static final class RecordingStartedLater {
+        public static void main(String[] args) throws Exception {
+            long block = LgMalloc.malloc(64);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!dev.lgmalloc.internal.jfr.Telemetry.isRegistered() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            }
+            System.out.println("hooks-registered=" + dev.lgmalloc.internal.jfr.Telemetry.isRegistered());
+            System.out.println("recording-starts");
+            Path file = Files.createTempFile("lgmalloc", ".jfr");
+            try (Recording recording = new Recording()) {
+                recording.enable("dev.lgmalloc.Statistics").withPeriod(Duration.ofMillis(100));
+                recording.start();
+                boolean recorded;
+                do {
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+                    recording.dump(file);
+                    recorded = RecordingFile.readAllEvents(file).stream().anyMatch(e ->
+                            e.getEventType().getName().equals("dev.lgmalloc.Statistics")
+                                    && e.getLong("liveBlocks") >= 1);
+                } while (!recorded && System.nanoTime() < deadline);
+                System.out.println("statistics-recorded=" + recorded);
+            } finally {
+                Files.deleteIfExists(file);
+                LgMalloc.free(block);
+            }
+        }
+    }
+
+    @Test
+    void jfrStartsOnlyWithARecordingAndThePeriodicEventsFollowIt() throws Exception {
+        // Registering a periodic event loads JFR's metadata repository, 8 MiB and 150 ms in a fresh JVM.
+        String output = FreshJvm.run(RecordingStartedLater.class, "-Xlog:class+load=info:stdout");
+        assertThat(output).contains("hooks-registered=true", "recording-starts", "statistics-recorded=true");
+        String beforeRecording = output.substring(0, output.indexOf("recording-starts"));
+        assertThat(beforeRecording).contains("dev.lgmalloc.internal.jfr.Telemetry ")
+                .doesNotContain("jdk.jfr.internal.MetadataRepository ");
+    }
 }

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
+import dev.lgmalloc.FreshJvm;
 import dev.lgmalloc.LgMalloc;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,9 +68,9 @@ class BorrowedSegmentTest {
      * Allocates before anything links {@code mmap}, then checks where the pages came from and where they went. The
      * work runs in a thread that ends, so its heap's pages are all released and trim can give every segment back.
      */
-    public static final class FreshJvm {
+    public static final class FirstAllocations {
         public static void main(String[] args) throws InterruptedException {
-            Thread worker = new Thread(FreshJvm::allocate);
+            Thread worker = new Thread(FirstAllocations::allocate);
             worker.start();
             worker.join();
             LgMalloc.allocator().trim();
@@ -109,7 +107,7 @@ class BorrowedSegmentTest {
 
     @Test
     void theFirstPagesOfAFreshJvmAreBorrowedAndGivenBack() throws Exception {
-        String output = runFresh(FreshJvm.class);
+        String output = FreshJvm.run(FirstAllocations.class);
         assertThat(output).contains("linked-at-first-malloc=false", "first-page-borrowed=true", "intact=true",
                 "reserved-after-trim=0", "later-page-borrowed=false");
     }
@@ -137,19 +135,8 @@ class BorrowedSegmentTest {
 
     @Test
     void closingAnAllocatorGivesItsBorrowedSegmentBack() throws Exception {
-        String output = runFresh(ClosedWhileBorrowed.class);
+        String output = FreshJvm.run(ClosedWhileBorrowed.class);
         assertThat(output).contains("borrowed=true", "page-map-cleared=true", "done");
         assertThat(output).containsPattern("free-after-close=(IllegalStateException|InvalidFreeException)");
-    }
-
-    private static String runFresh(Class<?> main) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), main.getName())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(output).isZero();
-        return output;
     }
 }
