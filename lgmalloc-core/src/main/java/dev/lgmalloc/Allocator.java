@@ -379,6 +379,9 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         long rounded = (Math.max(size, 1) + alignment - 1) & -alignment;
         // Pages start 64 KiB-aligned, so every block of a class whose size is a multiple of alignment is aligned.
         for (int c = classes.classOf(rounded); c >= 0 && c < classes.count(); c++) {
+            if (Engine.isExtentClass(classes.blockSize(c)) && alignment > Engine.EXTENT_ALIGNMENT) {
+                return -1;               // extents (all classes from here on) are aligned to 4 KiB only
+            }
             if (classes.blockSize(c) % alignment == 0) {
                 return c;
             }

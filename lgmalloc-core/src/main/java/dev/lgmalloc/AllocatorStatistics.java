@@ -50,7 +50,7 @@ public record AllocatorStatistics(long liveBytes, long liveBlocks, long committe
     /**
      * One heap.
      *
-     * @param id         heap number, -1 for the orphaned pages
+     * @param id         heap number, -1 for the orphaned pages, -2 for the extent pages
      * @param owner      the owning thread's name and id, or a stripe name
      * @param kind       what kind of heap it is
      * @param pages      pages the heap holds
@@ -66,7 +66,9 @@ public record AllocatorStatistics(long liveBytes, long liveBlocks, long committe
             /** A heap shared by virtual threads, one at a time. */
             VIRTUAL_THREAD_STRIPE,
             /** Pages left by threads that ended, still holding live blocks. */
-            ORPHANED
+            ORPHANED,
+            /** The extent pages of blocks of 8 KiB and more, shared by all threads (id -2). */
+            EXTENTS
         }
     }
 }

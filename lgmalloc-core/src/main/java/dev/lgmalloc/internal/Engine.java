@@ -30,6 +30,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final String name;
     final SizeClasses classes;
     final Segments segments;
+    final Extents extents;
     private final MemoryBudget budget;
     private final LargeBlocks largeBlocks;
     private final long purgeDelayNanos;
@@ -53,6 +54,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         this.purgeDelayNanos = purgeDelayNanos;
         this.largeBlocks = new LargeBlocks(budget, purgeDelayNanos);
         this.segments = new Segments(purgeDelayNanos, budget, largeBlocks);
+        this.extents = new Extents(segments, purgeDelayNanos);
         this.provisionedClasses = provisionedClasses.clone();
         for (int c = 0; c < classes.count(); c++) {
             orphans.add(new ArrayList<>());
@@ -62,6 +64,14 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             stripes[i] = register(new Heap(this, newHeapId(), null, true));
         }
         Maintenance.register(this);
+    }
+
+    /** The alignment of blocks of 8 KiB and more, which are extents. */
+    public static final int EXTENT_ALIGNMENT = Units.UNIT;
+
+    /** Whether blocks of {@code blockSize} bytes are extents (runs of 4 KiB units shared across classes). */
+    public static boolean isExtentClass(int blockSize) {
+        return Extents.serves(blockSize);
     }
 
     /** How long free memory stays committed before it goes back to the OS. */
@@ -240,6 +250,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 list.clear();
             }
         }
+        extents.closeAll();
         segments.closeAll();
     }
 
@@ -385,6 +396,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 h.reclaim(force, false);
             }
         }
+        extents.maintain(force);
         segments.purge(force);
     }
 
@@ -425,8 +437,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             predictedHits = reapedPredictedHits.get();
         }
         segments.forEachPage(p -> {
-            if (p.state == Page.QUARANTINED) {
-                return;
+            if (p.state == Page.QUARANTINED || p.units != null) {
+                return;                   // extent pages are counted below
             }
             long liveBlocks = Math.max(0, p.used - p.pendingRemoteFrees());
             pages[p.sizeClass]++;
@@ -450,13 +462,16 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 notLive(deferred, count, live, perHeap);
             }
         }
+        // Extent blocks have no pages of their class: a class's capacity there is its live blocks.
+        long[] extentLive = new long[n];
+        long[] extentTotals = extents.countLive(extentLive);
         List<ClassStatistics> classStats = new ArrayList<>();
-        long liveBytes = 0;
-        long liveBlocks = 0;
+        long liveBytes = extentTotals[1];
+        long liveBlocks = extentTotals[0];
         for (int c = 0; c < n; c++) {
-            if (pages[c] > 0) {
+            if (pages[c] > 0 || extentLive[c] > 0) {
                 classStats.add(new ClassStatistics(c, classes.blockSize(c), classes.isExact(c), pages[c],
-                        capacity[c], live[c]));
+                        capacity[c] + extentLive[c], live[c] + extentLive[c]));
             }
             liveBytes += live[c] * classes.blockSize(c);
             liveBlocks += live[c];
@@ -468,6 +483,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             heapStats.add(new HeapStatistics(h.id, h.striped ? "stripe-" + h.id : describe(h.owner),
                     h.striped ? HeapStatistics.Kind.VIRTUAL_THREAD_STRIPE : HeapStatistics.Kind.THREAD,
                     (int) s[0], s[1], s[2]));
+        }
+        if (extentTotals[2] > 0) {
+            heapStats.add(new HeapStatistics(-2, "blocks of 8 KiB and more, shared by all threads",
+                    HeapStatistics.Kind.EXTENTS, (int) extentTotals[2], extentTotals[0], extentTotals[1]));
         }
         long[] orphaned = perHeap.getOrDefault(Heap.NO_OWNER, new long[3]);
         if (orphaned[0] > 0) {

@@ -49,12 +49,6 @@ public final class Heap {
      */
     static final int DEFERRED_MAX_BLOCK = 1024;
 
-    /**
-     * Free blocks this large or larger give the interior of their memory back once they stay free (decay): each
-     * holds at least one whole OS page past its link and stamp.
-     */
-    static final int DECAY_MIN_BLOCK = 8 * 1024;
-
     final Engine engine;
     final int id;
     final boolean striped;
@@ -89,8 +83,8 @@ public final class Heap {
     private long deferredHead;
     private long deferredTail;
     private int deferredCount;
-    /** This thread's recent frees of big blocks, oldest first, so it can purge those that stay free (owner only). */
-    private Decay decay;
+    /** The extent page this heap allocated its last block of 8 KiB or more from, where it looks first (owner only). */
+    Page extentPage;
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
@@ -174,8 +168,9 @@ public final class Heap {
      */
     private long mallocSlow(int sizeClass) {
         flushDeferred();                  // this thread's own remote frees must not wait on its allocations
-        if (decay != null) {
-            sweepIfDue(Maintenance.clock());
+        int blockSize = engine.classes.blockSize(sizeClass);
+        if (Extents.serves(blockSize)) {
+            return engine.extents.allocate(this, sizeClass, blockSize);   // its current page is never set
         }
         Page page = current[sizeClass];
         if (page != exhausted) {
@@ -444,43 +439,6 @@ public final class Heap {
         if (page.inFullList || (used == 0 && current[page.sizeClass] != page)) {
             pageHasRoom(page);
         }
-        if (page.blockSize >= DECAY_MIN_BLOCK && page.state == Page.IN_HEAP) {
-            freedBig(page, address);     // a big block that stays free gives its memory back (Decay)
-        }
-    }
-
-    /** Stamps a free block of a big class, and sweeps the big classes' free lists when a sweep is due (owner only). */
-    private void freedBig(Page page, long address) {
-        if (decay == null) {
-            decay = new Decay(engine.purgeDelayNanos());
-        }
-        long now = Maintenance.clock();
-        Decay.freed(address, now);
-        sweepIfDue(now);
-    }
-
-    /** Purges the interior of this heap's big free blocks that stayed free for the purge delay (owner only). */
-    private void sweepIfDue(long now) {
-        if (!decay.due(now)) {
-            return;
-        }
-        List<Page> pages = decay.pages();
-        lockLists();             // the lists, not the pages' free lists (the owner's alone), need the lock
-        try {
-            for (int c = 0; c < current.length; c++) {
-                if (engine.classes.blockSize(c) >= DECAY_MIN_BLOCK) {
-                    if (current[c] != exhausted) {
-                        pages.add(current[c]);
-                    }
-                    for (Page p = available[c]; p != null; p = p.next) {
-                        pages.add(p);
-                    }
-                }
-            }
-        } finally {
-            unlockLists();
-        }
-        decay.sweep(now);
     }
 
     /** A local free made a full page usable, or emptied a page. */
@@ -496,7 +454,7 @@ public final class Heap {
                 page.full = false;
                 link(available, page);
             }
-            if (page.used == 0 && current[page.sizeClass] != page && !keepsAsSpare(page)) {
+            if (page.used == 0 && current[page.sizeClass] != page) {
                 unlink(available, page);
                 engine.segments.release(page);
             }
@@ -505,31 +463,12 @@ public final class Heap {
         }
     }
 
-    /**
-     * Whether an emptied page of a big class stays as its class's one spare (under the list lock): a thread whose
-     * live count of the class swings across a page boundary would otherwise release a page and take a new one at
-     * every swing (pages of big classes hold only 8 to 15 blocks). Decay purges the spare's blocks if it stays
-     * empty, and trim releases it.
-     */
-    private boolean keepsAsSpare(Page page) {
-        return page.blockSize >= DECAY_MIN_BLOCK && available[page.sizeClass] == page && page.next == null;
-    }
-
-    /** Releases the emptied pages kept as spares (trim; under the list lock). */
-    private void releaseSpares(int sizeClass) {
-        Page page = available[sizeClass];
-        while (page != null) {
-            Page next = page.next;
-            if (page.used == 0 && page.threadFree == 0 && page != current[sizeClass]) {
-                unlink(available, page);
-                engine.segments.release(page);
-            }
-            page = next;
-        }
-    }
-
     /** Frees a block of a page this thread does not own at once: one CAS on the page's remote-free word. */
     private static void freeShared(Page page, long address) {
+        if (page.units != null) {
+            page.units.extents.free(page, address);
+            return;
+        }
         if (page.isLarge()) {
             if (address != page.start) {
                 throw new InvalidFreeException(address, "an interior pointer of a large block at 0x"
@@ -617,6 +556,9 @@ public final class Heap {
             }
             return page.mappedSize;
         }
+        if (page.units != null) {
+            return page.units.usableSize(page, address);
+        }
         String reason = page.state == Page.RELEASED ? "not a live block (its page is free)"
                 : page.invalidBlockReason(address);
         if (reason == null && page.looksFree(address)) {
@@ -671,7 +613,7 @@ public final class Heap {
 
     /** Installs a page for {@code sizeClass} ahead of use (pre-provisioning); owner or creator only. */
     void provision(int sizeClass) {
-        if (current[sizeClass] == exhausted) {
+        if (current[sizeClass] == exhausted && !Extents.serves(engine.classes.blockSize(sizeClass))) {
             Page page = engine.acquirePage(this, sizeClass);
             if (page != null) {
                 current[sizeClass] = page;
@@ -712,9 +654,6 @@ public final class Heap {
                 }
                 reclaimFrom(available, c);
                 reclaimFrom(fullPages, c);
-                if (force) {
-                    releaseSpares(c);
-                }
                 Page cur = current[c];
                 if (withCurrentPages && cur != exhausted) {
                     if (collect(cur) < 0) {

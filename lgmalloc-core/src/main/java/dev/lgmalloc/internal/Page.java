@@ -45,6 +45,7 @@ public final class Page extends PageLayout.OwnerPad {
     final long divMagic;          // ceil(2^40 / blockSize): offset -> index without a division
     final long mappedSize;        // large blocks: the size of their mapping
     final LargeBlocks largePool;  // large blocks: where they are freed
+    final Units units;            // extent pages: their blocks (Extents); null for any other page
 
     // Written by the owner (or whoever holds the page while it has none), read by freeing threads. The owner's
     // per-malloc state (free, used, list links) and the remote-free word live in PageLayout's padded regions.
@@ -69,6 +70,18 @@ public final class Page extends PageLayout.OwnerPad {
 
     /** A small-block page. */
     Page(Segment segment, int firstChunk, int chunks, int sizeClass, int blockSize) {
+        this(segment, firstChunk, chunks, sizeClass, blockSize, null);
+    }
+
+    /** An extent page: blocks of any size from 8 KiB, shared by the allocator's threads ({@link Extents}). */
+    static Page extents(Segment segment, int firstChunk, int chunks, Extents extents) {
+        return new Page(segment, firstChunk, chunks, EXTENT_CLASS, 0, new Units(extents));
+    }
+
+    /** The size class of extent pages: blocks of many classes. */
+    static final int EXTENT_CLASS = -2;
+
+    private Page(Segment segment, int firstChunk, int chunks, int sizeClass, int blockSize, Units units) {
         this.segment = segment;
         this.firstChunk = firstChunk;
         this.start = segment.base + ((long) firstChunk << PageMap.CHUNK_SHIFT);
@@ -77,11 +90,15 @@ public final class Page extends PageLayout.OwnerPad {
         this.alignMask = -span;
         this.sizeClass = sizeClass;
         this.blockSize = blockSize;
-        this.divMagic = ((1L << MAGIC_SHIFT) + blockSize - 1) / blockSize;
+        this.divMagic = blockSize == 0 ? 0 : ((1L << MAGIC_SHIFT) + blockSize - 1) / blockSize;
         this.mappedSize = 0;
         this.largePool = null;
-        this.bump = start;
+        this.units = units;
+        this.bump = units == null ? start : end;
         this.state = IN_HEAP;
+        if (units != null) {
+            this.heap = Heap.NO_OWNER;    // no owner: every free takes the shared path, to the page's lock
+        }
     }
 
     /** A large block of {@code mappedSize} bytes at {@code start}. */
@@ -96,6 +113,7 @@ public final class Page extends PageLayout.OwnerPad {
         this.divMagic = 0;
         this.mappedSize = mappedSize;
         this.largePool = pool;
+        this.units = null;
         this.bump = end;
         this.state = LARGE_LIVE;
         this.heap = Heap.NO_OWNER;
@@ -117,6 +135,7 @@ public final class Page extends PageLayout.OwnerPad {
         this.divMagic = 0;
         this.mappedSize = 0;
         this.largePool = null;
+        this.units = null;
         this.heap = Heap.NO_OWNER;
         this.state = RELEASED;
     }

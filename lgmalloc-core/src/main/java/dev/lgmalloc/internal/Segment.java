@@ -97,15 +97,34 @@ final class Segment {
         }
     }
 
-    /** The first free run of {@code chunks} chunks aligned to its length, or -1. */
+    /**
+     * The free run of {@code chunks} chunks, aligned to its length, with the most dirty chunks (the first of
+     * those), or -1. Dirty chunks first: their memory is resident already, and a page on clean chunks would make
+     * more of it resident while the dirty ones wait for their purge.
+     */
     int findRun(int chunks) {
         long run = chunks == 64 ? -1L : (1L << chunks) - 1;
+        int best = -1;
+        int bestDirty = -1;
         for (int i = 0; i + chunks <= CHUNKS; i += chunks) {
-            if (((usedMask | purgingMask) & (run << i)) == 0) {
-                return i;
+            long mask = run << i;
+            if (((usedMask | purgingMask) & mask) == 0) {
+                int dirty = Long.bitCount(dirtyMask & mask);
+                if (dirty > bestDirty) {
+                    best = i;
+                    bestDirty = dirty;
+                    if (dirty == chunks) {
+                        break;
+                    }
+                }
             }
         }
-        return -1;
+        return best;
+    }
+
+    /** Dirty chunks in the run of {@code chunks} chunks at {@code first}. */
+    int dirtyChunks(int first, int chunks) {
+        return Long.bitCount(dirtyMask & runMask(first, chunks));
     }
 
     static long runMask(int first, int chunks) {

@@ -44,18 +44,52 @@ final class Segments {
     /** A fresh page for class {@code sizeClass}, or null when the OS has no memory left. */
     synchronized Page acquire(Heap heap, int sizeClass, int blockSize) {
         int chunks = chunksFor(blockSize);
+        Segment segment = takeRun(chunks);
+        if (segment == null) {
+            return null;
+        }
+        Page page = new Page(segment, takenFirst, chunks, sizeClass, blockSize);
+        page.heap = heap;
+        install(page, chunks);
+        return page;
+    }
+
+    /** A fresh extent page of {@code chunks} chunks ({@link Extents}), or null when the OS has no memory left. */
+    synchronized Page acquireExtentPage(int chunks, Extents extents) {
+        Segment segment = takeRun(chunks);
+        if (segment == null) {
+            return null;
+        }
+        Page page = Page.extents(segment, takenFirst, chunks, extents);
+        install(page, chunks);
+        return page;
+    }
+
+    private int takenFirst;     // the first chunk of the run takeRun took, under the lock
+
+    /**
+     * Takes a free run of {@code chunks} chunks, aligned to its length, against the memory budget: returns its
+     * segment and leaves its first chunk in {@link #takenFirst}; null when the budget or the OS refuses.
+     */
+    private Segment takeRun(int chunks) {
         long bytes = (long) chunks << PageMap.CHUNK_SHIFT;
         if (!budget.tryReserve(bytes)) {
             return null;
         }
+        // The run with the most dirty chunks in any segment (resident memory before fresh), the first found
+        // among equals, starting where the last search succeeded.
         Segment segment = null;
         int first = -1;
-        for (int n = 0; n < segments.size() && first < 0; n++) {
-            Segment s = segments.get((searchStart + n) % segments.size());
-            first = s.findRun(chunks);
-            if (first >= 0) {
+        int dirty = -1;
+        for (int n = 0; n < segments.size() && dirty < chunks; n++) {
+            int index = (searchStart + n) % segments.size();
+            Segment s = segments.get(index);
+            int run = s.findRun(chunks);
+            if (run >= 0 && s.dirtyChunks(run, chunks) > dirty) {
                 segment = s;
-                searchStart = (searchStart + n) % segments.size();
+                first = run;
+                dirty = s.dirtyChunks(run, chunks);
+                searchStart = index;
             }
         }
         if (first < 0) {
@@ -71,11 +105,13 @@ final class Segments {
         long mask = Segment.runMask(first, chunks);
         segment.usedMask |= mask;
         segment.dirtyMask &= ~mask;
-        Page page = new Page(segment, first, chunks, sizeClass, blockSize);
-        page.heap = heap;
-        segment.pages[first] = page;
+        takenFirst = first;
+        return segment;
+    }
+
+    private static void install(Page page, int chunks) {
+        page.segment.pages[page.firstChunk] = page;
         PageMap.set(page.start, chunks, page);
-        return page;
     }
 
     /**

@@ -8,8 +8,8 @@ import dev.lgmalloc.AllocatorStatistics;
 import org.junit.jupiter.api.Test;
 
 /**
- * A page of a big class that empties stays as its class's one spare, so a live count swinging across a page
- * boundary does not release and take a page at every swing; trim releases it. Small classes release at once.
+ * A page of a small class that empties and is not its class's current page goes back to its segment at once (the
+ * extent pages of blocks from 8 KiB keep one spare instead: ExtentsTest).
  */
 class SparePageTest {
 
@@ -27,25 +27,6 @@ class SparePageTest {
         int perPage = PageMap.lookup(blocks[0]).capacity();
         for (int i = 0; i < perPage; i++) {
             allocator.free(blocks[i]);          // the first page, full until now, empties
-        }
-    }
-
-    @Test
-    void anEmptiedPageOfABigClassStaysUntilTrim() {
-        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
-            long size = 20_000;                                  // 12 blocks to a page of 4 chunks
-            long[] blocks = new long[24];
-            fillTwoPagesAndEmptyTheFirst(allocator, size, blocks);
-            assertThat(pagesOfClassOf(allocator, size)).isEqualTo(2);
-            long again = allocator.malloc(size);               // the full current page retires: the spare serves
-            assertThat(pagesOfClassOf(allocator, size)).isEqualTo(2);
-            allocator.free(again);                             // the spare, now current, stays current
-            for (int i = 12; i < blocks.length; i++) {
-                allocator.free(blocks[i]);                     // the other page empties: the class's new spare
-            }
-            assertThat(pagesOfClassOf(allocator, size)).isEqualTo(2);
-            allocator.trim();                                  // releases the spare (not the current page)
-            assertThat(pagesOfClassOf(allocator, size)).isEqualTo(1);
         }
     }
 

@@ -1,0 +1,241 @@
+package dev.lgmalloc.internal;
+
+import dev.lgmalloc.InvalidFreeException;
+
+/**
+ * The blocks of one extent page: its 1 MiB cut into 256 units of 4 KiB, a block being a run of units. Free runs
+ * merge by themselves (a block's units are bits in one map), so memory a freed 20 KiB block leaves is there for a
+ * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor: these blocks
+ * are 8 KiB or more, so a lock is small beside what a program does with one.
+ *
+ * <p>The metadata lives here, not in the blocks: a write into a freed block cannot corrupt it, and every free is
+ * checked exactly (a block start, a block freed before, an interior pointer, or a unit never handed out).
+ */
+final class Units {
+
+    static final int UNIT_SHIFT = 12;
+    static final int UNIT = 1 << UNIT_SHIFT;
+    static final int COUNT = 256;
+    private static final int WORDS = COUNT / 64;
+
+    /** The allocator's extents, where a free that empties the page goes on. */
+    final Extents extents;
+    private final long[] used = new long[WORDS];        // units of live blocks, and of runs being purged
+    private final long[] starts = new long[WORDS];      // the first unit of each live block
+    private final long[] freedStarts = new long[WORDS]; // first units of freed blocks, until a block covers them
+    private final long[] dirty = new long[WORDS];       // units handed out since their last purge: maybe resident
+    private final long[] idle = new long[WORDS];        // free dirty units not handed out since the last pass
+    private final byte[] lengths = new byte[COUNT];     // units of the live block starting at each unit
+    private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit
+    private int freeUnits = COUNT;
+    private int liveBlocks;
+    private long idleSince;
+    private boolean released;
+
+    Units(Extents extents) {
+        this.extents = extents;
+    }
+
+    /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
+    synchronized long allocate(Page page, int units, int sizeClass) {
+        if (released || freeUnits < units) {
+            return 0;
+        }
+        int first = findFree(units);
+        if (first < 0) {
+            return 0;
+        }
+        setRange(used, first, units);
+        setRange(dirty, first, units);
+        clearRange(idle, first, units);
+        clearRange(freedStarts, first, units);
+        set(starts, first);
+        lengths[first] = (byte) units;
+        classes[first] = (short) sizeClass;
+        freeUnits -= units;
+        liveBlocks++;
+        return page.start + ((long) first << UNIT_SHIFT);
+    }
+
+    /**
+     * Frees the block at {@code address} of {@code page}, after checking that it is one; returns whether the page
+     * is now empty.
+     */
+    synchronized boolean free(Page page, long address) {
+        int unit = liveBlockAt(page, address);
+        int units = lengths[unit];
+        clearRange(used, unit, units);
+        clear(starts, unit);
+        set(freedStarts, unit);
+        freeUnits += units;
+        liveBlocks--;
+        return liveBlocks == 0;
+    }
+
+    /** The usable size of the live block at {@code address}, after checking that it is one. */
+    synchronized long usableSize(Page page, long address) {
+        return (long) lengths[liveBlockAt(page, address)] << UNIT_SHIFT;
+    }
+
+    /** The first unit of the live block at {@code address}; throws when there is none. */
+    private int liveBlockAt(Page page, long address) {
+        if (released) {
+            throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
+                    + "pointer)");
+        }
+        long offset = address - page.start;
+        int unit = (int) (offset >>> UNIT_SHIFT);
+        if ((offset & (UNIT - 1)) == 0 && get(starts, unit)) {
+            return unit;
+        }
+        if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
+        }
+        if (get(used, unit)) {
+            for (int u = unit; u >= 0 && get(used, u); u--) {
+                if (get(starts, u)) {
+                    return interior(address, page.start + ((long) u << UNIT_SHIFT), lengths[u]);
+                }
+            }
+        }
+        throw new InvalidFreeException(address, "not an allocated block (inside an lgmalloc page but not in a "
+                + "live block)");
+    }
+
+    private static int interior(long address, long block, int units) {
+        throw new InvalidFreeException(address, "an interior pointer (inside the " + ((long) units << UNIT_SHIFT)
+                + "-byte block at 0x" + Long.toHexString(block) + ")");
+    }
+
+    synchronized boolean isEmpty() {
+        return liveBlocks == 0 && !released;
+    }
+
+    /** Marks the page released (under its owner's lock) if it is still empty; then nothing is allocated from it. */
+    synchronized boolean releaseIfEmpty() {
+        if (liveBlocks != 0 || released) {
+            return false;
+        }
+        released = true;
+        return true;
+    }
+
+    synchronized void markReleased() {
+        released = true;
+    }
+
+    /**
+     * Takes the runs of free units to give back to the OS: those free and not handed out since the previous pass
+     * at least {@code delayNanos} ago (all free dirty units with {@code force}). They count as used until
+     * {@link #purged} so no block takes them while the OS drops their memory. Returns {first unit, count} pairs.
+     */
+    synchronized int[] takeIdleRuns(long now, long delayNanos, boolean force) {
+        if (released || (!force && now - idleSince < delayNanos)) {
+            return null;
+        }
+        int[] runs = null;
+        int n = 0;
+        int u = 0;
+        while (u < COUNT) {
+            boolean take = force ? get(dirty, u) && !get(used, u) : get(idle, u) && !get(used, u);
+            if (!take) {
+                u++;
+                continue;
+            }
+            int first = u;
+            while (u < COUNT && get(dirty, u) && !get(used, u) && (force || get(idle, u))) {
+                u++;
+            }
+            if (runs == null) {
+                runs = new int[16];
+            } else if (n + 2 > runs.length) {
+                runs = java.util.Arrays.copyOf(runs, runs.length * 2);
+            }
+            runs[n++] = first;
+            runs[n++] = u - first;
+            setRange(used, first, u - first);
+            clearRange(dirty, first, u - first);
+        }
+        for (int w = 0; w < WORDS; w++) {
+            idle[w] = dirty[w] & ~used[w];
+        }
+        idleSince = now;
+        return runs == null ? null : java.util.Arrays.copyOf(runs, n);
+    }
+
+    /** Gives back to allocation the runs {@link #takeIdleRuns} took, their memory now dropped. */
+    synchronized void purged(int[] runs) {
+        for (int i = 0; i < runs.length; i += 2) {
+            clearRange(used, runs[i], runs[i + 1]);
+        }
+    }
+
+    /** Adds the live blocks per size class to {@code live}, and returns their bytes. */
+    synchronized long countLive(long[] live) {
+        long bytes = 0;
+        for (int w = 0; w < WORDS; w++) {
+            long bits = starts[w];
+            while (bits != 0) {
+                int u = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (classes[u] >= 0 && classes[u] < live.length) {
+                    live[classes[u]]++;
+                }
+                bytes += (long) lengths[u] << UNIT_SHIFT;
+            }
+        }
+        return bytes;
+    }
+
+    synchronized int liveBlocks() {
+        return liveBlocks;
+    }
+
+    /** The first run of {@code units} free units, or -1. */
+    private int findFree(int units) {
+        int runStart = 0;
+        int u = 0;
+        while (u < COUNT) {
+            int word = u >>> 6;
+            long ahead = used[word] >>> (u & 63);      // this word's bits from u on
+            if (ahead == 0) {
+                u = (word + 1) << 6;
+                if (u - runStart >= units) {
+                    return runStart;
+                }
+                continue;
+            }
+            u += Long.numberOfTrailingZeros(ahead);    // the next used unit
+            if (u - runStart >= units) {
+                return runStart;
+            }
+            u += Long.numberOfTrailingZeros(~(used[word] >>> (u & 63)));   // past its used run, within the word
+            runStart = u;
+        }
+        return -1;
+    }
+
+    private static boolean get(long[] bits, int i) {
+        return (bits[i >>> 6] >>> (i & 63) & 1) != 0;
+    }
+
+    private static void set(long[] bits, int i) {
+        bits[i >>> 6] |= 1L << (i & 63);
+    }
+
+    private static void clear(long[] bits, int i) {
+        bits[i >>> 6] &= ~(1L << (i & 63));
+    }
+
+    private static void setRange(long[] bits, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            set(bits, i);
+        }
+    }
+
+    private static void clearRange(long[] bits, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            clear(bits, i);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.lgmalloc.internal;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lgmalloc.Allocator;
+import dev.lgmalloc.AllocatorConfiguration;
+import dev.lgmalloc.AllocatorStatistics;
+import dev.lgmalloc.InvalidFreeException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Blocks of 8 KiB and more are runs of 4 KiB units in extent pages shared by the allocator's threads: freed
+ * memory serves any size, frees are checked exactly, memory that stays free goes back to the OS.
+ */
+class ExtentsTest {
+
+    private static Allocator allocator() {
+        return Allocator.create(AllocatorConfiguration.defaults());
+    }
+
+    private static long nonZeroBytes(long address, long size) {
+        MemorySegment s = Memory.segment(address, size);
+        long n = 0;
+        for (long i = 0; i < size; i++) {
+            n += s.get(JAVA_BYTE, i) != 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static int extentPages(Allocator allocator) {
+        return allocator.statistics().heapDetails().stream()
+                .filter(h -> h.kind() == AllocatorStatistics.HeapStatistics.Kind.EXTENTS)
+                .mapToInt(AllocatorStatistics.HeapStatistics::pages).sum();
+    }
+
+    @Test
+    void freedBlocksMergeAndServeOtherSizes() {
+        try (Allocator allocator = allocator()) {
+            long a = allocator.malloc(12 * 1024);
+            long b = allocator.malloc(12 * 1024);
+            long c = allocator.malloc(12 * 1024);
+            assertThat(b).isEqualTo(a + 12 * 1024);              // first fit, packed
+            assertThat(allocator.usableSize(a)).isEqualTo(12 * 1024);
+            allocator.free(a);
+            allocator.free(b);
+            long merged = allocator.malloc(20_000);              // another class, in the two freed blocks' units
+            assertThat(merged).isEqualTo(a);
+            assertThat(allocator.usableSize(merged)).isEqualTo(20 * 1024);
+            long after = allocator.malloc(8 * 1024);             // too big for the one unit left before c
+            assertThat(after).isGreaterThan(c);
+            allocator.free(merged);
+            allocator.free(after);
+            allocator.free(c);
+            assertThat(allocator.statistics().liveBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void everyFreeIsCheckedExactly() {
+        try (Allocator allocator = allocator()) {
+            long a = allocator.malloc(16 * 1024);
+            long b = allocator.malloc(16 * 1024);
+            assertThatThrownBy(() -> allocator.free(a + 4096)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("interior pointer").hasMessageContaining(Long.toHexString(a));
+            assertThatThrownBy(() -> allocator.free(a + 16)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("interior pointer");
+            assertThatThrownBy(() -> allocator.free(b + 64 * 1024)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("not an allocated block");
+            allocator.free(a);
+            assertThatThrownBy(() -> allocator.free(a)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
+            assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class);
+            long small = allocator.malloc(8 * 1024);             // takes a's first units: a is now inside it
+            assertThat(small).isEqualTo(a);
+            long reused = allocator.malloc(8 * 1024);
+            assertThatThrownBy(() -> allocator.free(a + 12 * 1024)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("interior pointer");
+            allocator.free(small);
+            allocator.free(reused);
+            allocator.free(b);
+            assertThat(allocator.statistics().liveBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void alignmentUpTo4KiBStaysInAnExtentAndAboveItGetsAMapping() {
+        try (Allocator allocator = allocator()) {
+            long aligned = allocator.alignedAlloc(4096, 10_000);
+            assertThat(aligned % 4096).isZero();
+            assertThat(PageMap.lookup(aligned).units).isNotNull();
+            long wider = allocator.alignedAlloc(32 * 1024, 10_000);
+            assertThat(wider % (32 * 1024)).isZero();
+            allocator.free(aligned);
+            allocator.free(wider);
+        }
+    }
+
+    @Test
+    void memoryThatStaysFreeGoesBackToTheOsAndLiveBlocksKeepTheirData() throws InterruptedException {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withPurgeDelay(Duration.ZERO))) {
+            long size = 64 * 1024;
+            long[] blocks = new long[3];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(size);
+                Memory.segment(blocks[i], size).fill((byte) 0x5A);
+            }
+            allocator.free(blocks[1]);
+            // The maintenance thread purges it on one of its next passes: wait for that, not for a time.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (nonZeroBytes(blocks[1], size) != 0) {
+                assertThat(System.nanoTime()).as("the freed block is purged").isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            assertThat(nonZeroBytes(blocks[0], size)).isEqualTo(size);
+            assertThat(nonZeroBytes(blocks[2], size)).isEqualTo(size);
+            long again = allocator.malloc(size);                  // the purged units, handed out again
+            assertThat(again).isEqualTo(blocks[1]);
+            Memory.segment(again, size).fill((byte) 0x33);
+            allocator.trim();                                     // purges every free unit, and no live one
+            assertThat(nonZeroBytes(again, size)).isEqualTo(size);
+            allocator.free(blocks[0]);
+            allocator.free(again);
+            allocator.free(blocks[2]);
+        }
+    }
+
+    @Test
+    void anEmptiedPageStaysAsTheOneSpareUntilTrim() {
+        try (Allocator allocator = allocator()) {
+            long size = 128 * 1024;                               // 8 blocks fill a 1 MiB page
+            long[] blocks = new long[16];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(size);
+            }
+            assertThat(extentPages(allocator)).isEqualTo(2);
+            for (int i = 0; i < 8; i++) {
+                allocator.free(blocks[i]);
+            }
+            assertThat(extentPages(allocator)).as("the first emptied page is the spare").isEqualTo(2);
+            for (int i = 8; i < 16; i++) {
+                allocator.free(blocks[i]);
+            }
+            assertThat(extentPages(allocator)).as("a second empty page goes").isEqualTo(1);
+            allocator.trim();
+            assertThat(extentPages(allocator)).isZero();
+            assertThat(allocator.statistics().committedBytes()).isZero();
+        }
+    }
+
+    @Test
+    void blocksMoveBetweenThreadsWithTheirContents() throws Exception {
+        try (Allocator allocator = allocator()) {
+            BlockingQueue<long[]> queue = new ArrayBlockingQueue<>(64);
+            int count = 20_000;
+            Thread producer = Thread.ofPlatform().start(() -> {
+                SplittableRandom random = new SplittableRandom(7);
+                for (int i = 0; i < count; i++) {
+                    long size = 8 * 1024 + random.nextInt(120 * 1024);
+                    long block = allocator.malloc(size);
+                    Memory.putLong(block, i);
+                    Memory.putLong(block + size - 8, ~i);
+                    try {
+                        queue.put(new long[] {block, size, i});
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            List<String> wrong = new ArrayList<>();
+            SplittableRandom random = new SplittableRandom(11);
+            List<long[]> mine = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                long[] item = queue.take();
+                if (Memory.getLong(item[0]) != item[2] || Memory.getLong(item[0] + item[1] - 8) != ~item[2]) {
+                    wrong.add("block " + item[2]);
+                }
+                allocator.free(item[0]);                          // a free from another thread than the allocating one
+                long own = allocator.malloc(8 * 1024 + random.nextInt(56 * 1024));
+                mine.add(new long[] {own});
+                if (mine.size() > 32) {
+                    allocator.free(mine.remove(random.nextInt(mine.size()))[0]);
+                }
+            }
+            producer.join();
+            for (long[] m : mine) {
+                allocator.free(m[0]);
+            }
+            assertThat(wrong).isEmpty();
+            assertThat(allocator.statistics().liveBlocks()).isZero();
+        }
+    }
+}
