@@ -54,7 +54,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         this.purgeDelayNanos = purgeDelayNanos;
         this.largeBlocks = new LargeBlocks(budget, purgeDelayNanos);
         this.segments = new Segments(purgeDelayNanos, budget, largeBlocks);
-        this.extents = new Extents(segments, purgeDelayNanos);
+        this.extents = new Extents(this, segments, purgeDelayNanos);
         this.provisionedClasses = provisionedClasses.clone();
         for (int c = 0; c < classes.count(); c++) {
             orphans.add(new ArrayList<>());

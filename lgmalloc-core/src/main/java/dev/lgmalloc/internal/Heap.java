@@ -85,6 +85,10 @@ public final class Heap {
     private int deferredCount;
     /** The extent page this heap allocated its last block of 8 KiB or more from, where it looks first (owner only). */
     Page extentPage;
+    /** This heap's extent pages (guarded by its engine's Extents). */
+    final List<Page> extentPages = new java.util.ArrayList<>();
+    /** Extent blocks this thread freed last, where its next extent allocations look first (owner only). */
+    final RecentExtents recentExtents = new RecentExtents();
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {

@@ -20,16 +20,18 @@ final class Units {
 
     /** The allocator's extents, where a free that empties the page goes on. */
     final Extents extents;
+    /** The heap that allocates from this page; another takes it over once it is abandoned (under Extents' lock). */
+    Heap owner;
     private final long[] used = new long[WORDS];        // units of live blocks, and of runs being purged
     private final long[] starts = new long[WORDS];      // the first unit of each live block
-    private final long[] freedStarts = new long[WORDS]; // first units of freed blocks, until a block covers them
-    private final long[] dirty = new long[WORDS];       // units handed out since their last purge: maybe resident
-    private final long[] idle = new long[WORDS];        // free dirty units not handed out since the last pass
+    private final long[] freedStarts = new long[WORDS]; // first units of freed blocks (stale under live blocks)
+    private final long[] dirty = new long[WORDS];       // units handed out before the last pass, not purged since
+    private final long[] touched = new long[WORDS];     // units handed out since the last pass
     private final byte[] lengths = new byte[COUNT];     // units of the live block starting at each unit
     private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit
     private int freeUnits = COUNT;
     private int liveBlocks;
-    private long idleSince;
+    private long lastPass;
     private boolean released;
 
     Units(Extents extents) {
@@ -42,13 +44,23 @@ final class Units {
             return 0;
         }
         int first = findFree(units);
-        if (first < 0) {
+        return first < 0 ? 0 : take(page, first, units, sizeClass);
+    }
+
+    /**
+     * The block of {@code units} units at unit {@code first} of {@code page}, if those units are all free;
+     * else 0. For memory the thread freed recently, still in its cache.
+     */
+    synchronized long allocateAt(Page page, int first, int units, int sizeClass) {
+        if (released || first + units > COUNT) {
             return 0;
         }
+        return anySet(used, first, units) ? 0 : take(page, first, units, sizeClass);
+    }
+
+    private long take(Page page, int first, int units, int sizeClass) {
         setRange(used, first, units);
-        setRange(dirty, first, units);
-        clearRange(idle, first, units);
-        clearRange(freedStarts, first, units);
+        setRange(touched, first, units);
         set(starts, first);
         lengths[first] = (byte) units;
         classes[first] = (short) sizeClass;
@@ -57,11 +69,14 @@ final class Units {
         return page.start + ((long) first << UNIT_SHIFT);
     }
 
+    /** {@link #free}'s result for a free that emptied the page, added to the units freed. */
+    static final int EMPTIED = 1 << 16;
+
     /**
-     * Frees the block at {@code address} of {@code page}, after checking that it is one; returns whether the page
-     * is now empty.
+     * Frees the block at {@code address} of {@code page}, after checking that it is one; returns the units it
+     * held, plus {@link #EMPTIED} when the page is now empty.
      */
-    synchronized boolean free(Page page, long address) {
+    synchronized int free(Page page, long address) {
         int unit = liveBlockAt(page, address);
         int units = lengths[unit];
         clearRange(used, unit, units);
@@ -69,7 +84,7 @@ final class Units {
         set(freedStarts, unit);
         freeUnits += units;
         liveBlocks--;
-        return liveBlocks == 0;
+        return liveBlocks == 0 ? units | EMPTIED : units;
     }
 
     /** The usable size of the live block at {@code address}, after checking that it is one. */
@@ -88,15 +103,16 @@ final class Units {
         if ((offset & (UNIT - 1)) == 0 && get(starts, unit)) {
             return unit;
         }
-        if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
-            throw new InvalidFreeException(address, "double free (the block is already free)");
-        }
         if (get(used, unit)) {
             for (int u = unit; u >= 0 && get(used, u); u--) {
                 if (get(starts, u)) {
                     return interior(address, page.start + ((long) u << UNIT_SHIFT), lengths[u]);
                 }
             }
+        }
+        // Not in a live block: a freed block's start is a double free (a later block over it was looked at above)
+        if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
         }
         throw new InvalidFreeException(address, "not an allocated block (inside an lgmalloc page but not in a "
                 + "live block)");
@@ -125,42 +141,41 @@ final class Units {
     }
 
     /**
-     * Takes the runs of free units to give back to the OS: those free and not handed out since the previous pass
-     * at least {@code delayNanos} ago (all free dirty units with {@code force}). They count as used until
-     * {@link #purged} so no block takes them while the OS drops their memory. Returns {first unit, count} pairs.
+     * Takes the runs of free units to give back to the OS: those not handed out since the previous pass, at least
+     * {@code delayNanos} ago (every free unit that may be resident with {@code force}). They count as used until
+     * {@link #purged}, so no block takes them while the OS drops their memory. Returns {first unit, count} pairs.
      */
     synchronized int[] takeIdleRuns(long now, long delayNanos, boolean force) {
-        if (released || (!force && now - idleSince < delayNanos)) {
+        if (released || (!force && now - lastPass < delayNanos)) {
             return null;
         }
-        int[] runs = null;
+        long[] due = new long[WORDS];
+        for (int w = 0; w < WORDS; w++) {
+            due[w] = (force ? dirty[w] | touched[w] : dirty[w] & ~touched[w]) & ~used[w];
+            dirty[w] = (dirty[w] | touched[w]) & ~due[w];
+            touched[w] = 0;
+        }
+        lastPass = now;
+        int[] runs = new int[16];
         int n = 0;
         int u = 0;
         while (u < COUNT) {
-            boolean take = force ? get(dirty, u) && !get(used, u) : get(idle, u) && !get(used, u);
-            if (!take) {
+            if (!get(due, u)) {
                 u++;
                 continue;
             }
             int first = u;
-            while (u < COUNT && get(dirty, u) && !get(used, u) && (force || get(idle, u))) {
+            while (u < COUNT && get(due, u)) {
                 u++;
             }
-            if (runs == null) {
-                runs = new int[16];
-            } else if (n + 2 > runs.length) {
+            if (n + 2 > runs.length) {
                 runs = java.util.Arrays.copyOf(runs, runs.length * 2);
             }
             runs[n++] = first;
             runs[n++] = u - first;
             setRange(used, first, u - first);
-            clearRange(dirty, first, u - first);
         }
-        for (int w = 0; w < WORDS; w++) {
-            idle[w] = dirty[w] & ~used[w];
-        }
-        idleSince = now;
-        return runs == null ? null : java.util.Arrays.copyOf(runs, n);
+        return n == 0 ? null : java.util.Arrays.copyOf(runs, n);
     }
 
     /** Gives back to allocation the runs {@link #takeIdleRuns} took, their memory now dropped. */
@@ -228,14 +243,34 @@ final class Units {
     }
 
     private static void setRange(long[] bits, int from, int count) {
-        for (int i = from; i < from + count; i++) {
-            set(bits, i);
+        int end = from + count;
+        for (int w = from >>> 6; w <= (end - 1) >>> 6; w++) {
+            bits[w] |= wordMask(from, end, w);
         }
     }
 
     private static void clearRange(long[] bits, int from, int count) {
-        for (int i = from; i < from + count; i++) {
-            clear(bits, i);
+        int end = from + count;
+        for (int w = from >>> 6; w <= (end - 1) >>> 6; w++) {
+            bits[w] &= ~wordMask(from, end, w);
         }
+    }
+
+    private static boolean anySet(long[] bits, int from, int count) {
+        int end = from + count;
+        for (int w = from >>> 6; w <= (end - 1) >>> 6; w++) {
+            if ((bits[w] & wordMask(from, end, w)) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The bits of units {@code [from, end)} that lie in word {@code w}. */
+    private static long wordMask(int from, int end, int w) {
+        int base = w << 6;
+        int low = Math.max(from, base) - base;
+        int high = Math.min(end, base + 64) - base;       // 1..64
+        return (high == 64 ? -1L : (1L << high) - 1) & (-1L << low);
     }
 }

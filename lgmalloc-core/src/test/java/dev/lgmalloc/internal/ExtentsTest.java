@@ -199,4 +199,39 @@ class ExtentsTest {
             assertThat(allocator.statistics().liveBlocks()).isZero();
         }
     }
+
+    @Test
+    void eachThreadAllocatesFromPagesOfItsOwnAndPagesOfEndedThreadsAreTakenOver() throws Exception {
+        try (Allocator allocator = allocator()) {
+            long[] left = new long[1];
+            java.util.concurrent.CountDownLatch allocated = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch checked = new java.util.concurrent.CountDownLatch(1);
+            Thread ended = Thread.ofPlatform().start(() -> {
+                left[0] = allocator.malloc(16 * 1024);
+                Memory.putLong(left[0], 42);
+                allocated.countDown();
+                try {
+                    checked.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            allocated.await();
+            long mine = allocator.malloc(16 * 1024);
+            assertThat(PageMap.lookup(mine)).as("a live thread's page is its own").isNotSameAs(PageMap.lookup(left[0]));
+            assertThat(extentPages(allocator)).isEqualTo(2);
+            checked.countDown();
+            ended.join();
+            allocator.free(mine);
+            allocator.trim();                                     // reaps the ended thread; releases empty pages
+            assertThat(extentPages(allocator)).isEqualTo(1);
+            // This thread's pages are gone, so the ended thread's page, with room, is taken over
+            long taken = allocator.malloc(16 * 1024);
+            assertThat(PageMap.lookup(taken)).isSameAs(PageMap.lookup(left[0]));
+            assertThat(extentPages(allocator)).isEqualTo(1);
+            assertThat(Memory.getLong(left[0])).isEqualTo(42);
+            allocator.free(left[0]);
+            allocator.free(taken);
+        }
+    }
 }
