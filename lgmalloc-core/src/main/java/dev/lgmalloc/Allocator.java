@@ -360,12 +360,12 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         if (t.isVirtual()) {
             Heap stripe = engine.acquireStripe(t);
             try {
-                return stripe.malloc(sizeClass);
+                return stripe.mallocAligned(sizeClass, alignment);
             } finally {
                 engine.releaseStripe(stripe);
             }
         }
-        return engine.heapOf(t).malloc(sizeClass);
+        return engine.heapOf(t).mallocAligned(sizeClass, alignment);
     }
 
     /** The smallest class whose blocks hold {@code size} bytes at {@code alignment}, or -1 for a large block. */
@@ -379,8 +379,8 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         long rounded = (Math.max(size, 1) + alignment - 1) & -alignment;
         // Pages start 64 KiB-aligned, so every block of a class whose size is a multiple of alignment is aligned.
         for (int c = classes.classOf(rounded); c >= 0 && c < classes.count(); c++) {
-            if (Engine.isExtentClass(classes.blockSize(c)) && alignment > Engine.EXTENT_ALIGNMENT) {
-                return -1;               // extents (all classes from here on) are aligned to 4 KiB only
+            if (Engine.isExtentClass(classes.blockSize(c))) {
+                return c;                // an extent, placed at an aligned unit (Heap.mallocAligned)
             }
             if (classes.blockSize(c) % alignment == 0) {
                 return c;

@@ -52,6 +52,28 @@ final class Extents {
     }
 
     /**
+     * A block aligned to {@code alignment} (a power of two up to 64 KiB; pages are 1 MiB-aligned) for class
+     * {@code sizeClass}: first fit among the heap's pages at aligned units, else a fresh page.
+     */
+    synchronized long allocateAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
+        int units = (blockSize + Units.UNIT - 1) >>> Units.UNIT_SHIFT;
+        int alignUnits = (int) Math.max(1, alignment >>> Units.UNIT_SHIFT);
+        for (Page page : heap.extentPages) {
+            long block = page.units.allocateAligned(page, units, sizeClass, alignUnits);
+            if (block != 0) {
+                return block;
+            }
+        }
+        Page fresh = segments.acquireExtentPage(PAGE_CHUNKS, this);
+        if (fresh == null) {
+            return 0;
+        }
+        pages.add(fresh);
+        adopt(heap, fresh);
+        return fresh.units.allocateAligned(fresh, units, sizeClass, alignUnits);
+    }
+
+    /**
      * A block from another of the heap's pages than its last, from a page an ended thread left, or from a fresh
      * page. Pages belong to one heap: when two threads' blocks shared pages, each free and allocation took the
      * bitmaps' cache lines and the lock from the other thread, and glibc-thread's two threads ran 1.6 times

@@ -1,6 +1,7 @@
 package dev.lgmalloc.internal;
 
 import dev.lgmalloc.InvalidFreeException;
+import dev.lgmalloc.SizeClasses;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -122,6 +123,18 @@ public final class Heap {
     }
 
     // ---------------------------------------------------------------- allocation
+
+    /**
+     * A block of class {@code sizeClass} aligned to {@code alignment}, which the class's blocks are not all: an
+     * extent placed at an aligned unit (small classes the caller picked to be aligned already take malloc).
+     */
+    public long mallocAligned(int sizeClass, long alignment) {
+        int blockSize = engine.classes.blockSize(sizeClass);
+        if (alignment > SizeClasses.GRANULE && Extents.serves(blockSize)) {
+            return engine.extents.allocateAligned(this, sizeClass, blockSize, alignment);
+        }
+        return malloc(sizeClass);
+    }
 
     /** {@link #malloc} for a routed call site: counted, so statistics show that routing happens. */
     public long mallocPredicted(int sizeClass) {

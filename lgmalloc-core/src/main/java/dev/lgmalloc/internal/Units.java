@@ -13,9 +13,11 @@ import dev.lgmalloc.InvalidFreeException;
  */
 final class Units {
 
-    static final int UNIT_SHIFT = 12;
+    static final int UNIT_SHIFT = 10;
     static final int UNIT = 1 << UNIT_SHIFT;
-    static final int COUNT = 256;
+    static final int COUNT = 1024;
+    /** Units in one OS page: the purge gives back whole pages only. */
+    private static final int UNITS_PER_OS_PAGE = (int) (Os.PAGE_SIZE >>> UNIT_SHIFT);
     private static final int WORDS = COUNT / 64;
 
     /** The allocator's extents, where a free that empties the page goes on. */
@@ -27,7 +29,7 @@ final class Units {
     private final long[] freedStarts = new long[WORDS]; // first units of freed blocks (stale under live blocks)
     private final long[] dirty = new long[WORDS];       // units handed out before the last pass, not purged since
     private final long[] touched = new long[WORDS];     // units handed out since the last pass
-    private final byte[] lengths = new byte[COUNT];     // units of the live block starting at each unit
+    private final short[] lengths = new short[COUNT];   // units of the live block starting at each unit
     private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit
     private int freeUnits = COUNT;
     private int liveBlocks;
@@ -47,6 +49,19 @@ final class Units {
         return first < 0 ? 0 : take(page, first, units, sizeClass);
     }
 
+    /** {@link #allocate} at a unit that is a multiple of {@code alignUnits} (a power of two). */
+    synchronized long allocateAligned(Page page, int units, int sizeClass, int alignUnits) {
+        if (released || freeUnits < units) {
+            return 0;
+        }
+        for (int first = 0; first + units <= COUNT; first += alignUnits) {
+            if (!anySet(used, first, units)) {
+                return take(page, first, units, sizeClass);
+            }
+        }
+        return 0;
+    }
+
     /**
      * The block of {@code units} units at unit {@code first} of {@code page}, if those units are all free;
      * else 0. For memory the thread freed recently, still in its cache.
@@ -62,7 +77,7 @@ final class Units {
         setRange(used, first, units);
         setRange(touched, first, units);
         set(starts, first);
-        lengths[first] = (byte) units;
+        lengths[first] = (short) units;
         classes[first] = (short) sizeClass;
         freeUnits -= units;
         liveBlocks++;
@@ -151,7 +166,7 @@ final class Units {
         }
         long[] due = new long[WORDS];
         for (int w = 0; w < WORDS; w++) {
-            due[w] = (force ? dirty[w] | touched[w] : dirty[w] & ~touched[w]) & ~used[w];
+            due[w] = wholeOsPages((force ? dirty[w] | touched[w] : dirty[w] & ~touched[w]) & ~used[w]);
             dirty[w] = (dirty[w] | touched[w]) & ~due[w];
             touched[w] = 0;
         }
@@ -176,6 +191,31 @@ final class Units {
             setRange(used, first, u - first);
         }
         return n == 0 ? null : java.util.Arrays.copyOf(runs, n);
+    }
+
+    /** The units of {@code bits} that lie in OS pages all of whose units are in {@code bits}. */
+    private static long wholeOsPages(long bits) {
+        long groups = bits;
+        for (int i = 1; i < UNITS_PER_OS_PAGE; i++) {
+            groups &= bits >>> i;
+        }
+        groups &= GROUP_STARTS;
+        long whole = groups;
+        for (int i = 1; i < UNITS_PER_OS_PAGE; i++) {
+            whole |= groups << i;
+        }
+        return whole;
+    }
+
+    /** Bit i set where unit i starts an OS page. */
+    private static final long GROUP_STARTS = groupStarts();
+
+    private static long groupStarts() {
+        long starts = 0;
+        for (int i = 0; i < 64; i += UNITS_PER_OS_PAGE) {
+            starts |= 1L << i;
+        }
+        return starts;
     }
 
     /** Gives back to allocation the runs {@link #takeIdleRuns} took, their memory now dropped. */

@@ -49,14 +49,14 @@ class ExtentsTest {
             long a = allocator.malloc(12 * 1024);
             long b = allocator.malloc(12 * 1024);
             long c = allocator.malloc(12 * 1024);
-            assertThat(b).isEqualTo(a + 12 * 1024);              // first fit, packed
+            assertThat(b).isEqualTo(a + 12 * 1024);              // first fit, packed (1 KiB units)
             assertThat(allocator.usableSize(a)).isEqualTo(12 * 1024);
             allocator.free(a);
             allocator.free(b);
             long merged = allocator.malloc(20_000);              // another class, in the two freed blocks' units
             assertThat(merged).isEqualTo(a);
             assertThat(allocator.usableSize(merged)).isEqualTo(20 * 1024);
-            long after = allocator.malloc(8 * 1024);             // too big for the one unit left before c
+            long after = allocator.malloc(8 * 1024);             // too big for the 4 units left before c
             assertThat(after).isGreaterThan(c);
             allocator.free(merged);
             allocator.free(after);
@@ -93,14 +93,18 @@ class ExtentsTest {
     }
 
     @Test
-    void alignmentUpTo4KiBStaysInAnExtentAndAboveItGetsAMapping() {
+    void alignedExtentsArePlacedAtAlignedUnits() {
         try (Allocator allocator = allocator()) {
-            long aligned = allocator.alignedAlloc(4096, 10_000);
-            assertThat(aligned % 4096).isZero();
-            assertThat(PageMap.lookup(aligned).units).isNotNull();
-            long wider = allocator.alignedAlloc(32 * 1024, 10_000);
-            assertThat(wider % (32 * 1024)).isZero();
-            allocator.free(aligned);
+            long before = allocator.malloc(9 * 1024);            // the aligned ones cannot start at the page's start
+            long page = allocator.alignedAlloc(4096, 10_000);
+            long wider = allocator.alignedAlloc(64 * 1024, 40_000);
+            assertThat(page % 4096).isZero();
+            assertThat(wider % (64 * 1024)).isZero();
+            assertThat(PageMap.lookup(page).units).as("an extent").isNotNull();
+            assertThat(PageMap.lookup(wider).units).as("an extent, no mapping of its own").isNotNull();
+            assertThat(allocator.usableSize(wider)).isGreaterThanOrEqualTo(40_000);
+            allocator.free(before);
+            allocator.free(page);
             allocator.free(wider);
         }
     }
