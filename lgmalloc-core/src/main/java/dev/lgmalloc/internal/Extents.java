@@ -64,13 +64,8 @@ final class Extents {
                 return block;
             }
         }
-        Page fresh = segments.acquireExtentPage(PAGE_CHUNKS, this);
-        if (fresh == null) {
-            return 0;
-        }
-        pages.add(fresh);
-        adopt(heap, fresh);
-        return fresh.units.allocateAligned(fresh, units, sizeClass, alignUnits);
+        Page fresh = freshPage(heap);
+        return fresh == null ? 0 : fresh.units.allocateAligned(fresh, units, sizeClass, alignUnits);
     }
 
     /**
@@ -99,13 +94,18 @@ final class Extents {
                 }
             }
         }
+        Page fresh = freshPage(heap);
+        return fresh == null ? 0 : fresh.units.allocate(fresh, units, sizeClass);
+    }
+
+    /** A new extent page of {@code heap}'s (under the lock), or null when the budget or the OS refuses. */
+    private Page freshPage(Heap heap) {
         Page fresh = segments.acquireExtentPage(PAGE_CHUNKS, this);
-        if (fresh == null) {
-            return 0;
+        if (fresh != null) {
+            pages.add(fresh);
+            adopt(heap, fresh);
         }
-        pages.add(fresh);
-        adopt(heap, fresh);
-        return fresh.units.allocate(fresh, units, sizeClass);
+        return fresh;
     }
 
     private static void adopt(Heap heap, Page page) {

@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * What decay gives back after a burst: 4,000 blocks of 8-32 KiB are allocated and written, six in seven are freed
- * (so their pages stay in use), then a light steady load runs for a second. Prints the RSS the burst added and what
+ * What the purge of free extents gives back after a burst: 4,000 blocks of 8-32 KiB are allocated and written, six
+ * in seven are freed (so their pages stay in use), then a light steady load runs for a second. Prints the RSS the burst added and what
  * is left of it after the second. Run in a fresh JVM:
  * {@code java --enable-native-access=ALL-UNNAMED -cp lgmalloc-core/target/classes:lgmalloc-core/target/test-classes
  * dev.lgmalloc.stress.BurstThenSteady}.
