@@ -121,7 +121,9 @@ final class Extents {
      */
     void free(Page page, long address) {
         int freed = page.units.free(page, address);
-        if ((freed & Units.EMPTIED) != 0) {
+        // A heap with one page keeps it: no lock for a thread that allocates and frees one block at a time (the
+        // size is read racily; releaseIfSpare looks again under the lock)
+        if ((freed & Units.EMPTIED) != 0 && page.units.owner.extentPages.size() > 1) {
             releaseIfSpare(page);
         }
         Heap mine = engine.fastHeap();
