@@ -17,8 +17,11 @@ record ThreadHeapFootprint(String configuration, double rssPerThread, double com
     /** The two sizes every thread allocates, as a plan predicts them: 300 B gets an exact class. */
     static final long[] PREDICTED = {64, 300};
 
-    /** Sixteen classes provisioned without a prediction (the agent's cap is sixteen predicted classes). */
-    static final long[] SIXTEEN = {16, 32, 48, 64, 80, 96, 128, 160, 192, 256, 300, 512, 1024, 2048, 4096, 8192};
+    /**
+     * Sixteen classes provisioned without a prediction (the agent's cap is sixteen predicted classes), all below
+     * 8 KiB: blocks from 8 KiB are extents, which have no page per class to provision.
+     */
+    static final long[] SIXTEEN = {16, 32, 48, 64, 80, 96, 128, 160, 192, 256, 300, 384, 512, 1024, 2048, 4096};
 
     /** The configurations compared, in the order they run. */
     enum Setup {
