@@ -3,7 +3,7 @@ package dev.lgmalloc.internal;
 import dev.lgmalloc.InvalidFreeException;
 
 /**
- * The blocks of one extent page: its 1 MiB cut into 256 units of 4 KiB, a block being a run of units. Free runs
+ * The blocks of one extent page: its 1 MiB cut into 1,024 units of 1 KiB, a block being a run of units. Free runs
  * merge by themselves (a block's units are bits in one map), so memory a freed 20 KiB block leaves is there for a
  * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor: these blocks
  * are 8 KiB or more, so a lock is small beside what a program does with one.
