@@ -63,15 +63,18 @@ class CloseTest {
     void aClosedAllocatorRefusesWorkAndIsCollectable() throws Exception {
         Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
         long small = allocator.malloc(64);
+        long extent = allocator.malloc(16 * 1024);
         long large = allocator.malloc(1 << 20);
         allocator.close();
         allocator.close();                  // twice: nothing more
         assertThatThrownBy(() -> allocator.malloc(64)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
+        assertThatThrownBy(() -> allocator.malloc(16 * 1024)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> allocator.malloc(1 << 20)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> allocator.calloc(1, 1 << 20)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> allocator.free(small)).as("its memory is gone: a foreign pointer now")
                 .isInstanceOf(InvalidFreeException.class);
+        assertThatThrownBy(() -> allocator.free(extent)).isInstanceOf(InvalidFreeException.class);
         assertThatThrownBy(() -> allocator.free(large)).isInstanceOf(InvalidFreeException.class);
         assertThat(allocator.statistics().committedBytes()).isZero();
         assertThat(allocator.statistics().reservedBytes()).isZero();

@@ -258,7 +258,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         return closed;
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("allocator " + name + " is closed");
         }

@@ -100,6 +100,7 @@ final class Extents {
 
     /** A new extent page of {@code heap}'s (under the lock), or null when the budget or the OS refuses. */
     private Page freshPage(Heap heap) {
+        engine.checkOpen();             // a closed allocator maps nothing more, as Engine.acquirePage refuses too
         Page fresh = segments.acquireExtentPage(PAGE_CHUNKS, this);
         if (fresh != null) {
             pages.add(fresh);
