@@ -190,12 +190,11 @@ final class Extents {
 
     /** Adds the live extent blocks per class to {@code live}; returns {blocks, bytes, pages}. */
     synchronized long[] countLive(long[] live) {
-        long blocks = 0;
-        long bytes = 0;
+        long[] totals = new long[3];
         for (Page page : pages) {
-            blocks += page.units.liveBlocks();
-            bytes += page.units.countLive(live);
+            page.units.countLive(live, totals);
         }
-        return new long[] {blocks, bytes, pages.size()};
+        totals[2] = pages.size();
+        return totals;
     }
 }

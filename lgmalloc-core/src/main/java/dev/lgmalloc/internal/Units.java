@@ -225,9 +225,11 @@ final class Units {
         }
     }
 
-    /** Adds the live blocks per size class to {@code live}, and returns their bytes. */
-    synchronized long countLive(long[] live) {
-        long bytes = 0;
+    /**
+     * Adds the live blocks per size class to {@code live}, and the blocks and their bytes to {@code totals[0]} and
+     * {@code totals[1]}, in one hold of the lock so the three agree.
+     */
+    synchronized void countLive(long[] live, long[] totals) {
         for (int w = 0; w < WORDS; w++) {
             long bits = starts[w];
             while (bits != 0) {
@@ -236,14 +238,10 @@ final class Units {
                 if (classes[u] >= 0 && classes[u] < live.length) {
                     live[classes[u]]++;
                 }
-                bytes += (long) lengths[u] << UNIT_SHIFT;
+                totals[0]++;
+                totals[1] += (long) lengths[u] << UNIT_SHIFT;
             }
         }
-        return bytes;
-    }
-
-    synchronized int liveBlocks() {
-        return liveBlocks;
     }
 
     /** The first run of {@code units} free units, or -1. */
