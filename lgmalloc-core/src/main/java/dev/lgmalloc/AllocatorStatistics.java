@@ -67,7 +67,7 @@ public record AllocatorStatistics(long liveBytes, long liveBlocks, long committe
             VIRTUAL_THREAD_STRIPE,
             /** Pages left by threads that ended, still holding live blocks. */
             ORPHANED,
-            /** The extent pages of blocks of 8 KiB and more, shared by all threads (id -2). */
+            /** The extent pages of every heap together: blocks of 8 KiB and more (id -2). */
             EXTENTS
         }
     }

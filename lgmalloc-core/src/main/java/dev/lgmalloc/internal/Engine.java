@@ -66,10 +66,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         Maintenance.register(this);
     }
 
-    /** The alignment of blocks of 8 KiB and more, which are extents. */
-    public static final int EXTENT_ALIGNMENT = Units.UNIT;
-
-    /** Whether blocks of {@code blockSize} bytes are extents (runs of 4 KiB units shared across classes). */
+    /** Whether blocks of {@code blockSize} bytes are extents (runs of 1 KiB units shared across classes). */
     public static boolean isExtentClass(int blockSize) {
         return Extents.serves(blockSize);
     }
@@ -485,7 +482,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                     (int) s[0], s[1], s[2]));
         }
         if (extentTotals[2] > 0) {
-            heapStats.add(new HeapStatistics(-2, "blocks of 8 KiB and more, shared by all threads",
+            heapStats.add(new HeapStatistics(-2, "extent pages of every heap (blocks of 8 KiB and more)",
                     HeapStatistics.Kind.EXTENTS, (int) extentTotals[2], extentTotals[0], extentTotals[1]));
         }
         long[] orphaned = perHeap.getOrDefault(Heap.NO_OWNER, new long[3]);

@@ -4,13 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Blocks of 8 KiB and more, as runs of 4 KiB units in 1 MiB extent pages shared by every thread of an allocator
- * ({@link Units}). In pages of one class, a class with a few live blocks per thread held about twice its live
- * bytes, for every class and thread: glibc-thread's peak RSS was 2.4 times glibc's. Here a freed block's units
- * serve any size, and blocks are placed first-fit from the page's start, so memory stays packed.
+ * Blocks of 8 KiB and more, as runs of 1 KiB units in 1 MiB extent pages ({@link Units}), each page one heap's.
+ * In pages of one class, a class with a few live blocks per thread held about twice its live bytes, for every
+ * class and thread: glibc-thread's peak RSS was 2.4 times glibc's. Here a freed block's units serve any size, and
+ * blocks are placed first-fit from the page's start, so memory stays packed.
  *
- * <p>Each heap allocates from the page it used last ({@link Heap#extentPage}) and looks at the others, under this
- * object's lock, only when that one has no room. Lock order: this, then a page's {@link Units}.
+ * <p>A heap looks first at the runs it freed last ({@link RecentExtents}), then at the page it used last
+ * ({@link Heap#extentPage}), and only then, under this object's lock, at its other pages, pages of ended threads
+ * and a fresh page. Lock order: this, then a page's {@link Units}.
  */
 final class Extents {
 
@@ -36,7 +37,7 @@ final class Extents {
 
     /** A block for class {@code sizeClass} of {@code blockSize} bytes, for {@code heap}'s thread; 0 when out of memory. */
     long allocate(Heap heap, int sizeClass, int blockSize) {
-        int units = (blockSize + Units.UNIT - 1) >>> Units.UNIT_SHIFT;
+        int units = Units.unitsFor(blockSize);
         long recent = heap.recentExtents.take(units, sizeClass);
         if (recent != 0) {
             return recent;
@@ -56,7 +57,7 @@ final class Extents {
      * {@code sizeClass}: first fit among the heap's pages at aligned units, else a fresh page.
      */
     synchronized long allocateAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
-        int units = (blockSize + Units.UNIT - 1) >>> Units.UNIT_SHIFT;
+        int units = Units.unitsFor(blockSize);
         int alignUnits = (int) Math.max(1, alignment >>> Units.UNIT_SHIFT);
         for (Page page : heap.extentPages) {
             long block = page.units.allocateAligned(page, units, sizeClass, alignUnits);
@@ -117,8 +118,8 @@ final class Extents {
 
     /**
      * Frees an extent block (checked by {@link Units#free}). A page it empties goes back to its segment when
-     * another page of its heap is empty too: one empty page stays, so a thread whose live bytes swing across a page boundary
-     * does not release and fault in a page at every swing.
+     * another page of its heap is empty too: one empty page stays, so a thread whose live bytes swing across a
+     * page boundary does not release and fault in a page at every swing.
      */
     void free(Page page, long address) {
         int freed = page.units.free(page, address);

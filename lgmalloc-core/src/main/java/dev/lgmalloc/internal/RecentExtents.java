@@ -45,10 +45,4 @@ final class RecentExtents {
         }
         return 0;
     }
-
-    /** Forgets everything: the heap is abandoned, or its allocator closes. */
-    void clear() {
-        java.util.Arrays.fill(pages, null);
-        java.util.Arrays.fill(unitCounts, 0);
-    }
 }

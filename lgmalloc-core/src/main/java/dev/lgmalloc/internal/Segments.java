@@ -31,10 +31,10 @@ final class Segments {
     }
 
     /**
-     * The smallest page that holds at least 8 blocks: one chunk up to 8 KiB, then 2, 4, 8 and 16 chunks. Not
-     * bigger: each thread keeps a partly used page per class, and a page of a few blocks empties often enough to
-     * go back to the segment, where any class can take its chunks: rptest's peak RSS fell by about a third with
-     * these pages (docs/BENCHMARKS.md).
+     * The smallest page that holds at least 8 blocks: one chunk for every class below 8 KiB, the only ones with
+     * pages of their class (bigger blocks are extents). Not bigger: each thread keeps a partly used page per
+     * class, and a small page empties often enough to go back to the segment, where any class can take its
+     * chunks.
      */
     static int chunksFor(int blockSize) {
         long chunks = ((8L * blockSize) + PageMap.CHUNK_SIZE - 1) >>> PageMap.CHUNK_SHIFT;
@@ -44,11 +44,11 @@ final class Segments {
     /** A fresh page for class {@code sizeClass}, or null when the OS has no memory left. */
     synchronized Page acquire(Heap heap, int sizeClass, int blockSize) {
         int chunks = chunksFor(blockSize);
-        Segment segment = takeRun(chunks);
-        if (segment == null) {
+        Run run = takeRun(chunks);
+        if (run == null) {
             return null;
         }
-        Page page = new Page(segment, takenFirst, chunks, sizeClass, blockSize);
+        Page page = new Page(run.segment(), run.first(), chunks, sizeClass, blockSize);
         page.heap = heap;
         install(page, chunks);
         return page;
@@ -56,22 +56,24 @@ final class Segments {
 
     /** A fresh extent page of {@code chunks} chunks ({@link Extents}), or null when the OS has no memory left. */
     synchronized Page acquireExtentPage(int chunks, Extents extents) {
-        Segment segment = takeRun(chunks);
-        if (segment == null) {
+        Run run = takeRun(chunks);
+        if (run == null) {
             return null;
         }
-        Page page = Page.extents(segment, takenFirst, chunks, extents);
+        Page page = Page.extents(run.segment(), run.first(), chunks, extents);
         install(page, chunks);
         return page;
     }
 
-    private int takenFirst;     // the first chunk of the run takeRun took, under the lock
+    /** A run of chunks taken for a page: its segment and first chunk. */
+    private record Run(Segment segment, int first) {
+    }
 
     /**
-     * Takes a free run of {@code chunks} chunks, aligned to its length, against the memory budget: returns its
-     * segment and leaves its first chunk in {@link #takenFirst}; null when the budget or the OS refuses.
+     * Takes a free run of {@code chunks} chunks, aligned to its length, against the memory budget; null when the
+     * budget or the OS refuses.
      */
-    private Segment takeRun(int chunks) {
+    private Run takeRun(int chunks) {
         long bytes = (long) chunks << PageMap.CHUNK_SHIFT;
         if (!budget.tryReserve(bytes)) {
             return null;
@@ -85,10 +87,11 @@ final class Segments {
             int index = (searchStart + n) % segments.size();
             Segment s = segments.get(index);
             int run = s.findRun(chunks);
-            if (run >= 0 && s.dirtyChunks(run, chunks) > dirty) {
+            int runDirty = run < 0 ? -1 : s.dirtyChunks(run, chunks);
+            if (runDirty > dirty) {
                 segment = s;
                 first = run;
-                dirty = s.dirtyChunks(run, chunks);
+                dirty = runDirty;
                 searchStart = index;
             }
         }
@@ -105,8 +108,7 @@ final class Segments {
         long mask = Segment.runMask(first, chunks);
         segment.usedMask |= mask;
         segment.dirtyMask &= ~mask;
-        takenFirst = first;
-        return segment;
+        return new Run(segment, first);
     }
 
     private static void install(Page page, int chunks) {

@@ -16,6 +16,11 @@ final class Units {
     static final int UNIT_SHIFT = 10;
     static final int UNIT = 1 << UNIT_SHIFT;
     static final int COUNT = 1024;
+    /** The units a block of {@code blockSize} bytes takes. */
+    static int unitsFor(int blockSize) {
+        return (blockSize + UNIT - 1) >>> UNIT_SHIFT;
+    }
+
     /** Units in one OS page: the purge gives back whole pages only. */
     private static final int UNITS_PER_OS_PAGE = (int) (Os.PAGE_SIZE >>> UNIT_SHIFT);
     private static final int WORDS = COUNT / 64;
