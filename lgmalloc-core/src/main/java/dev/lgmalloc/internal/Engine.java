@@ -353,6 +353,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         Heap mine = fastHeap();
         if (mine != null) {
             mine.flushDeferred();   // trim, or an allocation the limit refused: first this thread's gathered frees
+            if (force) {
+                mine.extentCache.flush(extents);
+            }
         }
         reapEndedThreads();
         synchronized (orphans) {
@@ -462,6 +465,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         // Extent blocks have no pages of their class: a class's capacity there is its live blocks.
         long[] extentLive = new long[n];
         long[] extentTotals = extents.countLive(extentLive);
+        for (Heap h : heapList) {
+            h.extentCache.uncount(extentLive, extentTotals);    // freed blocks a thread keeps: not live either
+        }
         List<ClassStatistics> classStats = new ArrayList<>();
         long liveBytes = extentTotals[1];
         long liveBlocks = extentTotals[0];

@@ -86,10 +86,10 @@ final class Extents {
             }
         }
         for (Page page : pages) {
-            if (page.units.owner.abandoned.get()) {
+            if (page.heap.extentsHandedBack) {
                 long block = page.units.allocate(page, units, sizeClass);
                 if (block != 0) {
-                    page.units.owner.extentPages.remove(page);
+                    page.heap.extentPages.remove(page);
                     adopt(heap, page);
                     return block;
                 }
@@ -111,31 +111,43 @@ final class Extents {
     }
 
     private static void adopt(Heap heap, Page page) {
-        page.units.owner = heap;
+        page.heap = heap;
         heap.extentPages.add(page);
         heap.extentPage = page;
     }
 
-    /**
-     * Frees an extent block (checked by {@link Units#free}). A page it empties goes back to its segment when
-     * another page of its heap is empty too: one empty page stays, so a thread whose live bytes swing across a
-     * page boundary does not release and fault in a page at every swing.
-     */
+    /** Frees an extent block of {@code owner}'s: into its {@link ExtentCache} when there is room, else into its page. */
+    void freeLocal(Heap owner, Page page, long address) {
+        if (!owner.extentCache.offer(page, address)) {
+            freeUncached(page, address, owner);
+        }
+    }
+
+    /** Frees an extent block of another thread's heap (or of a heap whose thread ended) into its page. */
     void free(Page page, long address) {
+        freeUncached(page, address, null);
+    }
+
+    /**
+     * Frees an extent block into its page (checked by {@link Units#free}); {@code mine} is the freeing thread's
+     * heap or null. A page it empties goes back to its segment when another page of its heap is empty too: one
+     * empty page stays, so a thread whose live bytes swing across a page boundary does not release and fault in
+     * a page at every swing.
+     */
+    void freeUncached(Page page, long address, Heap mine) {
         int freed = page.units.free(page, address);
         // A heap with one page keeps it: no lock for a thread that allocates and frees one block at a time (the
         // size is read racily; releaseIfSpare looks again under the lock)
-        if ((freed & Units.EMPTIED) != 0 && page.units.owner.extentPages.size() > 1) {
+        if ((freed & Units.EMPTIED) != 0 && page.heap.extentPages.size() > 1) {
             releaseIfSpare(page);
         }
-        Heap mine = engine.fastHeap();
-        if (mine != null && page.units.owner == mine) {
+        if (mine != null && page.heap == mine) {
             mine.recentExtents.add(page, address, freed & ~Units.EMPTIED);
         }
     }
 
     private synchronized void releaseIfSpare(Page page) {
-        for (Page other : page.units.owner.extentPages) {
+        for (Page other : page.heap.extentPages) {
             if (other != page && other.units.isEmpty()) {
                 release(page);
                 return;
@@ -146,7 +158,7 @@ final class Extents {
     private void release(Page page) {
         if (page.units.releaseIfEmpty()) {
             pages.remove(page);
-            page.units.owner.extentPages.remove(page);
+            page.heap.extentPages.remove(page);
             segments.release(page);
         }
     }

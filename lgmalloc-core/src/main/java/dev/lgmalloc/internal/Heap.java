@@ -90,6 +90,13 @@ public final class Heap {
     final List<Page> extentPages = new java.util.ArrayList<>();
     /** Extent blocks this thread freed last, where its next extent allocations look first (owner only). */
     final RecentExtents recentExtents = new RecentExtents();
+    /** Extent blocks this thread freed and keeps for its next allocations of their classes (owner only). */
+    final ExtentCache extentCache;
+    /**
+     * Set once the ended owner's cached extent blocks are back in their pages: only then may another heap take
+     * its extent pages over, since the owner's cache marks bits in them without a lock.
+     */
+    volatile boolean extentsHandedBack;
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
@@ -105,6 +112,7 @@ public final class Heap {
         this.hints = new byte[classes];
         this.slowPaths = new int[classes];
         this.slowPathsSeen = new int[classes];
+        this.extentCache = new ExtentCache(engine.classes);
         java.util.Arrays.fill(current, exhausted);
     }
 
@@ -119,7 +127,9 @@ public final class Heap {
         this.hints = new byte[0];
         this.slowPaths = new int[0];
         this.slowPathsSeen = new int[0];
+        this.extentCache = null;
         this.abandoned.set(true);
+        this.extentsHandedBack = true;
     }
 
     // ---------------------------------------------------------------- allocation
@@ -185,6 +195,10 @@ public final class Heap {
      */
     private long mallocSlow(int sizeClass) {
         flushDeferred();                  // this thread's own remote frees must not wait on its allocations
+        long cached = extentCache.poll(sizeClass);
+        if (cached != 0) {
+            return cached;
+        }
         int blockSize = engine.classes.blockSize(sizeClass);
         if (Extents.serves(blockSize)) {
             return engine.extents.allocate(this, sizeClass, blockSize);   // its current page is never set
@@ -383,8 +397,9 @@ public final class Heap {
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
-        if (engine == null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge() || t.isVirtual()) {
-            freeShared(page, address);            // orphaned, quarantined, a big or large block; or a virtual thread
+        if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
+                || t.isVirtual()) {
+            freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
             return;
         }
         checkRemoteFree(page, address);
@@ -437,9 +452,17 @@ public final class Heap {
     }
 
     private void freeLocal(Page page, long address) {
+        if (!CHECKS && page.units != null) {
+            engine.extents.freeLocal(this, page, address);
+            return;
+        }
         if (CHECKS) {
             long offset = address - page.start;     // >= 0: the page map only maps a page's own chunks
             if (address >= page.bump || !page.isBlockOffset(offset)) {
+                if (page.units != null) {           // an extent page's bump is its start: its frees come here
+                    engine.extents.freeLocal(this, page, address);
+                    return;
+                }
                 throw new InvalidFreeException(address, page.invalidBlockReason(address));
             }
             if (page.looksFree(address)) {
@@ -710,6 +733,8 @@ public final class Heap {
      */
     void abandon() {
         flushDeferred();          // the owner is gone: its gathered remote frees go to their pages now
+        extentCache.flush(engine.extents);
+        extentsHandedBack = true;
         long spare = arenaChunk;
         arenaChunk = 0;
         if (spare != 0) {

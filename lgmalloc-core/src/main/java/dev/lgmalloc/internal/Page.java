@@ -94,10 +94,10 @@ public final class Page extends PageLayout.OwnerPad {
         this.mappedSize = 0;
         this.largePool = null;
         this.units = units;
-        this.bump = units == null ? start : end;
+        this.bump = start;            // extents are never bump-allocated: the owner's free check sends them on
         this.state = IN_HEAP;
         if (units != null) {
-            this.heap = Heap.NO_OWNER;    // no owner: every free takes the shared path, to the page's lock
+            this.heap = Heap.NO_OWNER;    // until a heap adopts it (Extents)
         }
     }
 

@@ -27,15 +27,14 @@ final class Units {
 
     /** The allocator's extents, where a free that empties the page goes on. */
     final Extents extents;
-    /** The heap that allocates from this page; another takes it over once it is abandoned (under Extents' lock). */
-    Heap owner;
     private final long[] used = new long[WORDS];        // units of live blocks, and of runs being purged
     private final long[] starts = new long[WORDS];      // the first unit of each live block
     private final long[] freedStarts = new long[WORDS]; // first units of freed blocks (stale under live blocks)
     private final long[] dirty = new long[WORDS];       // units handed out before the last pass, not purged since
     private final long[] touched = new long[WORDS];     // units handed out since the last pass
     private final short[] lengths = new short[COUNT];   // units of the live block starting at each unit
-    private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit
+    private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit, or NONE
+    private static final short NONE = -1;
     private int freeUnits = COUNT;
     private int liveBlocks;
     private long lastPass;
@@ -43,6 +42,7 @@ final class Units {
 
     Units(Extents extents) {
         this.extents = extents;
+        java.util.Arrays.fill(classes, NONE);
     }
 
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
@@ -101,6 +101,7 @@ final class Units {
         int units = lengths[unit];
         clearRange(used, unit, units);
         clear(starts, unit);
+        classes[unit] = NONE;
         set(freedStarts, unit);
         freeUnits += units;
         liveBlocks--;
@@ -121,6 +122,10 @@ final class Units {
         long offset = address - page.start;
         int unit = (int) (offset >>> UNIT_SHIFT);
         if ((offset & (UNIT - 1)) == 0 && get(starts, unit)) {
+            ExtentCache ownerCache = page.heap.extentCache;
+            if (ownerCache != null && ownerCache.holds(classes[unit], address)) {
+                throw new InvalidFreeException(address, "double free (the block is already free)");
+            }
             return unit;
         }
         if (get(used, unit)) {
@@ -141,6 +146,24 @@ final class Units {
     private static int interior(long address, long block, int units) {
         throw new InvalidFreeException(address, "an interior pointer (inside the " + ((long) units << UNIT_SHIFT)
                 + "-byte block at 0x" + Long.toHexString(block) + ")");
+    }
+
+    /**
+     * The size class of the live block starting at {@code address}, for the owner to keep it in its
+     * {@link ExtentCache} without the lock; {@link #NONE} when {@code address} is not a live block's start, for
+     * the locked free to say exactly what it is. Reads what others change only under the lock: the class of a
+     * live block the caller holds does not change under it.
+     */
+    int liveClassAt(Page page, long address) {
+        long offset = address - page.start;
+        if ((offset & (UNIT - 1)) != 0 || offset >= (long) COUNT << UNIT_SHIFT || released) {
+            return NONE;
+        }
+        return classes[(int) (offset >>> UNIT_SHIFT)];
+    }
+
+    boolean isReleased() {
+        return released;
     }
 
     synchronized boolean isEmpty() {

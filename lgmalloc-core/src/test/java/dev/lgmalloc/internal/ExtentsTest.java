@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Blocks of 8 KiB and more are runs of 4 KiB units in extent pages shared by the allocator's threads: freed
- * memory serves any size, frees are checked exactly, memory that stays free goes back to the OS.
+ * Blocks of 8 KiB and more are runs of 1 KiB units in extent pages, each one heap's: freed memory serves any
+ * size, frees are checked exactly, memory that stays free goes back to the OS. A thread keeps a few blocks it
+ * freed in its {@link ExtentCache}; tests about the pages free on another thread, which goes to the page at once.
  */
 class ExtentsTest {
 
@@ -43,6 +44,16 @@ class ExtentsTest {
                 .mapToInt(AllocatorStatistics.HeapStatistics::pages).sum();
     }
 
+    /** Frees {@code address} from another thread, so it goes to its page rather than this thread's cache. */
+    private static void freeIntoPage(Allocator allocator, long address) {
+        Thread other = Thread.ofPlatform().start(() -> allocator.free(address));
+        try {
+            other.join();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void freedBlocksMergeAndServeOtherSizes() {
         try (Allocator allocator = allocator()) {
@@ -51,8 +62,8 @@ class ExtentsTest {
             long c = allocator.malloc(12 * 1024);
             assertThat(b).isEqualTo(a + 12 * 1024);              // first fit, packed (1 KiB units)
             assertThat(allocator.usableSize(a)).isEqualTo(12 * 1024);
-            allocator.free(a);
-            allocator.free(b);
+            freeIntoPage(allocator, a);
+            freeIntoPage(allocator, b);
             long merged = allocator.malloc(20_000);              // another class, in the two freed blocks' units
             assertThat(merged).isEqualTo(a);
             assertThat(allocator.usableSize(merged)).isEqualTo(20 * 1024);
@@ -80,6 +91,9 @@ class ExtentsTest {
             assertThatThrownBy(() -> allocator.free(a)).isInstanceOf(InvalidFreeException.class)
                     .hasMessageContaining("double free");
             assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class);
+            allocator.trim();                                    // a leaves this thread's cache for its page
+            assertThatThrownBy(() -> allocator.free(a)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
             long small = allocator.malloc(8 * 1024);             // takes a's first units: a is now inside it
             assertThat(small).isEqualTo(a);
             long reused = allocator.malloc(8 * 1024);
@@ -118,7 +132,7 @@ class ExtentsTest {
                 blocks[i] = allocator.malloc(size);
                 Memory.segment(blocks[i], size).fill((byte) 0x5A);
             }
-            allocator.free(blocks[1]);
+            freeIntoPage(allocator, blocks[1]);
             // The maintenance thread purges it on one of its next passes: wait for that, not for a time.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (nonZeroBytes(blocks[1], size) != 0) {
@@ -148,11 +162,11 @@ class ExtentsTest {
             }
             assertThat(extentPages(allocator)).isEqualTo(2);
             for (int i = 0; i < 8; i++) {
-                allocator.free(blocks[i]);
+                freeIntoPage(allocator, blocks[i]);
             }
             assertThat(extentPages(allocator)).as("the first emptied page is the spare").isEqualTo(2);
             for (int i = 8; i < 16; i++) {
-                allocator.free(blocks[i]);
+                freeIntoPage(allocator, blocks[i]);
             }
             assertThat(extentPages(allocator)).as("a second empty page goes").isEqualTo(1);
             allocator.trim();
@@ -236,6 +250,56 @@ class ExtentsTest {
             assertThat(Memory.getLong(left[0])).isEqualTo(42);
             allocator.free(left[0]);
             allocator.free(taken);
+        }
+    }
+
+    @Test
+    void aThreadKeepsAFewFreedBlocksForItsNextAllocationsAndTheyAreStillCheckedExactly() throws Exception {
+        try (Allocator allocator = allocator()) {
+            long a = allocator.malloc(8 * 1024);
+            long b = allocator.malloc(8 * 1024);
+            long big = allocator.malloc(40 * 1024);
+            allocator.free(a);
+            allocator.free(b);
+            assertThat(allocator.statistics().liveBlocks()).as("cached blocks are not live").isEqualTo(1);
+            assertThatThrownBy(() -> allocator.free(b)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
+            assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
+            Thread other = Thread.ofPlatform().start(() -> assertThatThrownBy(() -> allocator.free(a))
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free"));
+            other.join();
+            assertThat(allocator.malloc(8 * 1024)).as("last freed, first served").isEqualTo(b);
+            assertThat(allocator.malloc(8 * 1024)).isEqualTo(a);
+            assertThat(allocator.malloc(16 * 1024)).as("another class: first fit, after big").isGreaterThan(big);
+            // The cache is bounded: of 20 blocks of 8 KiB freed, 8 stay cached and 12 go to the page, where they
+            // merge and serve a bigger class
+            long[] blocks = new long[20];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(8 * 1024);
+            }
+            for (long block : blocks) {
+                allocator.free(block);
+            }
+            long merged = allocator.malloc(96 * 1024);
+            assertThat(merged).as("the units of the 12 blocks freed last").isEqualTo(blocks[8]);
+            allocator.free(merged);
+        }
+    }
+
+    @Test
+    void aThreadsCachedBlocksGoBackToTheirPagesWhenItEnds() throws Exception {
+        try (Allocator allocator = allocator()) {
+            Thread ended = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 4; i++) {
+                    allocator.free(allocator.malloc(8 * 1024 << (i & 1)));
+                }
+            });
+            ended.join();
+            assertThat(extentPages(allocator)).isEqualTo(1);
+            allocator.trim();                                     // reaps the ended thread, releases empty pages
+            assertThat(extentPages(allocator)).as("its blocks left its cache, its page emptied").isZero();
+            assertThat(allocator.statistics().committedBytes()).isZero();
         }
     }
 }
