@@ -22,14 +22,12 @@ final class ExtentCache {
     static final int MAX_PER_CLASS = 8;
     static final int CLASS_BYTES = 64 * 1024;
     static final long MAX_BYTES = 256 * 1024;
-    private static final int STRIDE = MAX_PER_CLASS + 1;   // a class's count, then its addresses
+    /** Per class: its count, its limit and block bytes ({@code limit << 32 | bytes}), then its addresses. */
+    private static final int STRIDE = MAX_PER_CLASS + 2;
+    private static final int FIRST = 2;
 
     private final int firstClass;
     private final long[] slots;
-    /** Per class from {@link #firstClass}: how many blocks it may hold. */
-    private final byte[] limits;
-    /** Per class from {@link #firstClass}: the bytes of its blocks, whole units. */
-    private final int[] binBytes;
     private long bytes;
 
     ExtentCache(SizeClasses classes) {
@@ -40,11 +38,10 @@ final class ExtentCache {
         this.firstClass = first;
         int bins = classes.count() - first;
         this.slots = new long[bins * STRIDE];
-        this.limits = new byte[bins];
-        this.binBytes = new int[bins];
         for (int bin = 0; bin < bins; bin++) {
-            binBytes[bin] = Units.unitsFor(classes.blockSize(first + bin)) << Units.UNIT_SHIFT;
-            limits[bin] = (byte) Math.min(MAX_PER_CLASS, Math.max(1, CLASS_BYTES / binBytes[bin]));
+            long blockBytes = (long) Units.unitsFor(classes.blockSize(first + bin)) << Units.UNIT_SHIFT;
+            long limit = Math.min(MAX_PER_CLASS, Math.max(1, CLASS_BYTES / blockBytes));
+            slots[bin * STRIDE + 1] = limit << 32 | blockBytes;
         }
     }
 
@@ -59,9 +56,8 @@ final class ExtentCache {
             return 0;
         }
         slots[base] = n - 1;
-        long block = slots[base + (int) n];
-        bytes -= blockBytes(sizeClass);
-        return block;
+        bytes -= (int) slots[base + 1];
+        return slots[base + FIRST - 1 + (int) n];
     }
 
     /**
@@ -72,22 +68,22 @@ final class ExtentCache {
      */
     boolean offer(Page page, long address) {
         int sizeClass = page.units.liveClassAt(page, address);
-        int bin = sizeClass - firstClass;
-        if (bin < 0) {
+        int base = (sizeClass - firstClass) * STRIDE;
+        if (base < 0) {
             return false;                   // not a live block's start: the locked free says what it is
         }
-        int base = bin * STRIDE;
         int n = (int) slots[base];
-        for (int i = 1; i <= n; i++) {
-            if (slots[base + i] == address) {
+        for (int i = base + FIRST; i < base + FIRST + n; i++) {
+            if (slots[i] == address) {
                 throw new InvalidFreeException(address, "double free (the block is already free)");
             }
         }
-        int size = blockBytes(sizeClass);
-        if (n == limits[bin] || bytes + size > MAX_BYTES) {
+        long shape = slots[base + 1];
+        int size = (int) shape;
+        if (n == (int) (shape >>> 32) || bytes + size > MAX_BYTES) {
             return false;
         }
-        slots[base + n + 1] = address;
+        slots[base + FIRST + n] = address;
         slots[base] = n + 1;
         bytes += size;
         return true;
@@ -104,8 +100,8 @@ final class ExtentCache {
             return false;
         }
         int n = Math.min((int) slots[base], MAX_PER_CLASS);
-        for (int i = 1; i <= n; i++) {
-            if (slots[base + i] == address) {
+        for (int i = base + FIRST; i < base + FIRST + n; i++) {
+            if (slots[i] == address) {
                 return true;
             }
         }
@@ -116,10 +112,10 @@ final class ExtentCache {
     void flush(Extents extents) {
         for (int base = 0; base < slots.length; base += STRIDE) {
             for (int n = (int) slots[base]; n > 0; n--) {
-                long block = slots[base + n];
+                long block = slots[base + FIRST - 1 + n];
                 slots[base] = n - 1;
                 Page page = PageMap.lookup(block);
-                bytes -= binBytes[base / STRIDE];
+                bytes -= (int) slots[base + 1];
                 if (!page.units.isReleased()) {        // an allocator closed meanwhile took the page with it
                     extents.freeUncached(page, block, null);
                 }
@@ -132,19 +128,16 @@ final class ExtentCache {
      * as their pages do (racy outside the owner).
      */
     void uncount(long[] live, long[] totals) {
-        for (int bin = 0; bin < limits.length; bin++) {
-            int n = Math.min((int) slots[bin * STRIDE], MAX_PER_CLASS);
-            int sizeClass = firstClass + bin;
+        for (int base = 0; base < slots.length; base += STRIDE) {
+            int n = Math.min((int) slots[base], MAX_PER_CLASS);
+            int sizeClass = firstClass + base / STRIDE;
             if (n > 0 && sizeClass < live.length) {
                 long taken = Math.min(n, live[sizeClass]);
                 live[sizeClass] -= taken;
                 totals[0] -= taken;
-                totals[1] -= taken * binBytes[bin];
+                totals[1] -= taken * (int) slots[base + 1];
             }
         }
     }
 
-    private int blockBytes(int sizeClass) {
-        return binBytes[sizeClass - firstClass];
-    }
 }

@@ -116,13 +116,6 @@ final class Extents {
         heap.extentPage = page;
     }
 
-    /** Frees an extent block of {@code owner}'s: into its {@link ExtentCache} when there is room, else into its page. */
-    void freeLocal(Heap owner, Page page, long address) {
-        if (!owner.extentCache.offer(page, address)) {
-            freeUncached(page, address, owner);
-        }
-    }
-
     /** Frees an extent block of another thread's heap (or of a heap whose thread ended) into its page. */
     void free(Page page, long address) {
         freeUncached(page, address, null);

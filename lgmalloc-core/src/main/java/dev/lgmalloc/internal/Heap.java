@@ -451,16 +451,23 @@ public final class Heap {
         return deferredPage;
     }
 
+    /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
+    private void freeExtent(Page page, long address) {
+        if (!extentCache.offer(page, address)) {
+            page.units.extents.freeUncached(page, address, this);
+        }
+    }
+
     private void freeLocal(Page page, long address) {
         if (!CHECKS && page.units != null) {
-            engine.extents.freeLocal(this, page, address);
+            freeExtent(page, address);
             return;
         }
         if (CHECKS) {
             long offset = address - page.start;     // >= 0: the page map only maps a page's own chunks
             if (address >= page.bump || !page.isBlockOffset(offset)) {
                 if (page.units != null) {           // an extent page's bump is its start: its frees come here
-                    engine.extents.freeLocal(this, page, address);
+                    freeExtent(page, address);
                     return;
                 }
                 throw new InvalidFreeException(address, page.invalidBlockReason(address));
