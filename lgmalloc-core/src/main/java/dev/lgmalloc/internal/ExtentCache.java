@@ -11,7 +11,7 @@ import dev.lgmalloc.SizeClasses;
  *
  * <p>One flat array: per class a count and up to {@link #MAX_PER_CLASS} addresses. With a page and an array of
  * addresses per class, reference stores with their collector barriers and a dozen dependent loads made the cached
- * pair cost 40 ns; this way the pair reads a handful of words.
+ * pair cost 31-39 ns; this way it costs 22-25 (PairBenchmark, 8 KiB, docs/BENCHMARKS.md).
  *
  * <p>Bounded: at most {@link #MAX_PER_CLASS} blocks and {@link #CLASS_BYTES} per class, {@link #MAX_BYTES} in all,
  * so a thread that stops allocating holds at most that much back from merging and from the purge. The blocks go
@@ -116,7 +116,7 @@ final class ExtentCache {
                 slots[base] = n - 1;
                 Page page = PageMap.lookup(block);
                 bytes -= (int) slots[base + 1];
-                if (!page.units.isReleased()) {        // an allocator closed meanwhile took the page with it
+                if (page != null && !page.units.isReleased()) {   // a closed allocator took the page with it
                     extents.freeUncached(page, block, null);
                 }
             }
@@ -139,5 +139,4 @@ final class ExtentCache {
             }
         }
     }
-
 }

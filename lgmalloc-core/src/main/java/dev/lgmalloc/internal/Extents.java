@@ -9,7 +9,8 @@ import java.util.List;
  * class and thread: glibc-thread's peak RSS was 2.4 times glibc's. Here a freed block's units serve any size, and
  * blocks are placed first-fit from the page's start, so memory stays packed.
  *
- * <p>A heap looks first at the runs it freed last ({@link RecentExtents}), then at the page it used last
+ * <p>A heap's allocation first takes a block of the class it freed before, from its {@link ExtentCache} (no lock;
+ * {@link Heap}), then looks at the runs it freed last ({@link RecentExtents}), then at the page it used last
  * ({@link Heap#extentPage}), and only then, under this object's lock, at its other pages, pages of ended threads
  * and a fresh page. Lock order: this, then a page's {@link Units}.
  */

@@ -94,7 +94,7 @@ public final class Heap {
     final ExtentCache extentCache;
     /**
      * Set once the ended owner's cached extent blocks are back in their pages: only then may another heap take
-     * its extent pages over, since the owner's cache marks bits in them without a lock.
+     * its extent pages over, since a cached block counts as live in its page and only its cache may free it.
      */
     volatile boolean extentsHandedBack;
     final AtomicBoolean abandoned = new AtomicBoolean();
