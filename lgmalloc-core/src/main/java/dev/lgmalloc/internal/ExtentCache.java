@@ -73,10 +73,8 @@ final class ExtentCache {
             return false;                   // not a live block's start: the locked free says what it is
         }
         int n = (int) slots[base];
-        for (int i = base + FIRST; i < base + FIRST + n; i++) {
-            if (slots[i] == address) {
-                throw new InvalidFreeException(address, "double free (the block is already free)");
-            }
+        if (contains(base, n, address)) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
         }
         long shape = slots[base + 1];
         int size = (int) shape;
@@ -99,7 +97,11 @@ final class ExtentCache {
         if (base < 0) {
             return false;
         }
-        int n = Math.min((int) slots[base], MAX_PER_CLASS);
+        return contains(base, Math.min((int) slots[base], MAX_PER_CLASS), address);
+    }
+
+    /** Whether the first {@code n} addresses of the class at {@code base} include {@code address}. */
+    private boolean contains(int base, int n, long address) {
         for (int i = base + FIRST; i < base + FIRST + n; i++) {
             if (slots[i] == address) {
                 return true;

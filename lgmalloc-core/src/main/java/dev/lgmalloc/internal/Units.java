@@ -5,8 +5,9 @@ import dev.lgmalloc.InvalidFreeException;
 /**
  * The blocks of one extent page: its 1 MiB cut into 1,024 units of 1 KiB, a block being a run of units. Free runs
  * merge by themselves (a block's units are bits in one map), so memory a freed 20 KiB block leaves is there for a
- * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor: these blocks
- * are 8 KiB or more, so a lock is small beside what a program does with one.
+ * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor, except what
+ * the owner's {@link ExtentCache} reads without it ({@link #liveClassAt}); the cache keeps the blocks it holds live
+ * here, so the lock is taken only when a block really comes or goes.
  *
  * <p>The metadata lives here, not in the blocks: a write into a freed block cannot corrupt it, and every free is
  * checked exactly (a block start, a block freed before, an interior pointer, or a unit never handed out).
@@ -24,6 +25,8 @@ final class Units {
     /** Units in one OS page: the purge gives back whole pages only. */
     private static final int UNITS_PER_OS_PAGE = (int) (Os.PAGE_SIZE >>> UNIT_SHIFT);
     private static final int WORDS = COUNT / 64;
+    /** {@link #classes} where no live block starts. */
+    private static final short NONE = -1;
 
     /** The allocator's extents, where a free that empties the page goes on. */
     final Extents extents;
@@ -34,7 +37,6 @@ final class Units {
     private final long[] touched = new long[WORDS];     // units handed out since the last pass
     private final short[] lengths = new short[COUNT];   // units of the live block starting at each unit
     private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit, or NONE
-    private static final short NONE = -1;
     private int freeUnits = COUNT;
     private int liveBlocks;
     private long lastPass;
