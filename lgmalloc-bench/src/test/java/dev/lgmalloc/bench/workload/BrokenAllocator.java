@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An allocator that is fast because it is wrong: a bump pointer over a ring of memory that never really frees,
- * hands the 2nd, 52nd, 102nd... block out a second time (the 2nd, so that even a workload with few blocks
- * meets it), and "reallocates" without copying. The workloads must catch it.
+ * hands a block out a second time on the 2nd call and about every 50th after it (the 2nd, so that even a
+ * workload with few blocks meets it), and "reallocates" without copying. The workloads must catch it.
  */
 final class BrokenAllocator implements PeerAllocator {
 
@@ -27,12 +27,16 @@ final class BrokenAllocator implements PeerAllocator {
 
     @Override
     public long malloc(long size) {
-        if (calls.incrementAndGet() % 50 == 2) {
-            return last;   // the same block again, to a second owner
+        // Count only calls that have a block to repeat: with two threads, the call numbered 2 can otherwise run
+        // before call 1 has stored its block, and hand out address 0 instead of a duplicate.
+        long previous = last;
+        if (previous != 0 && calls.incrementAndGet() % 50 == 1) {
+            return previous;   // the same block again, to a second owner
         }
         long offset = next.getAndAdd((size + 15) & ~15L) % RING;
-        last = memory.address() + offset;
-        return last;
+        long address = memory.address() + offset;
+        last = address;
+        return address;
     }
 
     @Override
