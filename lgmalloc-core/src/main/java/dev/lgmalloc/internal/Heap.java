@@ -4,7 +4,6 @@ import dev.lgmalloc.InvalidFreeException;
 import dev.lgmalloc.SizeClasses;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -84,10 +83,12 @@ public final class Heap {
     private long deferredHead;
     private long deferredTail;
     private int deferredCount;
-    /** The extent page this heap allocated its last block of 8 KiB or more from, where it looks first (owner only). */
-    Page extentPage;
-    /** This heap's extent pages (guarded by its engine's Extents). */
-    final List<Page> extentPages = new java.util.ArrayList<>();
+    /**
+     * This heap's extent pages, lowest address first (copy on write under its engine's {@link Extents} lock; the
+     * owner reads it without the lock). Allocation takes the first page that fits, so live blocks gather in the
+     * low pages and the free units of the high ones stay untouched long enough to be purged.
+     */
+    volatile Page[] extentPages = Extents.NO_PAGES;
     /** Extent blocks this thread freed last, where its next extent allocations look first (owner only). */
     final RecentExtents recentExtents = new RecentExtents();
     /** Extent blocks this thread freed and keeps for its next allocations of their classes (owner only). */

@@ -47,6 +47,14 @@ final class Units {
         java.util.Arrays.fill(classes, NONE);
     }
 
+    /**
+     * Whether the page may have room for {@code units} units: read without the lock, so only a hint that spares
+     * taking the lock of a page too full to look at.
+     */
+    boolean mayHold(int units) {
+        return freeUnits >= units;
+    }
+
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
     synchronized long allocate(Page page, int units, int sizeClass) {
         if (released || freeUnits < units) {

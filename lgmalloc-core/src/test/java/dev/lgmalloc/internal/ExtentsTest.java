@@ -77,6 +77,42 @@ class ExtentsTest {
     }
 
     @Test
+    void allocationTakesTheLowestPageThatFits() {
+        try (Allocator allocator = allocator()) {
+            long block = 64 * 1024;                              // 16 to a page: 32 fill two pages
+            long[] blocks = new long[32];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(block);
+            }
+            Page first = PageMap.lookup(blocks[0]);
+            Page second = PageMap.lookup(blocks[31]);
+            assertThat(second).isNotSameAs(first);
+            Page low = first.start < second.start ? first : second;
+            Page high = low == first ? second : first;
+            int lowStart = low == first ? 0 : 16;
+            int highStart = 16 - lowStart;
+            freeIntoPage(allocator, blocks[lowStart + 5]);       // one block's hole in the low page
+            for (int i = 5; i < 8; i++) {
+                freeIntoPage(allocator, blocks[highStart + i]);  // three blocks' hole in the high page
+            }
+            long big = allocator.malloc(100 * 1024);             // fits only the high page's hole
+            assertThat(PageMap.lookup(big)).isSameAs(high);
+            long small = allocator.malloc(40 * 1024);            // fits both holes
+            assertThat(PageMap.lookup(small)).as("first fit in address order, not in the page used last")
+                    .isSameAs(low);
+            assertThat(small).isEqualTo(blocks[lowStart + 5]);
+            allocator.free(big);
+            allocator.free(small);
+            for (int i = 0; i < blocks.length; i++) {
+                if (i != lowStart + 5 && (i < highStart + 5 || i >= highStart + 8)) {
+                    allocator.free(blocks[i]);
+                }
+            }
+            assertThat(allocator.statistics().liveBlocks()).isZero();
+        }
+    }
+
+    @Test
     void everyFreeIsCheckedExactly() {
         try (Allocator allocator = allocator()) {
             long a = allocator.malloc(16 * 1024);
