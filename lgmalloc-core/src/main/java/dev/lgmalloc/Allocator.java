@@ -530,6 +530,15 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     }
 
     /**
+     * What of this allocator's memory is resident now, by what holds it (class pages, extent pages, free chunks,
+     * large blocks), as the kernel reports it. For diagnosis: it asks about every range mapped, so it takes time
+     * in proportion to the memory the allocator holds (a few milliseconds per GiB).
+     */
+    public AllocatorResidency residency() {
+        return engine.residency();
+    }
+
+    /**
      * Reclaims what can be reclaimed now instead of after the purge delay: heaps of ended threads, and free
      * memory (purged or unmapped). Like glibc's {@code malloc_trim}.
      */

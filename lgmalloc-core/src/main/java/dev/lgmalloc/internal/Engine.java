@@ -1,5 +1,6 @@
 package dev.lgmalloc.internal;
 
+import dev.lgmalloc.AllocatorResidency;
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.AllocatorStatistics.ClassStatistics;
 import dev.lgmalloc.AllocatorStatistics.HeapStatistics;
@@ -420,6 +421,23 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             SLOTS.compareAndSet(slots, secondSlot(h.owner.threadId()), h, null);
             reap(h);
         }
+    }
+
+    /**
+     * What of the allocator's memory is resident, by kind: the ranges are listed under the locks, then the kernel
+     * is asked about them outside, so a range released meanwhile counts as it is then.
+     */
+    public AllocatorResidency residency() {
+        long[] bytes = new long[3];
+        for (long[] range : segments.ranges()) {
+            bytes[(int) range[2]] += Os.residentBytes(range[0], range[1]);
+        }
+        long large = 0;
+        for (long[] mapping : largeBlocks.mappings()) {
+            large += Os.residentBytes(mapping[0], mapping[1]);
+        }
+        return new AllocatorResidency(bytes[Segments.CLASS_PAGES], bytes[Segments.EXTENT_PAGES],
+                bytes[Segments.FREE_CHUNKS], large);
     }
 
     /** A snapshot of the allocator's memory; exact when no other thread is allocating or freeing. */

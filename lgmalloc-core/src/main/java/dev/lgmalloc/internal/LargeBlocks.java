@@ -232,6 +232,20 @@ final class LargeBlocks {
         purge(true);
     }
 
+    /** Every live and cached mapping, as {address, bytes}. */
+    List<long[]> mappings() {
+        List<long[]> mappings = new ArrayList<>();
+        for (Page page : live) {
+            mappings.add(new long[] {page.start, page.mappedSize});
+        }
+        synchronized (cacheLock) {
+            for (int i = 0; i < cachedCount; i++) {
+                mappings.add(new long[] {cachedStart[i], cachedSize[i]});
+            }
+        }
+        return mappings;
+    }
+
     long cachedBytes() {
         synchronized (cacheLock) {
             return cachedBytes;

@@ -1,6 +1,7 @@
 package dev.lgmalloc.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -84,6 +85,15 @@ public final class Os {
             MADVISE = linker.downcallHandle(libc.findOrThrow("madvise"),
                     FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CallState.ERRNO);
         }
+    }
+
+    /** {@code mincore}, for {@link #residentBytes}: diagnostics only, linked on first use. */
+    private static final class Residency {
+        static final MethodHandle MINCORE = Linker.nativeLinker().downcallHandle(
+                Linker.nativeLinker().defaultLookup().findOrThrow("mincore"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
+        /** Pages asked about per call: a 64 KiB vector, 256 MiB of memory. */
+        static final long WINDOW_PAGES = 1 << 16;
     }
 
     private Os() {
@@ -175,6 +185,30 @@ public final class Os {
     /** Drops the contents of {@code [address, address + size)} so the OS can reclaim it; it reads as zero after. */
     public static void purge(long address, long size) {
         call(Rest.MADVISE, "madvise", address, size, MADV_DONTNEED);
+    }
+
+    /**
+     * The bytes of {@code [address, address + size)} (page-aligned) that are resident now, by {@code mincore}; a
+     * part that is not mapped (unmapped meanwhile by another thread) counts as not resident.
+     */
+    public static long residentBytes(long address, long size) {
+        long resident = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment vector = arena.allocate(Residency.WINDOW_PAGES);
+            for (long at = address; at < address + size; at += Residency.WINDOW_PAGES * PAGE_SIZE) {
+                long length = Math.min(address + size - at, Residency.WINDOW_PAGES * PAGE_SIZE);
+                if ((int) Residency.MINCORE.invokeExact(at, length, vector) != 0) {
+                    continue;
+                }
+                long pages = (length + PAGE_SIZE - 1) / PAGE_SIZE;
+                for (long i = 0; i < pages; i++) {
+                    resident += (vector.get(JAVA_BYTE, i) & 1) * PAGE_SIZE;
+                }
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("mincore downcall failed", t);
+        }
+        return resident;
     }
 
     private static void call(MethodHandle handle, String name, long address, long size, int advice) {

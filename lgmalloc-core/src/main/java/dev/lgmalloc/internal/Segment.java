@@ -58,7 +58,12 @@ final class Segment {
         int first = (int) ((start - window) >>> PageMap.CHUNK_SHIFT);
         // A window holds 64 chunks; memory running past its end is simply not used.
         int owned = Math.min(chunks, CHUNKS - first);
-        return new Segment(window, ~runMask(first, owned), arena);
+        Segment segment = new Segment(window, ~runMask(first, owned), arena);
+        // Zeroed by the JDK, so resident: dirty from the start, to be purged after the delay like released chunks
+        // (they stayed resident until the segment went back, about 1 MiB for a small program).
+        segment.dirtyMask = ~segment.foreignMask;
+        java.util.Arrays.fill(segment.freedAtNanos, System.nanoTime());
+        return segment;
     }
 
     boolean isBorrowed() {

@@ -267,6 +267,38 @@ final class Segments {
         }
     }
 
+    /** Kinds of {@link #ranges}. */
+    static final int CLASS_PAGES = 0;
+    static final int EXTENT_PAGES = 1;
+    static final int FREE_CHUNKS = 2;
+
+    /**
+     * The segments' memory as runs of chunks of one kind ({@link #CLASS_PAGES}, {@link #EXTENT_PAGES},
+     * {@link #FREE_CHUNKS}), each {address, bytes, kind}; a borrowed segment's foreign chunks are left out.
+     */
+    synchronized List<long[]> ranges() {
+        List<long[]> ranges = new ArrayList<>();
+        for (Segment s : segments) {
+            long[] run = null;
+            for (int c = 0; c < Segment.CHUNKS; c++) {
+                if ((s.foreignMask >>> c & 1) != 0) {
+                    run = null;
+                    continue;
+                }
+                long address = s.base + ((long) c << PageMap.CHUNK_SHIFT);
+                Page page = (s.usedMask >>> c & 1) == 0 ? null : PageMap.lookup(address);
+                int kind = page == null ? FREE_CHUNKS : page.units != null ? EXTENT_PAGES : CLASS_PAGES;
+                if (run != null && run[2] == kind && run[0] + run[1] == address) {
+                    run[1] += PageMap.CHUNK_SIZE;
+                } else {
+                    run = new long[] {address, PageMap.CHUNK_SIZE, kind};
+                    ranges.add(run);
+                }
+            }
+        }
+        return ranges;
+    }
+
     /** Reserved bytes, committed bytes and segment count of the small-block segments. */
     synchronized long[] footprint() {
         long committed = 0;
