@@ -22,6 +22,12 @@ final class Segment {
     final long foreignMask;
     /** Where a borrowed segment's memory came from, closed to give it back; null for a mapping of our own. */
     private final Arena lender;
+    /**
+     * Whether the segment holds extent pages, else pages of size classes: the two kinds never share a segment.
+     * Shared, a class page took a chunk of an emptied extent page's run, the next extent page needed a fresh
+     * run, and the rest of the old one stayed resident until purged (rptest: 10-15 MiB of free chunks).
+     */
+    boolean forExtents;
     long usedMask;      // chunks that belong to a page, and the foreign ones
     long dirtyMask;     // free chunks whose memory may still be resident
     long purgingMask;   // free chunks being purged outside the lock: not to be handed out until done

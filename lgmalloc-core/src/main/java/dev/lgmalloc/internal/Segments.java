@@ -44,7 +44,7 @@ final class Segments {
     /** A fresh page for class {@code sizeClass}, or null when the OS has no memory left. */
     synchronized Page acquire(Heap heap, int sizeClass, int blockSize) {
         int chunks = chunksFor(blockSize);
-        Run run = takeRun(chunks);
+        Run run = takeRun(chunks, false);
         if (run == null) {
             return null;
         }
@@ -56,7 +56,7 @@ final class Segments {
 
     /** A fresh extent page of {@code chunks} chunks ({@link Extents}), or null when the OS has no memory left. */
     synchronized Page acquireExtentPage(int chunks, Extents extents) {
-        Run run = takeRun(chunks);
+        Run run = takeRun(chunks, true);
         if (run == null) {
             return null;
         }
@@ -73,7 +73,7 @@ final class Segments {
      * Takes a free run of {@code chunks} chunks, aligned to its length, against the memory budget; null when the
      * budget or the OS refuses.
      */
-    private Run takeRun(int chunks) {
+    private Run takeRun(int chunks, boolean forExtents) {
         long bytes = (long) chunks << PageMap.CHUNK_SHIFT;
         if (!budget.tryReserve(bytes)) {
             return null;
@@ -86,6 +86,9 @@ final class Segments {
         for (int n = 0; n < segments.size() && dirty < chunks; n++) {
             int index = (searchStart + n) % segments.size();
             Segment s = segments.get(index);
+            if (s.forExtents != forExtents) {
+                continue;
+            }
             int run = s.findRun(chunks);
             int runDirty = run < 0 ? -1 : s.dirtyChunks(run, chunks);
             if (runDirty > dirty) {
@@ -101,6 +104,7 @@ final class Segments {
                 budget.release(bytes);
                 return null;
             }
+            segment.forExtents = forExtents;
             segments.add(segment);
             searchStart = segments.size() - 1;
             first = segment.findRun(chunks);

@@ -113,6 +113,22 @@ class ExtentsTest {
     }
 
     @Test
+    void extentPagesAndClassPagesNeverShareASegment() {
+        try (Allocator allocator = allocator()) {
+            long small = allocator.malloc(64);
+            long big = allocator.malloc(16 * 1024);
+            long medium = allocator.malloc(4096);
+            Segment extents = PageMap.lookup(big).segment;
+            assertThat(extents.forExtents).isTrue();
+            assertThat(PageMap.lookup(small).segment).isNotSameAs(extents);
+            assertThat(PageMap.lookup(medium).segment).isNotSameAs(extents).isSameAs(PageMap.lookup(small).segment);
+            allocator.free(small);
+            allocator.free(big);
+            allocator.free(medium);
+        }
+    }
+
+    @Test
     void everyFreeIsCheckedExactly() {
         try (Allocator allocator = allocator()) {
             long a = allocator.malloc(16 * 1024);
