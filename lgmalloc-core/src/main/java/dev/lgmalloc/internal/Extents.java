@@ -10,11 +10,11 @@ import java.util.List;
  * blocks are placed first-fit from the page's start, so memory stays packed.
  *
  * <p>A heap's allocation first takes a block of the class it freed before, from its {@link ExtentCache} (no lock;
- * {@link Heap}), then looks at the runs it freed last ({@link RecentExtents}), then first fit in its pages in
- * address order ({@link Heap#extentPages}, each page under its own lock), and only then, under this object's
- * lock, at pages of ended threads and a fresh page. Address order rather than the page used last: it keeps the
- * free units of the high pages idle, so they are purged (glibc-thread's resident extents fell from 12.0 to about
- * 10 MiB for the same 6 MiB live). Lock order: this, then a page's {@link Units}.
+ * {@link Heap}), then first fit in its pages in address order ({@link Heap#extentPages}, each page under its own
+ * lock), and only then, under this object's lock, at pages of ended threads and a fresh page. Address order, not
+ * the page used last nor the runs freed last: live blocks gather in the low pages, and the free units of the high
+ * ones stay untouched long enough to be purged (glibc-thread's resident extent pages fell from 12.0 to 8.7 MiB
+ * for the same 6 MiB live, docs/BENCHMARKS.md). Lock order: this, then a page's {@link Units}.
  */
 final class Extents {
 
@@ -42,10 +42,6 @@ final class Extents {
     /** A block for class {@code sizeClass} of {@code blockSize} bytes, for {@code heap}'s thread; 0 when out of memory. */
     long allocate(Heap heap, int sizeClass, int blockSize) {
         int units = Units.unitsFor(blockSize);
-        long recent = heap.recentExtents.take(units, sizeClass);
-        if (recent != 0) {
-            return recent;
-        }
         for (Page page : heap.extentPages) {
             if (page.units.mayHold(units)) {
                 long block = page.units.allocate(page, units, sizeClass);
@@ -135,24 +131,20 @@ final class Extents {
 
     /** Frees an extent block of another thread's heap (or of a heap whose thread ended) into its page. */
     void free(Page page, long address) {
-        freeUncached(page, address, null);
+        freeUncached(page, address);
     }
 
     /**
-     * Frees an extent block into its page (checked by {@link Units#free}); {@code mine} is the freeing thread's
-     * heap or null. A page it empties goes back to its segment when another page of its heap is empty too: one
+     * Frees an extent block into its page (checked by {@link Units#free}). A page it empties goes back to its segment when another page of its heap is empty too: one
      * empty page stays, so a thread whose live bytes swing across a page boundary does not release and fault in
      * a page at every swing.
      */
-    void freeUncached(Page page, long address, Heap mine) {
-        int freed = page.units.free(page, address);
+    void freeUncached(Page page, long address) {
+        boolean emptied = page.units.free(page, address);
         // A heap with one page keeps it: no lock for a thread that allocates and frees one block at a time (the
         // size is read racily; releaseIfSpare looks again under the lock)
-        if ((freed & Units.EMPTIED) != 0 && page.heap.extentPages.length > 1) {
+        if (emptied && page.heap.extentPages.length > 1) {
             releaseIfSpare(page);
-        }
-        if (mine != null && page.heap == mine) {
-            mine.recentExtents.add(page, address, freed & ~Units.EMPTIED);
         }
     }
 

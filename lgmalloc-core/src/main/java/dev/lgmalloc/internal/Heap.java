@@ -89,8 +89,6 @@ public final class Heap {
      * low pages and the free units of the high ones stay untouched long enough to be purged.
      */
     volatile Page[] extentPages = Extents.NO_PAGES;
-    /** Extent blocks this thread freed last, where its next extent allocations look first (owner only). */
-    final RecentExtents recentExtents = new RecentExtents();
     /** Extent blocks this thread freed and keeps for its next allocations of their classes (owner only). */
     final ExtentCache extentCache;
     /**
@@ -455,7 +453,7 @@ public final class Heap {
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
     private void freeExtent(Page page, long address) {
         if (!extentCache.offer(page, address)) {
-            page.units.extents.freeUncached(page, address, this);
+            page.units.extents.freeUncached(page, address);
         }
     }
 

@@ -77,17 +77,6 @@ final class Units {
         return 0;
     }
 
-    /**
-     * The block of {@code units} units at unit {@code first} of {@code page}, if those units are all free;
-     * else 0. For memory the thread freed recently, still in its cache.
-     */
-    synchronized long allocateAt(Page page, int first, int units, int sizeClass) {
-        if (released || first + units > COUNT) {
-            return 0;
-        }
-        return anySet(used, first, units) ? 0 : take(page, first, units, sizeClass);
-    }
-
     private long take(Page page, int first, int units, int sizeClass) {
         setRange(used, first, units);
         setRange(touched, first, units);
@@ -99,14 +88,11 @@ final class Units {
         return page.start + ((long) first << UNIT_SHIFT);
     }
 
-    /** {@link #free}'s result for a free that emptied the page, added to the units freed. */
-    static final int EMPTIED = 1 << 16;
-
     /**
-     * Frees the block at {@code address} of {@code page}, after checking that it is one; returns the units it
-     * held, plus {@link #EMPTIED} when the page is now empty.
+     * Frees the block at {@code address} of {@code page}, after checking that it is one; returns whether the page
+     * is now empty.
      */
-    synchronized int free(Page page, long address) {
+    synchronized boolean free(Page page, long address) {
         int unit = liveBlockAt(page, address);
         int units = lengths[unit];
         clearRange(used, unit, units);
@@ -115,7 +101,7 @@ final class Units {
         set(freedStarts, unit);
         freeUnits += units;
         liveBlocks--;
-        return liveBlocks == 0 ? units | EMPTIED : units;
+        return liveBlocks == 0;
     }
 
     /** The usable size of the live block at {@code address}, after checking that it is one. */
