@@ -144,6 +144,11 @@ public final class LgMalloc {
         return Global.ALLOCATOR.statistics();
     }
 
+    /** See {@link Allocator#residency}. */
+    public static AllocatorResidency residency() {
+        return Global.ALLOCATOR.residency();
+    }
+
     /** See {@link Allocator#trim}. */
     public static void trim() {
         Global.ALLOCATOR.trim();

@@ -56,6 +56,14 @@ class ResidencyTest {
     }
 
     @Test
+    void theProcessWideAllocatorAnswersToo() {
+        long block = LgMalloc.malloc(100_000);
+        touch(block, 100_000);
+        assertThat(LgMalloc.residency().extentPageBytes()).isGreaterThanOrEqualTo(96 * 1024);
+        LgMalloc.free(block);
+    }
+
+    @Test
     void mappedButUntouchedMemoryIsNotResident() {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
             long large = allocator.malloc(64L << 20);

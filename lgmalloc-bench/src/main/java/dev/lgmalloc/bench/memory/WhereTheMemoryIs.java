@@ -56,7 +56,7 @@ public final class WhereTheMemoryIs {
                           double committed) {
 
         static Sample now() {
-            AllocatorResidency r = LgMalloc.allocator().residency();
+            AllocatorResidency r = LgMalloc.residency();
             AllocatorStatistics s = LgMalloc.statistics();
             return new Sample(s.liveBytes(), r.classPageBytes(), r.extentPageBytes(), r.freeChunkBytes(),
                     r.largeBlockBytes(), s.committedBytes());
