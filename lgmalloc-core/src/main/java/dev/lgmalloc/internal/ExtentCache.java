@@ -119,7 +119,7 @@ final class ExtentCache {
                 Page page = PageMap.lookup(block);
                 bytes -= (int) slots[base + 1];
                 if (page != null && !page.units.isReleased()) {   // a closed allocator took the page with it
-                    extents.freeUncached(page, block);
+                    extents.free(page, block);
                 }
             }
         }

@@ -13,7 +13,7 @@ import java.util.List;
  * {@link Heap}), then first fit in its pages in address order ({@link Heap#extentPages}, each page under its own
  * lock), and only then, under this object's lock, at pages of ended threads and a fresh page. Address order, not
  * the page used last nor the runs freed last: live blocks gather in the low pages, and the free units of the high
- * ones stay untouched long enough to be purged (glibc-thread's resident extent pages fell from 12.0 to 8.7 MiB
+ * ones stay untouched long enough to be purged (glibc-thread's resident extent pages fell from 12.0 to about 9 MiB
  * for the same 6 MiB live, docs/BENCHMARKS.md). Lock order: this, then a page's {@link Units}.
  */
 final class Extents {
@@ -129,17 +129,13 @@ final class Extents {
         return pages;
     }
 
-    /** Frees an extent block of another thread's heap (or of a heap whose thread ended) into its page. */
-    void free(Page page, long address) {
-        freeUncached(page, address);
-    }
-
     /**
-     * Frees an extent block into its page (checked by {@link Units#free}). A page it empties goes back to its segment when another page of its heap is empty too: one
-     * empty page stays, so a thread whose live bytes swing across a page boundary does not release and fault in
-     * a page at every swing.
+     * Frees an extent block into its page, not into any thread's cache (checked by {@link Units#free}): another
+     * thread's free, the owner's beyond its cache, or a block leaving a cache. A page it empties goes back to its
+     * segment when another page of its heap is empty too: one empty page stays, so a thread whose live bytes swing
+     * across a page boundary does not release and fault in a page at every swing.
      */
-    void freeUncached(Page page, long address) {
+    void free(Page page, long address) {
         boolean emptied = page.units.free(page, address);
         // A heap with one page keeps it: no lock for a thread that allocates and frees one block at a time (the
         // size is read racily; releaseIfSpare looks again under the lock)

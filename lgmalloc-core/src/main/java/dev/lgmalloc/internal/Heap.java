@@ -453,7 +453,7 @@ public final class Heap {
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
     private void freeExtent(Page page, long address) {
         if (!extentCache.offer(page, address)) {
-            page.units.extents.freeUncached(page, address);
+            page.units.extents.free(page, address);
         }
     }
 
