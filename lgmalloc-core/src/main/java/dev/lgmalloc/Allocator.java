@@ -235,7 +235,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     /** Like {@link #malloc} but returns 0 instead of throwing {@link OutOfMemoryError}. */
     public long tryMalloc(long size) {
-        long block = allocateSlow(size, 16);
+        long block = retried(allocateSlow(size, 16), size, 16);
         if (LeakDetector.ENABLED && block != 0) {
             LeakDetector.allocated(block, size);
         }
@@ -389,12 +389,22 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         return -1;
     }
 
-    private long orThrow(long block, long size, long alignment) {
-        if (block == 0 && engine.limitRefuses(size)) {
-            // Memory freed by other threads may still sit in pages nobody reclaimed yet: reclaim, then try again.
-            engine.maintain(true);
-            block = allocateSlow(size, Math.max(alignment, SizeClasses.GRANULE));
+    /**
+     * Retries a refused allocation once after a forced maintenance pass: memory other threads freed may sit in
+     * pages nobody reclaimed yet, and free chunks and cached mappings count against the OS. Every refusal retries,
+     * whatever refused it: a thread that releases memory between the refusal and a look at the limit (a trim, the
+     * maintenance thread) made a check-then-retry give up on memory that was free (seen once in CI).
+     */
+    private long retried(long block, long size, long alignment) {
+        if (block != 0) {
+            return block;
         }
+        engine.maintain(true);
+        return allocateSlow(size, Math.max(alignment, SizeClasses.GRANULE));
+    }
+
+    private long orThrow(long block, long size, long alignment) {
+        block = retried(block, size, alignment);
         if (block == 0) {
             if (engine.limitRefuses(size)) {
                 throw new OutOfMemoryError("lgmalloc: cannot allocate " + size + " bytes: the allocator's memory "

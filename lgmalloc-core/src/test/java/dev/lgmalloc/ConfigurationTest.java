@@ -47,6 +47,26 @@ class ConfigurationTest {
     }
 
     @Test
+    void anExtentRefusedByTheLimitNamesTheLimit() throws Exception {
+        // Each thread's extents live in 1 MiB pages of its own: the other thread's needs a whole page, which the
+        // limit has no room for although a 16 KiB block would fit (the message used to blame the OS).
+        Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(3L << 19));
+        long mine = limited.malloc(16 * 1024);
+        java.util.concurrent.atomic.AtomicReference<Throwable> refused = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread other = Thread.ofPlatform().start(() -> {
+            try {
+                limited.free(limited.malloc(16 * 1024));
+            } catch (OutOfMemoryError e) {
+                refused.set(e);
+            }
+        });
+        other.join();
+        assertThat(refused.get()).isNotNull().hasMessageContaining("memory limit of 1572864 bytes");
+        limited.free(mine);
+        limited.close();
+    }
+
+    @Test
     void memoryLimitRefusesAllocationsBeyondItWithAClearError() {
         Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(1L << 20));
         java.util.List<Long> blocks = new java.util.ArrayList<>();

@@ -207,9 +207,14 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     /** Whether the memory limit (not the OS) is what refuses a request of {@code size} bytes now. */
     public boolean limitRefuses(long size) {
         int sizeClass = classes.classOf(size);
-        long needed = sizeClass >= 0
-                ? (long) Segments.chunksFor(classes.blockSize(sizeClass)) << PageMap.CHUNK_SHIFT
-                : LargeBlocks.mappingSize(size);
+        long needed;
+        if (sizeClass < 0) {
+            needed = LargeBlocks.mappingSize(size);
+        } else {
+            int blockSize = classes.blockSize(sizeClass);
+            int chunks = Extents.serves(blockSize) ? Extents.PAGE_CHUNKS : Segments.chunksFor(blockSize);
+            needed = (long) chunks << PageMap.CHUNK_SHIFT;   // an extent takes a whole extent page when none has room
+        }
         return budget.refuses(needed);
     }
 

@@ -619,8 +619,14 @@ public final class Heap {
     // ---------------------------------------------------------------- lists and lifecycle
 
     private void lockLists() {
-        while (!LIST_LOCK.compareAndSet(this, 0, 1)) {
-            Thread.onSpinWait();          // only the maintenance thread competes, for a short list walk
+        // Held for a list walk at most. The owner competes only with reclaims (the maintenance thread, a trim, a
+        // refused allocation); yielding now and then lets a descheduled holder, or a virtual one, finish.
+        for (int spins = 1; !LIST_LOCK.compareAndSet(this, 0, 1); spins++) {
+            if ((spins & 63) == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
         }
     }
 
@@ -669,7 +675,7 @@ public final class Heap {
 
     /**
      * Releases the pages of this heap none of whose blocks is live any more because other threads freed the rest.
-     * Run by the maintenance thread while the owner lives; skips the heap (returns false) when the owner holds
+     * Run by the maintenance thread while the owner lives; skips the heap (returns false) when another holds
      * the lists. Pages are released inside the lock, so the owner's next look at one finds it released.
      *
      * <p>Why it is safe without the owner's help: a page that is not current gets no new blocks (the owner would
@@ -687,7 +693,11 @@ public final class Heap {
      *                         lock the caller holds)
      */
     boolean reclaim(boolean force, boolean withCurrentPages) {
-        if (!tryLockLists()) {
+        if (force) {
+            // A forced pass must see every page: skipping a heap whose lists another reclaim held made an allocation
+            // the limit refused give up on memory that pass was about to release (CI, and a trim loop beside it).
+            lockLists();
+        } else if (!tryLockLists()) {
             return false;
         }
         try {
