@@ -16,7 +16,10 @@ import java.util.Locale;
  * the run. What a peak RSS above the live bytes is made of, kind by kind.
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp lgmalloc-bench/target/lgmalloc-benchmarks.jar \
- *     dev.lgmalloc.bench.memory.WhereTheMemoryIs glibc-thread [threads] [sample-ms]</pre>
+ *     dev.lgmalloc.bench.memory.WhereTheMemoryIs glibc-thread [threads] [sample-ms] [series]</pre>
+ *
+ * <p>With {@code series}, every sample is printed too, with its time and the number of heaps: when a peak
+ * happens, not only what it is made of.
  */
 public final class WhereTheMemoryIs {
 
@@ -27,7 +30,7 @@ public final class WhereTheMemoryIs {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: WhereTheMemoryIs <workload> [threads] [sample-ms]; workloads: "
+            System.err.println("usage: WhereTheMemoryIs <workload> [threads] [sample-ms] [series]; workloads: "
                     + Workloads.all().stream().map(Workload::name).toList());
             System.exit(2);
         }
@@ -37,7 +40,12 @@ public final class WhereTheMemoryIs {
         long sampleMillis = args.length > 2 ? Long.parseLong(args[2]) : 50;
         PeerAllocator allocator = Peers.create("lgmalloc");
         WorkloadContext context = new WorkloadContext(allocator, threads, false, 20261202L);
-        Sampler sampler = new Sampler(sampleMillis);
+        boolean series = args.length > 3 && args[3].equals("series");
+        if (series) {
+            System.out.println("    ms heaps  live   class pages   extent pages   free chunks   large blocks"
+                    + "   resident   committed  (MiB)");
+        }
+        Sampler sampler = new Sampler(sampleMillis, series);
         Thread thread = Thread.ofPlatform().daemon().name("residency-sampler").start(sampler);
         workload.run(context);
         thread.interrupt();
@@ -53,13 +61,13 @@ public final class WhereTheMemoryIs {
 
     /** One sample, or a sum of them. */
     private record Sample(double live, double classPages, double extentPages, double freeChunks, double large,
-                          double committed) {
+                          double committed, int heaps) {
 
         static Sample now() {
             AllocatorResidency r = LgMalloc.residency();
             AllocatorStatistics s = LgMalloc.statistics();
             return new Sample(s.liveBytes(), r.classPageBytes(), r.extentPageBytes(), r.freeChunkBytes(),
-                    r.largeBlockBytes(), s.committedBytes());
+                    r.largeBlockBytes(), s.committedBytes(), s.heaps());
         }
 
         double resident() {
@@ -68,11 +76,12 @@ public final class WhereTheMemoryIs {
 
         Sample plus(Sample o) {
             return new Sample(live + o.live, classPages + o.classPages, extentPages + o.extentPages,
-                    freeChunks + o.freeChunks, large + o.large, committed + o.committed);
+                    freeChunks + o.freeChunks, large + o.large, committed + o.committed, heaps + o.heaps);
         }
 
         Sample scaled(double f) {
-            return new Sample(live * f, classPages * f, extentPages * f, freeChunks * f, large * f, committed * f);
+            return new Sample(live * f, classPages * f, extentPages * f, freeChunks * f, large * f, committed * f,
+                    (int) Math.round(heaps * f));
         }
 
         String line(String label) {
@@ -84,18 +93,25 @@ public final class WhereTheMemoryIs {
 
     private static final class Sampler implements Runnable {
         private final long millis;
-        volatile Sample peak = new Sample(0, 0, 0, 0, 0, 0);
+        private final boolean series;
+        private final long start = System.nanoTime();
+        volatile Sample peak = new Sample(0, 0, 0, 0, 0, 0, 0);
         volatile Sample sum = peak;
         volatile int samples;
 
-        Sampler(long millis) {
+        Sampler(long millis, boolean series) {
             this.millis = millis;
+            this.series = series;
         }
 
         @Override
         public void run() {
             while (!Thread.currentThread().isInterrupted()) {
                 Sample s = Sample.now();
+                if (series) {
+                    System.out.printf(Locale.ROOT, "%6d %5d %s%n", (System.nanoTime() - start) / 1_000_000, s.heaps,
+                            s.line("").substring(14));
+                }
                 if (s.resident() > peak.resident()) {
                     peak = s;
                 }
