@@ -17,7 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The lists are guarded by a small lock the owner takes on its slow path only (never on the fast paths of
  * {@link #malloc} and a local free). The maintenance thread takes it with a try-lock to release pages whose
  * blocks were all freed by other threads while the owner lives but does not allocate ({@link #reclaim}): without
- * that, memory freed by other threads stayed resident until the owner thread ended.
+ * that, memory freed by other threads stayed resident until the owner thread ended. While the owner is blocked
+ * outside the allocator, it also hands all its pages, current ones included, to the orphans
+ * ({@link #handOffPages}), after a handshake that proves no fast path of the owner is under way.
  */
 public final class Heap {
 
@@ -188,11 +190,12 @@ public final class Heap {
 
     /**
      * The current page's remote frees and untouched tail need no lock: only the owner changes which page is
-     * current, and the maintenance thread never touches a thread heap's current page. In producer/consumer
+     * current (but for a hand-over, which proves first that the owner is outside this class's code). In producer/consumer
      * workloads this runs on nearly every malloc, so it stays free of the list lock (taking it here halved the
      * producer's rate in {@code ProducerConsumerBenchmark}).
      */
     private long mallocSlow(int sizeClass) {
+        slowPaths[sizeClass]++;           // the class is in use: reclaim leaves its pages to this thread
         flushDeferred();                  // this thread's own remote frees must not wait on its allocations
         long cached = extentCache.poll(sizeClass);
         if (cached != 0) {
@@ -481,7 +484,7 @@ public final class Heap {
         page.setUsed(used);              // a release store: the link is written before the reclaimer can see it
         // An emptied current page stays current, so it needs no lock: a thread that mallocs and frees one block
         // at a time (an arena per call) would otherwise take the list lock on every free. Only the owner changes
-        // which page is current, so reading it here is safe.
+        // which page is current (or a hand-over while the owner is outside this class), so reading it here is safe.
         if (page.inFullList || (used == 0 && current[page.sizeClass] != page)) {
             pageHasRoom(page);
         }
@@ -560,6 +563,39 @@ public final class Heap {
         } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + count) << Page.COUNT_SHIFT | head));
         if ((old >>> Page.COUNT_SHIFT) == 0 && page.full) {
             page.heap.hint(page.sizeClass);
+        }
+        if ((old >>> Page.COUNT_SHIFT) + count == page.usedAcquire()) {
+            page.heap.releaseEmptied(page);
+        }
+    }
+
+    /**
+     * Releases a page of this heap that a remote free has just emptied, unless it is current or the lists are
+     * busy (the maintenance pass takes it then). Without it, the pages of a thread whose blocks others free stay
+     * committed until the next pass, while the freeing threads fill pages of their own: larson's peak, when the
+     * workers free the blocks the main thread allocated. The check is {@link #reclaim}'s, for one page.
+     */
+    private void releaseEmptied(Page page) {
+        if (this == NO_OWNER || !tryLockLists()) {
+            return;
+        }
+        try {
+            if (page.heap != this || page.state != Page.IN_HEAP) {
+                return;
+            }
+            if (current[page.sizeClass] == page) {
+                return;                       // the owner's fast path uses it without the lock
+            }
+            long word = page.threadFree;
+            if (word != 0 && page.usedAcquire() == (int) (word >>> Page.COUNT_SHIFT) && page.casThreadFree(word, 0)) {
+                unlink(page.inFullList ? fullPages : available, page);
+                page.inFullList = false;
+                page.full = false;
+                page.setUsed(0);
+                engine.segments.release(page);
+            }
+        } finally {
+            unlockLists();
         }
     }
 
@@ -721,10 +757,90 @@ public final class Heap {
                     }
                 }
             }
+            if (!force && !striped) {
+                handOffPages();
+            }
             return true;
         } finally {
             unlockLists();
         }
+    }
+
+    /**
+     * Gives every page of this heap, the current ones included, to the engine's orphans while the owner is
+     * blocked outside the allocator: there any heap adopts a page that has room, empty ones go back to their
+     * segments, and the owner, once it runs again, takes pages on its slow path as any thread does. Without it,
+     * a thread that allocated many blocks and then waits (larson's main thread, which fills the workers' tables)
+     * keeps a current page in every class it used and every page other threads free into: only it may allocate
+     * from them, and reclaim takes only empty pages that are not current. A thread that blocks often pays at
+     * most one slow path per class per maintenance pass. Caller holds the lists.
+     *
+     * <p>Why the owner's lock-free fast paths cannot race with the hand-over: a malloc reads its current page and
+     * pops its free list, a local free reads the page's heap and pushes onto the free list, each within
+     * {@code Heap}'s own methods with no blocking call in between. The pages are first marked as no one's and
+     * taken out of the current slots; then the owner's stack is read, which the JVM does in a handshake with the
+     * owner (it stops at a safepoint poll, or is blocked): if no frame of {@code Heap} is on it, any fast path
+     * that read the old state has finished, its writes are visible here, and every later one sees the new state
+     * (a free frees as a remote thread, a malloc takes its slow path). Otherwise all is put back as it was.
+     */
+    private void handOffPages() {
+        Thread t = owner;
+        if (t == null || !isBlocked(t.getState())) {
+            return;
+        }
+        Page[] taken = new Page[current.length];
+        boolean any = false;
+        for (int c = 0; c < current.length; c++) {
+            Page cur = current[c];
+            if (cur != exhausted) {
+                taken[c] = cur;
+                current[c] = exhausted;
+                cur.heap = NO_OWNER;
+                any = true;
+            }
+            any |= mark(available[c], NO_OWNER) | mark(fullPages[c], NO_OWNER);
+        }
+        if (!any) {
+            return;
+        }
+        VarHandle.fullFence();            // the marks, before the owner's stack is asked for
+        boolean inHeapCode = inHeapCode(t.getStackTrace());
+        for (int c = 0; c < current.length; c++) {
+            if (inHeapCode) {
+                if (taken[c] != null) {
+                    taken[c].heap = this;
+                    current[c] = taken[c];
+                }
+                mark(available[c], this);
+                mark(fullPages[c], this);
+            } else {
+                if (taken[c] != null) {
+                    engine.orphan(taken[c]);      // released if empty
+                }
+                drain(available, c);
+                drain(fullPages, c);
+            }
+        }
+    }
+
+    private static boolean mark(Page first, Heap heap) {
+        for (Page page = first; page != null; page = page.next) {
+            page.heap = heap;
+        }
+        return first != null;
+    }
+
+    private static boolean isBlocked(Thread.State state) {
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED;
+    }
+
+    private static boolean inHeapCode(StackTraceElement[] stack) {
+        for (StackTraceElement frame : stack) {
+            if (frame.getClassName().equals(Heap.class.getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void reclaimFrom(Page[] heads, int sizeClass) {
