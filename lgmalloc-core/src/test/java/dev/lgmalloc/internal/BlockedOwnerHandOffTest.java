@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * A thread blocked outside the allocator hands its pages, the current ones included, to the orphans, where other
- * threads use their room; a running one keeps them. The engine is taken off the maintenance thread, so each pass
+ * A thread blocked outside the allocator hands the pages of classes it stopped using, the current ones included,
+ * to the orphans, where other threads use their room; a running one keeps them. The engine is taken off the maintenance thread, so each pass
  * here is one {@link Engine#maintain} call.
  */
 class BlockedOwnerHandOffTest {
@@ -64,7 +64,7 @@ class BlockedOwnerHandOffTest {
         }
     }
 
-    /** Frees every block but each page's first from this thread, and runs a maintenance pass. */
+    /** Frees every block but each page's first from this thread, and runs two maintenance passes. */
     private static List<Long> freeMostAndPass(Engine engine, Owner owner) {
         List<Long> kept = new ArrayList<>();
         Set<Page> seen = new HashSet<>();
@@ -75,7 +75,8 @@ class BlockedOwnerHandOffTest {
                 Heap.free(block);
             }
         }
-        engine.maintain(false);             // one pass: this thread's gathered frees go first, then the hand-over
+        engine.maintain(false);             // sees the owner's allocations: its classes are in use
+        engine.maintain(false);             // finds them idle, the owner blocked: the hand-over
         return kept;
     }
 
@@ -114,6 +115,22 @@ class BlockedOwnerHandOffTest {
             for (long block : kept) {
                 Heap.free(block);       // the owner's blocks stay freeable wherever their pages went
             }
+        }
+        engine.close();
+    }
+
+    @Test
+    void aBlockedOwnerKeepsTheClassesItUsedSinceThePreviousPass() throws Exception {
+        // sh8bench's threads block on their queues between batches: their classes are in use, their pages stay.
+        Engine engine = engine();
+        try (Owner owner = new Owner(engine, finish -> {
+            while (!finish.get()) {
+                LockSupport.park();
+            }
+        })) {
+            awaitState(owner.thread, Thread.State.WAITING);
+            engine.maintain(false);              // the first pass since the owner allocated
+            assertThat(owner.pages()).allSatisfy(p -> assertThat(p.heap).isNotSameAs(Heap.NO_OWNER));
         }
         engine.close();
     }
