@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -225,6 +226,11 @@ public final class Stress {
                     if (other != null) {
                         verifyAndFree(other);
                     }
+                }
+                if (random.nextInt(40_000) == 0) {
+                    // Blocked for a few maintenance passes, not waiting for anything: the passes hand the pages of
+                    // this thread's idle classes over, and its blocks in them must stay intact and freeable.
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100 + random.nextInt(100)));
                 }
             } catch (RuntimeException e) {
                 fail(e instanceof InvalidFreeException ? Failure.REFUSED : Failure.UNEXPECTED, e.toString());
