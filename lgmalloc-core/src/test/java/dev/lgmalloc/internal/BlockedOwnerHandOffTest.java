@@ -91,6 +91,17 @@ class BlockedOwnerHandOffTest {
         return page[0];
     }
 
+    /** An owner parked after its allocations, once it is. */
+    private static Owner parkedOwner(Engine engine) throws InterruptedException {
+        Owner owner = new Owner(engine, finish -> {
+            while (!finish.get()) {
+                LockSupport.park();
+            }
+        });
+        awaitState(owner.thread, Thread.State.WAITING);
+        return owner;
+    }
+
     private static void awaitState(Thread thread, Thread.State state) {
         while (thread.getState() != state) {
             Thread.onSpinWait();
@@ -100,12 +111,7 @@ class BlockedOwnerHandOffTest {
     @Test
     void aBlockedOwnersPagesServeOtherThreads() throws Exception {
         Engine engine = engine();
-        try (Owner owner = new Owner(engine, finish -> {
-            while (!finish.get()) {
-                LockSupport.park();
-            }
-        })) {
-            awaitState(owner.thread, Thread.State.WAITING);
+        try (Owner owner = parkedOwner(engine)) {
             Set<Page> handedOver = owner.pages();
             List<Long> kept = freeMostAndPass(engine, owner);
 
@@ -123,12 +129,7 @@ class BlockedOwnerHandOffTest {
     void aBlockedOwnerKeepsTheClassesItUsedSinceThePreviousPass() throws Exception {
         // sh8bench's threads block on their queues between batches: their classes are in use, their pages stay.
         Engine engine = engine();
-        try (Owner owner = new Owner(engine, finish -> {
-            while (!finish.get()) {
-                LockSupport.park();
-            }
-        })) {
-            awaitState(owner.thread, Thread.State.WAITING);
+        try (Owner owner = parkedOwner(engine)) {
             engine.maintain(false);              // the first pass since the owner allocated
             assertThat(owner.pages()).allSatisfy(p -> assertThat(p.heap).isNotSameAs(Heap.NO_OWNER));
         }
