@@ -825,6 +825,9 @@ public final class Heap {
                 }
                 mark(available[c], this);
                 mark(fullPages[c], this);
+                if (fullPages[c] != null) {
+                    hint(c);              // a remote free meanwhile raised no hint: it saw no one's page
+                }
             } else {
                 if (taken[c] != null) {
                     engine.orphan(taken[c]);      // released if empty
