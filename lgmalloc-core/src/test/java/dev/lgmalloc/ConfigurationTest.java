@@ -52,7 +52,7 @@ class ConfigurationTest {
         // limit has no room for although a 16 KiB block would fit (the message used to blame the OS).
         Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(3L << 19));
         long mine = limited.malloc(16 * 1024);
-        java.util.concurrent.atomic.AtomicReference<Throwable> refused = new java.util.concurrent.atomic.AtomicReference<>();
+        var refused = new java.util.concurrent.atomic.AtomicReference<Throwable>();
         Thread other = Thread.ofPlatform().start(() -> {
             try {
                 limited.free(limited.malloc(16 * 1024));

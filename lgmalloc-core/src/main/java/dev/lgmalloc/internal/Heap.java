@@ -194,9 +194,9 @@ public final class Heap {
 
     /**
      * The current page's remote frees and untouched tail need no lock: only the owner changes which page is
-     * current (but for a hand-over, which proves first that the owner is outside this class's code). In producer/consumer
-     * workloads this runs on nearly every malloc, so it stays free of the list lock (taking it here halved the
-     * producer's rate in {@code ProducerConsumerBenchmark}).
+     * current (but for a hand-over, which proves first that the owner is outside this class's code). In
+     * producer/consumer workloads this runs on nearly every malloc, so it stays free of the list lock (taking it
+     * here halved the producer's rate in {@code ProducerConsumerBenchmark}).
      */
     private long mallocSlow(int sizeClass) {
         slowPaths[sizeClass]++;           // the class is in use: reclaim leaves its pages to this thread

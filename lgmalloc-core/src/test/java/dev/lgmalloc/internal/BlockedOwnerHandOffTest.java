@@ -7,15 +7,21 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
  * A thread blocked outside the allocator hands the pages of classes it stopped using, the current ones included,
- * to the orphans, where other threads use their room; a running one keeps them. The engine is taken off the maintenance thread, so each pass
- * here is one {@link Engine#maintain} call.
+ * to the orphans, where other threads use their room; a running one keeps them. The engine is taken off the
+ * maintenance thread, so each pass here is one {@link Engine#maintain} call.
  */
 class BlockedOwnerHandOffTest {
 
@@ -34,7 +40,7 @@ class BlockedOwnerHandOffTest {
         final AtomicBoolean finish = new AtomicBoolean();
         final Thread thread;
 
-        Owner(Engine engine, java.util.function.Consumer<AtomicBoolean> idle) throws InterruptedException {
+        Owner(Engine engine, Consumer<AtomicBoolean> idle) throws InterruptedException {
             CountDownLatch allocated = new CountDownLatch(1);
             thread = Thread.ofPlatform().start(() -> {
                 Heap heap = engine.heapOf(Thread.currentThread());
@@ -198,10 +204,10 @@ class BlockedOwnerHandOffTest {
         Engine engine = engine();
         int owners = 3;
         int rounds = 400;
-        java.util.concurrent.BlockingQueue<long[]> toFree = new java.util.concurrent.LinkedBlockingQueue<>();
+        BlockingQueue<long[]> toFree = new LinkedBlockingQueue<>();
         AtomicBoolean done = new AtomicBoolean();
-        java.util.concurrent.atomic.AtomicLong handedOverSeen = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicLong handedOverSeen = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread passes = Thread.ofPlatform().start(() -> {
             while (!done.get()) {
                 engine.maintain(false);
@@ -226,7 +232,7 @@ class BlockedOwnerHandOffTest {
             int seed = o;
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
-                    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+                    SplittableRandom random = new SplittableRandom(seed);
                     Heap heap = engine.heapOf(Thread.currentThread());
                     for (int round = 0; round < rounds; round++) {
                         List<long[]> mine = new ArrayList<>();
