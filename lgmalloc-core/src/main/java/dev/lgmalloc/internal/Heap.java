@@ -590,14 +590,7 @@ public final class Heap {
             if (current[page.sizeClass] == page) {
                 return;                       // the owner's fast path uses it without the lock
             }
-            long word = page.threadFree;
-            if (word != 0 && page.usedAcquire() == (int) (word >>> Page.COUNT_SHIFT) && page.casThreadFree(word, 0)) {
-                unlink(page.inFullList ? fullPages : available, page);
-                page.inFullList = false;
-                page.full = false;
-                page.setUsed(0);
-                engine.segments.release(page);
-            }
+            releaseIfFreedRemotely(page.inFullList ? fullPages : available, page);
         } finally {
             unlockLists();
         }
@@ -862,15 +855,23 @@ public final class Heap {
         Page page = heads[sizeClass];
         while (page != null) {
             Page next = page.next;
-            long word = page.threadFree;
-            if (word != 0 && page.usedAcquire() == (int) (word >>> Page.COUNT_SHIFT) && page.casThreadFree(word, 0)) {
-                unlink(heads, page);
-                page.inFullList = false;
-                page.full = false;
-                page.setUsed(0);
-                engine.segments.release(page);
-            }
+            releaseIfFreedRemotely(heads, page);
             page = next;
+        }
+    }
+
+    /**
+     * Releases {@code page}, a page of this heap on list {@code heads} and not current, when other threads freed
+     * every block of it ({@link #reclaim} says why this check is safe without the owner). Caller holds the lists.
+     */
+    private void releaseIfFreedRemotely(Page[] heads, Page page) {
+        long word = page.threadFree;
+        if (word != 0 && page.usedAcquire() == (int) (word >>> Page.COUNT_SHIFT) && page.casThreadFree(word, 0)) {
+            unlink(heads, page);
+            page.inFullList = false;
+            page.full = false;
+            page.setUsed(0);
+            engine.segments.release(page);
         }
     }
 
