@@ -42,6 +42,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
     private final java.util.concurrent.atomic.AtomicInteger quarantinedPages = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger discardedBlocks = new java.util.concurrent.atomic.AtomicInteger();
     private int nextHeapId;
     private volatile boolean closed;
     /** Fast-path hits of heaps already reaped, so the statistics count every hit since start. */
@@ -328,6 +329,16 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * caused it (a write into a freed block, or one block freed twice at once) is reported once, as a warning.
      * Run by whoever holds the page.
      */
+    /**
+     * Drops a block a thread kept after freeing it ({@link RemoteFreeCache}) and found written to: it is never
+     * handed out again. Its page counts it live, so the page stays (one page at most per such block).
+     */
+    void discardWrittenBlock(long address) {
+        discardedBlocks.incrementAndGet();
+        System.getLogger("dev.lgmalloc").log(System.Logger.Level.WARNING, String.format("lgmalloc: the freed block "
+                + "at 0x%x of allocator %s was written to after its free; it is never reused", address, name));
+    }
+
     void quarantine(Page page, String where) {
         page.state = Page.QUARANTINED;
         page.heap = Heap.NO_OWNER;
@@ -358,7 +369,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     public void maintain(boolean force) {
         Heap mine = fastHeap();
         if (mine != null) {
-            mine.flushDeferred();   // trim, or an allocation the limit refused: first this thread's gathered frees
+            mine.remoteFrees.flush();   // trim, or an allocation the limit refused: first the blocks this thread keeps
             if (force) {
                 mine.extentCache.flush(extents);
             }
@@ -409,6 +420,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     /** Pages taken out of use because their free lists were found corrupted. */
     public int quarantinedPages() {
         return quarantinedPages.get();
+    }
+
+    /** Freed blocks found written to while a thread kept them, never reused since. */
+    public int discardedBlocks() {
+        return discardedBlocks.get();
     }
 
     /** Orphans the pages of every heap whose platform thread has ended. */
@@ -478,12 +494,13 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             if (p != null && !p.isLarge()) {
                 notLive(p, 1, live, perHeap);
             }
-            // Nor are the blocks a thread freed and has not handed to their page yet.
-            Page deferred = h.deferredPage();
-            int count = h.deferredCount();
-            if (deferred != null && count > 0) {
-                notLive(deferred, count, live, perHeap);
-            }
+            // Nor are the blocks of other heaps' pages a thread freed and keeps.
+            h.remoteFrees.forEach(block -> {
+                Page kept = PageMap.lookup(block);
+                if (kept != null && kept.sizeClass >= 0) {
+                    notLive(kept, 1, live, perHeap);
+                }
+            });
         }
         // Extent blocks have no pages of their class: a class's capacity there is its live blocks.
         long[] extentLive = new long[n];

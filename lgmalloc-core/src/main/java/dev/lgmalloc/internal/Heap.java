@@ -43,14 +43,6 @@ public final class Heap {
      */
     static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
 
-    /** The longest chain of remote frees a thread gathers before handing it to the page. */
-    static final int DEFERRED_LIMIT = 64;
-    /**
-     * The largest block a thread gathers: an idle thread then holds at most 64 KiB of freed blocks back. A CAS is
-     * nothing beside what a program does with a bigger block.
-     */
-    static final int DEFERRED_MAX_BLOCK = 1024;
-
     final Engine engine;
     final int id;
     final boolean striped;
@@ -79,14 +71,8 @@ public final class Heap {
     long arenaChunk;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
-    /**
-     * This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over: the page,
-     * the chain's ends (linked as a free list) and its length. Owner only; statistics read them racily.
-     */
-    private Page deferredPage;
-    private long deferredHead;
-    private long deferredTail;
-    private int deferredCount;
+    /** Blocks of other heaps' pages this thread freed, kept for its next allocations (owner only). */
+    final RemoteFreeCache remoteFrees;
     /**
      * This heap's extent pages, lowest address first (copy on write under its engine's {@link Extents} lock; the
      * owner reads it without the lock). Allocation takes the first page that fits, so live blocks gather in the
@@ -117,6 +103,7 @@ public final class Heap {
         this.slowPathsSeen = new int[classes];
         this.idle = new boolean[classes];
         this.extentCache = new ExtentCache(engine.classes);
+        this.remoteFrees = new RemoteFreeCache(engine, engine.classes);
         java.util.Arrays.fill(current, exhausted);
     }
 
@@ -133,6 +120,7 @@ public final class Heap {
         this.slowPathsSeen = new int[0];
         this.idle = new boolean[0];
         this.extentCache = null;
+        this.remoteFrees = null;
         this.abandoned.set(true);
         this.extentsHandedBack = true;
     }
@@ -200,7 +188,10 @@ public final class Heap {
      */
     private long mallocSlow(int sizeClass) {
         slowPaths[sizeClass]++;           // the class is in use: reclaim leaves its pages to this thread
-        flushDeferred();                  // this thread's own remote frees must not wait on its allocations
+        long kept = remoteFrees.poll(sizeClass);    // before untouched memory: blocks this thread freed, still hot
+        if (kept != 0) {
+            return kept;
+        }
         long cached = extentCache.poll(sizeClass);
         if (cached != 0) {
             return cached;
@@ -396,14 +387,14 @@ public final class Heap {
     }
 
     /**
-     * A free from another thread than the page's owner. A platform thread gathers such frees, page by page, in a
-     * chain of its own heap ({@link #defer}) and hands each chain over with one CAS; anyone else pushes the block
-     * at once. The chain is kept in the thread's heap of the page's own engine, so closing an engine never leaves
-     * a chain into unmapped memory behind in another engine's heap.
+     * A free from another thread than the page's owner. A platform thread keeps a small block in its own heap of
+     * the page's engine ({@link RemoteFreeCache}) for its next allocations, and hands the ones it does not reuse
+     * back in batches; anyone else pushes the block at once. The cache is in the thread's heap of the page's own
+     * engine, so closing an engine never leaves blocks of unmapped memory behind in another engine's heap.
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
-        if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
+        if (engine == null || page.units != null || page.blockSize > RemoteFreeCache.MAX_BLOCK || page.isLarge()
                 || t.isVirtual()) {
             freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
             return;
@@ -414,47 +405,7 @@ public final class Heap {
             pushRemote(page, address, address, 1);            // the engine closed meanwhile
             return;
         }
-        mine.defer(page, address);
-    }
-
-    /**
-     * Adds a checked block of another thread's page to this heap's chain of deferred remote frees (owner only).
-     * Its link is written at once, as in any free list, so a second free of it is caught as a double free while it
-     * waits; the chain goes to the page with one CAS when a block of another page comes, when it is
-     * {@link #DEFERRED_LIMIT} long, and on this heap's next slow path, trim, or reclamation.
-     */
-    private void defer(Page page, long address) {
-        if (page != deferredPage) {
-            flushDeferred();
-            deferredPage = page;
-            deferredTail = address;
-        }
-        Memory.putLong(address, Page.encode(deferredHead, address));
-        deferredHead = address;
-        if (++deferredCount == DEFERRED_LIMIT) {
-            flushDeferred();
-        }
-    }
-
-    /** Hands this heap's chain of deferred remote frees to its page (owner, or whoever abandons the heap). */
-    void flushDeferred() {
-        Page page = deferredPage;
-        if (page != null) {
-            pushRemote(page, deferredHead, deferredTail, deferredCount);
-            deferredPage = null;
-            deferredHead = 0;
-            deferredTail = 0;
-            deferredCount = 0;
-        }
-    }
-
-    /** Blocks this heap's thread freed but has not handed to their page yet, and that page (racy outside the owner). */
-    int deferredCount() {
-        return deferredCount;
-    }
-
-    Page deferredPage() {
-        return deferredPage;
+        mine.remoteFrees.offer(page, address);
     }
 
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
@@ -559,7 +510,7 @@ public final class Heap {
      * Pushes the chain {@code head .. tail} of {@code count} freed blocks of {@code page} (linked, the tail's link
      * about to be set) onto the page's remote-free list with one CAS.
      */
-    private static void pushRemote(Page page, long head, long tail, int count) {
+    static void pushRemote(Page page, long head, long tail, int count) {
         long old;
         do {
             old = page.threadFree;
@@ -880,7 +831,7 @@ public final class Heap {
      * where frees from any thread keep working. Called once its thread is gone (or never ran).
      */
     void abandon() {
-        flushDeferred();          // the owner is gone: its gathered remote frees go to their pages now
+        remoteFrees.flush();      // the owner is gone: the blocks it kept go back to their pages now
         extentCache.flush(engine.extents);
         extentsHandedBack = true;
         long spare = arenaChunk;

@@ -1,0 +1,223 @@
+package dev.lgmalloc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lgmalloc.internal.Memory;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A platform thread keeps the small blocks of other threads' pages it frees for its own next allocations, and
+ * hands the ones it does not reuse back to their pages in batches (RemoteFreeCache). What must hold: a kept block
+ * is not live, a second free of it is a double free, the freeing thread reuses it, a write into it after its free
+ * keeps it from being reused, and the blocks reach their pages when a class is full, on trim, and when the thread
+ * ends.
+ */
+class RemoteFreeCacheTest {
+
+    /** RemoteFreeCache's capacity for 64-byte blocks: 8 KiB of them. */
+    private static final int CAPACITY = 128;
+
+    private Allocator allocator;
+    private ExecutorService freeing;     // one live platform thread that frees and then waits, idle
+
+    @BeforeEach
+    void start() {
+        allocator = Allocator.create(AllocatorConfiguration.defaults());
+        freeing = Executors.newSingleThreadExecutor();
+    }
+
+    @AfterEach
+    void stop() {
+        freeing.shutdownNow();
+        allocator.close();
+    }
+
+    private long[] mallocs(int n, long size) {
+        long[] blocks = new long[n];
+        for (int i = 0; i < n; i++) {
+            blocks[i] = allocator.malloc(size);
+        }
+        return blocks;
+    }
+
+    private long[] mallocs(int n) {
+        return mallocs(n, 64);
+    }
+
+    private void freeOnTheOtherThread(long[] blocks) throws Exception {
+        onTheOtherThread(() -> {
+            for (long b : blocks) {
+                allocator.free(b);
+            }
+            return null;
+        });
+    }
+
+    private <T> T onTheOtherThread(Callable<T> task) throws Exception {
+        return freeing.submit(task).get();
+    }
+
+    private static Set<Long> setOf(long[] blocks) {
+        Set<Long> set = new HashSet<>();
+        for (long b : blocks) {
+            set.add(b);
+        }
+        return set;
+    }
+
+    @Test
+    void keptBlocksAreNotLiveWhileTheFreeingThreadIdles() throws Exception {
+        long[] blocks = mallocs(10);
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10);
+        freeOnTheOtherThread(blocks);
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        assertThat(allocator.statistics().heapDetails()).allSatisfy(h -> assertThat(h.liveBlocks()).isZero());
+    }
+
+    @Test
+    void aSecondFreeOfAKeptBlockIsADoubleFree() throws Exception {
+        long[] blocks = mallocs(3);
+        freeOnTheOtherThread(new long[] {blocks[1]});
+        // Caught on the keeping thread, by the page's owner and by a third thread: the block looks free.
+        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
+                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.free(blocks[1]))
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        Throwable[] third = new Throwable[1];
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                allocator.free(blocks[1]);
+            } catch (Throwable e) {
+                third[0] = e;
+            }
+        });
+        t.join();
+        assertThat(third[0]).isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.usableSize(blocks[1])).isInstanceOf(InvalidFreeException.class);
+        allocator.free(blocks[0]);
+        allocator.free(blocks[2]);
+    }
+
+    @Test
+    void theFreeingThreadReusesTheBlocksItFreedNewestFirst() throws Exception {
+        long[] blocks = mallocs(10);
+        freeOnTheOtherThread(blocks);
+        long[] again = onTheOtherThread(() -> mallocs(10));
+        for (int i = 0; i < blocks.length; i++) {
+            assertThat(again[i]).isEqualTo(blocks[blocks.length - 1 - i]);
+        }
+        // Live again, on the freeing thread: usable, counted, and freed by their owner like any block.
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10);
+        for (long b : again) {
+            assertThat(allocator.usableSize(b)).isEqualTo(64);
+            Memory.putLong(b + 56, b);
+        }
+        for (long b : again) {
+            allocator.free(b);
+        }
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+
+    @Test
+    void aKeptBlockWrittenAfterItsFreeIsNeverHandedOutAgain() throws Exception {
+        long[] blocks = mallocs(2);
+        freeOnTheOtherThread(blocks);
+        Memory.putLong(blocks[1], 0x5555_5555L);     // a use after free, into the block kept last
+        long[] again = onTheOtherThread(() -> mallocs(2));
+        assertThat(again[0]).isEqualTo(blocks[0]);
+        assertThat(again[1]).isNotEqualTo(blocks[1]);
+        allocator.free(again[0]);
+        allocator.free(again[1]);
+    }
+
+    @Test
+    void aFullClassHandsItsOlderHalfBackAndTheRestComesBackOnTrim() throws Exception {
+        long[] blocks = mallocs(CAPACITY + 8);
+        freeOnTheOtherThread(blocks);
+        // The class filled at CAPACITY and handed its oldest CAPACITY / 2 back: the owner's next allocations.
+        Set<Long> older = setOf(java.util.Arrays.copyOf(blocks, CAPACITY / 2));
+        long[] again = mallocs(CAPACITY / 2);
+        assertThat(setOf(again)).isEqualTo(older);
+        // The others wait in the freeing thread until it trims (or reuses them, or ends).
+        freeing.submit(allocator::trim).get();
+        long[] rest = mallocs(CAPACITY / 2 + 8);
+        assertThat(setOf(rest)).isEqualTo(setOf(java.util.Arrays.copyOfRange(blocks, CAPACITY / 2, blocks.length)));
+        for (long b : again) {
+            allocator.free(b);
+        }
+        for (long b : rest) {
+            allocator.free(b);
+        }
+    }
+
+    @Test
+    void pastItsTotalTheCacheHandsEveryClassBack() throws Exception {
+        // 64 KiB in all. Eight blocks of each of these classes (none fills its class: 8 KiB, or 8 blocks) keep
+        // 59,136 bytes; the 448- and 416-byte classes then pass the total, and everything kept goes back.
+        long[] sizes = {1024, 960, 896, 832, 768, 704, 640, 576, 512, 480};
+        long[][] blocks = new long[sizes.length][];
+        for (int i = 0; i < sizes.length; i++) {
+            blocks[i] = mallocs(8, sizes[i]);
+        }
+        long[] past = mallocs(8, 448);
+        long[] more = mallocs(8, 416);
+        for (long[] b : blocks) {
+            freeOnTheOtherThread(b);
+        }
+        freeOnTheOtherThread(past);
+        freeOnTheOtherThread(more);
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        // Without a trim, the owner's next blocks of the first classes are the ones handed back.
+        for (int i = 0; i < sizes.length; i++) {
+            long[] again = mallocs(8, sizes[i]);
+            assertThat(setOf(again)).as("%d-byte blocks", sizes[i]).isEqualTo(setOf(blocks[i]));
+            for (long b : again) {
+                allocator.free(b);
+            }
+        }
+        freeing.submit(allocator::trim).get();
+    }
+
+    @Test
+    void blocksAbove1KiBAreHandedOverAtOnce() throws Exception {
+        long[] blocks = mallocs(8, 4096);
+        freeOnTheOtherThread(blocks);
+        // No trim, no class full: an idle thread does not hold big blocks back.
+        long[] again = mallocs(8, 4096);
+        assertThat(setOf(again)).isEqualTo(setOf(blocks));
+    }
+
+    @Test
+    void aThreadThatEndsHandsItsBlocksBack() throws Exception {
+        long[] blocks = mallocs(10);
+        Thread t = Thread.ofPlatform().start(() -> {
+            for (long b : blocks) {
+                allocator.free(b);
+            }
+        });
+        t.join();
+        allocator.trim();                    // reaps the ended thread's heap, which hands its blocks back
+        assertThat(setOf(mallocs(10))).isEqualTo(setOf(blocks));
+    }
+
+    @Test
+    void closingAnAllocatorWhoseBlocksAnotherThreadKeepsLeavesThatThreadWorking() throws Exception {
+        long[] blocks = mallocs(10);
+        freeOnTheOtherThread(blocks);        // kept in the freeing thread's heap of this allocator
+        allocator.close();
+        // The kept blocks went with the allocator's memory; the thread goes on freeing another allocator's blocks.
+        allocator = Allocator.create(AllocatorConfiguration.defaults());
+        long[] others = mallocs(3 * CAPACITY);
+        freeOnTheOtherThread(others);
+        freeing.submit(allocator::trim).get();
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+}
