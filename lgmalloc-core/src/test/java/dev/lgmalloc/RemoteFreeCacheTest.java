@@ -14,16 +14,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A platform thread keeps the small blocks of other threads' pages it frees for its own next allocations, and
- * hands the ones it does not reuse back to their pages in batches (RemoteFreeCache). What must hold: a kept block
+ * A platform thread that allocates a class itself keeps the small blocks of that class it frees from other threads'
+ * pages for its own next allocations, and hands the ones it does not reuse back to their pages in batches
+ * (RemoteFreeCache; a thread that does not allocate the class gathers them instead: RemoteFreeGatheringTest). What must hold: a kept block
  * is not live, a second free of it is a double free, the freeing thread reuses it, a write into it after its free
  * keeps it from being reused, and the blocks reach their pages when a class is full, on trim, and when the thread
  * ends.
  */
 class RemoteFreeCacheTest {
 
-    /** RemoteFreeCache's capacity for 64-byte blocks: 8 KiB of them. */
-    private static final int CAPACITY = 128;
+    /** RemoteFreeCache's capacity for 64-byte blocks: 4 KiB of them. */
+    private static final int CAPACITY = 64;
 
     private Allocator allocator;
     private ExecutorService freeing;     // one live platform thread that frees and then waits, idle
@@ -65,6 +66,14 @@ class RemoteFreeCacheTest {
         return freeing.submit(task).get();
     }
 
+    /**
+     * Makes the freeing thread one that allocates {@code size}-byte blocks: it takes one and keeps it, so that its
+     * page of the class has no free block and its next allocations of the class come from what it keeps.
+     */
+    private long freeingThreadAllocates(long size) throws Exception {
+        return onTheOtherThread(() -> allocator.malloc(size));
+    }
+
     private static Set<Long> setOf(long[] blocks) {
         Set<Long> set = new HashSet<>();
         for (long b : blocks) {
@@ -75,7 +84,9 @@ class RemoteFreeCacheTest {
 
     @Test
     void keptBlocksAreNotLiveWhileTheFreeingThreadIdles() throws Exception {
+        long own = freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
+        freeOnTheOtherThread(new long[] {own});
         assertThat(allocator.statistics().liveBlocks()).isEqualTo(10);
         freeOnTheOtherThread(blocks);
         assertThat(allocator.statistics().liveBlocks()).isZero();
@@ -84,6 +95,7 @@ class RemoteFreeCacheTest {
 
     @Test
     void aSecondFreeOfAKeptBlockIsADoubleFree() throws Exception {
+        long own = freeingThreadAllocates(64);
         long[] blocks = mallocs(3);
         freeOnTheOtherThread(new long[] {blocks[1]});
         // Caught on the keeping thread, by the page's owner and by a third thread: the block looks free.
@@ -104,10 +116,12 @@ class RemoteFreeCacheTest {
         assertThatThrownBy(() -> allocator.usableSize(blocks[1])).isInstanceOf(InvalidFreeException.class);
         allocator.free(blocks[0]);
         allocator.free(blocks[2]);
+        allocator.free(own);
     }
 
     @Test
     void theFreeingThreadReusesTheBlocksItFreedNewestFirst() throws Exception {
+        long own = freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
         freeOnTheOtherThread(blocks);
         long[] again = onTheOtherThread(() -> mallocs(10));
@@ -115,7 +129,7 @@ class RemoteFreeCacheTest {
             assertThat(again[i]).isEqualTo(blocks[blocks.length - 1 - i]);
         }
         // Live again, on the freeing thread: usable, counted, and freed by their owner like any block.
-        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10);
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10 + 1);     // and its own block
         for (long b : again) {
             assertThat(allocator.usableSize(b)).isEqualTo(64);
             Memory.putLong(b + 56, b);
@@ -123,11 +137,13 @@ class RemoteFreeCacheTest {
         for (long b : again) {
             allocator.free(b);
         }
+        allocator.free(own);
         assertThat(allocator.statistics().liveBlocks()).isZero();
     }
 
     @Test
     void aKeptBlockWrittenAfterItsFreeIsNeverHandedOutAgain() throws Exception {
+        long own = freeingThreadAllocates(64);
         long[] blocks = mallocs(2);
         freeOnTheOtherThread(blocks);
         Memory.putLong(blocks[1], 0x5555_5555L);     // a use after free, into the block kept last
@@ -136,54 +152,45 @@ class RemoteFreeCacheTest {
         assertThat(again[1]).isNotEqualTo(blocks[1]);
         allocator.free(again[0]);
         allocator.free(again[1]);
+        allocator.free(own);
     }
 
     @Test
-    void aFullClassHandsItsOlderHalfBackAndTheRestComesBackOnTrim() throws Exception {
+    void aFullClassHandsItsBlocksBackAndTheRestComesBackOnTrim() throws Exception {
+        long own = freeingThreadAllocates(64);
         long[] blocks = mallocs(CAPACITY + 8);
         freeOnTheOtherThread(blocks);
-        // The class filled at CAPACITY and handed its oldest CAPACITY / 2 back: the owner's next allocations.
-        Set<Long> older = setOf(java.util.Arrays.copyOf(blocks, CAPACITY / 2));
-        long[] again = mallocs(CAPACITY / 2);
-        assertThat(setOf(again)).isEqualTo(older);
-        // The others wait in the freeing thread until it trims (or reuses them, or ends).
+        // The class filled at CAPACITY and handed those blocks back: the owner's next allocations.
+        long[] again = mallocs(CAPACITY);
+        assertThat(setOf(again)).isEqualTo(setOf(java.util.Arrays.copyOf(blocks, CAPACITY)));
+        // The other 8 wait in the freeing thread until it trims (or reuses them, or ends).
         freeing.submit(allocator::trim).get();
-        long[] rest = mallocs(CAPACITY / 2 + 8);
-        assertThat(setOf(rest)).isEqualTo(setOf(java.util.Arrays.copyOfRange(blocks, CAPACITY / 2, blocks.length)));
+        long[] rest = mallocs(8);
+        assertThat(setOf(rest)).isEqualTo(setOf(java.util.Arrays.copyOfRange(blocks, CAPACITY, blocks.length)));
         for (long b : again) {
             allocator.free(b);
         }
         for (long b : rest) {
             allocator.free(b);
         }
+        allocator.free(own);
     }
 
     @Test
-    void pastItsTotalTheCacheHandsEveryClassBack() throws Exception {
-        // 64 KiB in all. Eight blocks of each of these classes (none fills its class: 8 KiB, or 8 blocks) keep
-        // 59,136 bytes; the 448- and 416-byte classes then pass the total, and everything kept goes back.
-        long[] sizes = {1024, 960, 896, 832, 768, 704, 640, 576, 512, 480};
-        long[][] blocks = new long[sizes.length][];
-        for (int i = 0; i < sizes.length; i++) {
-            blocks[i] = mallocs(8, sizes[i]);
+    void aClassKeepsAtMostItsCapacity() throws Exception {
+        // 1 KiB blocks: 4 KiB of them, 4 blocks; the fifth free hands the four back.
+        long own = freeingThreadAllocates(1024);
+        long[] blocks = mallocs(5, 1024);
+        freeOnTheOtherThread(blocks);
+        long[] again = mallocs(4, 1024);
+        assertThat(setOf(again)).isEqualTo(setOf(java.util.Arrays.copyOf(blocks, 4)));
+        long[] last = onTheOtherThread(() -> mallocs(1, 1024));
+        assertThat(last[0]).isEqualTo(blocks[4]);
+        for (long b : again) {
+            allocator.free(b);
         }
-        long[] past = mallocs(8, 448);
-        long[] more = mallocs(8, 416);
-        for (long[] b : blocks) {
-            freeOnTheOtherThread(b);
-        }
-        freeOnTheOtherThread(past);
-        freeOnTheOtherThread(more);
-        assertThat(allocator.statistics().liveBlocks()).isZero();
-        // Without a trim, the owner's next blocks of the first classes are the ones handed back.
-        for (int i = 0; i < sizes.length; i++) {
-            long[] again = mallocs(8, sizes[i]);
-            assertThat(setOf(again)).as("%d-byte blocks", sizes[i]).isEqualTo(setOf(blocks[i]));
-            for (long b : again) {
-                allocator.free(b);
-            }
-        }
-        freeing.submit(allocator::trim).get();
+        allocator.free(last[0]);
+        allocator.free(own);
     }
 
     @Test
@@ -199,9 +206,11 @@ class RemoteFreeCacheTest {
     void aThreadThatEndsHandsItsBlocksBack() throws Exception {
         long[] blocks = mallocs(10);
         Thread t = Thread.ofPlatform().start(() -> {
+            long own = allocator.malloc(64);
             for (long b : blocks) {
                 allocator.free(b);
             }
+            allocator.free(own);
         });
         t.join();
         allocator.trim();                    // reaps the ended thread's heap, which hands its blocks back
@@ -210,6 +219,7 @@ class RemoteFreeCacheTest {
 
     @Test
     void closingAnAllocatorWhoseBlocksAnotherThreadKeepsLeavesThatThreadWorking() throws Exception {
+        freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
         freeOnTheOtherThread(blocks);        // kept in the freeing thread's heap of this allocator
         allocator.close();

@@ -334,9 +334,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * handed out again. Its page counts it live, so the page stays (one page at most per such block).
      */
     void discardWrittenBlock(long address) {
-        discardedBlocks.incrementAndGet();
-        System.getLogger("dev.lgmalloc").log(System.Logger.Level.WARNING, String.format("lgmalloc: the freed block "
-                + "at 0x%x of allocator %s was written to after its free; it is never reused", address, name));
+        if (discardedBlocks.incrementAndGet() == 1) {     // the first one only: a buggy program may write many
+            System.getLogger("dev.lgmalloc").log(System.Logger.Level.WARNING, String.format("lgmalloc: the freed "
+                    + "block at 0x%x of allocator %s was written to after its free; it is never reused (further ones "
+                    + "are counted, not logged)", address, name));
+        }
     }
 
     void quarantine(Page page, String where) {
@@ -369,7 +371,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     public void maintain(boolean force) {
         Heap mine = fastHeap();
         if (mine != null) {
-            mine.remoteFrees.flush();   // trim, or an allocation the limit refused: first the blocks this thread keeps
+            mine.flushDeferred();       // trim, or an allocation the limit refused: first this thread's gathered frees
+            mine.remoteFrees.flush();   // and the blocks it keeps
             if (force) {
                 mine.extentCache.flush(extents);
             }
@@ -494,7 +497,12 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             if (p != null && !p.isLarge()) {
                 notLive(p, 1, live, perHeap);
             }
-            // Nor are the blocks of other heaps' pages a thread freed and keeps.
+            // Nor are the blocks a thread freed and has not handed to their page yet, or keeps.
+            Page deferred = h.deferredPage();
+            int count = h.deferredCount();
+            if (deferred != null && count > 0) {
+                notLive(deferred, count, live, perHeap);
+            }
             h.remoteFrees.forEach(block -> {
                 Page kept = PageMap.lookup(block);
                 if (kept != null && kept.sizeClass >= 0) {

@@ -43,6 +43,14 @@ public final class Heap {
      */
     static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
 
+    /** The longest chain of remote frees a thread gathers before handing it to the page. */
+    static final int DEFERRED_LIMIT = 64;
+    /**
+     * The largest block a thread gathers: an idle thread then holds at most 64 KiB of freed blocks back. A CAS is
+     * nothing beside what a program does with a bigger block.
+     */
+    static final int DEFERRED_MAX_BLOCK = 1024;
+
     final Engine engine;
     final int id;
     final boolean striped;
@@ -71,6 +79,14 @@ public final class Heap {
     long arenaChunk;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
+    /**
+     * This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over: the page,
+     * the chain's ends (linked as a free list) and its length. Owner only; statistics read them racily.
+     */
+    private Page deferredPage;
+    private long deferredHead;
+    private long deferredTail;
+    private int deferredCount;
     /** Blocks of other heaps' pages this thread freed, kept for its next allocations (owner only). */
     final RemoteFreeCache remoteFrees;
     /**
@@ -188,6 +204,7 @@ public final class Heap {
      */
     private long mallocSlow(int sizeClass) {
         slowPaths[sizeClass]++;           // the class is in use: reclaim leaves its pages to this thread
+        flushDeferred();                  // this thread's own remote frees must not wait on its allocations
         long kept = remoteFrees.poll(sizeClass);    // before untouched memory: blocks this thread freed, still hot
         if (kept != 0) {
             return kept;
@@ -387,14 +404,16 @@ public final class Heap {
     }
 
     /**
-     * A free from another thread than the page's owner. A platform thread keeps a small block in its own heap of
-     * the page's engine ({@link RemoteFreeCache}) for its next allocations, and hands the ones it does not reuse
-     * back in batches; anyone else pushes the block at once. The cache is in the thread's heap of the page's own
-     * engine, so closing an engine never leaves blocks of unmapped memory behind in another engine's heap.
+     * A free from another thread than the page's owner. A platform thread that allocates the block's class
+     * itself keeps the block for its next allocations ({@link RemoteFreeCache}); one that does not, a consumer
+     * that only frees, gathers it page by page in a chain ({@link #defer}) handed over with one CAS, which costs
+     * such a thread less per block. Anyone else pushes the block at once. Both are kept in the thread's heap of the
+     * page's own engine, so closing an engine never leaves blocks of unmapped memory behind in another engine's
+     * heap.
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
-        if (engine == null || page.units != null || page.blockSize > RemoteFreeCache.MAX_BLOCK || page.isLarge()
+        if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
                 || t.isVirtual()) {
             freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
             return;
@@ -403,9 +422,51 @@ public final class Heap {
         Heap mine = engine.freeingHeapOf(t);
         if (mine == null) {
             pushRemote(page, address, address, 1);            // the engine closed meanwhile
-            return;
+        } else if (mine.current[page.sizeClass] != mine.exhausted) {
+            mine.remoteFrees.offer(page, address);            // this thread allocates the class: reuse the block
+        } else {
+            mine.defer(page, address);
         }
-        mine.remoteFrees.offer(page, address);
+    }
+
+    /**
+     * Adds a checked block of another thread's page to this heap's chain of deferred remote frees (owner only).
+     * Its link is written at once, as in any free list, so a second free of it is caught as a double free while it
+     * waits; the chain goes to the page with one CAS when a block of another page comes, when it is
+     * {@link #DEFERRED_LIMIT} long, and on this heap's next slow path, trim, or reclamation.
+     */
+    private void defer(Page page, long address) {
+        if (page != deferredPage) {
+            flushDeferred();
+            deferredPage = page;
+            deferredTail = address;
+        }
+        Memory.putLong(address, Page.encode(deferredHead, address));
+        deferredHead = address;
+        if (++deferredCount == DEFERRED_LIMIT) {
+            flushDeferred();
+        }
+    }
+
+    /** Hands this heap's chain of deferred remote frees to its page (owner, or whoever abandons the heap). */
+    void flushDeferred() {
+        Page page = deferredPage;
+        if (page != null) {
+            pushRemote(page, deferredHead, deferredTail, deferredCount);
+            deferredPage = null;
+            deferredHead = 0;
+            deferredTail = 0;
+            deferredCount = 0;
+        }
+    }
+
+    /** Blocks this heap's thread freed but has not handed to their page yet, and that page (racy outside the owner). */
+    int deferredCount() {
+        return deferredCount;
+    }
+
+    Page deferredPage() {
+        return deferredPage;
     }
 
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
@@ -831,7 +892,8 @@ public final class Heap {
      * where frees from any thread keep working. Called once its thread is gone (or never ran).
      */
     void abandon() {
-        remoteFrees.flush();      // the owner is gone: the blocks it kept go back to their pages now
+        flushDeferred();          // the owner is gone: its gathered remote frees go to their pages now
+        remoteFrees.flush();      // and the blocks it kept
         extentCache.flush(engine.extents);
         extentsHandedBack = true;
         long spare = arenaChunk;

@@ -16,90 +16,67 @@ import dev.lgmalloc.SizeClasses;
  * is caught when the block leaves the cache. The addresses are in one Java array, never linked through the
  * blocks, since blocks of one class come from many pages and a free-list link never leaves its page.
  *
- * <p>Bounded: per class {@link #CLASS_BYTES} (at least {@link #MIN_PER_CLASS} and at most {@link #MAX_PER_CLASS}
- * blocks), {@link #MAX_BYTES} in all. A full class hands its older half to their pages; past the total, every
- * class does. The rest go back when the thread trims and when it ends. Owner only; statistics read it racily.
+ * <p>Bounded: per class {@link #CLASS_BYTES} of blocks (at least {@link #MIN_PER_CLASS}, at most
+ * {@link #MAX_PER_CLASS}), about 128 KiB over all classes. A full class hands all its blocks back; the rest go back
+ * when the thread trims and when it ends. Owner only; statistics read it racily.
+ *
+ * <p>Lean on purpose: the free that keeps a block reads the block (the double-free check) from another core's
+ * cache, and only as many frees overlap those misses as fit the processor's reorder window. Counts in an array of
+ * their own, a fixed stride per class and no running byte total made it 12-14 ns a block where a denser layout
+ * (counts beside the addresses, a byte total) cost 18-22 (docs/BENCHMARKS.md).
  */
 final class RemoteFreeCache {
 
-    /** The largest block kept; a CAS is nothing beside what a program does with a bigger block. */
-    static final int MAX_BLOCK = 1024;
-    static final int CLASS_BYTES = 8 * 1024;
-    static final int MIN_PER_CLASS = 8;
-    static final int MAX_PER_CLASS = 128;
-    static final long MAX_BYTES = 64 * 1024;
+    static final int CLASS_BYTES = 4 * 1024;
+    static final int MIN_PER_CLASS = 4;
+    static final int MAX_PER_CLASS = 64;
 
     private final Engine engine;
-    /** Per class: where its count is in {@link #slots} (its addresses follow, oldest first), or -1. */
-    private final int[] base;
+    /** Per class: how many blocks it may keep (0: none), how many it keeps. */
     private final int[] capacity;
+    private final int[] count;
     private final int[] blockSize;
-    private final int slotCount;
-    private long[] slots;           // made on the first remote free: most threads never free another's block
-    private long bytes;
+    /** Per class, {@link #MAX_PER_CLASS} slots, oldest first; made on the first remote free. */
+    private long[] addresses;
 
     RemoteFreeCache(Engine engine, SizeClasses classes) {
         this.engine = engine;
         int n = classes.count();
-        this.base = new int[n];
         this.capacity = new int[n];
+        this.count = new int[n];
         this.blockSize = new int[n];
-        int next = 0;
         for (int c = 0; c < n; c++) {
             int size = classes.blockSize(c);
             blockSize[c] = size;
-            if (size > MAX_BLOCK) {
-                base[c] = -1;
-                continue;
-            }
-            capacity[c] = Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
-            base[c] = next;
-            next += 1 + capacity[c];
+            capacity[c] = size > Heap.DEFERRED_MAX_BLOCK ? 0 : Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
         }
-        this.slotCount = next;
-    }
-
-    /** Whether blocks of {@code sizeClass} are kept here. */
-    boolean serves(int sizeClass) {
-        return base[sizeClass] >= 0;
     }
 
     /**
-     * Keeps the block at {@code address}, checked as a live block of another heap's {@code page} of a class this
-     * cache {@link #serves}, making room first by handing older blocks back to their pages.
+     * Keeps the block at {@code address}, checked as a live block of another heap's {@code page} of a class of
+     * {@code Heap.DEFERRED_MAX_BLOCK} bytes or less; when its class is full, hands that class's blocks back first.
      */
     void offer(Page page, long address) {
-        long[] s = slots;
-        if (s == null) {
-            s = slots = new long[slotCount];
+        long[] a = addresses;
+        if (a == null) {
+            a = addresses = new long[capacity.length * MAX_PER_CLASS];
         }
         int sizeClass = page.sizeClass;
-        int at = base[sizeClass];
-        int n = (int) s[at];
+        int n = count[sizeClass];
         if (n == capacity[sizeClass]) {
-            handBack(sizeClass, n / 2);
-            n = (int) s[at];
-        } else if (bytes + blockSize[sizeClass] > MAX_BYTES) {
-            flush();
+            handBack(sizeClass);
             n = 0;
         }
         Memory.putLong(address, Page.encode(0, address));   // free: a second free of it is a double free
-        s[at + 1 + n] = address;
-        s[at] = n + 1;
-        bytes += blockSize[sizeClass];
+        a[sizeClass * MAX_PER_CLASS + n] = address;
+        count[sizeClass] = n + 1;
     }
 
     /** The newest kept block of {@code sizeClass}, live again; 0 when there is none. */
     long poll(int sizeClass) {
-        long[] s = slots;
-        int at = base[sizeClass];
-        if (s == null || at < 0) {
-            return 0;
-        }
-        for (int n = (int) s[at]; n > 0; n--) {
-            long block = s[at + n];
-            s[at] = n - 1;
-            bytes -= blockSize[sizeClass];
+        for (int n = count[sizeClass]; n > 0; n--) {
+            long block = addresses[sizeClass * MAX_PER_CLASS + n - 1];
+            count[sizeClass] = n - 1;
             if (Memory.getLong(block) == Page.encode(0, block)) {
                 Memory.putLong(block, 0);       // a live block's first word must not decode to a link
                 return block;
@@ -111,30 +88,25 @@ final class RemoteFreeCache {
 
     /** Hands every kept block back to its page (by the owner, or once it has ended by whoever abandons its heap). */
     void flush() {
-        if (slots == null) {
-            return;
-        }
-        for (int c = 0; c < base.length; c++) {
-            if (base[c] >= 0 && slots[base[c]] > 0) {
-                handBack(c, (int) slots[base[c]]);
+        for (int c = 0; c < count.length; c++) {
+            if (count[c] > 0) {
+                handBack(c);
             }
         }
     }
 
-    /**
-     * Hands the {@code count} oldest blocks of {@code sizeClass} back to their pages: each run of blocks of one
-     * page, linked as a free list, with one CAS.
-     */
-    private void handBack(int sizeClass, int count) {
-        long[] s = slots;
-        int at = base[sizeClass];
-        int n = (int) s[at];
+    /** Hands the blocks of {@code sizeClass} back to their pages: each run of one page, linked, with one CAS. */
+    private void handBack(int sizeClass) {
+        long[] a = addresses;
+        int first = sizeClass * MAX_PER_CLASS;
+        int n = count[sizeClass];
+        count[sizeClass] = 0;
         Page runPage = null;
         long head = 0;
         long tail = 0;
         int run = 0;
-        for (int i = 1; i <= count; i++) {
-            long block = s[at + i];
+        for (int i = first; i < first + n; i++) {
+            long block = a[i];
             if (Memory.getLong(block) != Page.encode(0, block)) {
                 engine.discardWrittenBlock(block);
                 continue;
@@ -156,32 +128,19 @@ final class RemoteFreeCache {
         if (run > 0) {
             Heap.pushRemote(runPage, head, tail, run);
         }
-        System.arraycopy(s, at + 1 + count, s, at + 1, n - count);
-        s[at] = n - count;
-        bytes -= (long) count * blockSize[sizeClass];
-    }
-
-    /** Blocks kept, and their bytes (racy outside the owner). */
-    long bytes() {
-        return bytes;
     }
 
     /** Calls {@code action} with each kept block (racy outside the owner: for statistics only). */
     void forEach(java.util.function.LongConsumer action) {
-        long[] s = slots;
-        if (s == null) {
+        long[] a = addresses;
+        if (a == null) {
             return;
         }
-        for (int c = 0; c < base.length; c++) {
-            int at = base[c];
-            if (at < 0) {
-                continue;
-            }
-            int n = Math.min((int) s[at], capacity[c]);
-            for (int i = 1; i <= n; i++) {
-                long block = s[at + i];
-                if (block != 0) {
-                    action.accept(block);
+        for (int c = 0; c < count.length; c++) {
+            int n = Math.min(count[c], MAX_PER_CLASS);
+            for (int i = c * MAX_PER_CLASS; i < c * MAX_PER_CLASS + n; i++) {
+                if (a[i] != 0) {
+                    action.accept(a[i]);
                 }
             }
         }

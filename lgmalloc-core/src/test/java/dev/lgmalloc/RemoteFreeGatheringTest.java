@@ -1,0 +1,145 @@
+package dev.lgmalloc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A platform thread that does not allocate a class itself gathers its frees of other threads' blocks of that class
+ * page by page and hands each chain over with one CAS (Heap.defer; one that does keeps them: RemoteFreeCacheTest). What must hold meanwhile: a gathered block is not live, a second free of it is a double free,
+ * and the chain reaches its page when it is long enough, on trim, and when its thread ends.
+ */
+class RemoteFreeGatheringTest {
+
+    /** Heap.DEFERRED_LIMIT: a chain this long is handed over at once. */
+    private static final int LIMIT = 64;
+
+    private Allocator allocator;
+    private ExecutorService freeing;     // one live platform thread that frees and then waits, idle
+
+    @BeforeEach
+    void start() {
+        allocator = Allocator.create(AllocatorConfiguration.defaults());
+        freeing = Executors.newSingleThreadExecutor();
+    }
+
+    @AfterEach
+    void stop() {
+        freeing.shutdownNow();
+        allocator.close();
+    }
+
+    private long[] mallocs(int n) {
+        long[] blocks = new long[n];
+        for (int i = 0; i < n; i++) {
+            blocks[i] = allocator.malloc(64);
+        }
+        return blocks;
+    }
+
+    private void freeOnTheOtherThread(long[] blocks) throws Exception {
+        freeing.submit(() -> {
+            for (long b : blocks) {
+                allocator.free(b);
+            }
+        }).get();
+    }
+
+    private static Set<Long> setOf(long[] blocks) {
+        Set<Long> set = new HashSet<>();
+        for (long b : blocks) {
+            set.add(b);
+        }
+        return set;
+    }
+
+    @Test
+    void gatheredBlocksAreNotLiveWhileTheFreeingThreadIdles() throws Exception {
+        long[] blocks = mallocs(10);
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10);
+        freeOnTheOtherThread(blocks);
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        assertThat(allocator.statistics().heapDetails()).allSatisfy(h -> assertThat(h.liveBlocks()).isZero());
+    }
+
+    @Test
+    void aSecondFreeOfAGatheredBlockIsADoubleFree() throws Exception {
+        long[] blocks = mallocs(3);
+        freeOnTheOtherThread(new long[] {blocks[1]});
+        // Caught on the gathering thread and on any other: the gathered block holds a free-list link.
+        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
+                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.free(blocks[1]))
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        allocator.free(blocks[0]);
+        allocator.free(blocks[2]);
+    }
+
+    @Test
+    void aChainReachesItsPageWhenItIsLongEnoughAndTheRestOnTrim() throws Exception {
+        long[] blocks = mallocs(3 * LIMIT + 8);
+        freeOnTheOtherThread(blocks);
+        // Three full chains were handed over: the owner's next allocations are those blocks again.
+        Set<Long> freed = setOf(blocks);
+        long[] again = mallocs(3 * LIMIT);
+        assertThat(setOf(again)).isSubsetOf(freed);
+        // The last 8 wait in the freeing thread's chain until it trims (or allocates, or ends).
+        freeing.submit(allocator::trim).get();
+        long[] rest = mallocs(8);
+        assertThat(setOf(rest)).isSubsetOf(freed).doesNotContainAnyElementsOf(setOf(again));
+        for (long b : again) {
+            allocator.free(b);
+        }
+        for (long b : rest) {
+            allocator.free(b);
+        }
+    }
+
+    @Test
+    void blocksAbove1KiBAreHandedOverAtOnce() throws Exception {
+        long[] blocks = new long[8];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = allocator.malloc(4096);
+        }
+        freeOnTheOtherThread(blocks);
+        // No trim, no hand-over limit reached: an idle thread does not hold big blocks back.
+        long[] again = new long[blocks.length];
+        for (int i = 0; i < again.length; i++) {
+            again[i] = allocator.malloc(4096);
+        }
+        assertThat(setOf(again)).isEqualTo(setOf(blocks));
+    }
+
+    @Test
+    void aThreadThatEndsHandsItsChainOver() throws Exception {
+        long[] blocks = mallocs(10);
+        Thread t = Thread.ofPlatform().start(() -> {
+            for (long b : blocks) {
+                allocator.free(b);
+            }
+        });
+        t.join();
+        allocator.trim();                    // reaps the ended thread's heap, which hands its chain over
+        assertThat(setOf(mallocs(10))).isEqualTo(setOf(blocks));
+    }
+
+    @Test
+    void closingAnAllocatorWhoseBlocksAnotherThreadGatheredLeavesThatThreadWorking() throws Exception {
+        long[] blocks = mallocs(10);
+        freeOnTheOtherThread(blocks);        // gathered in the freeing thread's heap of this allocator
+        allocator.close();
+        // The chain went with the allocator's memory; the thread goes on freeing another allocator's blocks.
+        allocator = Allocator.create(AllocatorConfiguration.defaults());
+        long[] others = mallocs(3 * LIMIT);
+        freeOnTheOtherThread(others);
+        freeing.submit(allocator::trim).get();
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+}
