@@ -163,7 +163,8 @@ class RemoteFreeCacheTest {
         // The class filled at CAPACITY and handed those blocks back: the owner's next allocations.
         long[] again = mallocs(CAPACITY);
         assertThat(setOf(again)).isEqualTo(setOf(java.util.Arrays.copyOf(blocks, CAPACITY)));
-        // The other 8 wait in the freeing thread until it trims (or reuses them, or ends).
+        // The class filled without the freeing thread drawing on it, so the other 8 were gathered in a chain: they
+        // wait in the freeing thread until it trims (or allocates, or ends).
         freeing.submit(allocator::trim).get();
         long[] rest = mallocs(8);
         assertThat(setOf(rest)).isEqualTo(setOf(java.util.Arrays.copyOfRange(blocks, CAPACITY, blocks.length)));
@@ -177,20 +178,28 @@ class RemoteFreeCacheTest {
     }
 
     @Test
-    void aClassKeepsAtMostItsCapacity() throws Exception {
-        // 1 KiB blocks: 4 KiB of them, 4 blocks; the fifth free hands the four back.
+    void aClassThatFillsWithoutReuseIsGatheredUntilTheThreadAllocatesItAgain() throws Exception {
+        // 1 KiB blocks: 4 KiB of them, 4 blocks. The fifth free finds the class full and never drawn from: the four
+        // go back to their page, and the fifth is gathered as a consumer's would be.
         long own = freeingThreadAllocates(1024);
         long[] blocks = mallocs(5, 1024);
         freeOnTheOtherThread(blocks);
         long[] again = mallocs(4, 1024);
         assertThat(setOf(again)).isEqualTo(setOf(java.util.Arrays.copyOf(blocks, 4)));
-        long[] last = onTheOtherThread(() -> mallocs(1, 1024));
-        assertThat(last[0]).isEqualTo(blocks[4]);
+        freeing.submit(allocator::trim).get();
+        long[] fifth = mallocs(1, 1024);
+        assertThat(fifth[0]).isEqualTo(blocks[4]);
+        // Once the thread allocates the class again, it keeps what it frees of it, and reuses it.
+        long ownToo = freeingThreadAllocates(1024);
+        freeOnTheOtherThread(fifth);
+        long[] reused = onTheOtherThread(() -> mallocs(1, 1024));
+        assertThat(reused[0]).isEqualTo(fifth[0]);
         for (long b : again) {
             allocator.free(b);
         }
-        allocator.free(last[0]);
+        allocator.free(reused[0]);
         allocator.free(own);
+        allocator.free(ownToo);
     }
 
     @Test

@@ -405,9 +405,9 @@ public final class Heap {
 
     /**
      * A free from another thread than the page's owner. A platform thread that allocates the block's class
-     * itself keeps the block for its next allocations ({@link RemoteFreeCache}); one that does not, a consumer
-     * that only frees, gathers it page by page in a chain ({@link #defer}) handed over with one CAS, which costs
-     * such a thread less per block. Anyone else pushes the block at once. Both are kept in the thread's heap of the
+     * itself keeps the block for its next allocations ({@link RemoteFreeCache#keeps}); one that does not, a
+     * consumer that only frees, gathers it page by page in a chain ({@link #defer}) handed over with one CAS,
+     * which costs such a thread less per block. Anyone else pushes the block at once. Both are kept in the thread's heap of the
      * page's own engine, so closing an engine never leaves blocks of unmapped memory behind in another engine's
      * heap.
      */
@@ -422,7 +422,7 @@ public final class Heap {
         Heap mine = engine.freeingHeapOf(t);
         if (mine == null) {
             pushRemote(page, address, address, 1);            // the engine closed meanwhile
-        } else if (mine.current[page.sizeClass] != mine.exhausted) {
+        } else if (mine.remoteFrees.keeps(page.sizeClass)) {
             mine.remoteFrees.offer(page, address);            // this thread allocates the class: reuse the block
         } else {
             mine.defer(page, address);

@@ -35,6 +35,12 @@ final class RemoteFreeCache {
     /** Per class: how many blocks it may keep (0: none), how many it keeps. */
     private final int[] capacity;
     private final int[] count;
+    /**
+     * Per class: whether this thread reuses what it keeps. Set by its allocation slow path of the class, cleared
+     * when the class fills without being drawn from: a thread that only frees the class (a consumer) then gathers
+     * chains, which cost it less per block.
+     */
+    private final boolean[] reusing;
     private final int[] blockSize;
     /** Per class, {@link #MAX_PER_CLASS} slots, oldest first; made on the first remote free. */
     private long[] addresses;
@@ -44,12 +50,18 @@ final class RemoteFreeCache {
         int n = classes.count();
         this.capacity = new int[n];
         this.count = new int[n];
+        this.reusing = new boolean[n];
         this.blockSize = new int[n];
         for (int c = 0; c < n; c++) {
             int size = classes.blockSize(c);
             blockSize[c] = size;
             capacity[c] = size > Heap.DEFERRED_MAX_BLOCK ? 0 : Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
         }
+    }
+
+    /** Whether a block of {@code sizeClass} freed by this thread should be kept here rather than gathered. */
+    boolean keeps(int sizeClass) {
+        return reusing[sizeClass];
     }
 
     /**
@@ -65,6 +77,7 @@ final class RemoteFreeCache {
         int n = count[sizeClass];
         if (n == capacity[sizeClass]) {
             handBack(sizeClass);
+            reusing[sizeClass] = false;     // filled with no allocation drawing on it: gather until there is one
             n = 0;
         }
         Memory.putLong(address, Page.encode(0, address));   // free: a second free of it is a double free
@@ -72,8 +85,9 @@ final class RemoteFreeCache {
         count[sizeClass] = n + 1;
     }
 
-    /** The newest kept block of {@code sizeClass}, live again; 0 when there is none. */
+    /** The newest kept block of {@code sizeClass}, live again; 0 when there is none. The thread allocates it. */
     long poll(int sizeClass) {
+        reusing[sizeClass] = capacity[sizeClass] != 0;
         for (int n = count[sizeClass]; n > 0; n--) {
             long block = addresses[sizeClass * MAX_PER_CLASS + n - 1];
             count[sizeClass] = n - 1;
