@@ -4,67 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lgmalloc.internal.Memory;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A platform thread that allocates a class itself keeps the small blocks of that class it frees from other threads'
  * pages for its own next allocations, and hands the ones it does not reuse back to their pages in batches
- * (RemoteFreeCache; a thread that does not allocate the class gathers them instead: RemoteFreeGatheringTest). What must hold: a kept block
- * is not live, a second free of it is a double free, the freeing thread reuses it, a write into it after its free
+ * (RemoteFreeCache; a thread that does not allocate the class gathers them instead: RemoteFreeGatheringTest). What
+ * must hold: a kept block is not live, a second free of it is a double free, the freeing thread reuses it, a write into it after its free
  * keeps it from being reused, and the blocks reach their pages when a class is full, on trim, and when the thread
  * ends.
  */
-class RemoteFreeCacheTest {
+class RemoteFreeCacheTest extends CrossThreadFreeFixture {
 
     /** RemoteFreeCache's capacity for 64-byte blocks: 4 KiB of them. */
     private static final int CAPACITY = 64;
-
-    private Allocator allocator;
-    private ExecutorService freeing;     // one live platform thread that frees and then waits, idle
-
-    @BeforeEach
-    void start() {
-        allocator = Allocator.create(AllocatorConfiguration.defaults());
-        freeing = Executors.newSingleThreadExecutor();
-    }
-
-    @AfterEach
-    void stop() {
-        freeing.shutdownNow();
-        allocator.close();
-    }
-
-    private long[] mallocs(int n, long size) {
-        long[] blocks = new long[n];
-        for (int i = 0; i < n; i++) {
-            blocks[i] = allocator.malloc(size);
-        }
-        return blocks;
-    }
-
-    private long[] mallocs(int n) {
-        return mallocs(n, 64);
-    }
-
-    private void freeOnTheOtherThread(long[] blocks) throws Exception {
-        onTheOtherThread(() -> {
-            for (long b : blocks) {
-                allocator.free(b);
-            }
-            return null;
-        });
-    }
-
-    private <T> T onTheOtherThread(Callable<T> task) throws Exception {
-        return freeing.submit(task).get();
-    }
 
     /**
      * Makes the freeing thread one that allocates {@code size}-byte blocks: it takes one and keeps it, so that its
@@ -72,14 +25,6 @@ class RemoteFreeCacheTest {
      */
     private long freeingThreadAllocates(long size) throws Exception {
         return onTheOtherThread(() -> allocator.malloc(size));
-    }
-
-    private static Set<Long> setOf(long[] blocks) {
-        Set<Long> set = new HashSet<>();
-        for (long b : blocks) {
-            set.add(b);
-        }
-        return set;
     }
 
     @Test

@@ -3,62 +3,19 @@ package dev.lgmalloc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A platform thread that does not allocate a class itself gathers its frees of other threads' blocks of that class
- * page by page and hands each chain over with one CAS (Heap.defer; one that does keeps them: RemoteFreeCacheTest). What must hold meanwhile: a gathered block is not live, a second free of it is a double free,
+ * page by page and hands each chain over with one CAS (Heap.defer; one that does keeps them: RemoteFreeCacheTest).
+ * What must hold meanwhile: a gathered block is not live, a second free of it is a double free,
  * and the chain reaches its page when it is long enough, on trim, and when its thread ends.
  */
-class RemoteFreeGatheringTest {
+class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
 
     /** Heap.DEFERRED_LIMIT: a chain this long is handed over at once. */
     private static final int LIMIT = 64;
-
-    private Allocator allocator;
-    private ExecutorService freeing;     // one live platform thread that frees and then waits, idle
-
-    @BeforeEach
-    void start() {
-        allocator = Allocator.create(AllocatorConfiguration.defaults());
-        freeing = Executors.newSingleThreadExecutor();
-    }
-
-    @AfterEach
-    void stop() {
-        freeing.shutdownNow();
-        allocator.close();
-    }
-
-    private long[] mallocs(int n) {
-        long[] blocks = new long[n];
-        for (int i = 0; i < n; i++) {
-            blocks[i] = allocator.malloc(64);
-        }
-        return blocks;
-    }
-
-    private void freeOnTheOtherThread(long[] blocks) throws Exception {
-        freeing.submit(() -> {
-            for (long b : blocks) {
-                allocator.free(b);
-            }
-        }).get();
-    }
-
-    private static Set<Long> setOf(long[] blocks) {
-        Set<Long> set = new HashSet<>();
-        for (long b : blocks) {
-            set.add(b);
-        }
-        return set;
-    }
 
     @Test
     void gatheredBlocksAreNotLiveWhileTheFreeingThreadIdles() throws Exception {

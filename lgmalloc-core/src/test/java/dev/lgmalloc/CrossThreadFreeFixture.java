@@ -1,0 +1,64 @@
+package dev.lgmalloc;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * An allocator of its own and one live platform thread beside the test's, which frees (or allocates) on request and
+ * then waits, idle: what the tests of frees across threads share.
+ */
+abstract class CrossThreadFreeFixture {
+
+    Allocator allocator;
+    ExecutorService freeing;
+
+    @BeforeEach
+    void start() {
+        allocator = Allocator.create(AllocatorConfiguration.defaults());
+        freeing = Executors.newSingleThreadExecutor();
+    }
+
+    @AfterEach
+    void stop() {
+        freeing.shutdownNow();
+        allocator.close();
+    }
+
+    long[] mallocs(int n, long size) {
+        long[] blocks = new long[n];
+        for (int i = 0; i < n; i++) {
+            blocks[i] = allocator.malloc(size);
+        }
+        return blocks;
+    }
+
+    long[] mallocs(int n) {
+        return mallocs(n, 64);
+    }
+
+    void freeOnTheOtherThread(long[] blocks) throws Exception {
+        onTheOtherThread(() -> {
+            for (long b : blocks) {
+                allocator.free(b);
+            }
+            return null;
+        });
+    }
+
+    <T> T onTheOtherThread(Callable<T> task) throws Exception {
+        return freeing.submit(task).get();
+    }
+
+    static Set<Long> setOf(long[] blocks) {
+        Set<Long> set = new HashSet<>();
+        for (long b : blocks) {
+            set.add(b);
+        }
+        return set;
+    }
+}
