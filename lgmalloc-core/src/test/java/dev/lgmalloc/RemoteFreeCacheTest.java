@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
  * A platform thread that allocates a class itself keeps the small blocks of that class it frees from other threads'
  * pages for its own next allocations, and hands the ones it does not reuse back to their pages in batches
  * (RemoteFreeCache; a thread that does not allocate the class gathers them instead: RemoteFreeGatheringTest). What
- * must hold: a kept block is not live, a second free of it is a double free, the freeing thread reuses it, a write into it after its free
- * keeps it from being reused, and the blocks reach their pages when a class is full, on trim, and when the thread
- * ends.
+ * must hold: a kept block is not live, a second free of it is a double free, the freeing thread reuses it, a write
+ * into it after its free keeps it from being reused, and the blocks reach their pages when a class is full, on
+ * trim, and when the thread ends.
  */
 class RemoteFreeCacheTest extends CrossThreadFreeFixture {
 

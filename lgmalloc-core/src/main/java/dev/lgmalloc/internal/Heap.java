@@ -407,9 +407,9 @@ public final class Heap {
      * A free from another thread than the page's owner. A platform thread that allocates the block's class
      * itself keeps the block for its next allocations ({@link RemoteFreeCache#keeps}); one that does not, a
      * consumer that only frees, gathers it page by page in a chain ({@link #defer}) handed over with one CAS,
-     * which costs such a thread less per block. Anyone else pushes the block at once. Both are kept in the thread's heap of the
-     * page's own engine, so closing an engine never leaves blocks of unmapped memory behind in another engine's
-     * heap.
+     * which costs such a thread less per block. Anyone else pushes the block at once. Both live in the thread's
+     * heap of the page's own engine, so closing an engine never leaves blocks of unmapped memory behind in another
+     * engine's heap.
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;

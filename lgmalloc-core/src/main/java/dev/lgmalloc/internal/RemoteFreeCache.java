@@ -55,7 +55,8 @@ final class RemoteFreeCache {
         for (int c = 0; c < n; c++) {
             int size = classes.blockSize(c);
             blockSize[c] = size;
-            capacity[c] = size > Heap.DEFERRED_MAX_BLOCK ? 0 : Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
+            capacity[c] = size > Heap.DEFERRED_MAX_BLOCK ? 0
+                    : Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
         }
     }
 
