@@ -22,11 +22,13 @@ import java.util.List;
  * @param quarantinedPages pages taken out of use because their free lists were corrupted by a program bug (a
  *                       write into a freed block, or a block freed twice at once); their memory stays mapped and
  *                       is not counted as live
+ * @param discardedBlocks freed blocks found written to while the thread that freed them kept them for reuse (a
+ *                       program's write after free); they are never handed out again and are not counted as live
  */
 public record AllocatorStatistics(long liveBytes, long liveBlocks, long committedBytes, long reservedBytes,
                                   int segments, long largeBlocks, long largeBytes, int heaps, long predictedHits,
                                   List<ClassStatistics> classes, List<HeapStatistics> heapDetails,
-                                  int quarantinedPages) {
+                                  int quarantinedPages, int discardedBlocks) {
 
     public AllocatorStatistics {
         classes = List.copyOf(classes);

@@ -95,6 +95,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         long[] again = onTheOtherThread(() -> mallocs(2));
         assertThat(again[0]).isEqualTo(blocks[0]);
         assertThat(again[1]).isNotEqualTo(blocks[1]);
+        assertThat(allocator.statistics().discardedBlocks()).isOne();
         allocator.free(again[0]);
         allocator.free(again[1]);
         allocator.free(own);

@@ -337,7 +337,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         if (discardedBlocks.incrementAndGet() == 1) {     // the first one only: a buggy program may write many
             System.getLogger("dev.lgmalloc").log(System.Logger.Level.WARNING, String.format("lgmalloc: the freed "
                     + "block at 0x%x of allocator %s was written to after its free; it is never reused (further ones "
-                    + "are counted, not logged)", address, name));
+                    + "are counted in statistics().discardedBlocks())", address, name));
         }
     }
 
@@ -425,10 +425,6 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         return quarantinedPages.get();
     }
 
-    /** Freed blocks found written to while a thread kept them, never reused since. */
-    public int discardedBlocks() {
-        return discardedBlocks.get();
-    }
 
     /** Orphans the pages of every heap whose platform thread has ended. */
     private void reapEndedThreads() {
@@ -550,7 +546,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         long cached = largeBlocks.cachedBytes();
         return new AllocatorStatistics(liveBytes + largeBytes, liveBlocks + largeCount,
                 footprint[1] + largeBytes + cached, footprint[0] + largeBytes + cached, (int) footprint[2], largeCount,
-                largeBytes, heapList.size(), predictedHits, classStats, heapStats, quarantinedPages.get());
+                largeBytes, heapList.size(), predictedHits, classStats, heapStats, quarantinedPages.get(),
+                discardedBlocks.get());
     }
 
     /** Takes {@code blocks} blocks of {@code page} off the live counts statistics gathered from the pages. */
