@@ -41,11 +41,15 @@ abstract class CrossThreadFreeFixture {
         return mallocs(n, 64);
     }
 
+    void freeAll(long... blocks) {
+        for (long b : blocks) {
+            allocator.free(b);
+        }
+    }
+
     void freeOnTheOtherThread(long[] blocks) throws Exception {
         onTheOtherThread(() -> {
-            for (long b : blocks) {
-                allocator.free(b);
-            }
+            freeAll(blocks);
             return null;
         });
     }

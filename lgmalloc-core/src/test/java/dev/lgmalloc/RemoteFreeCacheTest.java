@@ -79,9 +79,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
             assertThat(allocator.usableSize(b)).isEqualTo(64);
             Memory.putLong(b + 56, b);
         }
-        for (long b : again) {
-            allocator.free(b);
-        }
+        freeAll(again);
         allocator.free(own);
         assertThat(allocator.statistics().liveBlocks()).isZero();
     }
@@ -114,12 +112,8 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         freeing.submit(allocator::trim).get();
         long[] rest = mallocs(8);
         assertThat(setOf(rest)).isEqualTo(setOf(java.util.Arrays.copyOfRange(blocks, CAPACITY, blocks.length)));
-        for (long b : again) {
-            allocator.free(b);
-        }
-        for (long b : rest) {
-            allocator.free(b);
-        }
+        freeAll(again);
+        freeAll(rest);
         allocator.free(own);
     }
 
@@ -140,9 +134,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         freeOnTheOtherThread(fifth);
         long[] reused = onTheOtherThread(() -> mallocs(1, 1024));
         assertThat(reused[0]).isEqualTo(fifth[0]);
-        for (long b : again) {
-            allocator.free(b);
-        }
+        freeAll(again);
         allocator.free(reused[0]);
         allocator.free(own);
         allocator.free(ownToo);
@@ -162,9 +154,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         long[] blocks = mallocs(10);
         Thread t = Thread.ofPlatform().start(() -> {
             long own = allocator.malloc(64);
-            for (long b : blocks) {
-                allocator.free(b);
-            }
+            freeAll(blocks);
             allocator.free(own);
         });
         t.join();

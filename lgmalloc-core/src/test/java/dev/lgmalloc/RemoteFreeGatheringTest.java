@@ -51,12 +51,8 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
         freeing.submit(allocator::trim).get();
         long[] rest = mallocs(8);
         assertThat(setOf(rest)).isSubsetOf(freed).doesNotContainAnyElementsOf(setOf(again));
-        for (long b : again) {
-            allocator.free(b);
-        }
-        for (long b : rest) {
-            allocator.free(b);
-        }
+        freeAll(again);
+        freeAll(rest);
     }
 
     @Test
@@ -78,9 +74,7 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     void aThreadThatEndsHandsItsChainOver() throws Exception {
         long[] blocks = mallocs(10);
         Thread t = Thread.ofPlatform().start(() -> {
-            for (long b : blocks) {
-                allocator.free(b);
-            }
+            freeAll(blocks);
         });
         t.join();
         allocator.trim();                    // reaps the ended thread's heap, which hands its chain over

@@ -41,7 +41,6 @@ final class RemoteFreeCache {
      * chains, which cost it less per block.
      */
     private final boolean[] reusing;
-    private final int[] blockSize;
     /** Per class, {@link #MAX_PER_CLASS} slots, oldest first; made on the first remote free. */
     private long[] addresses;
 
@@ -51,10 +50,8 @@ final class RemoteFreeCache {
         this.capacity = new int[n];
         this.count = new int[n];
         this.reusing = new boolean[n];
-        this.blockSize = new int[n];
         for (int c = 0; c < n; c++) {
             int size = classes.blockSize(c);
-            blockSize[c] = size;
             capacity[c] = size > Heap.DEFERRED_MAX_BLOCK ? 0
                     : Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
         }
