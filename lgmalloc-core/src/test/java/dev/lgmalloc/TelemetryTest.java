@@ -138,6 +138,33 @@ class TelemetryTest {
         }
     }
 
+    /**
+     * lgmalloc as the agent leaves it, in a JVM that records nothing: a plan applied, a routed site that misses its
+     * class, a block large enough for its own mapping. Each of these has an event, and none may load JFR's metadata.
+     */
+    public static final class PlannedAllocatorRecordingNothing {
+        public static void main(String[] args) {
+            LgMalloc.configure(AllocatorConfiguration.defaults().withExactSizes(300).withProvisionedSizes(300));
+            long exact = LgMalloc.malloc(300);
+            long missed = LgMalloc.mallocPredicted(1000, LgMalloc.allocator().sizeClasses().classOf(64));
+            long large = LgMalloc.malloc(1 << 20);
+            LgMalloc.free(exact);
+            LgMalloc.free(missed);
+            LgMalloc.free(large);
+            System.out.println("allocated-and-freed usable=" + LgMalloc.allocator().sizeClasses().blockSize(
+                    LgMalloc.allocator().sizeClasses().classOf(300)));
+        }
+    }
+
+    @Test
+    void aPlanAMissAndALargeBlockDoNotStartJfr() throws Exception {
+        String output = FreshJvm.run(PlannedAllocatorRecordingNothing.class, "-Xlog:class+load=info:stdout");
+        assertThat(output).contains("allocated-and-freed usable=304");
+        assertThat(output).doesNotContain("jdk.jfr.internal.MetadataRepository ", "jdk.jfr.Event ",
+                "dev.lgmalloc.internal.jfr.PlanAppliedEvent ", "dev.lgmalloc.internal.jfr.PredictionMissEvent ",
+                "dev.lgmalloc.internal.jfr.LargeAllocationEvent ");
+    }
+
     @Test
     void jfrStartsOnlyWithARecordingAndThePeriodicEventsFollowIt() throws Exception {
         // Registering a periodic event loads JFR's metadata repository, 8 MiB and 150 ms in a fresh JVM.

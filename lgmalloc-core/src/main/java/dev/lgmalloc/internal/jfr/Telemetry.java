@@ -90,8 +90,21 @@ public final class Telemetry {
         });
     }
 
+    /**
+     * Whether an event could be recorded now. Loading an event class registers it with JFR, which then builds its
+     * metadata repository: 8 MiB of resident memory and dozens of classes in a JVM that never records (the agent
+     * configures a plan in every JVM it starts). Until JFR is initialized, by a recording or by a JVM option, no
+     * recording exists that an event could go to, so the event classes are left unloaded until then.
+     */
+    private static boolean mayRecord() {
+        return FlightRecorder.isInitialized();
+    }
+
     /** Records that an allocator started with a prediction. */
     public static void planApplied(String allocator, int[] exactSizes, long[] provisionedSizes, int sizeClasses) {
+        if (!mayRecord()) {
+            return;
+        }
         PlanAppliedEvent e = new PlanAppliedEvent();
         if (e.isEnabled()) {
             e.allocator = allocator;
@@ -104,6 +117,9 @@ public final class Telemetry {
 
     /** Records a routed site whose request did not fit its predicted class. */
     public static void predictionMiss(long size, long predictedBlockSize) {
+        if (!mayRecord()) {
+            return;
+        }
         PredictionMissEvent e = new PredictionMissEvent();
         if (e.isEnabled()) {
             e.size = size;
@@ -114,6 +130,9 @@ public final class Telemetry {
 
     /** Records a block that got its own mapping. */
     public static void largeAllocation(long size, long address) {
+        if (!mayRecord()) {
+            return;
+        }
         LargeAllocationEvent e = new LargeAllocationEvent();
         if (e.isEnabled()) {
             e.size = size;
