@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -40,6 +41,13 @@ public class ProducerConsumerBenchmark {
         private static final int TAIL = 48;          // next slot to write (producer)
         private static final int CACHED_HEAD = 16;   // producer's copy of HEAD
         private static final int CACHED_TAIL = 48;   // consumer's copy of TAIL
+        /**
+         * The block size. Blocks above 1 KiB are not gathered by the consumer but pushed to their page one by one
+         * (one CAS on the page's remote-free word each), so {@code -p size=2048} measures that path.
+         */
+        @Param({"64"})
+        public int size;
+
         final long[] slots = new long[1024];
         final AtomicLongArray indices = new AtomicLongArray(64);
         final long[] cached = new long[64];
@@ -80,7 +88,7 @@ public class ProducerConsumerBenchmark {
     @Group("lgmalloc")
     @GroupThreads(1)
     public boolean lgmallocProduce(Ring ring, Transfers transfers) {
-        long p = LgMalloc.malloc(64);
+        long p = LgMalloc.malloc(ring.size);
         if (!ring.offer(p)) {
             LgMalloc.free(p);
             return false;
@@ -104,7 +112,7 @@ public class ProducerConsumerBenchmark {
     @Group("glibcCritical")
     @GroupThreads(1)
     public boolean glibcProduce(Ring ring, Transfers transfers) {
-        long p = Glibc.mallocCritical(64);
+        long p = Glibc.mallocCritical(ring.size);
         if (!ring.offer(p)) {
             Glibc.freeCritical(p);
             return false;
