@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * outside the allocator, it also hands the pages of classes the owner stopped using, current ones included, to
  * the orphans ({@link #handOffPages}), after a handshake that proves no fast path of the owner is under way.
  */
-public final class Heap {
+public final class Heap extends HeapLayout.Pad {
 
     /** The owner of pages nobody allocates from: large blocks, released, orphaned and quarantined pages. */
     static final Heap NO_OWNER = new Heap();
@@ -51,11 +51,7 @@ public final class Heap {
      */
     static final int DEFERRED_MAX_BLOCK = 1024;
 
-    final Engine engine;
-    final int id;
     final boolean striped;
-    /** The thread that may use the fast paths; for a stripe, the virtual thread holding it, or null. */
-    Thread owner;
     private final Page exhausted;
     final Page[] current;
     final Page[] available;
@@ -105,10 +101,8 @@ public final class Heap {
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
+        super(engine, id, owner);
         int classes = engine.classes.count();
-        this.engine = engine;
-        this.id = id;
-        this.owner = owner;
         this.striped = striped;
         this.exhausted = Page.exhausted();
         this.current = new Page[classes];
@@ -124,8 +118,7 @@ public final class Heap {
     }
 
     private Heap() {
-        this.engine = null;
-        this.id = -1;
+        super(null, -1, null);
         this.striped = false;
         this.exhausted = null;
         this.current = new Page[0];

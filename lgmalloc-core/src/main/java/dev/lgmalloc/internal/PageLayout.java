@@ -5,6 +5,11 @@ package dev.lgmalloc.internal;
  * subclass's: the word other threads CAS ({@code threadFree}), then 64 bytes of padding, then the fields only the
  * owner writes on every malloc and free, then padding again, then (in {@code Page}) the fields freeing threads read.
  * Without it a producer's malloc and a consumer's free bounce one cache line per block.
+ *
+ * <p>HotSpot also puts a subclass's small fields into the holes a superclass leaves (the 4 bytes after a 12-byte
+ * header, the bytes after a boolean): the owner's {@code used} count went next to {@code threadFree}, and
+ * {@code Page.full}, which freeing threads read, among the owner's fields. So each region fills its own holes;
+ * {@code FieldLayoutTest} checks the result.
  */
 final class PageLayout {
 
@@ -13,6 +18,8 @@ final class PageLayout {
 
     /** Written by freeing threads with a CAS. */
     abstract static class RemoteWord {
+        /** Takes the header's 4-byte hole before a subclass's int can. */
+        int headerHole;
         volatile long threadFree;
     }
 
@@ -24,9 +31,11 @@ final class PageLayout {
     abstract static class OwnerState extends RemotePad {
         long free;
         int used;
-        boolean inFullList;
         Page prev;
         Page next;
+        boolean inFullList;
+        /** Take the rest of the 8 bytes {@code inFullList} starts, before a subclass's small field can. */
+        byte h0, h1, h2;
     }
 
     abstract static class OwnerPad extends OwnerState {
