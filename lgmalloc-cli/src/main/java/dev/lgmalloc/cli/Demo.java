@@ -42,6 +42,19 @@ final class Demo implements Callable<Integer> {
 
     private static final String WORKLOAD = "dev.lgmalloc.demo.MessagePipeline";
     private static final String JDK_ONLY = "dev.lgmalloc.demo.JdkOnlyProgram";
+    /**
+     * Every run's JVM gets the same Java heap, touched in advance, as the benchmark suite's JVMs do. Otherwise the
+     * peak RSS mostly measures how far G1 grew the heap, which follows how fast a run allocated the queue's boxed
+     * entries: glibc's runs alone peaked anywhere from 246 to 317 MiB. With the heap fixed, what differs between
+     * the runs is the allocator's memory and the agent's.
+     */
+    static final List<String> SAME_HEAP = List.of("-Xms384m", "-Xmx384m", "-XX:+AlwaysPreTouch");
+
+    private static List<String> withSameHeap(String... jvmArgs) {
+        List<String> all = new ArrayList<>(SAME_HEAP);
+        all.addAll(List.of(jvmArgs));
+        return all;
+    }
 
     record Run(String allocator, String title, long messages, double seconds, long peakRssKiB, long finalRssKiB) {
         double messagesPerSecond() {
@@ -68,19 +81,20 @@ final class Demo implements Callable<Integer> {
             List<Run> runs = new ArrayList<>();
             out.println("[1/3] lgmalloc under its agent: before main the agent analyses the workload, configures the"
                     + " heaps and routes confident call sites");
-            runs.add(runChild(out, WORKLOAD, "lgmalloc (agent)", List.of(
+            runs.add(runChild(out, WORKLOAD, "lgmalloc (agent)", withSameHeap(
                     "-javaagent:" + self + "=report,verbose,cache=" + work.resolve("plans")),
                     workload.toString(), "lgmalloc", seconds));
             out.println();
             out.println("[2/3] glibc malloc/free through FFM (critical downcalls, the fastest way Java reaches it)");
-            runs.add(runChild(out, WORKLOAD, "glibc via FFM", List.of(),
+            runs.add(runChild(out, WORKLOAD, "glibc via FFM", withSameHeap(),
                     workload + java.io.File.pathSeparator + peers, "glibc-critical", seconds));
             out.println();
             out.println("[3/3] JDK Arena: one Arena.ofShared() per block, closed by the consumer to free it");
-            runs.add(runChild(out, WORKLOAD, "JDK Arena.ofShared", List.of(),
+            runs.add(runChild(out, WORKLOAD, "JDK Arena.ofShared", withSameHeap(),
                     workload + java.io.File.pathSeparator + peers, "arena-shared", seconds));
             out.println();
-            printComparison(out, runs);
+            printComparison(out, runs, "same workload, fresh JVM each, each with the same 384 MiB Java heap "
+                    + "touched in advance; RSS includes the JVM and that heap");
 
             out.println();
             out.println("Transparent mode: a program written only against the JDK (an arena per request with a struct"
@@ -97,7 +111,7 @@ final class Demo implements Callable<Integer> {
                     + "=verbose,analysis=sync,arena=on,direct=on,cache=" + work.resolve("plans")), workload.toString(),
                     Long.toString(requests)));
             out.println();
-            printComparison(out, jdk);
+            printComparison(out, jdk, "same program, fresh JVM each; RSS includes the JVM itself");
             return 0;
         } finally {
             EmbeddedJars.deleteTree(work);
@@ -136,9 +150,9 @@ final class Demo implements Callable<Integer> {
         return run;
     }
 
-    private static void printComparison(PrintWriter out, List<Run> runs) {
+    private static void printComparison(PrintWriter out, List<Run> runs, String how) {
         Run base = runs.getFirst();
-        out.println("side by side (same workload, fresh JVM each; RSS includes the JVM itself)");
+        out.println("side by side (" + how + ")");
         out.printf(Locale.ROOT, "  %-20s %14s %22s %14s %16s%n", "allocator", "per second", "vs " + base.title(),
                 "peak RSS MiB", "RSS after MiB");
         for (Run r : runs) {
