@@ -54,6 +54,17 @@ abstract class CrossThreadFreeFixture {
         });
     }
 
+    /**
+     * Closes the allocator while the other thread holds blocks of it, then has that thread free {@code n} blocks of a
+     * new allocator and trim: it must go on working, and the new allocator ends with nothing live.
+     */
+    void closeThenFreeAnotherAllocatorsBlocks(int n) throws Exception {
+        allocator.close();
+        allocator = Allocator.create(AllocatorConfiguration.defaults());
+        freeOnTheOtherThread(mallocs(n));
+        freeing.submit(allocator::trim).get();
+    }
+
     <T> T onTheOtherThread(Callable<T> task) throws Exception {
         return freeing.submit(task).get();
     }

@@ -167,12 +167,8 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
         freeOnTheOtherThread(blocks);        // kept in the freeing thread's heap of this allocator
-        allocator.close();
-        // The kept blocks went with the allocator's memory; the thread goes on freeing another allocator's blocks.
-        allocator = Allocator.create(AllocatorConfiguration.defaults());
-        long[] others = mallocs(3 * CAPACITY);
-        freeOnTheOtherThread(others);
-        freeing.submit(allocator::trim).get();
+        // The kept blocks go with the allocator's memory; the thread goes on freeing another allocator's blocks.
+        closeThenFreeAnotherAllocatorsBlocks(3 * CAPACITY);
         assertThat(allocator.statistics().liveBlocks()).isZero();
     }
 }

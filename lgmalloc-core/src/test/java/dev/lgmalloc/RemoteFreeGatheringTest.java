@@ -57,16 +57,10 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
 
     @Test
     void blocksAbove1KiBAreHandedOverAtOnce() throws Exception {
-        long[] blocks = new long[8];
-        for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = allocator.malloc(4096);
-        }
+        long[] blocks = mallocs(8, 4096);
         freeOnTheOtherThread(blocks);
         // No trim, no hand-over limit reached: an idle thread does not hold big blocks back.
-        long[] again = new long[blocks.length];
-        for (int i = 0; i < again.length; i++) {
-            again[i] = allocator.malloc(4096);
-        }
+        long[] again = mallocs(8, 4096);
         assertThat(setOf(again)).isEqualTo(setOf(blocks));
     }
 
@@ -85,12 +79,8 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     void closingAnAllocatorWhoseBlocksAnotherThreadGatheredLeavesThatThreadWorking() throws Exception {
         long[] blocks = mallocs(10);
         freeOnTheOtherThread(blocks);        // gathered in the freeing thread's heap of this allocator
-        allocator.close();
-        // The chain went with the allocator's memory; the thread goes on freeing another allocator's blocks.
-        allocator = Allocator.create(AllocatorConfiguration.defaults());
-        long[] others = mallocs(3 * LIMIT);
-        freeOnTheOtherThread(others);
-        freeing.submit(allocator::trim).get();
+        // The chain goes with the allocator's memory; the thread goes on freeing another allocator's blocks.
+        closeThenFreeAnotherAllocatorsBlocks(3 * LIMIT);
         assertThat(allocator.statistics().liveBlocks()).isZero();
     }
 }
