@@ -182,6 +182,38 @@ class DirectBufferTransparentTest {
     }
 
     @Test
+    void aLargeBufferIsZeroWithoutBeingWrittenAndZeroAgainWhenItsMemoryComesBack() throws Exception {
+        Unsafe u = TestApps.unsafe();
+        int size = 32 << 20;
+        long before = residentBytes();
+        ByteBuffer big = DirectBuffers.allocateDirect(size);
+        // The JDK writes every byte (32 MiB resident at once); a mapping of its own is zero without a write.
+        assertThat(residentBytes() - before).as("resident growth of an unwritten 32 MiB buffer").isLessThan(8 << 20);
+        for (int i = 0; i < size; i += 4096) {
+            big.putLong(i, -1L);
+        }
+        long address = MemorySegment.ofBuffer(big).address();
+        DirectBuffers.invokeCleaner(u, big);
+        ByteBuffer again = DirectBuffers.allocateDirect(size);
+        assertThat(MemorySegment.ofBuffer(again).address()).as("the freed mapping, reused").isEqualTo(address);
+        for (int i = 0; i < size; i += 4096) {
+            if (again.getLong(i) != 0) {
+                throw new AssertionError("byte " + i + " of a reused 32 MiB buffer is not zero");
+            }
+        }
+        DirectBuffers.invokeCleaner(u, again);
+    }
+
+    private static long residentBytes() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    @Test
     void aSlabWhoseBuffersWereAllFreedIsCarvedAgain() throws Exception {
         Unsafe u = TestApps.unsafe();
         int perSlab = DirectBuffers.SLAB_SIZE / 1024;

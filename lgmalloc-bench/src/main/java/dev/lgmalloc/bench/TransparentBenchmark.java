@@ -33,7 +33,9 @@ import sun.misc.Unsafe;
  *   <li>{@code sharedArenaPerBlock}: a shared arena per block, freed by its close (a handshake in the JDK);</li>
  *   <li>{@code unsafeAllocateFree}: {@code Unsafe.allocateMemory} and {@code freeMemory} of a 64-byte block;</li>
  *   <li>{@code allocateDirect1K}: a 1 KiB direct buffer left to the garbage collector;</li>
- *   <li>{@code allocateDirectFreedEarly}: the same, freed at once with {@code Unsafe.invokeCleaner} (Netty, Agrona).</li>
+ *   <li>{@code allocateDirectFreedEarly}: the same, freed at once with {@code Unsafe.invokeCleaner} (Netty, Agrona);</li>
+ *   <li>{@code allocateDirect1MFreedEarly}: a 1 MiB buffer sized for the worst case, of which a 16 KiB message is
+ *       written, freed at once (a read buffer, a codec's output).</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -122,6 +124,17 @@ public class TransparentBenchmark {
         ByteBuffer buffer = ByteBuffer.allocateDirect(1024);
         buffer.putInt(0, counter++);
         int v = buffer.getInt(0);
+        UNSAFE.invokeCleaner(buffer);
+        return v;
+    }
+
+    @Benchmark
+    public int allocateDirect1MFreedEarly() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1024 * 1024);
+        for (int offset = 0; offset < 16 * 1024; offset += 64) {
+            buffer.putInt(offset, counter + offset);
+        }
+        int v = buffer.getInt(counter++ & (16 * 1024 - 64) & -64);
         UNSAFE.invokeCleaner(buffer);
         return v;
     }

@@ -100,9 +100,9 @@ public final class DirectBuffers {
                 shared.lock.unlock();
             }
         }
-        MemorySegment memory = Block.open(Math.max(capacity, 1), false).register().asSlice(0, capacity);
-        memory.fill((byte) 0);
-        return memory.asByteBuffer();
+        // Zeroed by calloc: above the small classes that is a mapping of its own, zero without a write, so a
+        // large buffer's pages become resident as the program uses them, not all at once as the JDK's do.
+        return Block.open(Math.max(capacity, 1), false).register().asSlice(0, capacity).asByteBuffer();
     }
 
     /**
@@ -198,7 +198,7 @@ public final class DirectBuffers {
             reserve(size);
             long base;
             try {
-                base = slab ? LgMalloc.alignedAlloc(SLAB_SIZE, SLAB_SIZE) : LgMalloc.malloc(size);
+                base = slab ? LgMalloc.alignedAlloc(SLAB_SIZE, SLAB_SIZE) : LgMalloc.calloc(1, size);
             } catch (OutOfMemoryError e) {
                 unreserve(size);
                 throw e;
