@@ -257,21 +257,29 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("calloc size overflows: " + count + " x " + size);
         }
-        if (total > SizeClasses.MAX_SMALL_SIZE) {
-            // A mapping of its own: fresh pages are zero already, a reused mapping is given back zeroed by the
-            // kernel. Writing zeros would make every page resident for nothing.
-            long block = engine.mapLargeZeroed(total);
+        return alignedCalloc(SizeClasses.GRANULE, total);
+    }
+
+    /**
+     * {@link #alignedAlloc} of a block whose bytes are all zero: {@code calloc}'s, and an {@link LgArena}'s own
+     * blocks. A large block is a mapping of its own: fresh pages are zero already, a reused mapping is given back
+     * zeroed by the kernel; writing zeros would make every page resident for nothing.
+     */
+    long alignedCalloc(long alignment, long size) {
+        long mapped = Math.max(alignment, SizeClasses.GRANULE);
+        if (size >= 0 && (mapped & (mapped - 1)) == 0 && mapped <= MAX_ALIGNMENT && classFor(size, mapped) < 0) {
+            long block = engine.mapLargeZeroed(Math.max(size, 1), mapped);
             if (block != 0) {
-                Telemetry.largeAllocation(total, block);
+                Telemetry.largeAllocation(size, block);
                 if (LeakDetector.ENABLED) {
-                    LeakDetector.allocated(block, total);
+                    LeakDetector.allocated(block, size);
                 }
                 return block;
             }
             // refused: the general path below reclaims, retries or throws, and zeroes what it gets
         }
-        long block = malloc(total);
-        Memory.zero(block, total);
+        long block = alignedAlloc(alignment, size);
+        Memory.zero(block, size);
         return block;
     }
 

@@ -1,6 +1,5 @@
 package dev.lgmalloc;
 
-import dev.lgmalloc.internal.Memory;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
@@ -137,11 +136,8 @@ public final class LgArena implements Arena {
         } else if (taken <= MAX_CARVED && byteAlignment <= MAX_CARVED) {
             address = carveFromNewChunk(taken, byteAlignment);
         } else {
-            address = allocator.alignedAlloc(byteAlignment, taken);
+            address = zeroed ? allocator.alignedCalloc(byteAlignment, taken) : allocator.alignedAlloc(byteAlignment, taken);
             remember(address);
-            if (zeroed) {
-                Memory.zero(address, byteSize);
-            }
         }
         allocatedBytes += byteSize;
         return MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);

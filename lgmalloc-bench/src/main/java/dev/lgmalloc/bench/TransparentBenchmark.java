@@ -32,6 +32,8 @@ import sun.misc.Unsafe;
  *   <li>{@code confinedArenaPerCallEscaping}: the same, its segments escaping to code the JIT cannot see;</li>
  *   <li>{@code sharedArenaPerBlock}: a shared arena per block, freed by its close (a handshake in the JDK);</li>
  *   <li>{@code unsafeAllocateFree}: {@code Unsafe.allocateMemory} and {@code freeMemory} of a 64-byte block;</li>
+ *   <li>{@code confinedArenaLargeSegment}: an arena per request holding a 1 MiB segment sized for the worst case,
+ *       of which a 16 KiB message is written;</li>
  *   <li>{@code allocateDirect1K}: a 1 KiB direct buffer left to the garbage collector;</li>
  *   <li>{@code allocateDirectFreedEarly}: the same, freed at once with {@code Unsafe.invokeCleaner} (Netty, Agrona);</li>
  *   <li>{@code allocateDirect1MFreedEarly}: a 1 MiB buffer sized for the worst case, of which a 16 KiB message is
@@ -91,6 +93,17 @@ public class TransparentBenchmark {
             rect.set(JAVA_INT, 16, counter);
             escape.consume(point);
             escape.consume(rect);
+        }
+    }
+
+    @Benchmark
+    public long confinedArenaLargeSegment() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment message = arena.allocate(1024 * 1024);
+            for (long offset = 0; offset < 16 * 1024; offset += 64) {
+                message.set(JAVA_INT, offset, counter + (int) offset);
+            }
+            return message.get(JAVA_INT, counter++ & (16 * 1024 - 64) & -64);
         }
     }
 

@@ -226,9 +226,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     /** Maps a large block whose bytes are all zero, without writing them; 0 when the OS has no memory left. */
-    public long mapLargeZeroed(long size) {
+    public long mapLargeZeroed(long size, long alignment) {
         checkOpen();
-        return largeBlocks.map(size, SizeClasses.GRANULE, true);
+        return largeBlocks.map(size, alignment, true);
     }
 
     /**
