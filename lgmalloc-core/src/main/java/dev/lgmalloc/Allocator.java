@@ -267,7 +267,8 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      */
     long alignedCalloc(long alignment, long size) {
         long mapped = Math.max(alignment, SizeClasses.GRANULE);
-        if (size >= 0 && (mapped & (mapped - 1)) == 0 && mapped <= MAX_ALIGNMENT && classFor(size, mapped) < 0) {
+        boolean valid = alignment > 0 && (alignment & (alignment - 1)) == 0 && alignment <= MAX_ALIGNMENT;
+        if (valid && size >= 0 && classFor(size, mapped) < 0) {
             long block = engine.mapLargeZeroed(Math.max(size, 1), mapped);
             if (block != 0) {
                 Telemetry.largeAllocation(size, block);
@@ -278,7 +279,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
             }
             // refused: the general path below reclaims, retries or throws, and zeroes what it gets
         }
-        long block = alignedAlloc(alignment, size);
+        long block = alignedAlloc(alignment, size);     // and bad arguments are refused there
         Memory.zero(block, size);
         return block;
     }

@@ -136,7 +136,8 @@ public final class LgArena implements Arena {
         } else if (taken <= MAX_CARVED && byteAlignment <= MAX_CARVED) {
             address = carveFromNewChunk(taken, byteAlignment);
         } else {
-            address = zeroed ? allocator.alignedCalloc(byteAlignment, taken) : allocator.alignedAlloc(byteAlignment, taken);
+            address = zeroed ? allocator.alignedCalloc(byteAlignment, taken)
+                    : allocator.alignedAlloc(byteAlignment, taken);
             remember(address);
         }
         allocatedBytes += byteSize;
