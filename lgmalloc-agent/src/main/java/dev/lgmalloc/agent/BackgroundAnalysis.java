@@ -52,7 +52,7 @@ final class BackgroundAnalysis implements Runnable {
         long t0 = System.nanoTime();
         try {
             AnalysedProgram program = AgentStartup.analyse(cp);
-            String source = "background analysis of " + cp.files().size() + " classpath entries took "
+            String source = "background analysis of " + AgentStartup.describeEntries(cp) + " took "
                     + AgentStartup.millisSince(t0) + " ms";
             AgentStartup.store(options.cacheDir() == null ? null : new PlanCache(options.cacheDir()), target.key(),
                     program);

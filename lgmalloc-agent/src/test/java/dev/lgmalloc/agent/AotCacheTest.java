@@ -74,10 +74,23 @@ class AotCacheTest {
         TestApps.find(Pattern.compile("arena=dev\\.lgmalloc\\.LgArena sum=42"), cached);
         assertThat(cached.stderr()).as("%s", cached)
                 .contains("rewrote 1 Arena call(s), 1 direct buffer call(s) of app/ShortLived");
+        assertThat(cached.stderr()).as("the agent's JAR is on the class path, not in the analysis")
+                .contains("classpath entries (not the agent's own JAR)");
         String loaded = java.nio.file.Files.readString(dir.resolve("classes.log"));
         assertThat(loaded).as("lgmalloc's classes come from the cache")
                 .containsPattern("dev\\.lgmalloc\\.LgArena source: shared objects file")
                 .containsPattern("dev\\.lgmalloc\\.internal\\.Heap source: shared objects file");
+    }
+
+    @Test
+    void onlyAJarOfLgmallocAloneIsLeftOutOfTheAnalysis() {
+        assertThat(AgentStartup.holdsOnlyLgmalloc(TestApps.agentJar())).isTrue();
+        assertThat(AgentStartup.holdsOnlyLgmalloc(jar)).as("an application's JAR").isFalse();
+        ApplicationClassPath both = ApplicationClassPath.of(TestApps.agentJar() + java.io.File.pathSeparator + jar);
+        assertThat(AgentStartup.analysedEntries(both, TestApps.agentJar()))
+                .containsExactly(jar.toAbsolutePath().normalize());
+        assertThat(AgentStartup.analysedEntries(both, jar.toAbsolutePath().normalize())).as("an application's JAR")
+                .hasSize(2);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
