@@ -288,7 +288,6 @@ final class AgentStartup {
         return loaded;
     }
 
-    /** The agent's own JAR (or class directory), part of the cache key: a new agent analyses afresh. */
     /**
      * The class path entries to analyse: all of them but the agent's own JAR when it is one, holding lgmalloc's
      * classes alone. The README puts it on the class path for the JDK's AOT cache (whose classes must come from the
@@ -296,12 +295,22 @@ final class AgentStartup {
      * against 126 ms). A JAR that carries the agent beside an application's classes is analysed as any other.
      */
     static List<Path> analysedEntries(ApplicationClassPath cp) {
-        return analysedEntries(cp, agentJar());
+        Path own = agentJar();
+        return withoutOwnJar(cp, own, own != null && cp.entries().contains(own) && OwnJar.ONLY_LGMALLOC);
     }
 
-    /** {@link #analysedEntries(ApplicationClassPath)} with the agent's JAR given. */
+    /** Whether the agent's own JAR holds lgmalloc's classes alone: read once, on first need (it cannot change). */
+    private static final class OwnJar {
+        static final boolean ONLY_LGMALLOC = agentJar() != null && holdsOnlyLgmalloc(agentJar());
+    }
+
+    /** {@link #analysedEntries(ApplicationClassPath)} with the agent's JAR given (its contents read now). */
     static List<Path> analysedEntries(ApplicationClassPath cp, Path own) {
-        if (own == null || !cp.entries().contains(own) || !holdsOnlyLgmalloc(own)) {
+        return withoutOwnJar(cp, own, own != null && cp.entries().contains(own) && holdsOnlyLgmalloc(own));
+    }
+
+    private static List<Path> withoutOwnJar(ApplicationClassPath cp, Path own, boolean leaveOut) {
+        if (!leaveOut) {
             return cp.entries();
         }
         List<Path> others = new ArrayList<>(cp.entries());
@@ -335,6 +344,7 @@ final class AgentStartup {
         }
     }
 
+    /** The agent's own JAR (or class directory), part of the cache key: a new agent analyses afresh. */
     private static Path agentJar() {
         try {
             var source = LgMallocAgent.class.getProtectionDomain().getCodeSource();
