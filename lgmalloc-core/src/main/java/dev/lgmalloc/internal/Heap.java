@@ -176,7 +176,7 @@ public final class Heap extends HeapLayout.Pad {
         long block = page.free;
         if (block != 0) {
             long next = Page.decode(Memory.getLong(block), block);
-            if ((next & page.alignMask) == page.start || next == 0) {
+            if (((next ^ block) & page.linkMask) == 0 || next == 0) {
                 page.free = next;
                 Memory.putLong(block, 0);   // a live block's first word must not decode to a link
                 page.used++;

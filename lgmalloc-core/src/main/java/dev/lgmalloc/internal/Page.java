@@ -92,6 +92,7 @@ public final class Page extends PageLayout.OwnerPad {
         long span = (long) chunks << PageMap.CHUNK_SHIFT;
         this.end = start + span;
         this.alignMask = -span;
+        this.linkMask = -span;
         this.sizeClass = sizeClass;
         this.blockSize = blockSize;
         this.divMagic = blockSize == 0 ? 0 : ((1L << MAGIC_SHIFT) + blockSize - 1) / blockSize;

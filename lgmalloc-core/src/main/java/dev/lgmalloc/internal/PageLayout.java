@@ -30,6 +30,8 @@ final class PageLayout {
     /** Written by the owner on every malloc and free; never read by other threads on their fast path. */
     abstract static class OwnerState extends RemotePad {
         long free;
+        /** {@code Page.alignMask} again, beside {@code free}: malloc's link check then reads no other line. */
+        long linkMask;
         int used;
         Page prev;
         Page next;

@@ -23,7 +23,7 @@ class FieldLayoutTest {
     @Test
     void aPageKeepsTheRemoteWordTheOwnersFieldsAndTheFreersFieldsOnLinesOfTheirOwn() throws Exception {
         List<Field> remoteWord = fields(Page.class, "threadFree");
-        List<Field> owner = fields(Page.class, "free", "used", "inFullList", "prev", "next");
+        List<Field> owner = fields(Page.class, "free", "linkMask", "used", "inFullList", "prev", "next");
         List<Field> readByFreers = fields(Page.class, "start", "end", "alignMask", "divMagic", "blockSize",
                 "sizeClass", "bump", "state", "full", "heap", "units", "segment");
         assertApart(Page.class, remoteWord, owner);
