@@ -17,7 +17,7 @@ import java.lang.invoke.VarHandle;
  * <p>{@code threadFree} packs the number of blocks in the list (high 16 bits) with the list head (low 48
  * bits), so statistics can count pending remote frees without walking the list.
  */
-public final class Page extends PageLayout.OwnerPad {
+public final class Page extends PageLayout.ReadOnFree {
 
     /**
      * Mixed into every free-list link; random per process, so live data decodes to a link with odds of 2^-48.
@@ -39,23 +39,13 @@ public final class Page extends PageLayout.OwnerPad {
     /** Its free list was found corrupted: never allocated from or released again (see Heap.quarantine). */
     static final int QUARANTINED = 5;
 
+    // What every free reads (start, alignMask, divMagic, blockSize, sizeClass, units, large; heap, bump, state)
+    // is in PageLayout.ReadOnFree, on lines of its own; the rest is read on slower paths.
     final Segment segment;        // null for a large block
     final int firstChunk;
-    final long start;
     final long end;               // exclusive
-    final long alignMask;         // ~(span - 1): a pointer inside the page has start == (p & alignMask)
-    final int sizeClass;          // -1 for a large block
-    final int blockSize;          // 0 for a large block
-    final long divMagic;          // ceil(2^40 / blockSize): offset -> index without a division
     final long mappedSize;        // large blocks: the size of their mapping
     final LargeBlocks largePool;  // large blocks: where they are freed
-    final Units units;            // extent pages: their blocks (Extents); null for any other page
-
-    // Written by the owner (or whoever holds the page while it has none), read by freeing threads. The owner's
-    // per-malloc state (free, used, list links) and the remote-free word live in PageLayout's padded regions.
-    Heap heap;
-    long bump;
-    int state;
     volatile boolean full;        // read by remote frees, to tell the owner that a full page has room again
 
     private static final VarHandle THREAD_FREE;
@@ -65,7 +55,7 @@ public final class Page extends PageLayout.OwnerPad {
     static {
         try {
             THREAD_FREE = MethodHandles.lookup().findVarHandle(PageLayout.RemoteWord.class, "threadFree", long.class);
-            STATE = MethodHandles.lookup().findVarHandle(Page.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(PageLayout.ReadOnFree.class, "state", int.class);
             USED = MethodHandles.lookup().findVarHandle(PageLayout.OwnerState.class, "used", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -86,19 +76,15 @@ public final class Page extends PageLayout.OwnerPad {
     static final int EXTENT_CLASS = -2;
 
     private Page(Segment segment, int firstChunk, int chunks, int sizeClass, int blockSize, Units units) {
+        super(segment.base + ((long) firstChunk << PageMap.CHUNK_SHIFT), -((long) chunks << PageMap.CHUNK_SHIFT),
+                blockSize == 0 ? 0 : ((1L << MAGIC_SHIFT) + blockSize - 1) / blockSize, blockSize, sizeClass, units,
+                false);
         this.segment = segment;
         this.firstChunk = firstChunk;
-        this.start = segment.base + ((long) firstChunk << PageMap.CHUNK_SHIFT);
-        long span = (long) chunks << PageMap.CHUNK_SHIFT;
-        this.end = start + span;
-        this.alignMask = -span;
-        this.linkMask = -span;
-        this.sizeClass = sizeClass;
-        this.blockSize = blockSize;
-        this.divMagic = blockSize == 0 ? 0 : ((1L << MAGIC_SHIFT) + blockSize - 1) / blockSize;
+        this.end = start - alignMask;
+        this.linkMask = alignMask;
         this.mappedSize = 0;
         this.largePool = null;
-        this.units = units;
         this.bump = start;            // extents are never bump-allocated: the owner's free check sends them on
         this.state = IN_HEAP;
         if (units != null) {
@@ -108,17 +94,12 @@ public final class Page extends PageLayout.OwnerPad {
 
     /** A large block of {@code mappedSize} bytes at {@code start}. */
     Page(long start, long mappedSize, LargeBlocks pool) {
+        super(start, 0, 0, 0, -1, null, true);
         this.segment = null;
         this.firstChunk = 0;
-        this.start = start;
         this.end = start + mappedSize;
-        this.alignMask = 0;
-        this.sizeClass = -1;
-        this.blockSize = 0;
-        this.divMagic = 0;
         this.mappedSize = mappedSize;
         this.largePool = pool;
-        this.units = null;
         this.bump = end;
         this.state = LARGE_LIVE;
         this.heap = Heap.NO_OWNER;
@@ -130,23 +111,18 @@ public final class Page extends PageLayout.OwnerPad {
     }
 
     private Page() {
+        super(0, 0, 0, 0, -1, null, false);
         this.segment = null;
         this.firstChunk = 0;
-        this.start = 0;
         this.end = 0;
-        this.alignMask = 0;
-        this.sizeClass = -1;
-        this.blockSize = 0;
-        this.divMagic = 0;
         this.mappedSize = 0;
         this.largePool = null;
-        this.units = null;
         this.heap = Heap.NO_OWNER;
         this.state = RELEASED;
     }
 
     boolean isLarge() {
-        return segment == null && mappedSize != 0;
+        return large;
     }
 
     int capacity() {

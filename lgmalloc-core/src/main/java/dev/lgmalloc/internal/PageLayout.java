@@ -43,4 +43,33 @@ final class PageLayout {
     abstract static class OwnerPad extends OwnerState {
         long o0, o1, o2, o3, o4, o5, o6, o7;
     }
+
+    /**
+     * What every free reads, local or remote, and nothing else: 53 bytes, so a free reads this region's one or two
+     * lines and the owner's, where the page's other fields (its end, segment, class) had made it two or three.
+     */
+    abstract static class ReadOnFree extends OwnerPad {
+        final long start;
+        final long alignMask;         // ~(span - 1): a pointer inside the page has start == (p & alignMask)
+        final long divMagic;          // ceil(2^40 / blockSize): offset -> index without a division
+        final int blockSize;          // 0 for a large block
+        final int sizeClass;          // -1 for a large block
+        final Units units;            // extent pages: their blocks (Extents); null for any other page
+        final boolean large;          // one block with a mapping of its own
+        // Written by the owner (or whoever holds the page while it has none), read by freeing threads.
+        Heap heap;
+        long bump;
+        int state;
+
+        ReadOnFree(long start, long alignMask, long divMagic, int blockSize, int sizeClass, Units units,
+                boolean large) {
+            this.start = start;
+            this.alignMask = alignMask;
+            this.divMagic = divMagic;
+            this.blockSize = blockSize;
+            this.sizeClass = sizeClass;
+            this.units = units;
+            this.large = large;
+        }
+    }
 }

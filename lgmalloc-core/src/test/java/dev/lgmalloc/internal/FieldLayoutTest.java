@@ -25,10 +25,29 @@ class FieldLayoutTest {
         List<Field> remoteWord = fields(Page.class, "threadFree");
         List<Field> owner = fields(Page.class, "free", "linkMask", "used", "inFullList", "prev", "next");
         List<Field> readByFreers = fields(Page.class, "start", "end", "alignMask", "divMagic", "blockSize",
-                "sizeClass", "bump", "state", "full", "heap", "units", "segment");
+                "sizeClass", "bump", "state", "full", "heap", "units", "segment", "large");
         assertApart(Page.class, remoteWord, owner);
         assertApart(Page.class, owner, readByFreers);
         assertApart(Page.class, remoteWord, readByFreers);
+    }
+
+    @Test
+    void whatAFreeReadsOfAPageFitsInSixtyFourBytesAndSoDoesWhatAMallocReads() throws Exception {
+        // One line or two, depending on where the object starts; the page's other fields had made a free read three.
+        assertWithinOneLine(fields(Page.class, "start", "alignMask", "divMagic", "blockSize", "sizeClass", "units",
+                "large", "heap", "bump", "state"));
+        assertWithinOneLine(fields(Page.class, "free", "linkMask", "used"));
+    }
+
+    private static void assertWithinOneLine(List<Field> group) throws Exception {
+        long first = Long.MAX_VALUE;
+        long end = 0;
+        for (Field f : group) {
+            first = Math.min(first, offset(f));
+            end = Math.max(end, offset(f) + size(f));
+        }
+        assertThat(end - first).as("bytes spanned by %s (offsets %s)", names(group), offsets(group, List.of()))
+                .isLessThanOrEqualTo(LINE);
     }
 
     @Test
