@@ -190,10 +190,18 @@ public final class Heap extends HeapLayout.Pad {
     private static final long CORRUPTED = -1;
 
     /**
-     * The current page's remote frees and untouched tail need no lock: only the owner changes which page is
-     * current (but for a hand-over, which proves first that the owner is outside this class's code). In
-     * producer/consumer workloads this runs on nearly every malloc, so it stays free of the list lock (taking it
-     * here halved the producer's rate in {@code ProducerConsumerBenchmark}).
+     * Every way to a block after the current page's free list, in order: blocks this thread kept, the current page's
+     * remote frees and untouched tail, then, under the list lock, another page.
+     *
+     * <p>The first part needs no lock: only the owner changes which page is current (but for a hand-over, which
+     * proves first that the owner is outside this class's code). In producer/consumer workloads it runs on nearly
+     * every malloc, so it stays free of the list lock (taking it there halved the producer's rate in
+     * {@code ProducerConsumerBenchmark}).
+     *
+     * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
+     * bytes). A young program takes this path on every block of a fresh page, so C2 saw it as hot, compiled it into
+     * malloc, and malloc's machine code outgrew {@code InlineSmallCode} (2,500 bytes): every caller compiled after it
+     * then called malloc instead of inlining it. {@code SlowPathInliningTest} keeps the size above the limit.
      */
     private long mallocSlow(int sizeClass) {
         slowPaths[sizeClass]++;           // the class is in use: reclaim leaves its pages to this thread
@@ -220,15 +228,11 @@ public final class Heap extends HeapLayout.Pad {
                 return block;
             }
         }
-        return mallocLocked(sizeClass);   // another page, or a corrupted current one, under the list lock
-    }
-
-    /** The rest of the slow path, under the list lock. */
-    private long mallocLocked(int sizeClass) {
+        // Another page, or a corrupted current one, under the list lock.
         lockLists();
         try {
             while (true) {
-                Page page = current[sizeClass];
+                page = current[sizeClass];
                 if (page != exhausted) {
                     if (page.free == 0) {
                         collect(page);

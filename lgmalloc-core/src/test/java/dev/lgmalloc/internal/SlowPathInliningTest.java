@@ -1,0 +1,43 @@
+package dev.lgmalloc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.classfile.MethodModel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * malloc's slow path stays out of malloc's compiled code: C2 inlines a method at a hot call site only up to
+ * {@code FreqInlineSize} (325 bytes of bytecode on x86-64 and AArch64), and a young program takes the slow path
+ * often enough to count as hot. Inlined, it made malloc's machine code too big for its callers to inline
+ * ({@code InlineSmallCode}); see {@link Heap}'s {@code mallocSlow}.
+ */
+class SlowPathInliningTest {
+
+    /** C2's default {@code -XX:FreqInlineSize}. */
+    private static final int FREQ_INLINE_SIZE = 325;
+
+    @Test
+    void theSlowPathIsTooBigForC2ToInlineAtAHotCallSiteAndTheFastPathIsNot() throws IOException {
+        assertThat(codeLength(Heap.class, "mallocSlow"))
+                .as("bytecode of Heap.mallocSlow: at most %d and C2 compiles it into malloc", FREQ_INLINE_SIZE)
+                .isGreaterThan(FREQ_INLINE_SIZE);
+        assertThat(codeLength(Heap.class, "malloc")).isLessThanOrEqualTo(FREQ_INLINE_SIZE);
+    }
+
+    private static int codeLength(Class<?> c, String method) throws IOException {
+        ClassModel model;
+        try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+            model = ClassFile.of().parse(in.readAllBytes());
+        }
+        return model.methods().stream()
+                .filter(m -> m.methodName().equalsString(method))
+                .map(MethodModel::code).flatMap(java.util.Optional::stream)
+                .mapToInt(code -> ((CodeAttribute) code).codeLength())
+                .max().orElseThrow(() -> new AssertionError(c.getName() + " has no method " + method));
+    }
+}
