@@ -45,8 +45,9 @@ final class PageLayout {
     }
 
     /**
-     * What every free reads, local or remote, and nothing else: 53 bytes, so a free reads this region's one or two
-     * lines and the owner's, where the page's other fields (its end, segment, class) had made it two or three.
+     * What every free reads, local or remote, and nothing else: 53 bytes of fields, 56 as laid out ({@code Page.full}
+     * takes the hole after {@code large}), so a free reads this region's one or two lines and the owner's, where the
+     * page's other fields (its end, segment, mapped size, pool) had made it two or three.
      */
     abstract static class ReadOnFree extends OwnerPad {
         final long start;
