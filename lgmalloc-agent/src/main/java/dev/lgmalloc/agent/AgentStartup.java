@@ -295,13 +295,14 @@ final class AgentStartup {
      * against 126 ms). A JAR that carries the agent beside an application's classes is analysed as any other.
      */
     static List<Path> analysedEntries(ApplicationClassPath cp) {
-        Path own = agentJar();
+        Path own = OwnJar.PATH;
         return withoutOwnJar(cp, own, own != null && cp.entries().contains(own) && OwnJar.ONLY_LGMALLOC);
     }
 
-    /** Whether the agent's own JAR holds lgmalloc's classes alone: read once, on first need (it cannot change). */
+    /** The agent's own JAR and whether it holds lgmalloc's classes alone: found and read once, on first need. */
     private static final class OwnJar {
-        static final boolean ONLY_LGMALLOC = agentJar() != null && holdsOnlyLgmalloc(agentJar());
+        static final Path PATH = agentJar();
+        static final boolean ONLY_LGMALLOC = PATH != null && holdsOnlyLgmalloc(PATH);
     }
 
     /** {@link #analysedEntries(ApplicationClassPath)} with the agent's JAR given (its contents read now). */
