@@ -279,7 +279,7 @@ public final class Heap extends HeapLayout.Pad {
         long block = page.free;
         if (block != 0) {
             long next = Page.decode(Memory.getLong(block), block);
-            if ((next & page.alignMask) != page.start && next != 0) {
+            if (next != 0 && !page.linksInside(next)) {
                 return CORRUPTED;
             }
             page.free = next;
@@ -311,7 +311,7 @@ public final class Heap extends HeapLayout.Pad {
             long tail = head;
             for (int i = 1; i < count; i++) {
                 long next = Page.decode(Memory.getLong(tail), tail);
-                if ((next & page.alignMask) != page.start) {
+                if (!page.linksInside(next)) {
                     return -1;
                 }
                 tail = next;

@@ -173,7 +173,12 @@ public final class Page extends PageLayout.ReadOnFree {
     /** Whether {@code word}, read from the block at {@code address}, is a free-list link of this page. */
     boolean isFreeLink(long word, long address) {
         long link = decode(word, address);
-        return link == 0 || (link & alignMask) == start;
+        return link == 0 || linksInside(link);
+    }
+
+    /** Whether a decoded, non-zero free-list link points into this page (malloc's fast path uses linkMask instead). */
+    boolean linksInside(long link) {
+        return (link & alignMask) == start;
     }
 
     /** Sets {@code used} with a release store: what the owner wrote before is visible to whoever reads it after. */
