@@ -1,5 +1,13 @@
 package dev.lgmalloc.internal;
 
+import static dev.lgmalloc.internal.Bitmap.anySet;
+import static dev.lgmalloc.internal.Bitmap.clear;
+import static dev.lgmalloc.internal.Bitmap.clearRange;
+import static dev.lgmalloc.internal.Bitmap.get;
+import static dev.lgmalloc.internal.Bitmap.previousSet;
+import static dev.lgmalloc.internal.Bitmap.set;
+import static dev.lgmalloc.internal.Bitmap.setRange;
+
 import dev.lgmalloc.InvalidFreeException;
 
 /**
@@ -7,7 +15,8 @@ import dev.lgmalloc.InvalidFreeException;
  * merge by themselves (a block's units are bits in one map), so memory a freed 20 KiB block leaves is there for a
  * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor, except what
  * the owner's {@link ExtentCache} reads without it ({@link #liveClassAt}); the cache keeps the blocks it holds live
- * here, so the lock is taken only when a block really comes or goes.
+ * here, so the lock is taken only when a block really comes or goes. A request finds a run long enough through
+ * {@link FreeRuns}, an index of the free runs by length, not by walking the map.
  *
  * <p>The metadata lives here, not in the blocks: a write into a freed block cannot corrupt it, and every free is
  * checked exactly (a block start, a block freed before, an interior pointer, or a unit never handed out).
@@ -31,6 +40,7 @@ final class Units {
     /** The allocator's extents, where a free that empties the page goes on. */
     final Extents extents;
     private final long[] used = new long[WORDS];        // units of live blocks, and of runs being purged
+    private final FreeRuns freeRuns = new FreeRuns(COUNT);  // the runs clear in used, by length
     private final long[] starts = new long[WORDS];      // the first unit of each live block
     private final long[] freedStarts = new long[WORDS]; // first units of freed blocks (stale under live blocks)
     private final long[] dirty = new long[WORDS];       // units handed out before the last pass, not purged since
@@ -60,7 +70,7 @@ final class Units {
         if (released || freeUnits < units) {
             return 0;
         }
-        int first = findFree(units);
+        int first = freeRuns.take(units);
         return first < 0 ? 0 : take(page, first, units, sizeClass);
     }
 
@@ -71,6 +81,7 @@ final class Units {
         }
         for (int first = 0; first + units <= COUNT; first += alignUnits) {
             if (!anySet(used, first, units)) {
+                freeRuns.takeAt(previousSet(used, first) + 1, first, units);
                 return take(page, first, units, sizeClass);
             }
         }
@@ -96,6 +107,8 @@ final class Units {
         int unit = liveBlockAt(page, address);
         int units = lengths[unit];
         clearRange(used, unit, units);
+        freeRuns.giveBack(unit, units, unit > 0 && !get(used, unit - 1),
+                unit + units < COUNT && !get(used, unit + units));
         clear(starts, unit);
         classes[unit] = NONE;
         set(freedStarts, unit);
@@ -214,7 +227,11 @@ final class Units {
             runs[n++] = u - first;
             setRange(used, first, u - first);
         }
-        return n == 0 ? null : java.util.Arrays.copyOf(runs, n);
+        if (n == 0) {
+            return null;
+        }
+        freeRuns.rebuild(used);
+        return java.util.Arrays.copyOf(runs, n);
     }
 
     /** The units of {@code bits} that lie in OS pages all of whose units are in {@code bits}. */
@@ -247,6 +264,7 @@ final class Units {
         for (int i = 0; i < runs.length; i += 2) {
             clearRange(used, runs[i], runs[i + 1]);
         }
+        freeRuns.rebuild(used);
     }
 
     /**
@@ -266,73 +284,5 @@ final class Units {
                 totals[1] += (long) lengths[u] << UNIT_SHIFT;
             }
         }
-    }
-
-    /** The first run of {@code units} free units, or -1. */
-    private int findFree(int units) {
-        int runStart = 0;
-        int u = 0;
-        while (u < COUNT) {
-            int word = u >>> 6;
-            long ahead = used[word] >>> (u & 63);      // this word's bits from u on
-            if (ahead == 0) {
-                u = (word + 1) << 6;
-                if (u - runStart >= units) {
-                    return runStart;
-                }
-                continue;
-            }
-            u += Long.numberOfTrailingZeros(ahead);    // the next used unit
-            if (u - runStart >= units) {
-                return runStart;
-            }
-            u += Long.numberOfTrailingZeros(~(used[word] >>> (u & 63)));   // past its used run, within the word
-            runStart = u;
-        }
-        return -1;
-    }
-
-    private static boolean get(long[] bits, int i) {
-        return (bits[i >>> 6] >>> (i & 63) & 1) != 0;
-    }
-
-    private static void set(long[] bits, int i) {
-        bits[i >>> 6] |= 1L << (i & 63);
-    }
-
-    private static void clear(long[] bits, int i) {
-        bits[i >>> 6] &= ~(1L << (i & 63));
-    }
-
-    private static void setRange(long[] bits, int from, int count) {
-        int end = from + count;
-        for (int w = from >>> 6; w <= (end - 1) >>> 6; w++) {
-            bits[w] |= wordMask(from, end, w);
-        }
-    }
-
-    private static void clearRange(long[] bits, int from, int count) {
-        int end = from + count;
-        for (int w = from >>> 6; w <= (end - 1) >>> 6; w++) {
-            bits[w] &= ~wordMask(from, end, w);
-        }
-    }
-
-    private static boolean anySet(long[] bits, int from, int count) {
-        int end = from + count;
-        for (int w = from >>> 6; w <= (end - 1) >>> 6; w++) {
-            if ((bits[w] & wordMask(from, end, w)) != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The bits of units {@code [from, end)} that lie in word {@code w}. */
-    private static long wordMask(int from, int end, int w) {
-        int base = w << 6;
-        int low = Math.max(from, base) - base;
-        int high = Math.min(end, base + 64) - base;       // 1..64
-        return (high == 64 ? -1L : (1L << high) - 1) & (-1L << low);
     }
 }

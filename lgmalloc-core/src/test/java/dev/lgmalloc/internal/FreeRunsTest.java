@@ -1,0 +1,93 @@
+package dev.lgmalloc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class FreeRunsTest {
+
+    private static final int COUNT = 4096;
+
+    @Test
+    void binsGrowByAQuarterAndEachHoldsTheLengthsFromItsShortest() {
+        for (int length = 1; length <= COUNT; length++) {
+            int bin = FreeRuns.binOf(length);
+            assertThat(FreeRuns.shortestIn(bin)).as("length %d", length).isLessThanOrEqualTo(length);
+            assertThat(FreeRuns.shortestIn(bin + 1)).as("length %d", length).isGreaterThan(length);
+        }
+        assertThat(FreeRuns.binOf(COUNT)).isLessThan(64);      // one long says which bins hold runs
+    }
+
+    @Test
+    void aRequestIsServedWheneverARunIsLongEnoughAndNeverOverlapsALiveRange() {
+        SplittableRandom random = new SplittableRandom(20261203L);
+        FreeRuns runs = new FreeRuns(COUNT);
+        long[] used = new long[COUNT / 64];
+        List<int[]> live = new ArrayList<>();
+        for (int step = 0; step < 200_000; step++) {
+            if (live.isEmpty() || random.nextInt(100) < 52) {
+                int units = random.nextInt(8) == 0 ? 1 + random.nextInt(200) : 1 + random.nextInt(16);
+                int longest = longestClearRun(used);
+                int first = runs.take(units);
+                if (units > longest) {
+                    assertThat(first).as("no run of %d units exists", units).isEqualTo(-1);
+                    continue;
+                }
+                assertThat(first).as("a run of %d units exists (longest %d)", units, longest).isGreaterThanOrEqualTo(0);
+                assertThat(Bitmap.anySet(used, first, units)).as("units %d+%d were free", first, units).isFalse();
+                Bitmap.setRange(used, first, units);
+                live.add(new int[] {first, units});
+            } else {
+                int[] block = live.remove(random.nextInt(live.size()));
+                Bitmap.clearRange(used, block[0], block[1]);
+                runs.giveBack(block[0], block[1], block[0] > 0 && !Bitmap.get(used, block[0] - 1),
+                        block[0] + block[1] < COUNT && !Bitmap.get(used, block[0] + block[1]));
+            }
+            if (step % 1000 == 0) {
+                assertThat(runs.longest()).as("step %d", step).isEqualTo(longestClearRun(used));
+            }
+        }
+    }
+
+    @Test
+    void aRangeTakenInsideARunLeavesItsTwoEndsAndARebuildFindsWhatTheBitmapHolds() {
+        FreeRuns runs = new FreeRuns(COUNT);
+        long[] used = new long[COUNT / 64];
+        runs.takeAt(0, 1000, 96);                               // as an aligned allocation does
+        Bitmap.setRange(used, 1000, 96);
+        assertThat(runs.longest()).isEqualTo(COUNT - 1096);
+        assertThat(runs.take(2000)).as("from the run after it").isEqualTo(1096);
+        Bitmap.setRange(used, 1096, 2000);
+        assertThat(runs.take(1000)).as("a run of the request's own bin that fits").isIn(0, 3096);
+        assertThat(runs.take(1000)).isIn(0, 3096);
+        assertThat(runs.take(1)).isEqualTo(-1);
+        Bitmap.setRange(used, 0, 1000);
+        Bitmap.setRange(used, 3096, 1000);
+        runs.giveBack(0, 1000, false, false);
+        Bitmap.clearRange(used, 0, 1000);
+        runs.giveBack(2000, 500, false, false);                 // as if a block 2000..2499 were freed
+        Bitmap.clearRange(used, 2000, 500);
+        Bitmap.setRange(used, 100, 64);                         // as a purge marks a run
+        runs.rebuild(used);
+        assertThat(runs.longest()).isEqualTo(836);              // 164..999
+        assertThat(runs.take(837)).isEqualTo(-1);
+        assertThat(runs.take(500)).as("from a bin all of whose runs fit").isEqualTo(164);
+        assertThat(runs.take(500)).as("else from its own bin").isEqualTo(2000);
+        assertThat(runs.take(336)).isEqualTo(664);
+        assertThat(runs.take(100)).isEqualTo(0);
+        assertThat(runs.take(1)).isEqualTo(-1);
+    }
+
+    private static int longestClearRun(long[] used) {
+        int longest = 0;
+        int run = 0;
+        for (int u = 0; u < COUNT; u++) {
+            run = Bitmap.get(used, u) ? 0 : run + 1;
+            longest = Math.max(longest, run);
+        }
+        return longest;
+    }
+}
