@@ -6,7 +6,7 @@ package dev.lgmalloc.internal;
  * one that fit: with 256-byte units, 60% of glibc-thread's time went to it). Each run sits in the bin of its length,
  * bins growing by a quarter (exact below 16 units), and a mask says which bins hold runs, as in TLSF (Masmano et
  * al., 2004). A run is taken from the lowest bin all of whose runs fit, else from the request's own bin if a run
- * there fits; the most recently freed first, its memory the likeliest to be resident.
+ * there fits; within a bin, the lowest in the page of the first few ({@link #lowest}).
  *
  * <p>The page's {@code used} bitmap stays the truth; this index holds exactly its maximal runs of clear bits.
  * Nothing here lives in the blocks: a write after free cannot corrupt it. Guarded by the {@link Units}' lock.
@@ -15,6 +15,7 @@ final class FreeRuns {
 
     private static final short NONE = -1;
     private static final int EXACT = 16;
+    private static final int LOOKED_AT = 16;
 
     private final int count;
     private final short[] lengths;       // at a run's first unit: its length
@@ -64,7 +65,7 @@ final class FreeRuns {
         long candidates = fitting < heads.length ? occupied & (-1L << fitting) : 0;
         int first;
         if (candidates != 0) {
-            first = heads[Long.numberOfTrailingZeros(candidates)];
+            first = lowest(heads[Long.numberOfTrailingZeros(candidates)]);
         } else {
             first = fitIn(bin, units);
             if (first < 0) {
@@ -77,6 +78,20 @@ final class FreeRuns {
             add(first + units, length - units);
         }
         return first;
+    }
+
+    /**
+     * The lowest of the first {@link #LOOKED_AT} runs from {@code run} on in its bin: low runs taken first leave the
+     * page's high free units untouched long enough to be purged (glibc-thread's most resident sample 15.4 -> 14.1-14.3
+     * MiB against the most recently freed run). Bounded, so a bin of hundreds of one-unit holes costs no more.
+     */
+    private int lowest(int run) {
+        int best = run;
+        int r = run;
+        for (int n = 0; n < LOOKED_AT && r != NONE; n++, r = next[r]) {
+            best = Math.min(best, r);
+        }
+        return best;
     }
 
     /** A run of bin {@code bin} of at least {@code units} units, or -1. */

@@ -81,6 +81,18 @@ class FreeRunsTest {
         assertThat(runs.take(1)).isEqualTo(-1);
     }
 
+    @Test
+    void ofTheRunsOfABinTheLowestInThePageIsTakenNotTheLastFreed() {
+        FreeRuns runs = new FreeRuns(COUNT);
+        for (int i = 0; i < 10; i++) {
+            assertThat(runs.take(8)).isEqualTo(8 * i);         // ten blocks of 8 units, then the rest free
+        }
+        runs.giveBack(16, 8, false, false);                     // freed first, low
+        runs.giveBack(56, 8, false, false);                     // freed last, high
+        assertThat(runs.take(8)).isEqualTo(16);
+        assertThat(runs.take(8)).isEqualTo(56);
+    }
+
     private static int longestClearRun(long[] used) {
         int longest = 0;
         int run = 0;
