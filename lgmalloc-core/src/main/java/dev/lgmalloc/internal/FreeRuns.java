@@ -3,7 +3,7 @@ package dev.lgmalloc.internal;
 /**
  * The free runs of an extent page's units, indexed by length, so that a run long enough for a request is found in
  * a few steps however fragmented the page is (a scan of the page's bitmap walked every used and free run before the
- * one that fit: with 256-byte units, 60% of glibc-thread's time went to it). Each run sits in the bin of its length,
+ * one that fit: with 256-byte units, a third of glibc-thread's samples were in it). Each run sits in the bin of its length,
  * bins growing by a quarter (exact below 16 units), and a mask says which bins hold runs, as in TLSF (Masmano et
  * al., 2004). A run is taken from the lowest bin all of whose runs fit, else from the request's own bin if a run
  * there fits; within a bin, the lowest in the page of the first few ({@link #lowest}).
@@ -82,7 +82,7 @@ final class FreeRuns {
 
     /**
      * The lowest of the first {@link #LOOKED_AT} runs from {@code run} on in its bin: low runs taken first leave the
-     * page's high free units untouched long enough to be purged (glibc-thread's most resident sample 15.4 -> 14.1-14.3
+     * page's high free units untouched long enough to be purged (glibc-thread's most resident sample 15.4 -> 14.0-14.3
      * MiB against the most recently freed run). Bounded, so a bin of hundreds of one-unit holes costs no more.
      */
     private int lowest(int run) {
@@ -94,7 +94,10 @@ final class FreeRuns {
         return best;
     }
 
-    /** A run of bin {@code bin} of at least {@code units} units, or -1. */
+    /**
+     * A run of bin {@code bin} of at least {@code units} units, or -1. Only a bin of 16 units or more can hold runs too
+     * short, and it holds at most {@code count / 16} runs.
+     */
     private int fitIn(int bin, int units) {
         for (int run = heads[bin]; run != NONE; run = next[run]) {
             if (lengths[run] >= units) {
