@@ -3,7 +3,7 @@ package dev.lgmalloc.internal;
 /**
  * The free runs of an extent page's units, indexed by length, so that a run long enough for a request is found in
  * a few steps however fragmented the page is (a scan of the page's bitmap walked every used and free run before the
- * one that fit: with 256-byte units, a third of glibc-thread's samples were in it). Each run sits in the bin of its length,
+ * one that fit: in a probe with 256-byte units, a third of glibc-thread's samples were in it). Each run sits in the bin of its length,
  * bins growing by a quarter (exact below 16 units), and a mask says which bins hold runs, as in TLSF (Masmano et
  * al., 2004). A run is taken from the lowest bin all of whose runs fit, else from the request's own bin if a run
  * there fits; within a bin, the lowest in the page of the first few ({@link #lowest}).
@@ -60,6 +60,9 @@ final class FreeRuns {
      * unit; -1 when no run is long enough.
      */
     int take(int units) {
+        if (units > count) {
+            return -1;                  // its bin would lie past the last one
+        }
         int bin = binOf(units);
         int fitting = shortestIn(bin) < units ? bin + 1 : bin;     // every run of this bin and above fits
         long candidates = fitting < heads.length ? occupied & (-1L << fitting) : 0;

@@ -28,7 +28,19 @@ class FreeRunsTest {
         long[] used = new long[COUNT / 64];
         List<int[]> live = new ArrayList<>();
         for (int step = 0; step < 200_000; step++) {
-            if (live.isEmpty() || random.nextInt(100) < 52) {
+            int choice = random.nextInt(100);
+            if (choice == 0) {
+                runs.rebuild(used);                             // as the purge does: the same runs again
+            } else if (choice == 1) {
+                int first = Bitmap.nextClear(used, random.nextInt(COUNT), COUNT);    // as an aligned allocation
+                int room = first < COUNT ? Bitmap.nextSet(used, first, COUNT) - first : 0;
+                int units = Math.min(1 + random.nextInt(8), room);
+                if (units > 0) {
+                    runs.takeAt(Bitmap.previousSet(used, first) + 1, first, units);
+                    Bitmap.setRange(used, first, units);
+                    live.add(new int[] {first, units});
+                }
+            } else if (live.isEmpty() || choice < 52) {
                 int units = random.nextInt(8) == 0 ? 1 + random.nextInt(200) : 1 + random.nextInt(16);
                 int longest = longestClearRun(used);
                 int first = runs.take(units);
@@ -50,6 +62,14 @@ class FreeRunsTest {
                 assertThat(runs.longest()).as("step %d", step).isEqualTo(longestClearRun(used));
             }
         }
+        while (!live.isEmpty()) {                               // everything freed merges back into one run
+            int[] block = live.remove(live.size() - 1);
+            Bitmap.clearRange(used, block[0], block[1]);
+            runs.giveBack(block[0], block[1], block[0] > 0 && !Bitmap.get(used, block[0] - 1),
+                    block[0] + block[1] < COUNT && !Bitmap.get(used, block[0] + block[1]));
+        }
+        assertThat(runs.take(COUNT)).isZero();
+        assertThat(runs.take(COUNT + 1)).isEqualTo(-1);
     }
 
     @Test
@@ -61,8 +81,10 @@ class FreeRunsTest {
         assertThat(runs.longest()).isEqualTo(COUNT - 1096);
         assertThat(runs.take(2000)).as("from the run after it").isEqualTo(1096);
         Bitmap.setRange(used, 1096, 2000);
-        assertThat(runs.take(1000)).as("a run of the request's own bin that fits").isIn(0, 3096);
-        assertThat(runs.take(1000)).isIn(0, 3096);
+        int one = runs.take(1000);
+        int other = runs.take(1000);
+        assertThat(one).as("a run of the request's own bin that fits").isIn(0, 3096);
+        assertThat(other).isIn(0, 3096).isNotEqualTo(one);
         assertThat(runs.take(1)).isEqualTo(-1);
         Bitmap.setRange(used, 0, 1000);
         Bitmap.setRange(used, 3096, 1000);
@@ -91,6 +113,26 @@ class FreeRunsTest {
         runs.giveBack(56, 8, false, false);                     // freed last, high
         assertThat(runs.take(8)).isEqualTo(16);
         assertThat(runs.take(8)).isEqualTo(56);
+    }
+
+    @Test
+    void bitmapSearchesCrossWordsAndStopAtTheEnds() {
+        long[] bits = new long[4];
+        assertThat(Bitmap.nextSet(bits, 0, 256)).isEqualTo(256);
+        assertThat(Bitmap.previousSet(bits, 255)).isEqualTo(-1);
+        Bitmap.set(bits, 0);
+        Bitmap.set(bits, 63);
+        Bitmap.set(bits, 64);
+        Bitmap.set(bits, 200);
+        assertThat(Bitmap.nextSet(bits, 1, 256)).isEqualTo(63);
+        assertThat(Bitmap.nextSet(bits, 65, 256)).isEqualTo(200);
+        assertThat(Bitmap.nextSet(bits, 65, 150)).isEqualTo(150);
+        assertThat(Bitmap.nextClear(bits, 63, 256)).isEqualTo(65);
+        assertThat(Bitmap.previousSet(bits, 199)).isEqualTo(64);
+        assertThat(Bitmap.previousSet(bits, 63)).isEqualTo(63);
+        assertThat(Bitmap.previousSet(bits, 62)).isEqualTo(0);
+        Bitmap.setRange(bits, 64, 192);
+        assertThat(Bitmap.nextClear(bits, 64, 256)).isEqualTo(256);
     }
 
     private static int longestClearRun(long[] used) {
