@@ -1,0 +1,89 @@
+package dev.lgmalloc.bench;
+
+import dev.lgmalloc.bench.peer.PeerAllocator;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The malloc+free pair on a virtual thread, beside the same pair on the benchmark's own platform thread, for
+ * every peer. Each invocation runs {@link #PAIRS} pairs: on a virtual thread started for them (as a server
+ * starts one per task; its start and join, a few microseconds, are spread over the pairs), or on the calling
+ * thread. Native allocators see a virtual thread's calls on its carrier, whose thread cache they use;
+ * lgmalloc sees the virtual thread, which has no heap of its own and borrows a stripe per call.
+ *
+ * <pre>java -jar lgmalloc-bench/target/lgmalloc-benchmarks.jar VirtualThreadBenchmark \
+ *     -p peer=lgmalloc,glibc-critical,jemalloc-critical</pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Thread)
+public class VirtualThreadBenchmark {
+
+    static final int PAIRS = 100_000;
+
+    @Param({"64"})
+    public long size;
+
+    @Param({"virtual", "platform"})
+    public String thread;
+
+    private PeerAllocator allocator;
+
+    @Setup(Level.Trial)
+    public void bind(PeerState state) {
+        allocator = state.allocator;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAIRS)
+    public long pairs() throws InterruptedException {
+        Pairs pairs = new Pairs(allocator, size);
+        if (thread.equals("virtual")) {
+            Thread.ofVirtual().start(pairs).join();
+        } else {
+            pairs.run();
+        }
+        return pairs.checksum;
+    }
+
+    /** {@link #PAIRS} pairs, each freeing the block of the pair before, as {@link PeerPairBenchmark} does. */
+    private static final class Pairs implements Runnable {
+        private final PeerAllocator allocator;
+        private final long size;
+        long checksum;
+
+        Pairs(PeerAllocator allocator, long size) {
+            this.allocator = allocator;
+            this.size = size;
+        }
+
+        @Override
+        public void run() {
+            long previous = 0;
+            long sum = 0;
+            for (int i = 0; i < PAIRS; i++) {
+                long p = allocator.malloc(size);
+                allocator.free(previous);
+                previous = p;
+                sum += p;
+            }
+            allocator.free(previous);
+            checksum = sum;
+        }
+    }
+}
