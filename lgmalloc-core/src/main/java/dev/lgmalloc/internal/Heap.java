@@ -5,7 +5,6 @@ import dev.lgmalloc.SizeClasses;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One thread's pages (or one stripe's, shared by virtual threads one at a time). Only the owner allocates from
@@ -64,7 +63,7 @@ public final class Heap extends HeapLayout.Pad {
     /** The classes the last timed pass found without a slow-path entry since the one before (under the lists). */
     private final boolean[] idle;
     /** Held by the virtual thread using a stripe heap; unused by thread heaps. */
-    final ReentrantLock stripeLock = new ReentrantLock();
+    final StripeLock stripeLock = new StripeLock();
     @SuppressWarnings("unused") // through LIST_LOCK
     private volatile int listLock;
     /**
@@ -410,6 +409,9 @@ public final class Heap extends HeapLayout.Pad {
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
+        if (owner.striped && t.isVirtual() && owner.freeAsStripe(page, address, t)) {
+            return;
+        }
         if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
                 || t.isVirtual()) {
             freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
@@ -423,6 +425,29 @@ public final class Heap extends HeapLayout.Pad {
             mine.remoteFrees.offer(page, address);            // this thread allocates the class: reuse the block
         } else {
             mine.defer(page, address);
+        }
+    }
+
+    /**
+     * A virtual thread's free of a block of this stripe heap's page: when the stripe is free it takes it, as
+     * its malloc does, and frees the block as the owner would. The block goes straight back to the page's free
+     * list, where the stripe's next malloc finds it, instead of costing a CAS here and a collection there.
+     * False, having done nothing, when the stripe is busy or the page left it meanwhile.
+     */
+    private boolean freeAsStripe(Page page, long address, Thread t) {
+        if (!stripeLock.tryLock()) {
+            return false;
+        }
+        try {
+            if (page.heap != this || page.isLarge()) {
+                return false;               // reclaimed or quarantined before the lock was ours
+            }
+            owner = t;
+            freeLocal(page, address);
+            return true;
+        } finally {
+            owner = null;
+            stripeLock.unlock();
         }
     }
 

@@ -1,0 +1,114 @@
+package dev.lgmalloc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lgmalloc.Allocator;
+import dev.lgmalloc.AllocatorConfiguration;
+import dev.lgmalloc.InvalidFreeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The stripe heaps that virtual threads borrow: their lock, their home, and a virtual thread's free. */
+class StripeTest {
+
+    @Test
+    void aVirtualThreadsFreeOfAStripesBlockGoesStraightBackToItsPage() throws Exception {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1))) {
+            AtomicReference<Page> seen = new AtomicReference<>();
+            long[] after = new long[2];
+            Thread.ofVirtual().start(() -> {
+                long block = allocator.malloc(64);
+                Page page = PageMap.lookup(block);
+                int used = page.used;
+                allocator.free(block);
+                seen.set(page);
+                after[0] = used - page.used;          // 1 when the free reached the page's own count
+                after[1] = page.threadFree;           // non-zero when it waits on the remote-free list
+            }).join();
+            assertThat(seen.get().heap.striped).isTrue();
+            assertThat(after[0]).as("the page counts the block free at once").isEqualTo(1);
+            assertThat(after[1]).as("nothing left on the page's remote-free list").isZero();
+        }
+    }
+
+    @Test
+    void aVirtualThreadsDoubleFreeOfAStripesBlockIsStillRefused() throws Exception {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1))) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> {
+                long block = allocator.malloc(64);
+                allocator.free(block);
+                try {
+                    allocator.free(block);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+                long next = allocator.malloc(64);     // the stripe was given back despite the exception
+                allocator.free(next);
+            }).join();
+            assertThat(thrown.get()).isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        }
+    }
+
+    @Test
+    void theLockLetsOneHolderInAtATimeAndEveryWaiterThrough() throws Exception {
+        StripeLock lock = new StripeLock();
+        int[] counter = new int[1];
+        int perThread = 20_000;
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            boolean trying = i % 4 == 0;
+            Runnable task = () -> {
+                for (int n = 0; n < perThread; ) {
+                    if (trying) {
+                        if (!lock.tryLock()) {
+                            Thread.yield();
+                            continue;
+                        }
+                    } else {
+                        lock.lock();
+                    }
+                    try {
+                        counter[0]++;                 // a lost update if two held the lock at once
+                        if (n % 1000 == 0) {
+                            Thread.yield();           // a virtual holder unmounts: waiters must wait, not spin
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    n++;
+                }
+            };
+            threads.add(i % 8 == 0 ? Thread.ofPlatform().start(task) : Thread.ofVirtual().start(task));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(lock.isLocked()).isFalse();
+        lock.lock();
+        try {
+            assertThat(counter[0]).isEqualTo(64 * perThread);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void homeStripesStayInRangeAndUseEveryStripe() {
+        for (int n = 1; n <= 17; n++) {
+            boolean[] used = new boolean[n];
+            for (long id = 1; id <= 10_000; id++) {
+                int home = Engine.homeStripe(id, n);
+                assertThat(home).isBetween(0, n - 1);
+                used[home] = true;
+            }
+            for (int s = 0; s < n; s++) {
+                assertThat(used[s]).as("stripe %d of %d", s, n).isTrue();
+            }
+        }
+        assertThat(Engine.homeStripe(Long.MAX_VALUE, 8)).isBetween(0, 7);
+        assertThat(Engine.homeStripe(-1, 8)).isBetween(0, 7);
+    }
+}
