@@ -35,11 +35,17 @@ import org.openjdk.jmh.annotations.Warmup;
 public class VirtualThreadBenchmark {
 
     static final int PAIRS = 100_000;
+    static final int MANY = 100;
 
     @Param({"64"})
     public long size;
 
-    @Param({"virtual", "platform"})
+    /**
+     * {@code virtual}: one virtual thread does all the pairs; {@code virtual-many}: {@link #MANY} virtual threads
+     * share them, all started at once, so the carriers switch between them (a server's shape); {@code platform}:
+     * the benchmark's own thread.
+     */
+    @Param({"virtual", "virtual-many", "platform"})
     public String thread;
 
     private PeerAllocator allocator;
@@ -52,35 +58,62 @@ public class VirtualThreadBenchmark {
     @Benchmark
     @OperationsPerInvocation(PAIRS)
     public long pairs() throws InterruptedException {
-        Pairs pairs = new Pairs(allocator, size);
-        if (thread.equals("virtual")) {
-            Thread.ofVirtual().start(pairs).join();
-        } else {
-            pairs.run();
+        switch (thread) {
+            case "virtual" -> {
+                Pairs pairs = new Pairs(allocator, size, PAIRS);
+                Thread.ofVirtual().start(pairs).join();
+                return pairs.checksum;
+            }
+            case "virtual-many" -> {
+                Pairs[] shares = new Pairs[MANY];
+                Thread[] threads = new Thread[MANY];
+                for (int i = 0; i < MANY; i++) {
+                    shares[i] = new Pairs(allocator, size, PAIRS / MANY);
+                    threads[i] = Thread.ofVirtual().start(shares[i]);
+                }
+                long checksum = 0;
+                for (int i = 0; i < MANY; i++) {
+                    threads[i].join();
+                    checksum += shares[i].checksum;
+                }
+                return checksum;
+            }
+            default -> {
+                Pairs pairs = new Pairs(allocator, size, PAIRS);
+                pairs.run();
+                return pairs.checksum;
+            }
         }
-        return pairs.checksum;
     }
 
-    /** {@link #PAIRS} pairs, each freeing the block of the pair before, as {@link PeerPairBenchmark} does. */
+    /**
+     * Pairs, each freeing the block of the pair before, as {@link PeerPairBenchmark} does; a virtual thread among
+     * many yields now and then, as one waiting on I/O would, so that its carrier runs the others in between.
+     */
     private static final class Pairs implements Runnable {
         private final PeerAllocator allocator;
         private final long size;
+        private final int count;
         long checksum;
 
-        Pairs(PeerAllocator allocator, long size) {
+        Pairs(PeerAllocator allocator, long size, int count) {
             this.allocator = allocator;
             this.size = size;
+            this.count = count;
         }
 
         @Override
         public void run() {
             long previous = 0;
             long sum = 0;
-            for (int i = 0; i < PAIRS; i++) {
+            for (int i = 0; i < count; i++) {
                 long p = allocator.malloc(size);
                 allocator.free(previous);
                 previous = p;
                 sum += p;
+                if (count < PAIRS && (i & 63) == 63) {
+                    Thread.yield();
+                }
             }
             allocator.free(previous);
             checksum = sum;
