@@ -27,6 +27,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     public static final int SLOT_COUNT = 1024;
 
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Heap[].class);
+    private static final VarHandle STRIPE_CARRIERS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final String name;
     final SizeClasses classes;
@@ -37,6 +38,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final long purgeDelayNanos;
     private final Heap[] slots = new Heap[SLOT_COUNT];
     private final Heap[] stripes;
+    /** The carrier (OS thread) that claimed each stripe, 0 for none: a hint, the stripe's lock is the rule. */
+    private final long[] stripeCarriers;
     private final ThreadLocal<Heap> overflow = new ThreadLocal<>();
     private final int[] provisionedClasses;
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
@@ -62,6 +65,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             orphans.add(new ArrayList<>());
         }
         this.stripes = new Heap[stripeCount];
+        this.stripeCarriers = new long[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
             stripes[i] = register(new Heap(this, newHeapId(), null, true));
         }
@@ -181,17 +185,20 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     public Heap acquireStripe(Thread t) {
         checkOpen();
         int n = stripes.length;
-        int home = homeStripe(t.threadId(), n);
+        long carrier = Os.currentOsThread();
+        int home = carrier != 0 ? carrierStripe(carrier) : homeStripe(t.threadId(), n);
         for (int i = 0, k = home; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
             Heap s = stripes[k];
             if (s.stripeLock.tryLock()) {
                 s.owner = t;
+                s.stripeUses++;
                 return s;
             }
         }
         Heap s = stripes[home];
         s.stripeLock.lock();
         s.owner = t;
+        s.stripeUses++;
         return s;
     }
 
@@ -202,6 +209,48 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      */
     static int homeStripe(long threadId, int n) {
         return (int) (((threadId * 0x9E3779B97F4A7C15L) >>> 32) * n >>> 32);
+    }
+
+    /**
+     * The stripe of the carrier {@code carrier} (an OS thread): the one it claimed on its first malloc, so that
+     * the virtual threads it runs one after another keep using one stripe, warm in its core's cache, instead of
+     * each its own. When every stripe is claimed (more carriers than stripes), the carrier's hash picks one.
+     */
+    private int carrierStripe(long carrier) {
+        long[] claims = stripeCarriers;
+        int n = claims.length;
+        int start = homeStripe(carrier, n);
+        for (int i = 0, k = start; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
+            long claim = claims[k];
+            if (claim == carrier) {
+                return k;
+            }
+            if (claim == 0 && STRIPE_CARRIERS.compareAndSet(claims, k, 0L, carrier)) {
+                return k;
+            }
+        }
+        return start;
+    }
+
+    /**
+     * Clears the claims of stripes that no virtual thread took since the last pass: their carrier may have ended
+     * (the scheduler retires idle carriers), and a new carrier should find a stripe to claim. A live carrier that
+     * comes back claims one again, with one CAS.
+     */
+    private void releaseIdleCarrierClaims() {
+        for (int i = 0; i < stripes.length; i++) {
+            Heap s = stripes[i];
+            int uses = s.stripeUses;          // racy: a count the holders write
+            if (uses == s.stripeUsesSeen && stripeCarriers[i] != 0) {
+                STRIPE_CARRIERS.setOpaque(stripeCarriers, i, 0L);
+            }
+            s.stripeUsesSeen = uses;
+        }
+    }
+
+    /** The carrier that claimed each stripe, 0 for none (racy: for tests and statistics). */
+    long[] stripeCarriers() {
+        return stripeCarriers.clone();
     }
 
     public void releaseStripe(Heap stripe) {
@@ -425,6 +474,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 h.reclaim(force, false);
             }
         }
+        releaseIdleCarrierClaims();
         extents.maintain(force);
         segments.purge(force);
     }

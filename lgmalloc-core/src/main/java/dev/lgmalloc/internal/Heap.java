@@ -64,6 +64,9 @@ public final class Heap extends HeapLayout.Pad {
     private final boolean[] idle;
     /** Held by the virtual thread using a stripe heap; unused by thread heaps. */
     final StripeLock stripeLock = new StripeLock();
+    /** Times a virtual thread took this stripe (its holders write it), and that count at the last pass. */
+    int stripeUses;
+    int stripeUsesSeen;
     @SuppressWarnings("unused") // through LIST_LOCK
     private volatile int listLock;
     /**

@@ -87,6 +87,19 @@ public final class Os {
         }
     }
 
+    /**
+     * {@code pthread_self}, a critical downcall: which OS thread runs the caller, for a virtual thread the
+     * carrier it is mounted on, which Java does not tell. Linked by {@link #linkRest()}.
+     */
+    private static final class Self {
+        static final MethodHandle PTHREAD_SELF = Linker.nativeLinker().downcallHandle(
+                Linker.nativeLinker().defaultLookup().findOrThrow("pthread_self"),
+                FunctionDescriptor.of(JAVA_LONG), Linker.Option.critical(false));
+    }
+
+    /** Set once {@link Self} is linked. */
+    private static volatile boolean selfLinked;
+
     /** {@code mincore}, for {@link #residentBytes}: diagnostics only, linked on first use. */
     private static final class Residency {
         static final MethodHandle MINCORE = Linker.nativeLinker().downcallHandle(
@@ -112,6 +125,23 @@ public final class Os {
     /** Links the other calls; the maintenance thread does it when it starts, so no allocating thread waits. */
     public static void linkRest() {
         Objects.requireNonNull(Rest.MADVISE);
+        Objects.requireNonNull(Self.PTHREAD_SELF);
+        selfLinked = true;
+    }
+
+    /**
+     * The OS thread running the caller ({@code pthread_self}): for a virtual thread, its carrier of the moment.
+     * 0 until the maintenance thread has linked the call, so a virtual thread's malloc never waits for the linker.
+     */
+    static long currentOsThread() {
+        if (!selfLinked) {
+            return 0;
+        }
+        try {
+            return (long) Self.PTHREAD_SELF.invokeExact();
+        } catch (Throwable e) {
+            throw new AssertionError("pthread_self cannot fail", e);
+        }
     }
 
     /**

@@ -96,6 +96,36 @@ class StripeTest {
     }
 
     @Test
+    void virtualThreadsOnOneCarrierShareItsStripeAndIdleClaimsAreCleared() throws Exception {
+        Os.linkRest();                                // what the maintenance thread does on its first tick
+        Engine engine = new Engine("stripe-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 100_000_000L, 8,
+                0);
+        java.util.Map<Long, java.util.Set<Heap>> stripesByCarrier = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int i = 0; i < 64; i++) {
+            Thread.ofVirtual().start(() -> {
+                long carrier = Os.currentOsThread();
+                Heap stripe = engine.acquireStripe(Thread.currentThread());
+                try {
+                    stripesByCarrier.computeIfAbsent(carrier, c -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                            .add(stripe);
+                } finally {
+                    engine.releaseStripe(stripe);
+                }
+            }).join();                                // one at a time: each finds its carrier's stripe free
+        }
+        assertThat(stripesByCarrier).isNotEmpty().doesNotContainKey(0L);
+        for (var e : stripesByCarrier.entrySet()) {
+            assertThat(e.getValue()).as("stripes used by the virtual threads of carrier %x", e.getKey()).hasSize(1);
+        }
+        assertThat(java.util.Arrays.stream(engine.stripeCarriers()).boxed().toList())
+                .containsAll(stripesByCarrier.keySet());
+        engine.maintain(false);                       // the uses above are seen
+        engine.maintain(false);                       // and nothing since: the claims go
+        assertThat(engine.stripeCarriers()).containsOnly(0L);
+        engine.close();
+    }
+
+    @Test
     void homeStripesStayInRangeAndUseEveryStripe() {
         for (int n = 1; n <= 17; n++) {
             boolean[] used = new boolean[n];
