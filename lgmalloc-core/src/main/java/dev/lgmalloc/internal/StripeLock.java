@@ -49,15 +49,22 @@ final class StripeLock {
         if (tryLock()) {
             return;
         }
+        boolean interrupted = false;
         line.lock();
         try {
             watcher = Thread.currentThread();
             while (!tryLock()) {
                 LockSupport.parkNanos(this, WATCH_NANOS);
+                // An interrupted thread's park returns at once: clear the status while waiting, or this would spin
+                // and keep a carrier from the holder; it is set again below, as ReentrantLock.lock() does.
+                interrupted |= Thread.interrupted();
             }
         } finally {
             watcher = null;
             line.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -126,6 +126,31 @@ class StripeTest {
     }
 
     @Test
+    void anInterruptedWaiterSleepsInsteadOfSpinningAndKeepsItsInterrupt() throws Exception {
+        StripeLock lock = new StripeLock();
+        lock.lock();
+        boolean[] interruptedAfter = new boolean[1];
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            Thread.currentThread().interrupt();
+            lock.lock();
+            interruptedAfter[0] = Thread.currentThread().isInterrupted();
+            lock.unlock();
+        });
+        // Parked with its interrupt cleared: a waiter that kept it would find every park returning at once, and spin.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        boolean sleeping = false;
+        while (!sleeping && System.nanoTime() < deadline) {
+            sleeping = waiter.getState() == Thread.State.TIMED_WAITING && !waiter.isInterrupted();
+            Thread.onSpinWait();
+        }
+        assertThat(sleeping).as("the waiter sleeps, its interrupt put aside").isTrue();
+        lock.unlock();
+        waiter.join();
+        assertThat(interruptedAfter[0]).as("the interrupt is kept for the caller").isTrue();
+        assertThat(lock.isLocked()).isFalse();
+    }
+
+    @Test
     void homeStripesStayInRangeAndUseEveryStripe() {
         for (int n = 1; n <= 17; n++) {
             boolean[] used = new boolean[n];
