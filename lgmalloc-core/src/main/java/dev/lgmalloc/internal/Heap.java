@@ -412,7 +412,7 @@ public final class Heap extends HeapLayout.Pad {
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
-        if (owner.striped && t.isVirtual() && owner.freeAsStripe(page, address, t)) {
+        if (owner.striped && t.isVirtual() && owner.freeAsStripe(page, address)) {
             return;
         }
         if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
@@ -435,21 +435,20 @@ public final class Heap extends HeapLayout.Pad {
      * A virtual thread's free of a block of this stripe heap's page: when the stripe is free it takes it, as
      * its malloc does, and frees the block as the owner would. The block goes straight back to the page's free
      * list, where the stripe's next malloc finds it, instead of costing a CAS here and a collection there.
-     * False, having done nothing, when the stripe is busy or the page left it meanwhile.
+     * False, having done nothing, when the stripe is busy, the page left it meanwhile, or the block is a large
+     * block or an extent (a stripe's extent cache would keep it from its page past a trim: nothing flushes it).
      */
-    private boolean freeAsStripe(Page page, long address, Thread t) {
-        if (!stripeLock.tryLock()) {
-            return false;
+    private boolean freeAsStripe(Page page, long address) {
+        if (page.units != null || page.isLarge() || !stripeLock.tryLock()) {
+            return false;                   // an extent goes to its page: a stripe's cache would keep it past trims
         }
         try {
-            if (page.heap != this || page.isLarge()) {
+            if (page.heap != this) {
                 return false;               // reclaimed or quarantined before the lock was ours
             }
-            owner = t;
             freeLocal(page, address);
             return true;
         } finally {
-            owner = null;
             stripeLock.unlock();
         }
     }

@@ -125,8 +125,13 @@ public final class Os {
     /** Links the other calls; the maintenance thread does it when it starts, so no allocating thread waits. */
     public static void linkRest() {
         Objects.requireNonNull(Rest.MADVISE);
-        Objects.requireNonNull(Self.PTHREAD_SELF);
-        selfLinked = true;
+        try {
+            Objects.requireNonNull(Self.PTHREAD_SELF);
+            selfLinked = true;
+        } catch (LinkageError e) {
+            // No pthread_self here: virtual threads keep choosing stripes by their ids, and the caller's other
+            // start-up work (the JFR hooks, after this) must not be lost to it.
+        }
     }
 
     /**
