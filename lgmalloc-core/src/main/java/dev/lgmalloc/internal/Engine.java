@@ -18,13 +18,18 @@ import java.util.Map;
  * <p>A platform thread finds its heap in a table indexed by its thread id, checked against the heap's owner: a
  * few loads and no hashing. A thread whose slot a live thread holds (ids equal modulo the table size, common in
  * a long-running server whose pool threads come and go beside old threads) takes a second slot, at its id's
- * Fibonacci hash; only a thread that finds both held keeps its heap in a {@link ThreadLocal}. Virtual threads never get heaps of their own: they borrow one
- * of a fixed number of stripes with a try-lock, so memory stays bounded however many virtual threads run.
+ * Fibonacci hash. A thread that finds both held moves one holder to that holder's own other slot, if free (a
+ * step of cuckoo hashing); only when neither can move does it keep its heap in a {@link ThreadLocal}, off the
+ * fast path. Virtual threads never get heaps of their own: they borrow one of a fixed number of stripes with a
+ * try-lock, so memory stays bounded however many virtual threads run.
  */
 public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source {
 
-    /** Size of the thread-id table; a power of two. */
-    public static final int SLOT_COUNT = 1024;
+    /**
+     * Size of the thread-id table; a power of two. 16 KiB of references: with 500 live threads, a new thread
+     * finds both its slots held with a chance of about 1.5%, and then one of their holders can usually move.
+     */
+    public static final int SLOT_COUNT = 4096;
 
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Heap[].class);
     private static final VarHandle STRIPE_CARRIERS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -158,10 +163,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
         }
         register(h);
-        for (int slot : new int[] {firstSlot(t.threadId()), secondSlot(t.threadId())}) {
+        int[] mine = {firstSlot(t.threadId()), secondSlot(t.threadId())};
+        for (int slot : mine) {
             while (true) {
                 Heap old = slots[slot];
-                if (old != null && !old.abandoned.get() && old.owner != null && old.owner.isAlive()) {
+                if (holdsLive(old)) {
                     break;                  // a live thread holds this slot: try the other
                 }
                 if (SLOTS.compareAndSet(slots, slot, old, h)) {
@@ -172,8 +178,45 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 }
             }
         }
-        overflow.set(h);                    // live threads hold both
+        for (int slot : mine) {
+            if (moveHolderAside(slot, h)) {
+                return h;
+            }
+        }
+        overflow.set(h);                    // live threads hold both, and neither can move
         return h;
+    }
+
+    /** Whether {@code h} is the heap of a thread that is still alive (so its slot is taken). */
+    private static boolean holdsLive(Heap h) {
+        return h != null && !h.abandoned.get() && h.owner != null && h.owner.isAlive();
+    }
+
+    /**
+     * Gives {@code newcomer}, whose two slots live threads hold, the slot {@code slot}: its holder moves to the
+     * other of its own two slots if that one is free or a dead thread's (cuckoo hashing, one step). Without
+     * this, one thread in (live threads / slots)² would use a heap of its own only through the slow path, for
+     * its whole life. The holder is in its other slot before it leaves this one, so its fast path finds it all
+     * along; a race may leave it in both, which is harmless (both lead to it, and reaping clears both).
+     */
+    private boolean moveHolderAside(int slot, Heap newcomer) {
+        Heap holder = slots[slot];
+        if (!holdsLive(holder)) {
+            return false;
+        }
+        long id = holder.owner.threadId();
+        int other = slot == firstSlot(id) ? secondSlot(id) : firstSlot(id);
+        Heap there = slots[other];
+        if (other == slot) {
+            return false;
+        }
+        if (there != holder && (holdsLive(there) || !SLOTS.compareAndSet(slots, other, there, holder))) {
+            return false;                   // its other slot is taken too
+        }
+        if (there != null && there != holder) {
+            reap(there);
+        }
+        return SLOTS.compareAndSet(slots, slot, holder, newcomer);
     }
 
     /**
