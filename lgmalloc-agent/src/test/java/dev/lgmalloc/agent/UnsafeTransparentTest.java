@@ -205,6 +205,32 @@ class UnsafeTransparentTest {
                 .isInstanceOf(dev.lgmalloc.InvalidFreeException.class).hasMessageContaining("double free");
     }
 
+    @Test
+    void onAVirtualThreadNewBlocksAreTheOriginalUnsafesAndEitherKindIsFreedByItsOwner() throws Exception {
+        Unsafe u = TestApps.unsafe();
+        long mine = UnsafeMemory.allocateMemory(u, 64);                 // a platform thread: lgmalloc's
+        assertThat(LgMalloc.owns(mine)).isTrue();
+        long[] onVirtual = new long[3];
+        boolean[] owned = new boolean[3];
+        Thread.ofVirtual().start(() -> {
+            onVirtual[0] = UnsafeMemory.allocateMemory(u, 64);
+            onVirtual[1] = UnsafeMemory.allocateMemoryPredicted(u, 64, 3);
+            onVirtual[2] = UnsafeMemory.reallocateMemory(u, 0, 64);
+            for (int i = 0; i < 3; i++) {
+                owned[i] = LgMalloc.owns(onVirtual[i]);
+                u.putLong(onVirtual[i], i);
+            }
+            UnsafeMemory.freeMemory(u, mine);                           // lgmalloc's block, freed by lgmalloc
+            UnsafeMemory.freeMemory(u, onVirtual[0]);
+        }).join();
+        assertThat(owned).as("glibc's, through the JDK").containsOnly(false);
+        assertThat(u.getLong(onVirtual[1])).isEqualTo(1);
+        UnsafeMemory.freeMemory(u, onVirtual[1]);                       // freed on a platform thread: the JDK's
+        UnsafeMemory.freeMemory(u, UnsafeMemory.reallocateMemory(u, onVirtual[2], 1 << 16));
+        assertThatThrownBy(() -> UnsafeMemory.freeMemory(u, mine))      // lgmalloc saw the first free
+                .isInstanceOf(dev.lgmalloc.InvalidFreeException.class).hasMessageContaining("double free");
+    }
+
     // ---------------------------------------------------------------- the rewrite
 
     @Test

@@ -15,6 +15,11 @@ import sun.misc.Unsafe;
  * {@code Unsafe}'s: a negative size is an {@link IllegalArgumentException}, zero bytes allocate nothing and
  * return 0, address 0 is ignored by free and allocates in realloc, contents are not initialised, and exhaustion
  * is an {@link OutOfMemoryError}. Blocks are 16-byte aligned (Unsafe promises 8).
+ *
+ * <p>On a virtual thread a new block is the original {@code Unsafe}'s, glibc's: there its thread cache is the
+ * carrier's, and its 64-byte pair cost 26-35 ns against lgmalloc's 41-52, which borrows a stripe heap per call
+ * ({@code TransparentBenchmark.unsafeAllocateFree} on JMH's virtual executor, docs/BENCHMARKS.md). Freeing and
+ * resizing stay ownership-aware, so a block may be allocated on one kind of thread and freed on the other.
  */
 @SuppressWarnings("removal") // the deprecated Unsafe memory methods are what this replaces
 public final class UnsafeMemory {
@@ -22,10 +27,13 @@ public final class UnsafeMemory {
     private UnsafeMemory() {
     }
 
-    /** {@link Unsafe#allocateMemory(long)} on lgmalloc. */
+    /** {@link Unsafe#allocateMemory(long)} on lgmalloc (on a virtual thread, the original). */
     public static long allocateMemory(Unsafe unsafe, long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative size: " + bytes);
+        }
+        if (Thread.currentThread().isVirtual()) {
+            return unsafe.allocateMemory(bytes);
         }
         return bytes == 0 ? 0 : LgMalloc.malloc(bytes);
     }
@@ -38,6 +46,9 @@ public final class UnsafeMemory {
     public static long allocateMemoryPredicted(Unsafe unsafe, long bytes, int sizeClass) {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative size: " + bytes);
+        }
+        if (Thread.currentThread().isVirtual()) {
+            return unsafe.allocateMemory(bytes);
         }
         return bytes == 0 ? 0 : LgMalloc.mallocPredicted(bytes, sizeClass);
     }
