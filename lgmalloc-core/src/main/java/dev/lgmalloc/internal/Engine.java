@@ -26,8 +26,9 @@ import java.util.Map;
 public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source {
 
     /**
-     * Size of the thread-id table; a power of two. 16 KiB of references: with 500 live threads, a new thread
-     * finds both its slots held with a chance of about 1.5%, and then one of their holders can usually move.
+     * Size of the thread-id table; a power of two. 16 KiB of references: with 500 live threads a new thread finds
+     * both its slots held with a chance of about 1.5%, and then one of their holders can move with a chance of
+     * about 98.5%.
      */
     public static final int SLOT_COUNT = 4096;
 
@@ -46,6 +47,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     /** The carrier (OS thread) that claimed each stripe, 0 for none: a hint, the stripe's lock is the rule. */
     private final long[] stripeCarriers;
     private final ThreadLocal<Heap> overflow = new ThreadLocal<>();
+    /** Held while a thread's heap moves between its two slots of {@link #slots} (see {@link #moveHolderAside}). */
+    private final Object slotMoves = new Object();
     private final int[] provisionedClasses;
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
@@ -164,27 +167,37 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         }
         register(h);
         int[] mine = {firstSlot(t.threadId()), secondSlot(t.threadId())};
-        for (int slot : mine) {
-            while (true) {
-                Heap old = slots[slot];
-                if (holdsLive(old)) {
-                    break;                  // a live thread holds this slot: try the other
+        // A few rounds: a slot may come free meanwhile (its thread ended, its holder moved) while a move fails.
+        for (int round = 0; round < 4; round++) {
+            for (int slot : mine) {
+                if (takeFreeSlot(slot, h)) {
+                    return h;
                 }
-                if (SLOTS.compareAndSet(slots, slot, old, h)) {
-                    if (old != null) {
-                        reap(old);
-                    }
+            }
+            for (int slot : mine) {
+                if (moveHolderAside(slot, h)) {
                     return h;
                 }
             }
         }
-        for (int slot : mine) {
-            if (moveHolderAside(slot, h)) {
-                return h;
-            }
-        }
         overflow.set(h);                    // live threads hold both, and neither can move
         return h;
+    }
+
+    /** Puts {@code h} in {@code slot} if no live thread holds it (reaping the dead heap it replaces). */
+    private boolean takeFreeSlot(int slot, Heap h) {
+        while (true) {
+            Heap old = slots[slot];
+            if (holdsLive(old)) {
+                return false;
+            }
+            if (SLOTS.compareAndSet(slots, slot, old, h)) {
+                if (old != null) {
+                    reap(old);
+                }
+                return true;
+            }
+        }
     }
 
     /** Whether {@code h} is the heap of a thread that is still alive (so its slot is taken). */
@@ -197,26 +210,32 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * other of its own two slots if that one is free or a dead thread's (cuckoo hashing, one step). Without
      * this, one thread in (live threads / slots)² would use a heap of its own only through the slow path, for
      * its whole life. The holder is in its other slot before it leaves this one, so its fast path finds it all
-     * along; a race may leave it in both, which is harmless (both lead to it, and reaping clears both).
+     * along. Moves take {@link #slotMoves}: only they take a live thread's heap out of a slot, and two of them at
+     * once could each take the holder out of one of its two slots, leaving it in neither. Rare (a new thread
+     * whose two slots are both held), so the lock costs nothing that matters.
      */
     private boolean moveHolderAside(int slot, Heap newcomer) {
-        Heap holder = slots[slot];
-        if (!holdsLive(holder)) {
-            return false;
+        synchronized (slotMoves) {
+            Heap holder = slots[slot];
+            if (!holdsLive(holder)) {
+                return false;               // free now, or a dead thread's: the caller's next round takes it
+            }
+            long id = holder.owner.threadId();
+            int other = slot == firstSlot(id) ? secondSlot(id) : firstSlot(id);
+            if (other == slot) {
+                return false;
+            }
+            Heap there = slots[other];
+            if (there != holder) {
+                if (holdsLive(there) || !SLOTS.compareAndSet(slots, other, there, holder)) {
+                    return false;           // its other slot is taken too
+                }
+                if (there != null) {
+                    reap(there);
+                }
+            }
+            return SLOTS.compareAndSet(slots, slot, holder, newcomer);
         }
-        long id = holder.owner.threadId();
-        int other = slot == firstSlot(id) ? secondSlot(id) : firstSlot(id);
-        Heap there = slots[other];
-        if (other == slot) {
-            return false;
-        }
-        if (there != holder && (holdsLive(there) || !SLOTS.compareAndSet(slots, other, there, holder))) {
-            return false;                   // its other slot is taken too
-        }
-        if (there != null && there != holder) {
-            reap(there);
-        }
-        return SLOTS.compareAndSet(slots, slot, holder, newcomer);
     }
 
     /**

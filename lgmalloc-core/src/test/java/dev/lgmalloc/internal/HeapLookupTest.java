@@ -69,7 +69,8 @@ class HeapLookupTest {
                 found.set(Engine.fastHeap(engine.slotTable()));
             });
             if (Engine.firstSlot(t.threadId()) == Engine.firstSlot(first.threadId())
-                    && Engine.secondSlot(t.threadId()) != Engine.secondSlot(first.threadId())) {
+                    && Engine.secondSlot(t.threadId()) != Engine.secondSlot(first.threadId())
+                    && Engine.secondSlot(t.threadId()) != Engine.firstSlot(t.threadId())) {
                 newcomerThread = t;
             }
         }
