@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -212,7 +213,13 @@ class UnsafeTransparentTest {
         assertThat(LgMalloc.owns(mine)).isTrue();
         long[] onVirtual = new long[3];
         boolean[] owned = new boolean[3];
+        AtomicReference<Throwable> negative = new AtomicReference<>();
         Thread.ofVirtual().start(() -> {
+            try {
+                UnsafeMemory.allocateMemory(u, -1);
+            } catch (Throwable e) {
+                negative.set(e);                                        // our check, before the original's
+            }
             onVirtual[0] = UnsafeMemory.allocateMemory(u, 64);
             onVirtual[1] = UnsafeMemory.allocateMemoryPredicted(u, 64, 3);
             onVirtual[2] = UnsafeMemory.reallocateMemory(u, 0, 64);
@@ -224,6 +231,7 @@ class UnsafeTransparentTest {
             UnsafeMemory.freeMemory(u, onVirtual[0]);
         }).join();
         assertThat(owned).as("glibc's, through the JDK").containsOnly(false);
+        assertThat(negative.get()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative size");
         assertThat(u.getLong(onVirtual[1])).isEqualTo(1);
         UnsafeMemory.freeMemory(u, onVirtual[1]);                       // freed on a platform thread: the JDK's
         UnsafeMemory.freeMemory(u, UnsafeMemory.reallocateMemory(u, onVirtual[2], 1 << 16));

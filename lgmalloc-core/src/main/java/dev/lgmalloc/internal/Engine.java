@@ -252,16 +252,19 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         for (int i = 0, k = home; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
             Heap s = stripes[k];
             if (s.stripeLock.tryLock()) {
-                s.owner = t;
-                s.stripeUses++;
-                return s;
+                return lent(s, t);
             }
         }
         Heap s = stripes[home];
         s.stripeLock.lock();
-        s.owner = t;
-        s.stripeUses++;
-        return s;
+        return lent(s, t);
+    }
+
+    /** A stripe whose lock {@code t} now holds, marked as {@code t}'s and as used since the last pass. */
+    private static Heap lent(Heap stripe, Thread t) {
+        stripe.owner = t;
+        stripe.stripeUses++;
+        return stripe;
     }
 
     /**
