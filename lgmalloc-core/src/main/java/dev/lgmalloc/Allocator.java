@@ -51,7 +51,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         this.configuration = configuration;
         this.classes = configuration.sizeClasses();
         this.engine = new Engine(name, classes, configuration.provisionedClasses(), configuration.purgeDelay().toNanos(),
-                configuration.virtualThreadStripes(), configuration.memoryLimit());
+                configuration.virtualThreadStripes(), configuration.memoryLimit(), configuration.carrierHeaps());
         this.heapTable = engine.slotTable();
         this.classByGranule = classes.granuleTable();
         this.blockSizes = classes.blockSizes();
@@ -367,6 +367,14 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         }
         Thread t = Thread.currentThread();
         if (t.isVirtual()) {
+            Heap carrierHeap = engine.enterCarrierHeap();
+            if (carrierHeap != null) {
+                try {
+                    return carrierHeap.mallocAligned(sizeClass, alignment);
+                } finally {
+                    carrierHeap.leaveAsCarrier();
+                }
+            }
             Heap stripe = engine.acquireStripe(t);
             try {
                 return stripe.mallocAligned(sizeClass, alignment);

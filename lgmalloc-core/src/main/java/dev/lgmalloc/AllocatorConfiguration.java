@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * How an {@link Allocator} is set up: its size classes (standard plus exact classes for predicted sizes),
  * the classes every new thread heap pre-provisions, how long free memory waits before it goes back to the OS,
- * and how many heaps virtual threads share.
+ * how many heaps virtual threads share, and whether they use their carriers' heaps.
  *
  * <p>lgmalloc's predictor builds one from a program's plan; {@link #defaults()} needs no plan.
  *
@@ -17,9 +17,13 @@ import java.util.Objects;
  * @param virtualThreadStripes  heaps shared by virtual threads (each borrowed with a try-lock)
  * @param memoryLimit           the most bytes the allocator may hold in pages and large blocks, 0 for no limit;
  *                              an allocation beyond it throws {@link OutOfMemoryError} naming the limit
+ * @param carrierHeaps          whether a virtual thread allocates from the heap of the carrier it runs on, when
+ *                              the JDK lets lgmalloc see carriers (lgmalloc's agent, or {@code --add-exports
+ *                              java.base/jdk.internal.access=ALL-UNNAMED}); otherwise, and when another virtual
+ *                              thread is inside that heap, it borrows a stripe
  */
 public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisionedBlockSizes, Duration purgeDelay,
-                                     int virtualThreadStripes, long memoryLimit) {
+                                     int virtualThreadStripes, long memoryLimit, boolean carrierHeaps) {
 
     /** The default delay before free memory is purged. */
     public static final Duration DEFAULT_PURGE_DELAY = Duration.ofMillis(100);
@@ -44,10 +48,13 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
         }
     }
 
-    /** Standard classes, nothing pre-provisioned, 100 ms purge delay, two stripes per processor, no limit. */
+    /**
+     * Standard classes, nothing pre-provisioned, 100 ms purge delay, two stripes per processor, no limit, carrier
+     * heaps on (unless {@code -Dlgmalloc.carrierHeaps=false}).
+     */
     public static AllocatorConfiguration defaults() {
         return new AllocatorConfiguration(SizeClasses.standard(), new long[0], DEFAULT_PURGE_DELAY,
-                defaultStripes(), 0);
+                defaultStripes(), 0, !"false".equals(System.getProperty("lgmalloc.carrierHeaps")));
     }
 
     private static int defaultStripes() {
@@ -57,27 +64,33 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
     /** This configuration with exact classes for {@code sizes} added to the standard ones. */
     public AllocatorConfiguration withExactSizes(long... sizes) {
         return new AllocatorConfiguration(SizeClasses.withExactSizes(sizes), provisionedBlockSizes, purgeDelay,
-                virtualThreadStripes, memoryLimit);
+                virtualThreadStripes, memoryLimit, carrierHeaps);
     }
 
     /** This configuration with every new heap pre-provisioning the classes of {@code sizes}. */
     public AllocatorConfiguration withProvisionedSizes(long... sizes) {
-        return new AllocatorConfiguration(sizeClasses, sizes, purgeDelay, virtualThreadStripes, memoryLimit);
+        return new AllocatorConfiguration(sizeClasses, sizes, purgeDelay, virtualThreadStripes, memoryLimit, carrierHeaps);
     }
 
     /** This configuration with another purge delay. */
     public AllocatorConfiguration withPurgeDelay(Duration delay) {
-        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, delay, virtualThreadStripes, memoryLimit);
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, delay, virtualThreadStripes, memoryLimit, carrierHeaps);
     }
 
     /** This configuration with another number of virtual-thread stripes. */
     public AllocatorConfiguration withVirtualThreadStripes(int stripes) {
-        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, stripes, memoryLimit);
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, stripes, memoryLimit, carrierHeaps);
+    }
+
+    /** This configuration with virtual threads on their carriers' heaps ({@code true}) or on stripes only. */
+    public AllocatorConfiguration withCarrierHeaps(boolean on) {
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, virtualThreadStripes,
+                memoryLimit, on);
     }
 
     /** This configuration with a limit on the bytes the allocator holds in pages and large blocks (0: none). */
     public AllocatorConfiguration withMemoryLimit(long bytes) {
-        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, virtualThreadStripes, bytes);
+        return new AllocatorConfiguration(sizeClasses, provisionedBlockSizes, purgeDelay, virtualThreadStripes, bytes, carrierHeaps);
     }
 
     /** The request sizes whose classes every new heap pre-provisions. */
@@ -107,19 +120,20 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
     public boolean equals(Object o) {
         return o instanceof AllocatorConfiguration c && c.sizeClasses.equals(sizeClasses)
                 && Arrays.equals(c.provisionedBlockSizes, provisionedBlockSizes) && c.purgeDelay.equals(purgeDelay)
-                && c.virtualThreadStripes == virtualThreadStripes && c.memoryLimit == memoryLimit;
+                && c.virtualThreadStripes == virtualThreadStripes && c.memoryLimit == memoryLimit
+                && c.carrierHeaps == carrierHeaps;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sizeClasses, Arrays.hashCode(provisionedBlockSizes), purgeDelay, virtualThreadStripes,
-                memoryLimit);
+                memoryLimit, carrierHeaps);
     }
 
     @Override
     public String toString() {
         return "AllocatorConfiguration[" + sizeClasses + ", provisioned=" + Arrays.toString(provisionedBlockSizes)
                 + ", purgeDelay=" + purgeDelay + ", virtualThreadStripes=" + virtualThreadStripes
-                + ", memoryLimit=" + memoryLimit + "]";
+                + ", memoryLimit=" + memoryLimit + ", carrierHeaps=" + carrierHeaps + "]";
     }
 }

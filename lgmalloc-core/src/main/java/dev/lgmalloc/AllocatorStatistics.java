@@ -67,6 +67,8 @@ public record AllocatorStatistics(long liveBytes, long liveBlocks, long committe
             THREAD,
             /** A heap shared by virtual threads, one at a time. */
             VIRTUAL_THREAD_STRIPE,
+            /** The heap of a carrier thread, used by the virtual threads it runs, one at a time. */
+            CARRIER,
             /** Pages left by threads that ended, still holding live blocks. */
             ORPHANED,
             /** The extent pages of every heap together: blocks of 8 KiB and more (id -2). */

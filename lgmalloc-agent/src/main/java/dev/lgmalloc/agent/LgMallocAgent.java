@@ -1,6 +1,9 @@
 package dev.lgmalloc.agent;
 
+import dev.lgmalloc.Allocator;
 import java.lang.instrument.Instrumentation;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * lgmalloc's Java agent: {@code java -javaagent:lgmalloc-agent.jar[=OPTIONS] ...}, or an executable JAR whose
@@ -31,6 +34,7 @@ public final class LgMallocAgent {
     public static final String OPTIONS_PROPERTY = "lgmalloc.agent";
 
     private static void start(String options, Instrumentation inst) {
+        letHeapsSeeCarriers(inst);
         AgentOptions parsed;
         try {
             String effective = options == null || options.isBlank() ? System.getProperty(OPTIONS_PROPERTY) : options;
@@ -44,6 +48,21 @@ public final class LgMallocAgent {
             AgentStartup.start(parsed, inst);
         } catch (Throwable t) {
             AgentLog.info("disabled, the application runs without routing: " + AgentLog.describe(t));
+        }
+    }
+
+    /**
+     * Exports {@code java.base}'s {@code jdk.internal.access} to lgmalloc's core, so that a virtual thread's
+     * malloc uses its carrier's heap instead of borrowing a stripe (see {@code dev.lgmalloc.internal.Carriers}). First,
+     * before anything could ask whether it may. Without it, virtual threads still allocate, through stripes.
+     */
+    private static void letHeapsSeeCarriers(Instrumentation inst) {
+        try {
+            Module base = Object.class.getModule();
+            inst.redefineModule(base, Set.of(), Map.of("jdk.internal.access", Set.of(Allocator.class.getModule())),
+                    Map.of(), Set.of(), Map.of());
+        } catch (RuntimeException e) {
+            AgentLog.info("virtual threads borrow stripes: " + AgentLog.describe(e));
         }
     }
 }

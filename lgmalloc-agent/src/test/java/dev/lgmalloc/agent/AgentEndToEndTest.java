@@ -84,6 +84,24 @@ class AgentEndToEndTest {
             }
             """;
 
+    /** Two virtual threads allocate; how many carriers' heaps there are then. */
+    private static final String ON_VIRTUAL_THREADS = """
+            package app;
+
+            import dev.lgmalloc.AllocatorStatistics.HeapStatistics.Kind;
+            import dev.lgmalloc.LgMalloc;
+
+            public class OnVirtualThreads {
+                public static void main(String[] args) throws Exception {
+                    for (int i = 0; i < 2; i++) {      // the first call makes its carrier's heap, the next uses it
+                        Thread.ofVirtual().start(() -> LgMalloc.free(LgMalloc.malloc(64))).join();
+                    }
+                    System.out.println("carrier-heaps=" + LgMalloc.statistics().heapDetails().stream()
+                            .filter(h -> h.kind() == Kind.CARRIER).count());
+                }
+            }
+            """;
+
     /** Reports whether a plan was cached when main started, then waits (at most 50 s) until one is. */
     private static final String WAITER = """
             package app;
@@ -127,6 +145,9 @@ class AgentEndToEndTest {
         classes = dir.resolve("classes");
         TestApps.compile(dir.resolve("src"), classes, List.<String[]>of(new String[]{"app/Main.java", MAIN},
                 new String[]{"app/Waiter.java", WAITER}));
+        // Apart, so that its allocation site is not in the other tests' plans.
+        TestApps.compile(dir.resolve("src-virtual"), dir.resolve("virtual-classes"),
+                List.<String[]>of(new String[]{"app/OnVirtualThreads.java", ON_VIRTUAL_THREADS}));
     }
 
     private static TestApps.Run run(String agentOptions, String... appArgs) throws Exception {
@@ -162,6 +183,21 @@ class AgentEndToEndTest {
         Matcher m = CHECKSUM.matcher(r.stdout());
         assertThat(m.find()).as("%s", r).isTrue();
         return m.group(1);
+    }
+
+    @Test
+    void underTheAgentVirtualThreadsAllocateFromTheirCarriersHeaps() throws Exception {
+        // The agent exports jdk.internal.access to lgmalloc in premain; a plain JVM does not.
+        List<String> app = List.of("--enable-native-access=ALL-UNNAMED", "-cp",
+                appClassPath(dir.resolve("virtual-classes")), "app.OnVirtualThreads");
+        List<String> agent = new ArrayList<>(List.of("-javaagent:" + TestApps.agentJar() + "=cache=off"));
+        agent.addAll(app);
+        TestApps.Run underAgent = TestApps.java(dir, agent);
+        TestApps.Run plain = TestApps.java(dir, app);
+        assertThat(underAgent.exitCode()).as("%s", underAgent).isZero();
+        assertThat(plain.exitCode()).as("%s", plain).isZero();
+        assertThat(underAgent.stdout()).as("%s", underAgent).containsPattern("carrier-heaps=[12]\\n");
+        assertThat(plain.stdout()).as("%s", plain).contains("carrier-heaps=0");
     }
 
     @Test

@@ -9,8 +9,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The state of one allocator: its size classes, its memory, and which heap each thread uses.
@@ -49,6 +52,12 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final ThreadLocal<Heap> overflow = new ThreadLocal<>();
     /** Held while a thread's heap moves between its two slots of {@link #slots} (see {@link #moveHolderAside}). */
     private final Object slotMoves = new Object();
+    /** Whether virtual threads use their carriers' heaps ({@link #enterCarrierHeap}). */
+    private final boolean carrierHeaps;
+    /** Taken to make a carrier's heap, so that two of its virtual threads never make two. */
+    private final ReentrantLock carrierHeapsMade = new ReentrantLock();
+    /** Carriers (by thread id) whose two slots live threads held: their virtual threads borrow stripes. */
+    private final Set<Long> carriersWithoutSlot = new HashSet<>();
     private final int[] provisionedClasses;
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
@@ -61,7 +70,15 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     public Engine(String name, SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
                   long memoryLimit) {
+        this(name, classes, provisionedClasses, purgeDelayNanos, stripeCount, memoryLimit, true);
+    }
+
+    /** @param carrierHeaps whether virtual threads use their carriers' heaps when {@link Carriers} can see them */
+    public Engine(String name, SizeClasses classes, int[] provisionedClasses, long purgeDelayNanos, int stripeCount,
+                  long memoryLimit, boolean carrierHeaps) {
         this.name = name;
+        this.carrierHeaps = carrierHeaps;       // Carriers is asked on the first virtual thread's call, not here:
+                                                // linking its handle costs a JVM's first malloc milliseconds
         this.classes = classes;
         this.budget = new MemoryBudget(memoryLimit);
         this.purgeDelayNanos = purgeDelayNanos;
@@ -166,22 +183,29 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
         }
         register(h);
+        if (!takeSlots(h, t)) {
+            overflow.set(h);                // live threads hold both, and neither can move
+        }
+        return h;
+    }
+
+    /** Puts {@code h}, the new heap of {@code t}, in one of {@code t}'s two slots; false when neither can be had. */
+    private boolean takeSlots(Heap h, Thread t) {
         int[] mine = {firstSlot(t.threadId()), secondSlot(t.threadId())};
         // A few rounds: a slot may come free meanwhile (its thread ended, its holder moved) while a move fails.
         for (int round = 0; round < 4; round++) {
             for (int slot : mine) {
                 if (takeFreeSlot(slot, h)) {
-                    return h;
+                    return true;
                 }
             }
             for (int slot : mine) {
                 if (moveHolderAside(slot, h)) {
-                    return h;
+                    return true;
                 }
             }
         }
-        overflow.set(h);                    // live threads hold both, and neither can move
-        return h;
+        return false;
     }
 
     /** Puts {@code h} in {@code slot} if no live thread holds it (reaping the dead heap it replaces). */
@@ -202,7 +226,16 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     /** Whether {@code h} is the heap of a thread that is still alive (so its slot is taken). */
     private static boolean holdsLive(Heap h) {
-        return h != null && !h.abandoned.get() && h.owner != null && h.owner.isAlive();
+        return h != null && !h.abandoned.get() && h.owner != null && !ended(h);
+    }
+
+    /**
+     * Whether the thread of {@code h}, a thread's or a carrier's heap, ended and left it to be reaped. A carrier's
+     * heap waits while a virtual thread that parked inside it finishes on another carrier; once the carrier
+     * ended, no thread can enter it again.
+     */
+    private static boolean ended(Heap h) {
+        return !h.owner.isAlive() && !(h.ofCarrier && h.carrierBusy());
     }
 
     /**
@@ -235,6 +268,63 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 }
             }
             return SLOTS.compareAndSet(slots, slot, holder, newcomer);
+        }
+    }
+
+    /**
+     * The heap of the current virtual thread's carrier, entered ({@link Heap#enterAsCarrier}) for one malloc or
+     * free: leave it with {@link Heap#leaveAsCarrier}. Null, and the caller borrows a stripe, when lgmalloc may not
+     * see carriers ({@link Carriers}), when the carrier has no heap yet (it gets one here, for its next calls),
+     * or when another virtual thread parked inside it. No lock and no atomic update: only the virtual threads
+     * mounted on a carrier use its heap, and they run one at a time.
+     */
+    public Heap enterCarrierHeap() {
+        if (!carrierHeaps || !Carriers.available()) {
+            return null;
+        }
+        Thread carrier = Carriers.current();
+        Heap h = heapIn(slots, carrier);
+        if (h == null) {
+            // Not used for this call: making it may park (its locks), and a parked thread may wake on another carrier.
+            makeCarrierHeap(carrier);
+            return null;
+        }
+        return h.ofCarrier && h.enterAsCarrier() ? h : null;
+    }
+
+    /** {@code t}'s heap when it is in one of its two slots of {@code table}, else null. */
+    private static Heap heapIn(Heap[] table, Thread t) {
+        long id = t.threadId();
+        Heap h = table[firstSlot(id)];
+        if (h != null && h.owner == t) {
+            return h;
+        }
+        h = table[secondSlot(id)];
+        return h != null && h.owner == t ? h : null;
+    }
+
+    /**
+     * Gives {@code carrier} a heap in the table, unless it has one (another of its virtual threads made it while
+     * this one waited for the lock) or no slot can be had, in which case its virtual threads keep borrowing stripes.
+     */
+    private void makeCarrierHeap(Thread carrier) {
+        carrierHeapsMade.lock();
+        try {
+            checkOpen();
+            if (heapIn(slots, carrier) != null || carriersWithoutSlot.contains(carrier.threadId())) {
+                return;
+            }
+            Heap h = new Heap(this, newHeapId(), carrier, false, true);
+            for (int sizeClass : provisionedClasses) {
+                h.provision(sizeClass);
+            }
+            register(h);
+            if (!takeSlots(h, carrier)) {
+                carriersWithoutSlot.add(carrier.threadId());
+                reap(h);                      // never used: its provisioned pages go back
+            }
+        } finally {
+            carrierHeapsMade.unlock();
         }
     }
 
@@ -535,6 +625,15 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 } finally {
                     h.stripeLock.unlock();
                 }
+            } else if (h.ofCarrier && force && !h.abandoned.get() && h.holdAsCarrier()) {
+                // A trim holds a carrier's heap as its owner, to return what its virtual threads left in it: the
+                // carrier outlives them, and its current pages would stay committed until it ends.
+                try {
+                    h.extentCache.flush(extents);
+                    h.reclaim(true, true);
+                } finally {
+                    h.releaseAsCarrier();
+                }
             } else if (!h.abandoned.get()) {
                 h.reclaim(force, false);
             }
@@ -555,7 +654,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         List<Heap> dead = new ArrayList<>();
         synchronized (heaps) {
             for (Heap h : heaps) {
-                if (!h.striped && h.owner != null && !h.owner.isAlive()) {
+                if (!h.striped && h.owner != null && ended(h)) {
                     dead.add(h);
                 }
             }
@@ -652,7 +751,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             predictedHits += h.predictedHits;
             long[] s = perHeap.getOrDefault(h, new long[3]);
             heapStats.add(new HeapStatistics(h.id, h.striped ? "stripe-" + h.id : describe(h.owner),
-                    h.striped ? HeapStatistics.Kind.VIRTUAL_THREAD_STRIPE : HeapStatistics.Kind.THREAD,
+                    h.striped ? HeapStatistics.Kind.VIRTUAL_THREAD_STRIPE
+                            : h.ofCarrier ? HeapStatistics.Kind.CARRIER : HeapStatistics.Kind.THREAD,
                     (int) s[0], s[1], s[2]));
         }
         if (extentTotals[2] > 0) {

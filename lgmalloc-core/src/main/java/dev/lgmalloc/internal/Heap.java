@@ -27,10 +27,12 @@ public final class Heap extends HeapLayout.Pad {
 
     private static final VarHandle HINTS = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle LIST_LOCK;
+    private static final VarHandle CARRIER_BUSY;
 
     static {
         try {
             LIST_LOCK = MethodHandles.lookup().findVarHandle(Heap.class, "listLock", int.class);
+            CARRIER_BUSY = MethodHandles.lookup().findVarHandle(Heap.class, "carrierBusy", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -51,6 +53,11 @@ public final class Heap extends HeapLayout.Pad {
     static final int DEFERRED_MAX_BLOCK = 1024;
 
     final boolean striped;
+    /**
+     * A carrier's heap: its owner is a carrier thread, and the virtual threads mounted on it use it, one at a time
+     * ({@link #enterAsCarrier}).
+     */
+    final boolean ofCarrier;
     private final Page exhausted;
     final Page[] current;
     final Page[] available;
@@ -67,6 +74,11 @@ public final class Heap extends HeapLayout.Pad {
     /** Times a virtual thread took this stripe (its holders write it), and that count at the last pass. */
     int stripeUses;
     int stripeUsesSeen;
+    /** True while a virtual thread works in this carrier heap (see {@link #enterAsCarrier}). */
+    @SuppressWarnings("unused") // through CARRIER_BUSY
+    private boolean carrierBusy;
+    /** True while a trim holds this carrier heap ({@link #holdAsCarrier}). */
+    private volatile boolean carrierHeld;
     @SuppressWarnings("unused") // through LIST_LOCK
     private volatile int listLock;
     /**
@@ -103,9 +115,14 @@ public final class Heap extends HeapLayout.Pad {
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {
+        this(engine, id, owner, striped, false);
+    }
+
+    Heap(Engine engine, int id, Thread owner, boolean striped, boolean ofCarrier) {
         super(engine, id, owner);
         int classes = engine.classes.count();
         this.striped = striped;
+        this.ofCarrier = ofCarrier;
         this.exhausted = Page.exhausted();
         this.current = new Page[classes];
         this.available = new Page[classes];
@@ -122,6 +139,7 @@ public final class Heap extends HeapLayout.Pad {
     private Heap() {
         super(null, -1, null);
         this.striped = false;
+        this.ofCarrier = false;
         this.exhausted = null;
         this.current = new Page[0];
         this.available = new Page[0];
@@ -412,7 +430,8 @@ public final class Heap extends HeapLayout.Pad {
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         Engine engine = owner.engine;
-        if (owner.striped && t.isVirtual() && owner.freeAsStripe(page, address)) {
+        if (t.isVirtual() && (owner.ofCarrier ? owner.freeAsCarrier(page, address)
+                : owner.striped && owner.freeAsStripe(page, address))) {
             return;
         }
         if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
@@ -429,6 +448,78 @@ public final class Heap extends HeapLayout.Pad {
         } else {
             mine.defer(page, address);
         }
+    }
+
+    /**
+     * A virtual thread's free of a block of this carrier heap's page while mounted on its carrier: it frees as
+     * the owner, which is what the carrier's heap is to the virtual threads it runs. False, having done nothing,
+     * when the thread runs on another carrier, or another virtual thread is inside this heap.
+     */
+    private boolean freeAsCarrier(Page page, long address) {
+        if (Carriers.current() != owner || !enterAsCarrier()) {
+            return false;
+        }
+        try {
+            if (page.heap != this) {
+                return false;               // quarantined meanwhile
+            }
+            freeLocal(page, address);
+            return true;
+        } finally {
+            leaveAsCarrier();
+        }
+    }
+
+    /**
+     * Enters this carrier heap for one malloc or free by a virtual thread mounted on the carrier that owns it:
+     * false when another virtual thread is inside, which happens only when that one parked in here (on a lock of
+     * a slow path) and may now run on another carrier; the caller then takes a stripe. A virtual thread leaves
+     * its carrier only where it parks, so between the caller's read of the carrier and this check nothing else
+     * runs on that carrier, and the flag needs no atomic update: only threads on this carrier set it, one at a
+     * time, and the one inside clears it with a release store, wherever it runs by then. Leave with
+     * {@link #leaveAsCarrier}.
+     */
+    boolean enterAsCarrier() {
+        if ((boolean) CARRIER_BUSY.getAcquire(this)) {
+            return false;
+        }
+        CARRIER_BUSY.setOpaque(this, true);
+        if (carrierHeld) {
+            CARRIER_BUSY.setRelease(this, false);   // a trim holds it: see holdAsCarrier
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Holds this carrier heap for a trim, as its owner would, so that the trim may release its current pages and
+     * flush its caches: false, holding nothing, when a virtual thread is inside. The hold is announced first,
+     * then the carrier is made to stop at a safepoint poll (a stack walk is a handshake with it): a virtual thread
+     * entering before that poll had set its flag, which is visible after the handshake, and one entering after it
+     * sees the hold and takes a stripe. Between a virtual thread's read of the hold and its flag there is no
+     * poll. The same handshake as {@link #handOffPages}'s; a trim pays it once per carrier.
+     */
+    boolean holdAsCarrier() {
+        carrierHeld = true;
+        owner.getStackTrace();
+        if (carrierBusy()) {
+            carrierHeld = false;
+            return false;
+        }
+        return true;
+    }
+
+    void releaseAsCarrier() {
+        carrierHeld = false;
+    }
+
+    public void leaveAsCarrier() {
+        CARRIER_BUSY.setRelease(this, false);
+    }
+
+    /** Whether a virtual thread is inside this carrier heap, with what it wrote there visible to the caller. */
+    boolean carrierBusy() {
+        return (boolean) CARRIER_BUSY.getAcquire(this);
     }
 
     /**
@@ -790,7 +881,8 @@ public final class Heap extends HeapLayout.Pad {
                     }
                 }
             }
-            if (!force && !striped) {
+            if (!force && !striped && !ofCarrier) {
+                // Not a carrier's: its owner's state says nothing of a virtual thread inside it on another carrier.
                 handOffPages();
             }
             return true;

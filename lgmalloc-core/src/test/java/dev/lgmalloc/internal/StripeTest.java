@@ -17,7 +17,7 @@ class StripeTest {
 
     @Test
     void aVirtualThreadsFreeOfAStripesBlockGoesStraightBackToItsPage() throws Exception {
-        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1))) {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1).withCarrierHeaps(false))) {
             AtomicReference<Page> seen = new AtomicReference<>();
             int[] local = new int[1];
             Thread.ofVirtual().start(() -> {
@@ -43,7 +43,7 @@ class StripeTest {
 
     @Test
     void aVirtualThreadsExtentsGoBackToTheirPagesAndATrimReturnsThem() throws Exception {
-        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1))) {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1).withCarrierHeaps(false))) {
             Thread.ofVirtual().start(() -> {
                 long[] blocks = new long[400];
                 for (int i = 0; i < blocks.length; i++) {
@@ -60,7 +60,7 @@ class StripeTest {
 
     @Test
     void aVirtualThreadsDoubleFreeOfAStripesBlockIsStillRefused() throws Exception {
-        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1))) {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withVirtualThreadStripes(1).withCarrierHeaps(false))) {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             Thread.ofVirtual().start(() -> {
                 long block = allocator.malloc(64);

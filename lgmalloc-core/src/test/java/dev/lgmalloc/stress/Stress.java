@@ -312,6 +312,13 @@ public final class Stress {
 
     private void runVirtualPhase() throws InterruptedException {
         CountDownLatch done = new CountDownLatch(options.virtualThreads());
+        // Trims back to back meanwhile: each holds the carriers' heaps (when virtual threads use them) against
+        // virtual threads entering them, and releases their current pages under them.
+        Thread trimmer = Thread.ofPlatform().name("stress-trimmer").start(() -> {
+            while (done.getCount() > 0 && !stopped) {
+                allocator.trim();
+            }
+        });
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int v = 0; v < options.virtualThreads(); v++) {
                 SplittableRandom random = new SplittableRandom(options.seed() * 7_919 + v);
@@ -325,13 +332,17 @@ public final class Stress {
             }
             done.await();
         }
+        trimmer.join();
+        Map<AllocatorStatistics.HeapStatistics.Kind, Long> kinds = new EnumMap<>(AllocatorStatistics.HeapStatistics.Kind.class);
+        allocator.statistics().heapDetails().forEach(h -> kinds.merge(h.kind(), 1L, Long::sum));
+        log.accept("stress: heaps after the virtual phase: " + kinds);
     }
 
     private void virtualWork(SplittableRandom random) {
         List<Block> held = new ArrayList<>();
         try {
             for (int r = 0; r < options.virtualRounds() && !stopped; r++) {
-                long size = 1 + random.nextInt(512);
+                long size = random.nextInt(8) == 0 ? 8192 + random.nextInt(56 * 1024) : 1 + random.nextInt(512);
                 Block b = new Block(allocator.malloc(size), size, random.nextLong() | 1);
                 fill(b);
                 held.add(b);

@@ -1,0 +1,220 @@
+package dev.lgmalloc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lgmalloc.Allocator;
+import dev.lgmalloc.AllocatorConfiguration;
+import dev.lgmalloc.AllocatorStatistics.HeapStatistics.Kind;
+import dev.lgmalloc.FreshJvm;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Virtual threads on their carriers' heaps: what a virtual thread allocates and frees, what a virtual thread parked
+ * inside a carrier's heap does to the others, and what a trim takes back. The tests' JVM exports
+ * {@code jdk.internal.access} (the root pom's test arguments), as lgmalloc's agent does.
+ */
+@Timeout(120)
+class CarrierHeapTest {
+
+    private static final String EXPORT = "--add-exports=java.base/jdk.internal.access=ALL-UNNAMED";
+
+    @Test
+    void theTestsJvmLetsLgmallocSeeCarriers() {
+        assertThat(Carriers.available()).as("the root pom's test arguments export jdk.internal.access").isTrue();
+    }
+
+    @Test
+    void aVirtualThreadAllocatesFromItsCarriersHeapAndFreesStraightBackIntoIt() throws Exception {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            AtomicReference<String> failure = new AtomicReference<>();
+            int[] local = new int[1];
+            Thread.ofVirtual().start(() -> {
+                allocator.free(allocator.malloc(64));          // the carrier's first call makes its heap
+                for (int i = 0; i < 100; i++) {
+                    Thread carrier = Carriers.current();
+                    long block = allocator.malloc(64);
+                    Page page = PageMap.lookup(block);
+                    if (!page.heap.ofCarrier || page.heap.owner != carrier) {
+                        failure.set("block " + i + " came from " + page.heap.owner + ", not from " + carrier);
+                        return;
+                    }
+                    int used = page.used;
+                    allocator.free(block);
+                    if (used - page.used == 1 && page.threadFree == 0) {
+                        local[0]++;           // back on the page's own list at once, not pushed as a remote free
+                    }
+                }
+            }).join();
+            assertThat(failure.get()).isNull();
+            assertThat(local[0]).isEqualTo(100);
+            assertThat(allocator.statistics().heapDetails()).anyMatch(h -> h.kind() == Kind.CARRIER);
+        }
+    }
+
+    @Test
+    void aTrimReturnsWhatVirtualThreadsLeftInTheirCarriersHeaps() throws Exception {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            Thread[] threads = new Thread[8];
+            for (int t = 0; t < threads.length; t++) {
+                threads[t] = Thread.ofVirtual().start(() -> {
+                    long[] blocks = new long[200];
+                    for (int i = 0; i < blocks.length; i++) {
+                        blocks[i] = allocator.malloc(i % 2 == 0 ? 64 : 16 * 1024);   // class pages and extents
+                    }
+                    for (long block : blocks) {
+                        allocator.free(block);
+                    }
+                });
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            // The carriers live on; their heaps' current pages and cached extents would stay without the trim's hold.
+            allocator.trim();
+            assertThat(allocator.usedBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aTrimLeavesAloneACarriersHeapThatAVirtualThreadIsInside() throws Exception {
+        Engine engine = new Engine("carrier-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
+        Maintenance.unregister(engine);
+        int sizeClass = engine.classes().classOf(64);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch trimmed = new CountDownLatch(1);
+        AtomicReference<Heap> entered = new AtomicReference<>();
+        AtomicReference<Page> currentBefore = new AtomicReference<>();
+        Thread v = Thread.ofVirtual().start(() -> {
+            Heap h = enter(engine);
+            Heap.free(h.malloc(sizeClass));       // the class's current page, now empty: a trim would release it
+            currentBefore.set(h.current[sizeClass]);
+            entered.set(h);
+            inside.countDown();
+            awaitQuietly(trimmed);                 // parked inside the heap, as on a lock of a slow path
+            h.leaveAsCarrier();
+        });
+        inside.await();
+        engine.maintain(true);
+        Heap h = entered.get();
+        assertThat(h.current[sizeClass]).as("the current page of a heap a virtual thread is inside")
+                .isSameAs(currentBefore.get());
+        trimmed.countDown();
+        v.join();
+        engine.maintain(true);
+        assertThat(h.current[sizeClass]).as("released once the thread left").isNotSameAs(currentBefore.get());
+        engine.close();
+    }
+
+    /**
+     * On one carrier, a virtual thread parked inside the carrier's heap keeps the others out: they take stripes,
+     * and the heap is theirs again once it left. In a JVM of its own, whose scheduler has one carrier.
+     */
+    @Test
+    void virtualThreadsTakeStripesWhileAnotherIsParkedInsideTheirCarriersHeap() throws Exception {
+        String out = FreshJvm.run(OneCarrier.class, EXPORT, "-Djdk.virtualThreadScheduler.parallelism=1",
+                "-Djdk.virtualThreadScheduler.maxPoolSize=1");
+        assertThat(out).contains("refused while inside: 50 of 50", "stripes meanwhile: 50 of 50",
+                "entered after: true");
+    }
+
+    /** Without the export (a JVM started without lgmalloc's agent or the flag), virtual threads take stripes. */
+    @Test
+    void withoutTheExportVirtualThreadsTakeStripes() throws Exception {
+        String out = FreshJvm.run(WithoutExport.class);
+        assertThat(out).contains("carriers visible: false", "from a stripe: true");
+    }
+
+    static final class OneCarrier {
+        public static void main(String[] args) throws Exception {
+            try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+                Engine engine = engineOf(allocator);
+                CountDownLatch inside = new CountDownLatch(1);
+                CountDownLatch release = new CountDownLatch(1);
+                Thread holder = Thread.ofVirtual().start(() -> {
+                    Heap h = enter(engine);
+                    inside.countDown();
+                    awaitQuietly(release);             // parked inside: its carrier runs the others meanwhile
+                    h.leaveAsCarrier();
+                });
+                inside.await();
+                int refused = 0;
+                int striped = 0;
+                for (int i = 0; i < 50; i++) {
+                    int[] result = new int[2];
+                    Thread.ofVirtual().start(() -> {
+                        Heap h = engine.enterCarrierHeap();
+                        if (h == null) {
+                            result[0] = 1;
+                        } else {
+                            h.leaveAsCarrier();
+                        }
+                        long block = allocator.malloc(64);
+                        result[1] = PageMap.lookup(block).heap.striped ? 1 : 0;
+                        allocator.free(block);
+                    }).join();
+                    refused += result[0];
+                    striped += result[1];
+                }
+                release.countDown();
+                holder.join();
+                boolean[] after = new boolean[1];
+                Thread.ofVirtual().start(() -> {
+                    Heap h = engine.enterCarrierHeap();
+                    after[0] = h != null;
+                    if (h != null) {
+                        h.leaveAsCarrier();
+                    }
+                }).join();
+                System.out.println("refused while inside: " + refused + " of 50");
+                System.out.println("stripes meanwhile: " + striped + " of 50");
+                System.out.println("entered after: " + after[0]);
+            }
+        }
+    }
+
+    static final class WithoutExport {
+        public static void main(String[] args) throws Exception {
+            try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+                boolean[] striped = new boolean[1];
+                Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        long block = allocator.malloc(64);
+                        striped[0] = PageMap.lookup(block).heap.striped;
+                        allocator.free(block);
+                    }
+                }).join();
+                System.out.println("carriers visible: " + Carriers.available());
+                System.out.println("from a stripe: " + striped[0]);
+            }
+        }
+    }
+
+    /** Enters the current carrier's heap, making it first if the carrier has none. */
+    private static Heap enter(Engine engine) {
+        Heap h = engine.enterCarrierHeap();
+        if (h == null) {
+            h = engine.enterCarrierHeap();
+        }
+        if (h == null) {
+            throw new AssertionError("the carrier's heap could not be entered");
+        }
+        return h;
+    }
+
+    private static Engine engineOf(Allocator allocator) throws ReflectiveOperationException {
+        var field = Allocator.class.getDeclaredField("engine");
+        field.setAccessible(true);
+        return (Engine) field.get(allocator);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
