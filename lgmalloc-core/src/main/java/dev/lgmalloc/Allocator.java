@@ -143,9 +143,34 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
                 if (block != 0) {
                     return block;
                 }
+            } else {
+                long block = mallocOnCarrier(granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)]);
+                if (block != 0) {
+                    return block;
+                }
             }
         }
         return orThrow(allocateSlow(size, 16), size, 16);
+    }
+
+    /**
+     * A virtual thread's malloc from its carrier's heap, straight from malloc: 0 when the thread is a platform
+     * thread without a heap in the table yet, or the carrier's heap cannot be entered (the slow path then does
+     * what it must).
+     */
+    private long mallocOnCarrier(int sizeClass) {
+        if (!Thread.currentThread().isVirtual()) {
+            return 0;
+        }
+        Heap heap = engine.enterCarrierHeap();
+        if (heap == null) {
+            return 0;
+        }
+        try {
+            return heap.malloc(sizeClass);
+        } finally {
+            heap.leaveAsCarrier();
+        }
     }
 
     /** The thread table of the fast path, for {@link LgMalloc}'s constants. */

@@ -9,10 +9,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -56,8 +56,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final boolean carrierHeaps;
     /** Taken to make a carrier's heap, so that two of its virtual threads never make two. */
     private final ReentrantLock carrierHeapsMade = new ReentrantLock();
+    /** Held by a forced pass acting as a carrier heap's owner, and to reap one: never two at once. */
+    private final ReentrantLock carrierHolds = new ReentrantLock();
     /** Carriers (by thread id) whose two slots live threads held: their virtual threads borrow stripes. */
-    private final Set<Long> carriersWithoutSlot = new HashSet<>();
+    private final Set<Long> carriersWithoutSlot = ConcurrentHashMap.newKeySet();
     private final int[] provisionedClasses;
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
@@ -285,21 +287,26 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         Thread carrier = Carriers.current();
         Heap h = heapIn(slots, carrier);
         if (h == null) {
-            // Not used for this call: making it may park (its locks), and a parked thread may wake on another carrier.
-            makeCarrierHeap(carrier);
+            if (!carriersWithoutSlot.contains(carrier.threadId())) {
+                // Not used for this call: making it may park (its locks), and a parked thread may wake elsewhere.
+                makeCarrierHeap(carrier);
+            }
             return null;
         }
         return h.ofCarrier && h.enterAsCarrier() ? h : null;
     }
 
-    /** {@code t}'s heap when it is in one of its two slots of {@code table}, else null. */
+    /**
+     * {@code t}'s heap when it is in one of its two slots of {@code table}, else null. With acquire loads: a carrier's
+     * heap was made and published by another thread (free on x86, where they are plain loads).
+     */
     private static Heap heapIn(Heap[] table, Thread t) {
         long id = t.threadId();
-        Heap h = table[firstSlot(id)];
+        Heap h = (Heap) SLOTS.getAcquire(table, firstSlot(id));
         if (h != null && h.owner == t) {
             return h;
         }
-        h = table[secondSlot(id)];
+        h = (Heap) SLOTS.getAcquire(table, secondSlot(id));
         return h != null && h.owner == t ? h : null;
     }
 
@@ -566,6 +573,19 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     private void reap(Heap h) {
+        if (h.ofCarrier) {
+            carrierHolds.lock();            // not while a trim holds it (trimCarrierHeap)
+            try {
+                abandon(h);
+            } finally {
+                carrierHolds.unlock();
+            }
+        } else {
+            abandon(h);
+        }
+    }
+
+    private void abandon(Heap h) {
         if (h.abandoned.compareAndSet(false, true)) {
             synchronized (heaps) {
                 heaps.remove(h);
@@ -625,15 +645,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 } finally {
                     h.stripeLock.unlock();
                 }
-            } else if (h.ofCarrier && force && !h.abandoned.get() && h.holdAsCarrier()) {
-                // A trim holds a carrier's heap as its owner, to return what its virtual threads left in it: the
-                // carrier outlives them, and its current pages would stay committed until it ends.
-                try {
-                    h.extentCache.flush(extents);
-                    h.reclaim(true, true);
-                } finally {
-                    h.releaseAsCarrier();
-                }
+            } else if (h.ofCarrier && force) {
+                trimCarrierHeap(h);
             } else if (!h.abandoned.get()) {
                 h.reclaim(force, false);
             }
@@ -641,6 +654,34 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         releaseIdleCarrierClaims();
         extents.maintain(force);
         segments.purge(force);
+    }
+
+    /**
+     * A forced pass over a carrier's heap: it holds the heap as its owner to return what the carrier's virtual
+     * threads left in it (the carrier outlives them, and its current pages and cached extents would stay
+     * committed until it ends); with a virtual thread inside, only what other threads emptied, as for any heap.
+     * Under {@link #carrierHolds}: two trims (or a trim and the reaper of a retired carrier) must not both act as
+     * the heap's owner.
+     */
+    private void trimCarrierHeap(Heap h) {
+        carrierHolds.lock();
+        try {
+            if (h.abandoned.get()) {
+                return;
+            }
+            if (h.holdAsCarrier()) {
+                try {
+                    h.extentCache.flush(extents);
+                    h.reclaim(true, true);
+                } finally {
+                    h.releaseAsCarrier();
+                }
+            } else {
+                h.reclaim(true, false);
+            }
+        } finally {
+            carrierHolds.unlock();
+        }
     }
 
     /** Pages taken out of use because their free lists were found corrupted. */

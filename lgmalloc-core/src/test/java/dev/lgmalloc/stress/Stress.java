@@ -312,13 +312,16 @@ public final class Stress {
 
     private void runVirtualPhase() throws InterruptedException {
         CountDownLatch done = new CountDownLatch(options.virtualThreads());
-        // Trims back to back meanwhile: each holds the carriers' heaps (when virtual threads use them) against
-        // virtual threads entering them, and releases their current pages under them.
-        Thread trimmer = Thread.ofPlatform().name("stress-trimmer").start(() -> {
-            while (done.getCount() > 0 && !stopped) {
-                allocator.trim();
-            }
-        });
+        // Two threads trim back to back meanwhile: each trim holds the carriers' heaps (when virtual threads use
+        // them) against virtual threads entering them and against the other trim, and releases their current pages.
+        Thread[] trimmers = new Thread[2];
+        for (int i = 0; i < trimmers.length; i++) {
+            trimmers[i] = Thread.ofPlatform().name("stress-trimmer-" + i).start(() -> {
+                while (done.getCount() > 0 && !stopped) {
+                    allocator.trim();
+                }
+            });
+        }
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int v = 0; v < options.virtualThreads(); v++) {
                 SplittableRandom random = new SplittableRandom(options.seed() * 7_919 + v);
@@ -332,7 +335,9 @@ public final class Stress {
             }
             done.await();
         }
-        trimmer.join();
+        for (Thread trimmer : trimmers) {
+            trimmer.join();
+        }
         Map<AllocatorStatistics.HeapStatistics.Kind, Long> kinds = new EnumMap<>(AllocatorStatistics.HeapStatistics.Kind.class);
         allocator.statistics().heapDetails().forEach(h -> kinds.merge(h.kind(), 1L, Long::sum));
         log.accept("stress: heaps after the virtual phase: " + kinds);
