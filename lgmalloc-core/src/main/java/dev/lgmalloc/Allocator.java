@@ -1,5 +1,6 @@
 package dev.lgmalloc;
 
+import dev.lgmalloc.internal.Carriers;
 import dev.lgmalloc.internal.Engine;
 import dev.lgmalloc.internal.Heap;
 import dev.lgmalloc.internal.Memory;
@@ -216,6 +217,15 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
             return;
         }
         Heap.free(chunk);
+    }
+
+    /**
+     * Whether virtual threads allocate here from their carriers' heaps: the configuration asks for it
+     * ({@link AllocatorConfiguration#carrierHeaps()}) and the JDK lets lgmalloc see carriers (lgmalloc's agent,
+     * or {@code --add-exports java.base/jdk.internal.access=ALL-UNNAMED}). Otherwise they borrow stripes.
+     */
+    public boolean carrierHeaps() {
+        return configuration.carrierHeaps() && Carriers.available();
     }
 
     /** Bytes this allocator holds in pages and large blocks: what {@link AllocatorConfiguration#memoryLimit()} caps. */

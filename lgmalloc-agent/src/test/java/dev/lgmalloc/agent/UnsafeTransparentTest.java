@@ -207,36 +207,63 @@ class UnsafeTransparentTest {
     }
 
     @Test
-    void onAVirtualThreadNewBlocksAreTheOriginalUnsafesAndEitherKindIsFreedByItsOwner() throws Exception {
-        Unsafe u = TestApps.unsafe();
-        long mine = UnsafeMemory.allocateMemory(u, 64);                 // a platform thread: lgmalloc's
-        assertThat(LgMalloc.owns(mine)).isTrue();
-        long[] onVirtual = new long[3];
-        boolean[] owned = new boolean[3];
-        AtomicReference<Throwable> negative = new AtomicReference<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                UnsafeMemory.allocateMemory(u, -1);
-            } catch (Throwable e) {
-                negative.set(e);                                        // our check, before the original's
-            }
-            onVirtual[0] = UnsafeMemory.allocateMemory(u, 64);
-            onVirtual[1] = UnsafeMemory.allocateMemoryPredicted(u, 64, 3);
-            onVirtual[2] = UnsafeMemory.reallocateMemory(u, 0, 64);
-            for (int i = 0; i < 3; i++) {
-                owned[i] = LgMalloc.owns(onVirtual[i]);
-                u.putLong(onVirtual[i], i);
-            }
-            UnsafeMemory.freeMemory(u, mine);                           // lgmalloc's block, freed by lgmalloc
-            UnsafeMemory.freeMemory(u, onVirtual[0]);
-        }).join();
-        assertThat(owned).as("glibc's, through the JDK").containsOnly(false);
-        assertThat(negative.get()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative size");
-        assertThat(u.getLong(onVirtual[1])).isEqualTo(1);
-        UnsafeMemory.freeMemory(u, onVirtual[1]);                       // freed on a platform thread: the JDK's
-        UnsafeMemory.freeMemory(u, UnsafeMemory.reallocateMemory(u, onVirtual[2], 1 << 16));
-        assertThatThrownBy(() -> UnsafeMemory.freeMemory(u, mine))      // lgmalloc saw the first free
-                .isInstanceOf(dev.lgmalloc.InvalidFreeException.class).hasMessageContaining("double free");
+    void onAVirtualThreadWithCarrierHeapsNewBlocksAreLgmallocsAndFreedOnEitherKindOfThread() throws Exception {
+        assertThat(LgMalloc.allocator().carrierHeaps()).as("the tests' JVM exports jdk.internal.access").isTrue();
+        VirtualThreadBlocks.check(true);
+    }
+
+    /** In a JVM that does not let lgmalloc see carriers, a virtual thread's new block is the original's. */
+    @Test
+    void onAVirtualThreadWithoutCarrierHeapsNewBlocksAreTheOriginalUnsafesAndEitherKindIsFreedByItsOwner()
+            throws Exception {
+        TestApps.Run run = TestApps.java(dir, List.of("--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+                VirtualThreadBlocks.class.getName()));
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stdout()).as("%s", run).contains("checked: carrier heaps false");
+    }
+
+    /** Blocks allocated on a virtual thread, and on a platform one, each freed by its own allocator on either. */
+    static final class VirtualThreadBlocks {
+        public static void main(String[] args) throws Exception {
+            boolean carrierHeaps = LgMalloc.allocator().carrierHeaps();
+            check(carrierHeaps);
+            System.out.println("checked: carrier heaps " + carrierHeaps);
+        }
+
+        static void check(boolean lgmallocsOnVirtualThreads) throws Exception {
+            Unsafe u = TestApps.unsafe();
+            long mine = UnsafeMemory.allocateMemory(u, 64);                 // a platform thread: lgmalloc's
+            assertThat(LgMalloc.owns(mine)).isTrue();
+            long[] onVirtual = new long[3];
+            boolean[] owned = new boolean[3];
+            AtomicReference<Throwable> negative = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    UnsafeMemory.allocateMemory(u, -1);
+                } catch (Throwable e) {
+                    negative.set(e);                                        // our check, before the original's
+                }
+                onVirtual[0] = UnsafeMemory.allocateMemory(u, 64);
+                onVirtual[1] = UnsafeMemory.allocateMemoryPredicted(u, 64, 3);
+                onVirtual[2] = UnsafeMemory.reallocateMemory(u, 0, 64);
+                for (int i = 0; i < 3; i++) {
+                    owned[i] = LgMalloc.owns(onVirtual[i]);
+                    u.putLong(onVirtual[i], i);
+                }
+                UnsafeMemory.freeMemory(u, mine);                           // lgmalloc's block, freed by lgmalloc
+                UnsafeMemory.freeMemory(u, onVirtual[0]);
+            }).join();
+            assertThat(owned).as("lgmalloc's with carrier heaps, else glibc's through the JDK")
+                    .containsOnly(lgmallocsOnVirtualThreads);
+            assertThat(negative.get()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("negative size");
+            assertThat(u.getLong(onVirtual[1])).isEqualTo(1);
+            UnsafeMemory.freeMemory(u, onVirtual[1]);                       // freed on a platform thread, by its own
+            UnsafeMemory.freeMemory(u, UnsafeMemory.reallocateMemory(u, onVirtual[2], 1 << 16));
+            assertThatThrownBy(() -> UnsafeMemory.freeMemory(u, mine))      // lgmalloc saw the first free
+                    .isInstanceOf(dev.lgmalloc.InvalidFreeException.class).hasMessageContaining("double free");
+        }
     }
 
     // ---------------------------------------------------------------- the rewrite

@@ -16,10 +16,12 @@ import sun.misc.Unsafe;
  * return 0, address 0 is ignored by free and allocates in realloc, contents are not initialised, and exhaustion
  * is an {@link OutOfMemoryError}. Blocks are 16-byte aligned (Unsafe promises 8).
  *
- * <p>On a virtual thread a new block is the original {@code Unsafe}'s, glibc's: there its thread cache is the
- * carrier's, and its 64-byte pair cost 26-35 ns against lgmalloc's 41-52, which borrows a stripe heap per call
- * ({@code TransparentBenchmark.unsafeAllocateFree} on JMH's virtual executor, docs/BENCHMARKS.md). Freeing and
- * resizing stay ownership-aware, so a block may be allocated on one kind of thread and freed on the other.
+ * <p>On a virtual thread a new block is lgmalloc's when virtual threads use their carriers' heaps (the agent
+ * lets them, {@link dev.lgmalloc.Allocator#carrierHeaps()}): there the 64-byte pair is level with the original's
+ * (glibc, whose cache is the carrier's). Without carrier heaps it is the original's: a stripe heap per call cost
+ * 41-52 ns against the original's 26-35 ({@code TransparentBenchmark.unsafeAllocateFree} on JMH's virtual
+ * executor, docs/BENCHMARKS.md). Freeing and resizing stay ownership-aware, so a block may be allocated on one
+ * kind of thread and freed on the other.
  */
 @SuppressWarnings("removal") // the deprecated Unsafe memory methods are what this replaces
 public final class UnsafeMemory {
@@ -27,12 +29,15 @@ public final class UnsafeMemory {
     private UnsafeMemory() {
     }
 
-    /** {@link Unsafe#allocateMemory(long)} on lgmalloc (on a virtual thread, the original). */
+    /** Whether a virtual thread's new block is lgmalloc's too (read once: the agent's export comes first). */
+    private static final boolean ON_VIRTUAL_THREADS = LgMalloc.allocator().carrierHeaps();
+
+    /** {@link Unsafe#allocateMemory(long)} on lgmalloc (on a virtual thread without carrier heaps, the original). */
     public static long allocateMemory(Unsafe unsafe, long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative size: " + bytes);
         }
-        if (Thread.currentThread().isVirtual()) {
+        if (!ON_VIRTUAL_THREADS && Thread.currentThread().isVirtual()) {
             return unsafe.allocateMemory(bytes);
         }
         return bytes == 0 ? 0 : LgMalloc.malloc(bytes);
@@ -47,7 +52,7 @@ public final class UnsafeMemory {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative size: " + bytes);
         }
-        if (Thread.currentThread().isVirtual()) {
+        if (!ON_VIRTUAL_THREADS && Thread.currentThread().isVirtual()) {
             return unsafe.allocateMemory(bytes);
         }
         return bytes == 0 ? 0 : LgMalloc.mallocPredicted(bytes, sizeClass);
