@@ -645,8 +645,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 } finally {
                     h.stripeLock.unlock();
                 }
-            } else if (h.ofCarrier && force) {
-                trimCarrierHeap(h);
+            } else if (h.ofCarrier && (force || h.idleAsCarrier())) {
+                holdCarrierHeap(h, force);
             } else if (!h.abandoned.get()) {
                 h.reclaim(force, false);
             }
@@ -657,13 +657,14 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     /**
-     * A forced pass over a carrier's heap: it holds the heap as its owner to return what the carrier's virtual
-     * threads left in it (the carrier outlives them, and its current pages and cached extents would stay
-     * committed until it ends); with a virtual thread inside, only what other threads emptied, as for any heap.
-     * Under {@link #carrierHolds}: two trims (or a trim and the reaper of a retired carrier) must not both act as
-     * the heap's owner.
+     * A pass that holds a carrier's heap as its owner, to return what the carrier's virtual threads left in it:
+     * the carrier outlives them, and its current pages and cached extents would stay committed until it ends. A
+     * trim does it every time, the timed pass once a heap went a pass without virtual threads
+     * ({@link Heap#idleAsCarrier}). With a virtual thread inside, only what other threads emptied, as for any
+     * heap. Under {@link #carrierHolds}: two passes (or a pass and the reaper of a retired carrier) must not both
+     * act as the heap's owner.
      */
-    private void trimCarrierHeap(Heap h) {
+    private void holdCarrierHeap(Heap h, boolean force) {
         carrierHolds.lock();
         try {
             if (h.abandoned.get()) {
@@ -677,7 +678,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                     h.releaseAsCarrier();
                 }
             } else {
-                h.reclaim(true, false);
+                h.reclaim(force, false);
             }
         } finally {
             carrierHolds.unlock();

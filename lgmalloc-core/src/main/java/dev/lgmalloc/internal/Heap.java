@@ -79,6 +79,10 @@ public final class Heap extends HeapLayout.Pad {
     private boolean carrierBusy;
     /** True while a trim holds this carrier heap ({@link #holdAsCarrier}). */
     private volatile boolean carrierHeld;
+    /** Times virtual threads entered this carrier heap, that count at the last pass, and at the last idle hold. */
+    private int carrierEntries;
+    private int carrierEntriesSeen;
+    private int carrierEntriesAtHold;
     @SuppressWarnings("unused") // through LIST_LOCK
     private volatile int listLock;
     /**
@@ -488,7 +492,23 @@ public final class Heap extends HeapLayout.Pad {
             CARRIER_BUSY.setRelease(this, false);   // a trim holds it: see holdAsCarrier
             return false;
         }
+        carrierEntries++;
         return true;
+    }
+
+    /**
+     * For the timed pass: whether no virtual thread entered this carrier heap since the previous pass, though one
+     * did since the last hold, so that holding it now may return what they left (once: a heap that keeps a live
+     * block in a current page is not held again, handshake after handshake, until it is used again).
+     */
+    boolean idleAsCarrier() {
+        int entries = carrierEntries;            // racy: the virtual threads inside write it
+        boolean idle = entries == carrierEntriesSeen && entries != carrierEntriesAtHold;
+        carrierEntriesSeen = entries;
+        if (idle) {
+            carrierEntriesAtHold = entries;
+        }
+        return idle;
     }
 
     /**
@@ -497,7 +517,8 @@ public final class Heap extends HeapLayout.Pad {
      * then the carrier is made to stop at a safepoint poll (a stack walk is a handshake with it): a virtual thread
      * entering before that poll had set its flag, which is visible after the handshake, and one entering after it
      * sees the hold and takes a stripe. Between a virtual thread's read of the hold and its flag there is no
-     * poll. The same handshake as {@link #handOffPages}'s; a trim pays it once per carrier.
+     * poll. The same handshake as {@link #handOffPages}'s; a trim pays it once per carrier, the timed pass once
+     * per carrier that went idle after use.
      */
     boolean holdAsCarrier() {
         carrierHeld = true;

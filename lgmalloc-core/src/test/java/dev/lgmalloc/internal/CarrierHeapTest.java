@@ -108,6 +108,40 @@ class CarrierHeapTest {
         engine.close();
     }
 
+    @Test
+    void theTimedPassReturnsWhatVirtualThreadsLeftOnceTheirCarriersHeapIsIdle() throws Exception {
+        Engine engine = new Engine("carrier-idle-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
+        Maintenance.unregister(engine);              // the test makes the passes
+        int small = engine.classes().classOf(64);
+        int extent = engine.classes().classOf(16 * 1024);
+        AtomicReference<Heap> used = new AtomicReference<>();
+        long[] cached = new long[1];
+        Thread.ofVirtual().start(() -> {
+            Heap h = enter(engine);
+            long block;
+            try {
+                block = h.malloc(small);
+                cached[0] = h.malloc(extent);
+                used.set(h);
+            } finally {
+                h.leaveAsCarrier();
+            }
+            Heap.free(block);                      // each free enters the carrier's heap as its owner
+            Heap.free(cached[0]);                  // kept in the heap's extent cache
+        }).join();
+        Heap h = used.get();
+        assertThat(h.ofCarrier).isTrue();
+        engine.maintain(false);                      // sees the entries: in use since the last pass, left alone
+        assertThat(h.current[small].start).as("the class's current page").isNotZero();
+        assertThat(h.extentCache.holds(extent, cached[0])).isTrue();
+        long before = engine.usedBytes();
+        engine.maintain(false);                      // idle since: held and emptied, without a trim
+        assertThat(h.current[small].start).as("no current page: the empty one went back").isZero();
+        assertThat(h.extentCache.holds(extent, cached[0])).as("the cached extent went back to its page").isFalse();
+        assertThat(engine.usedBytes()).isLessThan(before);
+        engine.close();
+    }
+
     /**
      * On one carrier, a virtual thread parked inside the carrier's heap keeps the others out: they take stripes,
      * and the heap is theirs again once it left. In a JVM of its own, whose scheduler has one carrier.
