@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * every peer. Each invocation runs {@link #PAIRS} pairs: on a virtual thread started for them (as a server
  * starts one per task; its start and join, a few microseconds, are spread over the pairs), or on the calling
  * thread. Native allocators see a virtual thread's calls on its carrier, whose thread cache they use;
- * lgmalloc sees the virtual thread, which has no heap of its own and borrows a stripe per call.
+ * lgmalloc uses the carrier's heap (the fork exports {@code jdk.internal.access} to it, as lgmalloc's agent does),
+ * or borrows a stripe per call without that.
  *
  * <pre>java -jar lgmalloc-bench/target/lgmalloc-benchmarks.jar VirtualThreadBenchmark \
  *     -p peer=lgmalloc,glibc-critical,jemalloc-critical</pre>
@@ -30,7 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+// The export lets lgmalloc see carriers, as its agent does: virtual threads then use their carriers' heaps. For
+// stripes: -jvmArgsAppend "--enable-native-access=ALL-UNNAMED -Dlgmalloc.carrierHeaps=false".
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
+        "--add-exports=java.base/jdk.internal.access=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class VirtualThreadBenchmark {
 
