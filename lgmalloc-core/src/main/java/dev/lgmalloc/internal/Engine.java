@@ -665,7 +665,14 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
      * act as the heap's owner.
      */
     private void holdCarrierHeap(Heap h, boolean force) {
-        carrierHolds.lock();
+        // The timed pass only tries: the lock's holder may be a virtual thread parked in a trim, and the one
+        // maintenance thread serves every engine.
+        if (force) {
+            carrierHolds.lock();
+        } else if (!carrierHolds.tryLock()) {
+            h.reclaim(false, false);
+            return;
+        }
         try {
             if (h.abandoned.get()) {
                 return;
@@ -674,6 +681,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 try {
                     h.extentCache.flush(extents);
                     h.reclaim(true, true);
+                    h.heldAsCarrier();
                 } finally {
                     h.releaseAsCarrier();
                 }

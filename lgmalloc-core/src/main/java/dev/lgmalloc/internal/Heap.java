@@ -505,10 +505,12 @@ public final class Heap extends HeapLayout.Pad {
         int entries = carrierEntries;            // racy: the virtual threads inside write it
         boolean idle = entries == carrierEntriesSeen && entries != carrierEntriesAtHold;
         carrierEntriesSeen = entries;
-        if (idle) {
-            carrierEntriesAtHold = entries;
-        }
         return idle;
+    }
+
+    /** Notes that a pass held this carrier heap and returned what it could (by that pass, holding it). */
+    void heldAsCarrier() {
+        carrierEntriesAtHold = carrierEntries;
     }
 
     /**
@@ -522,12 +524,16 @@ public final class Heap extends HeapLayout.Pad {
      */
     boolean holdAsCarrier() {
         carrierHeld = true;
-        owner.getStackTrace();
-        if (carrierBusy()) {
-            carrierHeld = false;
-            return false;
+        boolean held = false;
+        try {
+            owner.getStackTrace();
+            held = !carrierBusy();
+            return held;
+        } finally {
+            if (!held) {
+                carrierHeld = false;         // a virtual thread inside, or the stack walk failed
+            }
         }
-        return true;
     }
 
     void releaseAsCarrier() {

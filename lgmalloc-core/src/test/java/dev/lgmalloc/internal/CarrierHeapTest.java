@@ -112,6 +112,7 @@ class CarrierHeapTest {
     void theTimedPassReturnsWhatVirtualThreadsLeftOnceTheirCarriersHeapIsIdle() throws Exception {
         Engine engine = new Engine("carrier-idle-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
         Maintenance.unregister(engine);              // the test makes the passes
+        awaitTicks(2);                               // a pass that took the engine before that is over
         int small = engine.classes().classOf(64);
         int extent = engine.classes().classOf(16 * 1024);
         AtomicReference<Heap> used = new AtomicReference<>();
@@ -139,6 +140,36 @@ class CarrierHeapTest {
         assertThat(h.current[small].start).as("no current page: the empty one went back").isZero();
         assertThat(h.extentCache.holds(extent, cached[0])).as("the cached extent went back to its page").isFalse();
         assertThat(engine.usedBytes()).isLessThan(before);
+        engine.close();
+    }
+
+    @Test
+    void anIdleHoldThatFindsAThreadInsideIsTriedAgainAtTheNextPass() throws Exception {
+        Engine engine = new Engine("carrier-idle-test-2", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
+        Maintenance.unregister(engine);
+        awaitTicks(2);
+        int small = engine.classes().classOf(64);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Heap> entered = new AtomicReference<>();
+        Thread v = Thread.ofVirtual().start(() -> {
+            Heap h = enter(engine);
+            long block = h.malloc(small);
+            entered.set(h);
+            inside.countDown();
+            awaitQuietly(leave);                   // parked inside, across the passes below
+            Heap.free(block);                      // from inside: pushed as a remote free, the page collects it
+            h.leaveAsCarrier();
+        });
+        inside.await();
+        Heap h = entered.get();
+        engine.maintain(false);                      // sees the entry
+        engine.maintain(false);                      // idle, but the hold finds the thread inside
+        assertThat(h.current[small].start).isNotZero();
+        leave.countDown();
+        v.join();
+        engine.maintain(false);                      // still idle: held this time
+        assertThat(h.current[small].start).as("emptied by the next pass's hold").isZero();
         engine.close();
     }
 
@@ -222,6 +253,23 @@ class CarrierHeapTest {
                 }).join();
                 System.out.println("carriers visible: " + Carriers.available());
                 System.out.println("from a stripe: " + striped[0]);
+            }
+        }
+    }
+
+    /**
+     * Waits until the maintenance thread started {@code n} more ticks: a tick's passes are over once the next one
+     * starts. Waits on its clock, at most 10 s (a tick is 50 ms).
+     */
+    private static void awaitTicks(int n) {
+        for (int i = 0; i < n; i++) {
+            long seen = Maintenance.clock();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Maintenance.clock() == seen) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the maintenance thread did not tick for 10 s");
+                }
+                Thread.onSpinWait();
             }
         }
     }
