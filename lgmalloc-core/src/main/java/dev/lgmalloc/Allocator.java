@@ -145,7 +145,8 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
                     return block;
                 }
             } else {
-                long block = mallocOnCarrier(granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)]);
+                long block = mallocOnCarrier(granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)],
+                        SizeClasses.GRANULE);
                 if (block != 0) {
                     return block;
                 }
@@ -155,11 +156,12 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     }
 
     /**
-     * A virtual thread's malloc from its carrier's heap, straight from malloc: 0 when the thread is a platform
-     * thread without a heap in the table yet, or the carrier's heap cannot be entered (the slow path then does
-     * what it must).
+     * A virtual thread's block of {@code sizeClass} at {@code alignment} from its carrier's heap, from malloc's
+     * table miss and from the general path: 0 when the thread is a platform thread (without a heap in the table
+     * yet), the carrier's heap cannot be entered, or it has no memory; the caller then borrows a stripe or does
+     * what a platform thread does.
      */
-    private long mallocOnCarrier(int sizeClass) {
+    private long mallocOnCarrier(int sizeClass, long alignment) {
         if (!Thread.currentThread().isVirtual()) {
             return 0;
         }
@@ -168,7 +170,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
             return 0;
         }
         try {
-            return heap.malloc(sizeClass);
+            return heap.mallocAligned(sizeClass, alignment);
         } finally {
             heap.leaveAsCarrier();
         }
@@ -402,13 +404,9 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         }
         Thread t = Thread.currentThread();
         if (t.isVirtual()) {
-            Heap carrierHeap = engine.enterCarrierHeap();
-            if (carrierHeap != null) {
-                try {
-                    return carrierHeap.mallocAligned(sizeClass, alignment);
-                } finally {
-                    carrierHeap.leaveAsCarrier();
-                }
+            long block = mallocOnCarrier(sizeClass, alignment);
+            if (block != 0) {
+                return block;
             }
             Heap stripe = engine.acquireStripe(t);
             try {

@@ -574,7 +574,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     private void reap(Heap h) {
         if (h.ofCarrier) {
-            carrierHolds.lock();            // not while a trim holds it (trimCarrierHeap)
+            carrierHolds.lock();            // not while a pass holds it (holdCarrierHeap)
             try {
                 abandon(h);
             } finally {
