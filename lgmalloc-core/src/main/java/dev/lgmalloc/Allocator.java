@@ -162,10 +162,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      * what a platform thread does.
      */
     private long mallocOnCarrier(int sizeClass, long alignment) {
-        if (!Thread.currentThread().isVirtual()) {
-            return 0;
-        }
-        Heap heap = engine.enterCarrierHeap();
+        Heap heap = enterCarrierHeapIfVirtual();
         if (heap == null) {
             return 0;
         }
@@ -192,16 +189,19 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     }
 
     /**
-     * A zeroed chunk of {@code bytes} for an {@link LgArena} to carve: the calling thread's spare when it has
-     * one (what its last closed arena left), else a fresh block, zeroed here.
+     * A zeroed chunk of {@code bytes} for an {@link LgArena} to carve: the calling thread's spare when it has one
+     * (what its last closed arena left; on a virtual thread, its carrier's), else a fresh block, zeroed here.
      */
     long takeArenaChunk(long bytes) {
-        Heap heap = Engine.fastHeap(heapTable);
-        if (heap != null) {
-            long spare = heap.takeArenaChunk();
-            if (spare != 0) {
-                return spare;
-            }
+        long spare;
+        if (Thread.currentThread().isVirtual()) {
+            spare = takeCarrierArenaChunk();
+        } else {
+            Heap heap = Engine.fastHeap(heapTable);
+            spare = heap != null ? heap.takeArenaChunk() : 0;
+        }
+        if (spare != 0) {
+            return spare;
         }
         long chunk = mallocUntracked(bytes);
         Memory.zero(chunk, bytes);
@@ -210,15 +210,62 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     /**
      * Takes back an arena chunk whose first {@code usedBytes} were handed out: it becomes the calling thread's
-     * spare, zeroed again, or is freed when the thread has one (or is virtual, and so has no heap of its own).
+     * spare (on a virtual thread, its carrier's), zeroed again, or is freed when there is a spare already.
      */
     void returnArenaChunk(long chunk, long usedBytes) {
-        Heap heap = Engine.fastHeap(heapTable);
-        if (heap != null && heap.keepArenaChunk(chunk)) {
-            Memory.zero(chunk, usedBytes);      // the owner alone reads its spare, and only after this
-            return;
+        if (Thread.currentThread().isVirtual()) {
+            if (keepCarrierArenaChunk(chunk, usedBytes)) {
+                return;
+            }
+        } else {
+            Heap heap = Engine.fastHeap(heapTable);
+            if (heap != null && heap.keepArenaChunk(chunk)) {
+                Memory.zero(chunk, usedBytes);  // the owner alone reads its spare, and only after this
+                return;
+            }
         }
         Heap.free(chunk);
+    }
+
+    /**
+     * A virtual thread's arena chunk from its carrier's spare, as a platform thread takes its own: 0 when there is
+     * none or the carrier's heap cannot be entered. With it a virtual thread's arena costs no malloc and no free of
+     * a stripe's block, which made the arena's methods outgrow what C2 inlines, so that the arena escaped.
+     */
+    private long takeCarrierArenaChunk() {
+        Heap carrier = engine.enterCarrierHeap();
+        if (carrier == null) {
+            return 0;
+        }
+        long spare = carrier.takeArenaChunk();
+        carrier.leaveAsCarrier();
+        return spare;
+    }
+
+    /**
+     * Keeps a virtual thread's arena chunk as its carrier's spare, its first {@code usedBytes} zeroed before the
+     * thread leaves the carrier's heap (the next virtual thread on the carrier may take the spare at once); false
+     * when the carrier has a spare already or its heap cannot be entered.
+     */
+    private boolean keepCarrierArenaChunk(long chunk, long usedBytes) {
+        Heap carrier = engine.enterCarrierHeap();
+        if (carrier == null) {
+            return false;
+        }
+        try {
+            if (!carrier.keepArenaChunk(chunk)) {
+                return false;
+            }
+            Memory.zero(chunk, usedBytes);
+            return true;
+        } finally {
+            carrier.leaveAsCarrier();
+        }
+    }
+
+    /** The current virtual thread's carrier's heap, entered; null on a platform thread or as {@link Engine#enterCarrierHeap}. */
+    private Heap enterCarrierHeapIfVirtual() {
+        return Thread.currentThread().isVirtual() ? engine.enterCarrierHeap() : null;
     }
 
     /**

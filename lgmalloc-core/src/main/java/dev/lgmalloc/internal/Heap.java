@@ -178,14 +178,14 @@ public final class Heap extends HeapLayout.Pad {
         return malloc(sizeClass);
     }
 
-    /** The thread's spare arena chunk (zeroed), now the caller's; 0 when there is none. Owner only. */
+    /** The thread's spare arena chunk (zeroed), now the caller's; 0 when there is none. Owner only (or entrant). */
     public long takeArenaChunk() {
         long chunk = arenaChunk;
         arenaChunk = 0;
         return chunk;
     }
 
-    /** Keeps a zeroed arena chunk as the thread's spare; false when it already has one. Owner only. */
+    /** Keeps a zeroed arena chunk as the thread's spare; false when it already has one. Owner only (or entrant). */
     public boolean keepArenaChunk(long chunk) {
         if (arenaChunk != 0) {
             return false;

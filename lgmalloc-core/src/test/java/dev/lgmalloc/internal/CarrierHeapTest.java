@@ -6,6 +6,9 @@ import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.AllocatorStatistics.HeapStatistics.Kind;
 import dev.lgmalloc.FreshJvm;
+import dev.lgmalloc.LgArena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,65 @@ class CarrierHeapTest {
             assertThat(failure.get()).isNull();
             assertThat(local[0]).isEqualTo(100);
             assertThat(allocator.statistics().heapDetails()).anyMatch(h -> h.kind() == Kind.CARRIER);
+        }
+    }
+
+    @Test
+    void aVirtualThreadsArenaTakesItsChunkFromItsCarriersSpareAndLeavesItThereZeroed() throws Exception {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            AtomicReference<String> failure = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> {
+                allocator.free(allocator.malloc(64));          // the carrier's first call makes its heap
+                for (int i = 0; i < 100 && failure.get() == null; i++) {
+                    long chunk;
+                    try (LgArena arena = LgArena.ofConfined(allocator)) {
+                        MemorySegment s = arena.allocate(ValueLayout.JAVA_LONG);
+                        if (s.get(ValueLayout.JAVA_LONG, 0) != 0) {
+                            failure.set("arena " + i + ": its first segment was not zero");
+                        }
+                        s.set(ValueLayout.JAVA_LONG, 0, -1L);     // what the carrier's spare must not hand on
+                        chunk = s.address();                     // the chunk's first segment starts it
+                    }
+                    Heap heap = PageMap.lookup(chunk).heap;
+                    if (!heap.ofCarrier || heap.owner != Carriers.current() || heap.arenaChunk != chunk) {
+                        failure.set("arena " + i + ": its chunk is not its carrier's spare after close");
+                    }
+                }
+            }).join();
+            assertThat(failure.get()).isNull();
+        }
+    }
+
+    @Test
+    void virtualThreadsSharingACarriersSpareChunkGetZeroedSegments() throws Exception {
+        try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            AtomicReference<String> failure = new AtomicReference<>();
+            Thread[] threads = new Thread[50];
+            for (int t = 0; t < threads.length; t++) {
+                threads[t] = Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < 200 && failure.get() == null; i++) {
+                        try (LgArena arena = LgArena.ofConfined(allocator)) {
+                            MemorySegment s = arena.allocate(24, 8);
+                            for (long b = 0; b < 24; b++) {
+                                if (s.get(ValueLayout.JAVA_BYTE, b) != 0) {
+                                    failure.set("a segment held a byte another arena wrote");
+                                }
+                            }
+                            s.fill((byte) 0x5A);
+                            if (i % 3 == 0) {
+                                Thread.yield();     // parked with the arena open: others on the carrier take spares
+                            }
+                            arena.allocate(40, 8).fill((byte) 0x5A);
+                        }
+                    }
+                });
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(failure.get()).isNull();
+            allocator.trim();
+            assertThat(allocator.statistics().liveBlocks()).as("spares are the allocator's, not leaks").isZero();
         }
     }
 
