@@ -153,7 +153,9 @@ class ArenaTransparentTest {
                 "-Xverify:all", "--enable-native-access=ALL-UNNAMED", "-cp", cp, "app.ArenaApp"));
         TestApps.Run off = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=cache=off,arena=off",
                 "--enable-native-access=ALL-UNNAMED", "-cp", cp, "app.ArenaApp"));
-        for (TestApps.Run r : List.of(plain, agent, off)) {
+        TestApps.Run stripes = TestApps.java(dir, List.of("-javaagent:" + TestApps.agentJar() + "=cache=off,arena=on",
+                "-Dlgmalloc.carrierHeaps=false", "--enable-native-access=ALL-UNNAMED", "-cp", cp, "app.ArenaApp"));
+        for (TestApps.Run r : List.of(plain, agent, off, stripes)) {
             assertThat(r.exitCode()).as("%s", r).isZero();
             assertThat(r.stderr()).as("%s", r).doesNotContain("Exception", "VerifyError", "left the JDK");
         }
@@ -166,8 +168,14 @@ class ArenaTransparentTest {
         assertThat(a.group(3)).isEqualTo("dev.lgmalloc.LgArena");
         assertThat(o.group(2)).startsWith("jdk.internal.foreign");
         assertThat(a.group(4)).isEqualTo("true");
-        // On a virtual thread the rewritten call gives the JDK's confined arena, faster there (TransparentArenas).
-        assertThat(a.group(5)).startsWith("jdk.internal.foreign");
+        // On a virtual thread too: its arena takes its chunk from the carrier's spare (the agent exports what
+        // lets lgmalloc see carriers). Without carrier heaps, the JDK's arena, faster there than one on stripes.
+        assertThat(a.group(5)).isEqualTo("dev.lgmalloc.LgArena");
+        assertThat(p.group(5)).startsWith("jdk.internal.foreign");
+        Matcher s = match(stripes);
+        assertThat(s.group(1)).isEqualTo(p.group(1));
+        assertThat(s.group(2)).isEqualTo("dev.lgmalloc.LgArena");
+        assertThat(s.group(5)).startsWith("jdk.internal.foreign");
         assertThat(agent.stderr()).contains("rewrote 3 Arena call(s) of app/ArenaApp");
     }
 

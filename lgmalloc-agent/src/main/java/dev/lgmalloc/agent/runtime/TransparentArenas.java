@@ -1,6 +1,7 @@
 package dev.lgmalloc.agent.runtime;
 
 import dev.lgmalloc.LgArena;
+import dev.lgmalloc.LgMalloc;
 import java.lang.foreign.Arena;
 
 /**
@@ -13,19 +14,23 @@ import java.lang.foreign.Arena;
  * garbage collector through a cleaner per arena, which lgmalloc would have to reproduce at the same cost, and the
  * global arena never frees, so a faster free buys nothing there.
  *
- * <p>On a virtual thread a confined arena stays the JDK's. There an arena per call cost 1.4-1.7x the JDK's
- * under lgmalloc (docs/BENCHMARKS.md, "Virtual threads"): the chunk it carves comes from a stripe heap, whose
- * code makes the arena's methods too big for C2 to inline, so the arena and its scope are no longer
- * scalar-replaced as they are on a platform thread (14-16 ns against the JDK's 89-92).
+ * <p>On a virtual thread a confined arena is lgmalloc's when virtual threads use their carriers' heaps (the agent
+ * arranges it): its chunk is then the carrier's spare, and C2 inlines the arena away as on a platform thread
+ * (docs/BENCHMARKS.md, "A virtual thread's arena on its carrier's spare chunk"). On stripes, without the carriers,
+ * the chunk path made the arena's methods too big for C2 to inline, the arena and its scope were allocated on the
+ * heap, and an arena per call cost 1.4-1.7x the JDK's: there the JDK's arena is returned.
  */
 public final class TransparentArenas {
+
+    /** Whether a virtual thread's arena is lgmalloc's too (read once: the agent's export comes first). */
+    private static final boolean ON_VIRTUAL_THREADS = LgMalloc.allocator().carrierHeaps();
 
     private TransparentArenas() {
     }
 
-    /** Replaces {@link Arena#ofConfined()}: lgmalloc's on a platform thread, the JDK's on a virtual one. */
+    /** Replaces {@link Arena#ofConfined()}: lgmalloc's, but the JDK's on a virtual thread without carrier heaps. */
     public static Arena ofConfined() {
-        return Thread.currentThread().isVirtual() ? Arena.ofConfined() : LgArena.ofConfined();
+        return !ON_VIRTUAL_THREADS && Thread.currentThread().isVirtual() ? Arena.ofConfined() : LgArena.ofConfined();
     }
 
     /** Replaces {@link Arena#ofShared()}. */
