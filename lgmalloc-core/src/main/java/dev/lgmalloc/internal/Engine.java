@@ -274,8 +274,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     /**
-     * The heap of the current virtual thread's carrier, entered ({@link Heap#enterAsCarrier}) for one malloc or
-     * free: leave it with {@link Heap#leaveAsCarrier}. Null, and the caller borrows a stripe, when lgmalloc may not
+     * The heap of the current virtual thread's carrier, entered ({@link Heap#enterAsCarrier}) for one malloc, free,
+     * or take or return of its spare arena chunk: leave it with {@link Heap#leaveAsCarrier}. Null, and the caller borrows a stripe, when lgmalloc may not
      * see carriers ({@link Carriers}), when the carrier has no heap yet (it gets one here, for its next calls),
      * or when another virtual thread parked inside it. No lock and no atomic update: only the virtual threads
      * mounted on a carrier use its heap, and they run one at a time.

@@ -88,11 +88,13 @@ class CarrierHeapTest {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
             AtomicReference<String> failure = new AtomicReference<>();
             Thread[] threads = new Thread[50];
+            java.util.Set<Long> chunks = java.util.concurrent.ConcurrentHashMap.newKeySet();
             for (int t = 0; t < threads.length; t++) {
                 threads[t] = Thread.ofVirtual().start(() -> {
                     for (int i = 0; i < 200 && failure.get() == null; i++) {
                         try (LgArena arena = LgArena.ofConfined(allocator)) {
                             MemorySegment s = arena.allocate(24, 8);
+                            chunks.add(s.address());                // the first segment starts the chunk
                             for (long b = 0; b < 24; b++) {
                                 if (s.get(ValueLayout.JAVA_BYTE, b) != 0) {
                                     failure.set("a segment held a byte another arena wrote");
@@ -111,6 +113,8 @@ class CarrierHeapTest {
                 t.join();
             }
             assertThat(failure.get()).isNull();
+            assertThat(chunks).as("the chunks came from the carriers' heaps, which kept spares")
+                    .anyMatch(chunk -> PageMap.lookup(chunk).heap.ofCarrier && PageMap.lookup(chunk).heap.arenaChunk != 0);
             allocator.trim();
             assertThat(allocator.statistics().liveBlocks()).as("spares are the allocator's, not leaks").isZero();
         }
