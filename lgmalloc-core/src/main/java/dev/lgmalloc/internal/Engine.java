@@ -611,6 +611,13 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
         }
         reapEndedThreads();
+        List<Heap> live;
+        synchronized (heaps) {
+            live = new ArrayList<>(heaps);
+        }
+        if (force) {
+            freeCarrierSpares(live);    // first: their chunks go back to pages, orphaned or not, that this pass collects
+        }
         synchronized (orphans) {
             for (List<Page> list : orphans) {
                 for (int i = list.size() - 1; i >= 0; i--) {
@@ -625,10 +632,6 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                     }
                 }
             }
-        }
-        List<Heap> live;
-        synchronized (heaps) {
-            live = new ArrayList<>(heaps);
         }
         for (Heap h : live) {
             if (h.striped) {
@@ -657,8 +660,34 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     /**
+     * Frees the spare arena chunk of every carrier's heap that can be held, for a trim: a carrier keeps the chunk
+     * its virtual threads' last arena left, which may lie in another carrier's page. Done before the pass proper,
+     * which then finds those pages empty, whatever order it visits the heaps in.
+     */
+    private void freeCarrierSpares(List<Heap> live) {
+        for (Heap h : live) {
+            if (!h.ofCarrier) {
+                continue;
+            }
+            carrierHolds.lock();
+            try {
+                if (!h.abandoned.get() && h.arenaChunk != 0 && h.holdAsCarrier()) {
+                    try {
+                        h.freeArenaChunk();
+                    } finally {
+                        h.releaseAsCarrier();
+                    }
+                }
+            } finally {
+                carrierHolds.unlock();
+            }
+        }
+    }
+
+    /**
      * A pass that holds a carrier's heap as its owner, to return what the carrier's virtual threads left in it:
-     * the carrier outlives them, and its current pages and cached extents would stay committed until it ends. A
+     * the carrier outlives them, and its current pages, cached extents and spare arena chunk would stay committed
+     * until it ends. A
      * trim does it every time, the timed pass once a heap went a pass without virtual threads
      * ({@link Heap#idleAsCarrier}). With a virtual thread inside, only what other threads emptied, as for any
      * heap. Under {@link #carrierHolds}: two passes (or a pass and the reaper of a retired carrier) must not both
@@ -680,6 +709,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             if (h.holdAsCarrier()) {
                 try {
                     h.extentCache.flush(extents);
+                    h.freeArenaChunk();                // pushed to its page, which the reclaim then collects
                     h.reclaim(true, true);
                     h.heldAsCarrier();
                 } finally {

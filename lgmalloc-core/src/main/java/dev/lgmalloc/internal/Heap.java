@@ -185,6 +185,19 @@ public final class Heap extends HeapLayout.Pad {
         return chunk;
     }
 
+    /**
+     * Frees the spare arena chunk, by whoever acts as this heap's owner without being its thread: the reaper, or a
+     * pass holding a carrier's heap. A remote free pushed at once: the caller may be in the middle of making its
+     * own heap, and must not gather the block in one.
+     */
+    void freeArenaChunk() {
+        long spare = arenaChunk;
+        arenaChunk = 0;
+        if (spare != 0) {
+            freeShared(PageMap.lookup(spare), spare);
+        }
+    }
+
     /** Keeps a zeroed arena chunk as the thread's spare; false when it already has one. Owner only (or entrant). */
     public boolean keepArenaChunk(long chunk) {
         if (arenaChunk != 0) {
@@ -1039,13 +1052,7 @@ public final class Heap extends HeapLayout.Pad {
         remoteFrees.flush();      // and the blocks it kept
         extentCache.flush(engine.extents);
         extentsHandedBack = true;
-        long spare = arenaChunk;
-        arenaChunk = 0;
-        if (spare != 0) {
-            // A remote free pushed at once: the reaping thread may be in the middle of making its own heap, so it
-            // must not gather the block in a heap of its own.
-            freeShared(PageMap.lookup(spare), spare);
-        }
+        freeArenaChunk();
         lockLists();
         try {
             for (int c = 0; c < current.length; c++) {

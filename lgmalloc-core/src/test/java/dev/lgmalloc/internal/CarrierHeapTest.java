@@ -117,6 +117,7 @@ class CarrierHeapTest {
                     .anyMatch(chunk -> PageMap.lookup(chunk).heap.ofCarrier && PageMap.lookup(chunk).heap.arenaChunk != 0);
             allocator.trim();
             assertThat(allocator.statistics().liveBlocks()).as("spares are the allocator's, not leaks").isZero();
+            assertThat(allocator.usedBytes()).as("a trim frees the carriers' spares, wherever their pages").isZero();
         }
     }
 

@@ -6,6 +6,7 @@ import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.InvalidFreeException;
+import dev.lgmalloc.LgArena;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -29,8 +30,9 @@ import java.util.function.Consumer;
  * {@code malloc}, {@code calloc}, {@code alignedAlloc} and {@code realloc} on sizes from 1 byte to 2 MiB, every block
  * filled with a pattern of its own and verified before it is freed or resized, blocks handed to other threads
  * and freed there, every worker thread replaced after a while (leaving its live blocks to others), then a
- * crowd of virtual threads doing the same on small blocks. A watchdog fails the run, with a thread dump, when
- * no operation finishes for {@link Options#hangAfter()}.
+ * crowd of virtual threads doing the same on small blocks, and every fourth round opening an arena that it holds
+ * across a yield. A watchdog fails the run, with a thread dump, when no operation finishes for
+ * {@link Options#hangAfter()}.
  *
  * <p>Nothing here throws on the first problem: every failure is counted by {@link Failure} kind, so one run
  * says how many frees were refused, how many blocks changed, and so on. Run it from the command line
@@ -44,7 +46,7 @@ public final class Stress {
         REFUSED,
         /** A live block's content changed while its owner held it. */
         CHANGED,
-        /** A calloc'ed block was not zero. */
+        /** A calloc'ed block or an arena's segment was not zero. */
         NOT_ZERO,
         /** An aligned allocation was not aligned. */
         MISALIGNED,
@@ -352,7 +354,11 @@ public final class Stress {
                 fill(b);
                 held.add(b);
                 progress.incrementAndGet();
-                Thread.yield();
+                if (r % 4 == 0) {
+                    arenaRound(random);
+                } else {
+                    Thread.yield();
+                }
             }
             for (Block b : held) {
                 if (random.nextInt(4) == 0) {
@@ -364,6 +370,26 @@ public final class Stress {
             }
         } catch (RuntimeException e) {
             fail(e instanceof InvalidFreeException ? Failure.REFUSED : Failure.UNEXPECTED, e.toString());
+        }
+    }
+
+    /**
+     * An arena per call, as jextract's bindings use them, parked while open: the virtual threads on a carrier take
+     * and give back its heap's spare chunk meanwhile, and trims hold that heap. A segment must come zeroed and keep
+     * what its arena wrote until the arena closes.
+     */
+    private void arenaRound(SplittableRandom random) {
+        try (LgArena arena = LgArena.ofConfined(allocator)) {
+            long size = 8 * (1 + random.nextInt(16));
+            Block first = new Block(arena.allocate(size, 8).address(), size, random.nextLong() | 1);
+            checkZero(first);
+            fill(first);
+            Thread.yield();
+            Block second = new Block(arena.allocate(size, 8).address(), size, random.nextLong() | 1);
+            checkZero(second);
+            fill(second);
+            verify(first);
+            verify(second);
         }
     }
 
@@ -426,7 +452,7 @@ public final class Stress {
     private void checkZero(Block b) {
         forEachWord(b.size(), off -> {
             if (ALL.get(JAVA_LONG_UNALIGNED, b.address() + off) != 0) {
-                fail(Failure.NOT_ZERO, String.format("calloc block 0x%x (%d bytes) not zero at +%d", b.address(),
+                fail(Failure.NOT_ZERO, String.format("zeroed block (calloc, arena) 0x%x (%d bytes) not zero at +%d", b.address(),
                         b.size(), off));
                 return false;
             }
