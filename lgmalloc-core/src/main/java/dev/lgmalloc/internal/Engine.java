@@ -463,19 +463,26 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         }
         closed = true;
         Maintenance.unregister(this);
-        for (int i = 0; i < slots.length; i++) {
-            SLOTS.setVolatile(slots, i, (Heap) null);
-        }
-        synchronized (heaps) {
-            heaps.clear();
-        }
-        synchronized (orphans) {
-            for (List<Page> list : orphans) {
-                list.clear();
+        // A pass holding a carrier's heap (which may free its spare into a page) finishes before the pages are
+        // unmapped; the holds after it see the engine closed.
+        carrierHolds.lock();
+        try {
+            for (int i = 0; i < slots.length; i++) {
+                SLOTS.setVolatile(slots, i, (Heap) null);
             }
+            synchronized (heaps) {
+                heaps.clear();
+            }
+            synchronized (orphans) {
+                for (List<Page> list : orphans) {
+                    list.clear();
+                }
+            }
+            extents.closeAll();
+            segments.closeAll();
+        } finally {
+            carrierHolds.unlock();
         }
-        extents.closeAll();
-        segments.closeAll();
     }
 
     public boolean isClosed() {
@@ -671,7 +678,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
             carrierHolds.lock();
             try {
-                if (!h.abandoned.get() && h.arenaChunk != 0 && h.holdAsCarrier()) {
+                if (!closed && !h.abandoned.get() && h.arenaChunk != 0 && h.holdAsCarrier()) {
                     try {
                         h.freeArenaChunk();
                     } finally {
@@ -703,7 +710,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             return;
         }
         try {
-            if (h.abandoned.get()) {
+            if (closed || h.abandoned.get()) {
                 return;
             }
             if (h.holdAsCarrier()) {

@@ -88,13 +88,12 @@ class CarrierHeapTest {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
             AtomicReference<String> failure = new AtomicReference<>();
             Thread[] threads = new Thread[50];
-            java.util.Set<Long> chunks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicBoolean sawSpare = new java.util.concurrent.atomic.AtomicBoolean();
             for (int t = 0; t < threads.length; t++) {
                 threads[t] = Thread.ofVirtual().start(() -> {
                     for (int i = 0; i < 200 && failure.get() == null; i++) {
                         try (LgArena arena = LgArena.ofConfined(allocator)) {
                             MemorySegment s = arena.allocate(24, 8);
-                            chunks.add(s.address());                // the first segment starts the chunk
                             for (long b = 0; b < 24; b++) {
                                 if (s.get(ValueLayout.JAVA_BYTE, b) != 0) {
                                     failure.set("a segment held a byte another arena wrote");
@@ -107,14 +106,21 @@ class CarrierHeapTest {
                             arena.allocate(40, 8).fill((byte) 0x5A);
                         }
                     }
+                    // Right after a close, with no park since: the carrier's heap (where a malloc now comes from)
+                    // keeps the chunk, unless another virtual thread's arena on this carrier is open.
+                    long probe = allocator.malloc(16);
+                    Heap carrier = PageMap.lookup(probe).heap;
+                    if (carrier.ofCarrier && carrier.owner == Carriers.current() && carrier.arenaChunk != 0) {
+                        sawSpare.set(true);
+                    }
+                    allocator.free(probe);
                 });
             }
             for (Thread t : threads) {
                 t.join();
             }
             assertThat(failure.get()).isNull();
-            assertThat(chunks).as("the chunks came from the carriers' heaps, which kept spares")
-                    .anyMatch(chunk -> PageMap.lookup(chunk).heap.ofCarrier && PageMap.lookup(chunk).heap.arenaChunk != 0);
+            assertThat(sawSpare).as("a carrier's heap kept a spare chunk").isTrue();
             allocator.trim();
             assertThat(allocator.statistics().liveBlocks()).as("spares are the allocator's, not leaks").isZero();
             assertThat(allocator.usedBytes()).as("a trim frees the carriers' spares, wherever their pages").isZero();
@@ -172,6 +178,38 @@ class CarrierHeapTest {
         v.join();
         engine.maintain(true);
         assertThat(h.current[sizeClass]).as("released once the thread left").isNotSameAs(currentBefore.get());
+        engine.close();
+    }
+
+    @Test
+    void aTrimFreesACarriersSpareBeforeVisitingThePageItLiesIn() throws Exception {
+        Engine engine = new Engine("carrier-spare-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
+        Maintenance.unregister(engine);
+        int chunkClass = engine.classes().classOf(512);
+        AtomicReference<Heap> keeper = new AtomicReference<>();
+        Thread.ofVirtual().start(() -> {
+            // A chunk from a stripe's current page (stripes come first in the pass), kept as a carrier's spare: as
+            // when a virtual thread's arena took a chunk on a stripe, or on another carrier, and closed here.
+            Heap stripe = engine.acquireStripe(Thread.currentThread());
+            long chunk;
+            try {
+                chunk = stripe.malloc(chunkClass);
+            } finally {
+                engine.releaseStripe(stripe);
+            }
+            Heap h = enter(engine);
+            try {
+                assertThat(h.keepArenaChunk(chunk)).isTrue();
+                keeper.set(h);
+            } finally {
+                h.leaveAsCarrier();
+            }
+        }).join();
+        assertThat(keeper.get().arenaChunk).isNotZero();
+        engine.maintain(true);
+        assertThat(keeper.get().arenaChunk).isZero();
+        assertThat(engine.usedBytes()).as("the stripe's page, emptied by the spare's free, released by the same trim")
+                .isZero();
         engine.close();
     }
 
