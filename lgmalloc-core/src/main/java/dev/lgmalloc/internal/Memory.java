@@ -3,6 +3,7 @@ package dev.lgmalloc.internal;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 
 /**
  * Raw reads and writes of native memory by address, through FFM only.
@@ -18,6 +19,14 @@ public final class Memory {
     /** Every address: the base of all raw accesses. */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
+    /**
+     * The word access, called directly rather than through {@code ALL.get(layout, offset)}: one call level fewer
+     * on every malloc and free. FFM's access path is some ten levels deep, and C2 inlines no deeper than
+     * {@code MaxInlineLevel} (15) from the method it compiles: on a virtual thread's free, two levels deeper than
+     * a platform thread's, the innermost check of that path was left as a call.
+     */
+    private static final VarHandle WORD = JAVA_LONG_UNALIGNED.varHandle();
+
     private Memory() {
     }
 
@@ -31,11 +40,11 @@ public final class Memory {
     }
 
     public static long getLong(long address) {
-        return ALL.get(JAVA_LONG_UNALIGNED, address);
+        return (long) WORD.get(ALL, address);
     }
 
     public static void putLong(long address, long value) {
-        ALL.set(JAVA_LONG_UNALIGNED, address, value);
+        WORD.set(ALL, address, value);
     }
 
     /** Copies {@code bytes} bytes; the ranges may overlap. */
