@@ -54,6 +54,8 @@ public final class Stress {
         UNEXPECTED,
         /** Live bytes or blocks remained after everything was freed. */
         LEAKED,
+        /** Memory stayed committed after everything was freed and {@code trim()}: pages or caches not returned. */
+        RETAINED,
         /** No operation finished for {@link Options#hangAfter()}. */
         HUNG
     }
@@ -157,6 +159,9 @@ public final class Stress {
             if (after.liveBytes() != 0 || after.liveBlocks() != 0) {
                 fail(Failure.LEAKED, after.liveBlocks() + " blocks (" + after.liveBytes() + " bytes) still live "
                         + "after every block was freed and trim()");
+            } else if (after.committedBytes() != 0) {
+                fail(Failure.RETAINED, after.committedBytes() + " bytes still committed after every block was "
+                        + "freed and trim()");
             }
         }
         Map<Failure, Long> counts = new EnumMap<>(Failure.class);
