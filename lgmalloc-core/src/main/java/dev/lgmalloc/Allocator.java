@@ -279,7 +279,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         }
     }
 
-    /** The current virtual thread's carrier's heap, entered; null on a platform thread or as {@link Engine#enterCarrierHeap}. */
+    /** The current virtual thread's carrier's heap, entered; null on a platform thread, or as from enterCarrierHeap. */
     private Heap enterCarrierHeapIfVirtual() {
         return Thread.currentThread().isVirtual() ? engine.enterCarrierHeap() : null;
     }

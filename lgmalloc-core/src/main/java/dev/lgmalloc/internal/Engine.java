@@ -275,10 +275,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
 
     /**
      * The heap of the current virtual thread's carrier, entered ({@link Heap#enterAsCarrier}) for one malloc, free,
-     * or take or return of its spare arena chunk: leave it with {@link Heap#leaveAsCarrier}. Null, and the caller borrows a stripe, when lgmalloc may not
-     * see carriers ({@link Carriers}), when the carrier has no heap yet (it gets one here, for its next calls),
-     * or when another virtual thread parked inside it. No lock and no atomic update: only the virtual threads
-     * mounted on a carrier use its heap, and they run one at a time.
+     * or take or return of its spare arena chunk: leave it with {@link Heap#leaveAsCarrier}. Null, and the caller
+     * borrows a stripe, when lgmalloc may not see carriers ({@link Carriers}), when the carrier has no heap yet (it
+     * gets one here, for its next calls), or when another virtual thread parked inside it. No lock and no atomic
+     * update: only the virtual threads mounted on a carrier use its heap, and they run one at a time.
      */
     public Heap enterCarrierHeap() {
         if (!carrierHeaps || !Carriers.available()) {
@@ -623,7 +623,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             live = new ArrayList<>(heaps);
         }
         if (force) {
-            freeCarrierSpares(live);    // first: their chunks go back to pages, orphaned or not, that this pass collects
+            freeCarrierSpares(live);    // first: their chunks go back to pages that this pass then collects
         }
         synchronized (orphans) {
             for (List<Page> list : orphans) {
@@ -694,8 +694,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     /**
      * A pass that holds a carrier's heap as its owner, to return what the carrier's virtual threads left in it:
      * the carrier outlives them, and its current pages, cached extents and spare arena chunk would stay committed
-     * until it ends. A
-     * trim does it every time, the timed pass once a heap went a pass without virtual threads
+     * until it ends. A trim does it every time, the timed pass once a heap went a pass without virtual threads
      * ({@link Heap#idleAsCarrier}). With a virtual thread inside, only what other threads emptied, as for any
      * heap. Under {@link #carrierHolds}: two passes (or a pass and the reaper of a retired carrier) must not both
      * act as the heap's owner.

@@ -88,7 +88,8 @@ public final class Heap extends HeapLayout.Pad {
     /**
      * A zeroed block that an arena closed on this thread left behind, for the thread's next arena: an arena per
      * native call then costs no malloc and no free. Owner only, or for a carrier's heap the virtual thread inside it
-     * (statistics read it racily); freed when the heap is abandoned. Not the program's block, so statistics do not count it as live.
+     * (statistics read it racily); freed when the heap is abandoned, or by a pass holding a carrier's heap. Not the
+     * program's block, so statistics do not count it as live.
      */
     long arenaChunk;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */

@@ -457,8 +457,8 @@ public final class Stress {
     private void checkZero(Block b) {
         forEachWord(b.size(), off -> {
             if (ALL.get(JAVA_LONG_UNALIGNED, b.address() + off) != 0) {
-                fail(Failure.NOT_ZERO, String.format("zeroed block (calloc, arena) 0x%x (%d bytes) not zero at +%d", b.address(),
-                        b.size(), off));
+                fail(Failure.NOT_ZERO, String.format("zeroed block (calloc, arena) 0x%x (%d bytes) not zero at +%d",
+                        b.address(), b.size(), off));
                 return false;
             }
             return true;

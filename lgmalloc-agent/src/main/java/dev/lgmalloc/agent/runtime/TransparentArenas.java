@@ -17,9 +17,9 @@ import java.lang.foreign.Arena;
  * <p>On a virtual thread a confined arena is lgmalloc's when virtual threads use their carriers' heaps (the agent
  * arranges it): its chunk is then the carrier's spare, and in most runs C2 inlines the arena away as on a platform
  * thread; where it does not, the arena costs about what the JDK's does (docs/BENCHMARKS.md, "A virtual thread's
- * arena on its carrier's spare chunk"). On stripes, without the carriers,
- * the chunk path made the arena's methods too big for C2 to inline, the arena and its scope were allocated on the
- * heap, and an arena per call cost 1.4-1.7x the JDK's: there the JDK's arena is returned.
+ * arena on its carrier's spare chunk"). On stripes, without the carriers, the chunk path made the arena's methods
+ * too big for C2 to inline, the arena and its scope were allocated on the heap, and an arena per call cost
+ * 1.4-1.7x the JDK's: there the JDK's arena is returned.
  */
 public final class TransparentArenas {
 
