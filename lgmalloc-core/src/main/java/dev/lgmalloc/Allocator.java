@@ -162,7 +162,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
      * what a platform thread does.
      */
     private long mallocOnCarrier(int sizeClass, long alignment) {
-        Heap heap = enterCarrierHeapIfVirtual();
+        Heap heap = Thread.currentThread().isVirtual() ? engine.enterCarrierHeap() : null;
         if (heap == null) {
             return 0;
         }
@@ -277,11 +277,6 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         } finally {
             carrier.leaveAsCarrier();
         }
-    }
-
-    /** The current virtual thread's carrier's heap, entered; null on a platform thread, or as from enterCarrierHeap. */
-    private Heap enterCarrierHeapIfVirtual() {
-        return Thread.currentThread().isVirtual() ? engine.enterCarrierHeap() : null;
     }
 
     /**
