@@ -60,6 +60,7 @@ class CarrierHeapTest {
     @Test
     void aVirtualThreadsArenaTakesItsChunkFromItsCarriersSpareAndLeavesItThereZeroed() throws Exception {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            quietMaintenance(allocator);
             AtomicReference<String> failure = new AtomicReference<>();
             Thread.ofVirtual().start(() -> {
                 allocator.free(allocator.malloc(64));          // the carrier's first call makes its heap
@@ -86,6 +87,7 @@ class CarrierHeapTest {
     @Test
     void virtualThreadsSharingACarriersSpareChunkGetZeroedSegments() throws Exception {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            quietMaintenance(allocator);
             AtomicReference<String> failure = new AtomicReference<>();
             Thread[] threads = new Thread[50];
             java.util.concurrent.atomic.AtomicBoolean sawSpare = new java.util.concurrent.atomic.AtomicBoolean();
@@ -185,6 +187,7 @@ class CarrierHeapTest {
     void aTrimFreesACarriersSpareBeforeVisitingThePageItLiesIn() throws Exception {
         Engine engine = new Engine("carrier-spare-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
         Maintenance.unregister(engine);
+        awaitTicks(2);                               // a pass that took the engine before that is over
         int chunkClass = engine.classes().classOf(512);
         AtomicReference<Heap> keeper = new AtomicReference<>();
         Thread.ofVirtual().start(() -> {
@@ -366,6 +369,15 @@ class CarrierHeapTest {
      * Waits until the maintenance thread started {@code n} more ticks: a tick's passes are over once the next one
      * starts. Waits on its clock, at most 10 s (a tick is 50 ms).
      */
+    /**
+     * Takes the allocator off the maintenance thread, whose idle hold may free a carrier's spare between two of a
+     * test's steps when the machine stalls a thread for a pass or two; the test trims when it needs to.
+     */
+    private static void quietMaintenance(Allocator allocator) throws ReflectiveOperationException {
+        Maintenance.unregister(engineOf(allocator));
+        awaitTicks(2);                               // a pass that took the engine before that is over
+    }
+
     private static void awaitTicks(int n) {
         for (int i = 0; i < n; i++) {
             long seen = Maintenance.clock();
