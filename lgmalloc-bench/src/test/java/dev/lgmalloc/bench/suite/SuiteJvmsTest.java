@@ -28,4 +28,24 @@ class SuiteJvmsTest {
         String report = Files.readString(out.resolve("results.md"));
         assertTrue(report.contains("in each of 2 measuring JVM(s)"), report);
     }
+
+    @Test
+    void eachWorkloadsAllocatorsRunBackToBackWithTheFirstTurning() {
+        SuiteOptions options = new SuiteOptions(List.of("larson", "rptest"), List.of("a", "b", "c"), 2, false, 3, 2,
+                Path.of("out"), false);
+        List<String> order = SuiteMain.schedule(options, List.of("a", "b", "c")).stream()
+                .map(run -> run.allocator() + ":" + String.join(",", run.workloads())).toList();
+        assertEquals(List.of(
+                "a:larson", "b:larson", "c:larson", "b:rptest", "c:rptest", "a:rptest",
+                "b:larson", "c:larson", "a:larson", "c:rptest", "a:rptest", "b:rptest"), order);
+    }
+
+    @Test
+    void theQuickFormRunsEachAllocatorsWorkloadsInOneJvm() {
+        SuiteOptions options = new SuiteOptions(List.of("larson", "rptest"), List.of("a", "b"), 2, true, 3, 1,
+                Path.of("out"), false);
+        List<String> order = SuiteMain.schedule(options, List.of("a", "b")).stream()
+                .map(run -> run.allocator() + ":" + String.join(",", run.workloads())).toList();
+        assertEquals(List.of("a:larson,rptest", "b:larson,rptest"), order);
+    }
 }
