@@ -508,28 +508,49 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         return h;
     }
 
-    /** A page for {@code sizeClass}: an orphaned one with room if there is one, else a fresh one. */
+    /**
+     * A page for {@code sizeClass}: an orphaned one with room if there is one, else a fresh one. Among orphans, first
+     * one whose last free came from {@code heap}'s thread: when threads end and others take over their data (larson's
+     * generations), the first new thread that needed pages took whichever orphans came first, including those whose
+     * blocks the other new thread went on to free; that one then filled fresh pages while the first one's pages
+     * emptied, two or three seconds' worth of extra pages at every generation.
+     */
     Page acquirePage(Heap heap, int sizeClass) {
         checkOpen();
         synchronized (orphans) {
             List<Page> list = orphans.get(sizeClass);
-            for (int i = list.size() - 1; i >= 0; i--) {
-                Page p = list.get(i);
-                if (Heap.collect(p) < 0) {
-                    list.remove(i);
-                    quarantine(p, "its list of blocks freed by other threads");
-                } else if (p.used == 0) {
-                    list.remove(i);
-                    segments.release(p);
-                } else if (p.free != 0 || p.bump + p.blockSize <= p.end) {
-                    list.remove(i);
-                    p.state = Page.IN_HEAP;
-                    p.heap = heap;
-                    return p;
-                }
+            Page adopted = adoptOrphan(heap, list, heap.owner == null ? -1 : heap.owner.threadId());
+            if (adopted == null) {
+                adopted = adoptOrphan(heap, list, 0);
+            }
+            if (adopted != null) {
+                return adopted;
             }
         }
         return segments.acquire(heap, sizeClass, classes.blockSize(sizeClass));
+    }
+
+    /**
+     * The last orphan of {@code list} with room, last freed by thread {@code freer} (any, for 0), taken for {@code
+     * heap}; on the way, drops orphans that are empty or corrupted. Caller holds the orphans.
+     */
+    private Page adoptOrphan(Heap heap, List<Page> list, long freer) {
+        for (int i = list.size() - 1; i >= 0; i--) {
+            Page p = list.get(i);
+            if (Heap.collect(p) < 0) {
+                list.remove(i);
+                quarantine(p, "its list of blocks freed by other threads");
+            } else if (p.used == 0) {
+                list.remove(i);
+                segments.release(p);
+            } else if ((freer == 0 || p.lastFreer == freer) && (p.free != 0 || p.bump + p.blockSize <= p.end)) {
+                list.remove(i);
+                p.state = Page.IN_HEAP;
+                p.heap = heap;
+                return p;
+            }
+        }
+        return null;
     }
 
     /** Takes a page whose heap is gone: released if empty, else kept where any thread can still free into it. */

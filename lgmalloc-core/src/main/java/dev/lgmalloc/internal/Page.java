@@ -47,6 +47,8 @@ public final class Page extends PageLayout.ReadOnFree {
     final long mappedSize;        // large blocks: the size of their mapping
     final LargeBlocks largePool;  // large blocks: where they are freed
     volatile boolean full;        // read by remote frees, to tell the owner that a full page has room again
+    /** While orphaned: the id of the thread that last freed a block of it (racy; a preference, not a claim). */
+    long lastFreer;
 
     private static final VarHandle THREAD_FREE;
     private static final VarHandle STATE;
