@@ -48,9 +48,9 @@ class ConfigurationTest {
 
     @Test
     void anExtentRefusedByTheLimitNamesTheLimit() throws Exception {
-        // Each thread's extents live in 1 MiB pages of its own: the other thread's needs a whole page, which the
+        // Each thread's extents live in 256 KiB pages of its own: the other thread's needs a whole page, which the
         // limit has no room for although a 16 KiB block would fit (the message used to blame the OS).
-        Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(3L << 19));
+        Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(3L << 17));
         long mine = limited.malloc(16 * 1024);
         var refused = new java.util.concurrent.atomic.AtomicReference<Throwable>();
         Thread other = Thread.ofPlatform().start(() -> {
@@ -61,7 +61,7 @@ class ConfigurationTest {
             }
         });
         other.join();
-        assertThat(refused.get()).isNotNull().hasMessageContaining("memory limit of 1572864 bytes");
+        assertThat(refused.get()).isNotNull().hasMessageContaining("memory limit of 393216 bytes");
         limited.free(mine);
         limited.close();
     }

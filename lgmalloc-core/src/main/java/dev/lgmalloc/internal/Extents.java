@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Blocks of 8 KiB and more, as runs of 1 KiB units in 1 MiB extent pages ({@link Units}), each page one heap's.
+ * Blocks of 8 KiB and more, as runs of 1 KiB units in 256 KiB extent pages ({@link Units}), each page one heap's.
  * In pages of one class, a class with a few live blocks per thread held about twice its live bytes, for every
  * class and thread: glibc-thread's peak RSS was 2.4 times glibc's. Here a freed block's units serve any size, and
  * blocks are placed first-fit from the page's start, so memory stays packed.
@@ -17,6 +17,16 @@ import java.util.List;
  * for the same 6 MiB live, docs/BENCHMARKS.md). Lock order: this, then a page's {@link Units}.
  */
 final class Extents {
+
+    /**
+     * Empty pages a heap keeps. Pages of 256 KiB with three spares (768 KiB), where they were 1 MiB with one: a heap
+     * holds its pages for its highest live extent bytes, rounded up to a page, plus its spares, so rptest's batches
+     * (each thread keeps one batch in flight to the other thread while it fills the next) held whole pages of free
+     * runs. {@code WhereTheMemoryIs rptest 2 10}, four runs each, most resident: 19.4-20.2 MiB with 1 MiB pages, 16.3-16.5
+     * with these. With one spare of 256 KiB, glibc-thread's random churn emptied and released pages often enough
+     * that their chunks piled up between purges (14.2-15.2 MiB against 14.0-14.1); with three, 14.3-14.5.
+     */
+    static final int SPARE_PAGES = 3;
 
     /** Blocks of this size and more are extents. */
     static final int MIN_BLOCK = 8 * 1024;
@@ -54,7 +64,7 @@ final class Extents {
     }
 
     /**
-     * A block aligned to {@code alignment} (a power of two up to 64 KiB; pages are 1 MiB-aligned) for class
+     * A block aligned to {@code alignment} (a power of two up to 64 KiB; pages are aligned to their size) for class
      * {@code sizeClass}: first fit among the heap's pages at aligned units, else a fresh page.
      */
     synchronized long allocateAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
@@ -132,21 +142,22 @@ final class Extents {
     /**
      * Frees an extent block into its page, not into any thread's cache (checked by {@link Units#free}): another
      * thread's free, the owner's beyond its cache, or a block leaving a cache. A page it empties goes back to its
-     * segment when another page of its heap is empty too: one empty page stays, so a thread whose live bytes swing
+     * segment when {@link #SPARE_PAGES} other pages of its heap are empty too, so a thread whose live bytes swing
      * across a page boundary does not release and fault in a page at every swing.
      */
     void free(Page page, long address) {
         boolean emptied = page.units.free(page, address);
-        // A heap with one page keeps it: no lock for a thread that allocates and frees one block at a time (the
-        // size is read racily; releaseIfSpare looks again under the lock)
-        if (emptied && page.heap.extentPages.length > 1) {
+        // A heap with few pages keeps them: no lock for a thread that allocates and frees a few blocks at a time
+        // (the size is read racily; releaseIfSpare looks again under the lock)
+        if (emptied && page.heap.extentPages.length > SPARE_PAGES) {
             releaseIfSpare(page);
         }
     }
 
     private synchronized void releaseIfSpare(Page page) {
+        int empty = 0;
         for (Page other : page.heap.extentPages) {
-            if (other != page && other.units.isEmpty()) {
+            if (other != page && other.units.isEmpty() && ++empty == SPARE_PAGES) {
                 release(page);
                 return;
             }

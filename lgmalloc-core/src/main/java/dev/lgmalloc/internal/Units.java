@@ -11,7 +11,7 @@ import static dev.lgmalloc.internal.Bitmap.setRange;
 import dev.lgmalloc.InvalidFreeException;
 
 /**
- * The blocks of one extent page: its 1 MiB cut into 1,024 units of 1 KiB, a block being a run of units. Free runs
+ * The blocks of one extent page: its 256 KiB cut into 256 units of 1 KiB, a block being a run of units. Free runs
  * merge by themselves (a block's units are bits in one map), so memory a freed 20 KiB block leaves is there for a
  * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor, except what
  * the owner's {@link ExtentCache} reads without it ({@link #liveClassAt}); the cache keeps the blocks it holds live
@@ -25,7 +25,8 @@ final class Units {
 
     static final int UNIT_SHIFT = 10;
     static final int UNIT = 1 << UNIT_SHIFT;
-    static final int COUNT = 1024;
+    /** Units in a page. 256 KiB, not 1 MiB: {@link Extents} says why. */
+    static final int COUNT = 256;
     /** The units a block of {@code blockSize} bytes takes. */
     static int unitsFor(int blockSize) {
         return (blockSize + UNIT - 1) >>> UNIT_SHIFT;

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class ExtentsTest {
 
+    private static final long PAGE = (long) Units.COUNT << Units.UNIT_SHIFT;
+
     private static Allocator allocator() {
         return Allocator.create(AllocatorConfiguration.defaults());
     }
@@ -79,7 +81,7 @@ class ExtentsTest {
     @Test
     void allocationTakesTheLowestPageThatFits() {
         try (Allocator allocator = allocator()) {
-            long block = 64 * 1024;                              // 16 to a page: 32 fill two pages
+            long block = PAGE / 16;                              // 16 to a page: 32 fill two pages
             long[] blocks = new long[32];
             for (int i = 0; i < blocks.length; i++) {
                 blocks[i] = allocator.malloc(block);
@@ -95,9 +97,9 @@ class ExtentsTest {
             for (int i = 5; i < 8; i++) {
                 freeIntoPage(allocator, blocks[highStart + i]);  // three blocks' hole in the high page
             }
-            long big = allocator.malloc(100 * 1024);             // fits only the high page's hole
+            long big = allocator.malloc(2 * block);              // fits only the high page's hole
             assertThat(PageMap.lookup(big)).isSameAs(high);
-            long small = allocator.malloc(40 * 1024);            // fits both holes
+            long small = allocator.malloc(block / 2);            // fits both holes
             assertThat(PageMap.lookup(small)).as("first fit in address order, not in the page used last")
                     .isSameAs(low);
             assertThat(small).isEqualTo(blocks[lowStart + 5]);
@@ -205,22 +207,23 @@ class ExtentsTest {
     }
 
     @Test
-    void anEmptiedPageStaysAsTheOneSpareUntilTrim() {
+    void emptiedPagesStayAsSparesUntilTrim() {
         try (Allocator allocator = allocator()) {
-            long size = 128 * 1024;                               // 8 blocks fill a 1 MiB page
-            long[] blocks = new long[16];
+            long size = PAGE / 2;                                 // two blocks fill a page
+            int pages = Extents.SPARE_PAGES + 2;
+            long[] blocks = new long[2 * pages];
             for (int i = 0; i < blocks.length; i++) {
                 blocks[i] = allocator.malloc(size);
             }
-            assertThat(extentPages(allocator)).isEqualTo(2);
-            for (int i = 0; i < 8; i++) {
+            assertThat(extentPages(allocator)).isEqualTo(pages);
+            for (int i = 0; i < 2 * Extents.SPARE_PAGES; i++) {
                 freeIntoPage(allocator, blocks[i]);
             }
-            assertThat(extentPages(allocator)).as("the first emptied page is the spare").isEqualTo(2);
-            for (int i = 8; i < 16; i++) {
+            assertThat(extentPages(allocator)).as("the first emptied pages are the spares").isEqualTo(pages);
+            for (int i = 2 * Extents.SPARE_PAGES; i < blocks.length; i++) {
                 freeIntoPage(allocator, blocks[i]);
             }
-            assertThat(extentPages(allocator)).as("a second empty page goes").isEqualTo(1);
+            assertThat(extentPages(allocator)).as("an empty page beyond the spares goes").isEqualTo(Extents.SPARE_PAGES);
             allocator.trim();
             assertThat(extentPages(allocator)).isZero();
             assertThat(allocator.statistics().committedBytes()).isZero();
