@@ -24,26 +24,18 @@ class OrphanAdoptionTest {
 
     @Test
     void aThreadThatNeedsAPageTakesTheOrphanItFreedIntoLast() throws Exception {
-        Engine engine = new Engine("orphan-adoption-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        Engine engine = engine();
         int sizeClass = engine.classes.classOf(BLOCK);
-        List<Long> blocks = new ArrayList<>();
-        Thread ended = Thread.ofPlatform().start(() -> {
-            Heap heap = engine.heapOf(Thread.currentThread());
-            for (int i = 0; i < BLOCKS; i++) {
-                blocks.add(heap.malloc(sizeClass));
-            }
-        });
-        ended.join();
+        List<Long> blocks = blocksOfAnEndedThread(engine, sizeClass);
         ExecutorService a = Executors.newSingleThreadExecutor();
         ExecutorService b = Executors.newSingleThreadExecutor();
         try {
-            // A's heap: its making orphans the ended thread's pages.
+            // Making A's heap orphans the ended thread's pages.
             a.submit(() -> engine.heapOf(Thread.currentThread())).get();
             b.submit(() -> engine.heapOf(Thread.currentThread())).get();
             List<Page> orphans = orphansOf(engine, sizeClass);
             assertThat(orphans).hasSize(PAGES);
-            // A frees into the orphan taken last without a preference (the list's first), B into all the others.
+            // A frees into the orphan that list order alone would hand out last (the list's first), B into the rest.
             Page freedByA = orphans.getFirst();
             List<Page> freedByB = orphans.subList(1, orphans.size());
             a.submit(() -> Heap.free(firstBlockOf(blocks, freedByA))).get();
@@ -63,17 +55,9 @@ class OrphanAdoptionTest {
 
     @Test
     void aThreadThatFreedIntoNoOrphanStillTakesOneWithRoom() throws Exception {
-        Engine engine = new Engine("orphan-adoption-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        Engine engine = engine();
         int sizeClass = engine.classes.classOf(BLOCK);
-        List<Long> blocks = new ArrayList<>();
-        Thread ended = Thread.ofPlatform().start(() -> {
-            Heap heap = engine.heapOf(Thread.currentThread());
-            for (int i = 0; i < BLOCKS; i++) {
-                blocks.add(heap.malloc(sizeClass));
-            }
-        });
-        ended.join();
+        List<Long> blocks = blocksOfAnEndedThread(engine, sizeClass);
         ExecutorService a = Executors.newSingleThreadExecutor();
         try {
             a.submit(() -> engine.heapOf(Thread.currentThread())).get();
@@ -87,6 +71,25 @@ class OrphanAdoptionTest {
             a.shutdown();
             engine.close();
         }
+    }
+
+    private static Engine engine() {
+        Engine engine = new Engine("orphan-adoption-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
+        Maintenance.unregister(engine);
+        return engine;
+    }
+
+    /** {@link #PAGES} full pages of {@code sizeClass}, allocated by a thread that has ended when this returns. */
+    private static List<Long> blocksOfAnEndedThread(Engine engine, int sizeClass) throws InterruptedException {
+        List<Long> blocks = new ArrayList<>();
+        Thread ended = Thread.ofPlatform().start(() -> {
+            Heap heap = engine.heapOf(Thread.currentThread());
+            for (int i = 0; i < BLOCKS; i++) {
+                blocks.add(heap.malloc(sizeClass));
+            }
+        });
+        ended.join();
+        return blocks;
     }
 
     @SuppressWarnings("unchecked")
