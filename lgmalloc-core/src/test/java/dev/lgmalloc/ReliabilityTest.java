@@ -400,15 +400,18 @@ class ReliabilityTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void anExtentRefusedByTheLimitIsRetriedAfterTheFreedPagesAreReclaimed() throws Exception {
-        // A 16 KiB block lives in a 1 MiB extent page of its thread's own. With room for one such page, the
+        // A 16 KiB block lives in a 256 KiB extent page of its thread's own. With room for one such page, the
         // second thread's page is refused until the first one's, emptied by a free from here, is reclaimed.
-        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(3L << 19)
+        long page = 256 * 1024;
+        long limit = 3 * page / 2;
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(limit)
                 .withPurgeDelay(Duration.ofHours(1)));
         long[] theirs = new long[1];
         try (IdleOwner owner = new IdleOwner(() -> theirs[0] = allocator.malloc(16 * 1024))) {
             allocator.free(theirs[0]);
+            assertThat(allocator.usedBytes() + page).as("a second page must exceed the limit").isGreaterThan(limit);
             long mine = refusalFails(() -> allocator.malloc(16 * 1024));
-            assertThat(allocator.usedBytes()).isLessThanOrEqualTo(3L << 19);
+            assertThat(allocator.usedBytes()).isLessThanOrEqualTo(limit);
             allocator.free(mine);
         }
     }

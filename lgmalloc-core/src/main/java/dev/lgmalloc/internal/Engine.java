@@ -56,6 +56,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final boolean carrierHeaps;
     /** Taken to make a carrier's heap, so that two of its virtual threads never make two. */
     private final ReentrantLock carrierHeapsMade = new ReentrantLock();
+    /** {@link Page#lastFreer} of an orphan no thread has freed into yet (thread ids are positive). */
+    static final long NO_FREER = 0;
+    /** Orphans with room looked at for one the thread freed into, past the first: the lock is everyone's. */
+    private static final int ORPHANS_LOOKED_AT = 64;
+
     /** Held by a forced pass acting as a carrier heap's owner, and to reap one: never two at once. */
     private final ReentrantLock carrierHolds = new ReentrantLock();
     /** Carriers (by thread id) whose two slots live threads held: their virtual threads borrow stripes. */
@@ -519,11 +524,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     Page acquirePage(Heap heap, int sizeClass) {
         checkOpen();
         synchronized (orphans) {
-            List<Page> list = orphans.get(sizeClass);
-            Page adopted = adoptOrphan(heap, list, heap.owner == null ? -1 : heap.owner.threadId());
-            if (adopted == null) {
-                adopted = adoptOrphan(heap, list, 0);
-            }
+            Page adopted = adoptOrphan(heap, orphans.get(sizeClass));
             if (adopted != null) {
                 return adopted;
             }
@@ -532,26 +533,43 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     /**
-     * The last orphan of {@code list} with room, last freed by thread {@code freer} (any, for 0), taken for {@code
-     * heap}; on the way, drops orphans that are empty or corrupted. Caller holds the orphans.
+     * Takes for {@code heap} the last orphan of {@code list} with room that its thread freed into last, else the last
+     * with room; on the way, drops orphans that are empty or corrupted. Null when none has room. Caller holds the
+     * orphans.
      */
-    private Page adoptOrphan(Heap heap, List<Page> list, long freer) {
-        for (int i = list.size() - 1; i >= 0; i--) {
+    private Page adoptOrphan(Heap heap, List<Page> list) {
+        long freer = heap.owner == null ? -1 : heap.owner.threadId();      // -1: no thread, no preference
+        int chosen = -1;
+        int lookAhead = ORPHANS_LOOKED_AT;
+        for (int i = list.size() - 1; i >= 0 && lookAhead > 0; i--) {
             Page p = list.get(i);
             if (Heap.collect(p) < 0) {
                 list.remove(i);
+                chosen -= chosen > i ? 1 : 0;
                 quarantine(p, "its list of blocks freed by other threads");
             } else if (p.used == 0) {
                 list.remove(i);
+                chosen -= chosen > i ? 1 : 0;
                 segments.release(p);
-            } else if ((freer == 0 || p.lastFreer == freer) && (p.free != 0 || p.bump + p.blockSize <= p.end)) {
-                list.remove(i);
-                p.state = Page.IN_HEAP;
-                p.heap = heap;
-                return p;
+            } else if (p.free != 0 || p.bump + p.blockSize <= p.end) {
+                if (chosen < 0) {
+                    chosen = i;
+                } else {
+                    lookAhead--;
+                }
+                if (p.lastFreer == freer) {
+                    chosen = i;
+                    break;
+                }
             }
         }
-        return null;
+        if (chosen < 0) {
+            return null;
+        }
+        Page p = list.remove(chosen);
+        p.state = Page.IN_HEAP;
+        p.heap = heap;
+        return p;
     }
 
     /** Takes a page whose heap is gone: released if empty, else kept where any thread can still free into it. */
@@ -566,6 +584,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 return;
             }
             page.heap = Heap.NO_OWNER;
+            page.lastFreer = NO_FREER;      // a freer of an earlier time it was an orphan says nothing now
             page.state = Page.ORPHANED;
             orphans.get(page.sizeClass).add(page);
         }

@@ -22,9 +22,9 @@ final class Extents {
      * Empty pages a heap keeps. Pages of 256 KiB with three spares (768 KiB), where they were 1 MiB with one: a heap
      * holds its pages for its highest live extent bytes, rounded up to a page, plus its spares, so rptest's batches
      * (each thread keeps one batch in flight to the other thread while it fills the next) held whole pages of free
-     * runs. {@code WhereTheMemoryIs rptest 2 10}, four runs each, most resident: 19.4-20.2 MiB with 1 MiB pages, 16.3-16.5
-     * with these. With one spare of 256 KiB, glibc-thread's random churn emptied and released pages often enough
-     * that their chunks piled up between purges (14.2-15.2 MiB against 14.0-14.1); with three, 14.3-14.5.
+     * runs. {@code WhereTheMemoryIs rptest 2 10}, four runs each, most resident: 19.4-20.2 MiB with 1 MiB pages,
+     * 16.3-16.5 with these. With one spare of 256 KiB, glibc-thread's random churn emptied and released pages often
+     * enough that their chunks piled up between purges (14.2-15.2 MiB against 14.0-14.1); with three, 14.3-14.5.
      */
     static final int SPARE_PAGES = 3;
 

@@ -454,9 +454,9 @@ public final class Heap extends HeapLayout.Pad {
         }
         if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
                 || t.isVirtual()) {
-            if (page.state == Page.ORPHANED) {
-                page.lastFreer = t.threadId();    // whose heap should take it (Engine.acquirePage)
-            }
+            if (page.state == Page.ORPHANED && page.lastFreer != t.threadId()) {
+                page.lastFreer = t.threadId();    // whose heap should take it (Engine.acquirePage); a store only
+            }                                     // when it changes: this line has the page's full flag too
             freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
             return;
         }

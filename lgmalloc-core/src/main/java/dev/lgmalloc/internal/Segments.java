@@ -9,7 +9,11 @@ import java.util.List;
  */
 final class Segments {
 
-    /** 1 MiB: a borrowed segment always holds an aligned run for a page of 8 chunks, and 16 single chunks. */
+    /**
+     * 1 MiB: a borrowed segment always holds an aligned run for a page of 8 chunks, and 16 single chunks. An extent
+     * page (4 chunks) fits too, so a program whose first block is 8 KiB or more gets it from the borrowed segment,
+     * which then holds extent pages only, and its first small block links {@code mmap} (segments hold one kind).
+     */
     private static final int BORROWED_CHUNKS = 16;
     /**
      * One: a borrowed segment is zeroed, so resident, as a whole when it is borrowed. A program that needs more

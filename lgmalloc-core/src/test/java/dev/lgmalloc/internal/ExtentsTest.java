@@ -223,7 +223,8 @@ class ExtentsTest {
             for (int i = 2 * Extents.SPARE_PAGES; i < blocks.length; i++) {
                 freeIntoPage(allocator, blocks[i]);
             }
-            assertThat(extentPages(allocator)).as("an empty page beyond the spares goes").isEqualTo(Extents.SPARE_PAGES);
+            assertThat(extentPages(allocator)).as("an empty page beyond the spares goes")
+                    .isEqualTo(Extents.SPARE_PAGES);
             allocator.trim();
             assertThat(extentPages(allocator)).isZero();
             assertThat(allocator.statistics().committedBytes()).isZero();

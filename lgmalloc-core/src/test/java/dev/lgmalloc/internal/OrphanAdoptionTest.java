@@ -20,7 +20,7 @@ class OrphanAdoptionTest {
 
     private static final int BLOCK = 64;
     private static final int PAGES = 8;
-    private static final int BLOCKS = PAGES * 1024;     // 64 KiB pages of 64-byte blocks
+    private static final int BLOCKS = PAGES * (int) (PageMap.CHUNK_SIZE / BLOCK);   // one-chunk pages of 64 B blocks
 
     @Test
     void aThreadThatNeedsAPageTakesTheOrphanItFreedIntoLast() throws Exception {

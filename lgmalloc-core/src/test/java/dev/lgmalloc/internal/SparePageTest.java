@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A page of a small class that empties and is not its class's current page goes back to its segment at once (the
- * extent pages of blocks from 8 KiB keep one spare instead: ExtentsTest).
+ * extent pages of blocks from 8 KiB keep three spares instead: ExtentsTest).
  */
 class SparePageTest {
 
