@@ -5,6 +5,7 @@ import dev.lgmalloc.SizeClasses;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One thread's pages (or one stripe's, shared by virtual threads one at a time). Only the owner allocates from
@@ -24,6 +25,8 @@ public final class Heap extends HeapLayout.Pad {
 
     /** The owner of pages nobody allocates from: large blocks, released, orphaned and quarantined pages. */
     static final Heap NO_OWNER = new Heap();
+    /** How long a virtual thread waiting for a heap's lists parks between tries ({@link #lockLists}). */
+    private static final long BACK_OFF_NANOS = 20_000;
 
     private static final VarHandle HINTS = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle LIST_LOCK;
@@ -667,6 +670,7 @@ public final class Heap extends HeapLayout.Pad {
 
     /** A local free made a full page usable, or emptied a page. */
     private void pageHasRoom(Page page) {
+        boolean emptied = false;
         lockLists();
         try {
             if (page.state != Page.IN_HEAP) {
@@ -680,10 +684,13 @@ public final class Heap extends HeapLayout.Pad {
             }
             if (page.used == 0 && current[page.sizeClass] != page) {
                 unlink(available, page);
-                engine.segments.release(page);
+                emptied = true;
             }
         } finally {
             unlockLists();
+        }
+        if (emptied) {
+            engine.segments.release(page);    // after the lock: see lockLists
         }
     }
 
@@ -754,16 +761,17 @@ public final class Heap extends HeapLayout.Pad {
         if (this == NO_OWNER || !tryLockLists()) {
             return;
         }
+        boolean taken;
         try {
-            if (page.heap != this || page.state != Page.IN_HEAP) {
-                return;
+            if (page.heap != this || page.state != Page.IN_HEAP || current[page.sizeClass] == page) {
+                return;                       // the owner's fast path uses its current page without the lock
             }
-            if (current[page.sizeClass] == page) {
-                return;                       // the owner's fast path uses it without the lock
-            }
-            releaseIfFreedRemotely(page.inFullList ? fullPages : available, page);
+            taken = takeIfFreedRemotely(page.inFullList ? fullPages : available, page);
         } finally {
             unlockLists();
+        }
+        if (taken) {
+            engine.segments.release(page);    // out of every list, so no one finds it before it goes
         }
     }
 
@@ -824,12 +832,17 @@ public final class Heap extends HeapLayout.Pad {
 
     private void lockLists() {
         // Held for a list walk at most. The owner competes only with reclaims (the maintenance thread, a trim, a
-        // refused allocation); yielding now and then lets a descheduled holder, or a virtual one, finish.
+        // refused allocation) and a remote free releasing a page; backing off now and then lets a descheduled
+        // holder finish. A virtual thread parks rather than yields: a holder may be a virtual thread unmounted on a
+        // monitor (the segments'), and the scheduler ran the yielding waiters again before it, on every carrier
+        // (ReliabilityTest hung in CI, two virtual threads spinning here, the holder runnable and never mounted).
         for (int spins = 1; !LIST_LOCK.compareAndSet(this, 0, 1); spins++) {
-            if ((spins & 63) == 0) {
-                Thread.yield();
-            } else {
+            if ((spins & 63) != 0) {
                 Thread.onSpinWait();
+            } else if (Thread.currentThread().isVirtual()) {
+                LockSupport.parkNanos(BACK_OFF_NANOS);
+            } else {
+                Thread.yield();
             }
         }
     }
@@ -1037,14 +1050,22 @@ public final class Heap extends HeapLayout.Pad {
      * every block of it ({@link #reclaim} says why this check is safe without the owner). Caller holds the lists.
      */
     private void releaseIfFreedRemotely(Page[] heads, Page page) {
+        if (takeIfFreedRemotely(heads, page)) {
+            engine.segments.release(page);
+        }
+    }
+
+    /** Takes {@code page} off list {@code heads} when other threads freed every block of it, for release. */
+    private boolean takeIfFreedRemotely(Page[] heads, Page page) {
         long word = page.threadFree;
         if (word != 0 && page.usedAcquire() == (int) (word >>> Page.COUNT_SHIFT) && page.casThreadFree(word, 0)) {
             unlink(heads, page);
             page.inFullList = false;
             page.full = false;
             page.setUsed(0);
-            engine.segments.release(page);
+            return true;
         }
+        return false;
     }
 
     /**
