@@ -29,7 +29,8 @@ final class MarkdownReport {
                 + "better); in brackets the time and the noise (half the spread of the runs)", true,
                 Summary::medianSeconds, s -> String.format(Locale.ROOT, "%.3f s ±%.0f%%", s.medianSeconds(),
                         100 * s.noise()));
-        ratioTable("Peak RSS", "RSS the workload added at its peak (first run, fresh JVM), as a multiple of "
+        ratioTable("Peak RSS", "RSS the workload added at its peak (first run, fresh JVM; with several JVMs, the "
+                + "median JVM's), as a multiple of "
                 + "lgmalloc's (lower is better); in brackets MiB", false,
                 s -> s.first().peakRssDelta(), s -> String.format(Locale.ROOT, "%.1f MiB",
                         s.first().peakRssDelta() / MIB));
