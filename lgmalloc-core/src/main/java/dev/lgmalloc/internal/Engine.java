@@ -56,11 +56,6 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final boolean carrierHeaps;
     /** Taken to make a carrier's heap, so that two of its virtual threads never make two. */
     private final ReentrantLock carrierHeapsMade = new ReentrantLock();
-    /** {@link Page#lastFreer} of an orphan no thread has freed into yet (thread ids are positive). */
-    static final long NO_FREER = 0;
-    /** Orphans with room looked at for one the thread freed into, past the first: the lock is everyone's. */
-    private static final int ORPHANS_LOOKED_AT = 64;
-
     /** Held by a forced pass acting as a carrier heap's owner, and to reap one: never two at once. */
     private final ReentrantLock carrierHolds = new ReentrantLock();
     /** Carriers (by thread id) whose two slots live threads held: their virtual threads borrow stripes. */
@@ -68,6 +63,10 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     private final int[] provisionedClasses;
     private final List<Heap> heaps = new ArrayList<>();          // guarded by itself
     private final List<List<Page>> orphans = new ArrayList<>();  // per class; guarded by itself
+    /** {@link Page#lastFreer} of an orphan no thread has freed into yet (thread ids are positive). */
+    static final long NO_FREER = 0;
+    /** Orphans with room looked at for one the thread freed into, past the first: the lock is everyone's. */
+    private static final int ORPHANS_LOOKED_AT = 64;
     private final java.util.concurrent.atomic.AtomicInteger quarantinedPages = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger discardedBlocks = new java.util.concurrent.atomic.AtomicInteger();
     private int nextHeapId;
@@ -543,14 +542,8 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         int lookAhead = ORPHANS_LOOKED_AT;
         for (int i = list.size() - 1; i >= 0 && lookAhead > 0; i--) {
             Page p = list.get(i);
-            if (Heap.collect(p) < 0) {
-                list.remove(i);
+            if (droppedOrphan(list, i)) {
                 chosen -= chosen > i ? 1 : 0;
-                quarantine(p, "its list of blocks freed by other threads");
-            } else if (p.used == 0) {
-                list.remove(i);
-                chosen -= chosen > i ? 1 : 0;
-                segments.release(p);
             } else if (p.free != 0 || p.bump + p.blockSize <= p.end) {
                 if (chosen < 0) {
                     chosen = i;
@@ -570,6 +563,25 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         p.state = Page.IN_HEAP;
         p.heap = heap;
         return p;
+    }
+
+    /**
+     * Collects the remote frees of orphan {@code i} of {@code list} and drops it when its list of them is corrupted
+     * (quarantined) or it is empty (released); whether it was dropped. Caller holds the orphans.
+     */
+    private boolean droppedOrphan(List<Page> list, int i) {
+        Page p = list.get(i);
+        if (Heap.collect(p) < 0) {
+            list.remove(i);
+            quarantine(p, "its list of blocks freed by other threads");
+            return true;
+        }
+        if (p.used == 0) {
+            list.remove(i);
+            segments.release(p);
+            return true;
+        }
+        return false;
     }
 
     /** Takes a page whose heap is gone: released if empty, else kept where any thread can still free into it. */
@@ -669,15 +681,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         synchronized (orphans) {
             for (List<Page> list : orphans) {
                 for (int i = list.size() - 1; i >= 0; i--) {
-                    Page p = list.get(i);
-                    int collected = Heap.collect(p);
-                    if (collected < 0) {
-                        list.remove(i);
-                        quarantine(p, "its list of blocks freed by other threads");
-                    } else if (p.used == 0) {
-                        list.remove(i);
-                        segments.release(p);
-                    }
+                    droppedOrphan(list, i);
                 }
             }
         }

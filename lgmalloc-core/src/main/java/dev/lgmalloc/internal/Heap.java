@@ -457,9 +457,11 @@ public final class Heap extends HeapLayout.Pad {
         }
         if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
                 || t.isVirtual()) {
+            // Whose heap should take an orphan (Engine.acquirePage); stored only when it changes, since this
+            // cache line also holds the page's full flag, which every remote free reads.
             if (page.state == Page.ORPHANED && page.lastFreer != t.threadId()) {
-                page.lastFreer = t.threadId();    // whose heap should take it (Engine.acquirePage); a store only
-            }                                     // when it changes: this line has the page's full flag too
+                page.lastFreer = t.threadId();
+            }
             freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
             return;
         }
