@@ -189,7 +189,6 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
             }
         }
         register(h);
-        Maintenance.passSoon();             // a new thread: see whether blocked threads' pages can be its
         if (!takeSlots(h, t)) {
             overflow.set(h);                // live threads hold both, and neither can move
         }

@@ -3,7 +3,6 @@ package dev.lgmalloc.internal;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One daemon thread, {@code lgmalloc-maintenance}, that periodically runs {@link Engine#maintain} for every live
@@ -13,11 +12,6 @@ import java.util.concurrent.locks.LockSupport;
 final class Maintenance {
 
     static final long INTERVAL_MILLIS = 50;
-    /**
-     * The least time between a pass and one asked for between ticks ({@link #passSoon}); and at most one of those
-     * between two ticks, so a program that starts thread after thread at most doubles this thread's work.
-     */
-    private static final long MIN_GAP_NANOS = 10_000_000;
 
     /**
      * {@link System#nanoTime()} as of the last tick: a clock for the allocator's own delays that costs a volatile
@@ -26,11 +20,7 @@ final class Maintenance {
     private static volatile long clockNanos = System.nanoTime();
 
     private static final List<WeakReference<Engine>> ENGINES = new ArrayList<>();
-    private static volatile Thread thread;
-    /** Set by {@link #passSoon}: run a pass now, between two ticks. */
-    private static volatile boolean passRequested;
-    /** Passes run on request between ticks, for tests. */
-    private static volatile long requestedPasses;
+    private static Thread thread;
 
     private Maintenance() {
     }
@@ -46,25 +36,6 @@ final class Maintenance {
 
     static synchronized void unregister(Engine engine) {
         ENGINES.removeIf(ref -> ref.get() == null || ref.get() == engine);
-    }
-
-    /**
-     * Asks for a pass now rather than at the next tick: a thread just made its heap, and it is the one that would
-     * adopt the pages of threads that stopped allocating. A blocked thread's idle classes are handed over at the
-     * second pass that finds them unused (Heap.reclaim); a pass taken when the new thread starts makes that the
-     * next tick instead of the one after. Cheap for the caller: a volatile write and an unpark.
-     */
-    static void passSoon() {
-        Thread t = thread;
-        if (t != null && !passRequested) {
-            passRequested = true;
-            LockSupport.unpark(t);
-        }
-    }
-
-    /** How many passes ran on request, between ticks. */
-    static long requestedPasses() {
-        return requestedPasses;
     }
 
     /** The time of the last tick, at most {@link #INTERVAL_MILLIS} behind {@link System#nanoTime()}. */
@@ -95,37 +66,10 @@ final class Maintenance {
 
     private static void run() {
         boolean first = true;
-        long nextTick = System.nanoTime() + INTERVAL_MILLIS * 1_000_000;
-        long lastPass = Long.MIN_VALUE / 2;
-        boolean servedSinceTick = false;
         while (true) {
-            // Parks until the tick, or until a request may be served: not before the first tick (see below), and
-            // not within MIN_GAP of the last pass, so that a program starting thread after thread does not keep
-            // this thread busy. The ticks stay on their schedule whatever is asked between them.
-            long now = System.nanoTime();
-            long until = nextTick;
-            if (passRequested && !first && !servedSinceTick) {
-                until = Math.min(until, lastPass + MIN_GAP_NANOS);
-            }
-            if (until - now > 0) {
-                LockSupport.parkNanos(until - now);
-                if (Thread.interrupted()) {
-                    return;
-                }
-                continue;
-            }
-            boolean tick = nextTick - now <= 0;
-            passRequested = false;
             try {
-                clockNanos = now;
-                lastPass = now;
-                if (tick) {
-                    nextTick = now + INTERVAL_MILLIS * 1_000_000;
-                    servedSinceTick = false;
-                } else {
-                    servedSinceTick = true;
-                    requestedPasses++;
-                }
+                Thread.sleep(INTERVAL_MILLIS);
+                clockNanos = System.nanoTime();
                 if (first) {
                     // Off the first malloc's path, and after it: linking at once made the first malloc wait (on
                     // two cores, for the CPU and for the FFM classes both threads initialise). The downcalls,
@@ -140,6 +84,8 @@ final class Maintenance {
                 for (Engine e : live()) {
                     e.maintain(false);
                 }
+            } catch (InterruptedException e) {
+                return;
             } catch (RuntimeException | Error e) {
                 // Keep the allocator serviceable; report once per failure.
                 System.err.println("lgmalloc-maintenance: " + e);
