@@ -55,12 +55,6 @@ public final class Heap extends HeapLayout.Pad {
      */
     static final int DEFERRED_MAX_BLOCK = 1024;
 
-    final boolean striped;
-    /**
-     * A carrier's heap: its owner is a carrier thread, and the virtual threads mounted on it use it, one at a time
-     * ({@link #enterAsCarrier}).
-     */
-    final boolean ofCarrier;
     private final Page exhausted;
     final Page[] current;
     final Page[] available;
@@ -127,10 +121,8 @@ public final class Heap extends HeapLayout.Pad {
     }
 
     Heap(Engine engine, int id, Thread owner, boolean striped, boolean ofCarrier) {
-        super(engine, id, owner);
+        super(engine, id, owner, striped, ofCarrier);
         int classes = engine.classes.count();
-        this.striped = striped;
-        this.ofCarrier = ofCarrier;
         this.exhausted = Page.exhausted();
         this.current = new Page[classes];
         this.available = new Page[classes];
@@ -145,9 +137,7 @@ public final class Heap extends HeapLayout.Pad {
     }
 
     private Heap() {
-        super(null, -1, null);
-        this.striped = false;
-        this.ofCarrier = false;
+        super(null, -1, null, false, false);
         this.exhausted = null;
         this.current = new Page[0];
         this.available = new Page[0];
@@ -169,9 +159,11 @@ public final class Heap extends HeapLayout.Pad {
      * extent placed at an aligned unit (small classes the caller picked to be aligned already take malloc).
      */
     public long mallocAligned(int sizeClass, long alignment) {
-        int blockSize = engine.classes.blockSize(sizeClass);
-        if (alignment > SizeClasses.GRANULE && Extents.serves(blockSize)) {
-            return engine.extents.allocateAligned(this, sizeClass, blockSize, alignment);
+        if (alignment > SizeClasses.GRANULE) {      // before the class's size: malloc's alignment skips three loads
+            int blockSize = engine.classes.blockSize(sizeClass);
+            if (Extents.serves(blockSize)) {
+                return engine.extents.allocateAligned(this, sizeClass, blockSize, alignment);
+            }
         }
         return malloc(sizeClass);
     }
@@ -450,11 +442,12 @@ public final class Heap extends HeapLayout.Pad {
      * engine's heap.
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
-        Engine engine = owner.engine;
-        if (t.isVirtual() && (owner.ofCarrier ? owner.freeAsCarrier(page, address)
-                : owner.striped && owner.freeAsStripe(page, address))) {
+        // The heap's kind first: one field of a line the caller read, where isVirtual loads the thread's class.
+        if ((owner.ofCarrier || owner.striped) && t.isVirtual()
+                && (owner.ofCarrier ? owner.freeAsCarrier(page, address) : owner.freeAsStripe(page, address))) {
             return;
         }
+        Engine engine = owner.engine;
         if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
                 || t.isVirtual()) {
             // Whose heap should take an orphan (Engine.acquirePage); stored only when it changes, since this

@@ -17,21 +17,30 @@ final class HeapLayout {
         final Engine engine;
         /** The thread that may use the fast paths; for a stripe, the virtual thread holding it, or null. */
         Thread owner;
-        /** Fills the 24 bytes from the header's end, so that none of the owner's small fields lands here. */
         final int id;
+        /** A stripe: borrowed by virtual threads for one call at a time. */
+        final boolean striped;
+        /**
+         * A carrier's heap: its owner is a carrier thread, and the virtual threads mounted on it use it, one at a
+         * time ({@code Heap.enterAsCarrier}). Beside the owner, so that a virtual thread's free tells a heap it may
+         * enter from one it frees into remotely without reading another line.
+         */
+        final boolean ofCarrier;
 
-        ReadByFreeingThreads(Engine engine, int id, Thread owner) {
+        ReadByFreeingThreads(Engine engine, int id, Thread owner, boolean striped, boolean ofCarrier) {
             this.engine = engine;
             this.id = id;
             this.owner = owner;
+            this.striped = striped;
+            this.ofCarrier = ofCarrier;
         }
     }
 
     abstract static class Pad extends ReadByFreeingThreads {
         long p0, p1, p2, p3, p4, p5, p6, p7;
 
-        Pad(Engine engine, int id, Thread owner) {
-            super(engine, id, owner);
+        Pad(Engine engine, int id, Thread owner, boolean striped, boolean ofCarrier) {
+            super(engine, id, owner, striped, ofCarrier);
         }
     }
 }

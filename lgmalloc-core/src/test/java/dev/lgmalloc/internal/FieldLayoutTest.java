@@ -52,7 +52,7 @@ class FieldLayoutTest {
 
     @Test
     void aHeapKeepsWhatFreeingThreadsReadApartFromWhatItsOwnerWrites() throws Exception {
-        List<Field> readByFreers = fields(Heap.class, "engine", "owner");
+        List<Field> readByFreers = fields(Heap.class, "engine", "owner", "striped", "ofCarrier");
         List<Field> owner = fields(Heap.class, "arenaChunk", "predictedHits", "deferredPage", "deferredHead",
                 "deferredTail", "deferredCount", "listLock");
         assertApart(Heap.class, readByFreers, owner);
