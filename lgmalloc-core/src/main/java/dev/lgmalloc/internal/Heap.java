@@ -159,7 +159,7 @@ public final class Heap extends HeapLayout.Pad {
      * extent placed at an aligned unit (small classes the caller picked to be aligned already take malloc).
      */
     public long mallocAligned(int sizeClass, long alignment) {
-        if (alignment > SizeClasses.GRANULE) {      // before the class's size: malloc's alignment skips three loads
+        if (alignment > SizeClasses.GRANULE) {      // before the class's size: malloc's own alignment skips its loads
             int blockSize = engine.classes.blockSize(sizeClass);
             if (Extents.serves(blockSize)) {
                 return engine.extents.allocateAligned(this, sizeClass, blockSize, alignment);
@@ -442,7 +442,7 @@ public final class Heap extends HeapLayout.Pad {
      * engine's heap.
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
-        // The heap's kind first: one field of a line the caller read, where isVirtual loads the thread's class.
+        // The heap's kind first: two flags on the line the caller read, where isVirtual loads the thread's class.
         if ((owner.ofCarrier || owner.striped) && t.isVirtual()
                 && (owner.ofCarrier ? owner.freeAsCarrier(page, address) : owner.freeAsStripe(page, address))) {
             return;

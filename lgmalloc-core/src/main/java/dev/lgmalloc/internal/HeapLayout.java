@@ -17,6 +17,7 @@ final class HeapLayout {
         final Engine engine;
         /** The thread that may use the fast paths; for a stripe, the virtual thread holding it, or null. */
         Thread owner;
+        /** With the two flags below, fills the 8 bytes after the header; {@link Pad} takes what is left. */
         final int id;
         /** A stripe: borrowed by virtual threads for one call at a time. */
         final boolean striped;
@@ -37,6 +38,13 @@ final class HeapLayout {
     }
 
     abstract static class Pad extends ReadByFreeingThreads {
+        /**
+         * Take the holes the fields above leave (two bytes after the flags, four after the references with compressed
+         * oops), before the owner's small fields in {@code Heap} can: HotSpot fills a superclass's holes with a
+         * subclass's fields, and put the virtual threads' busy flag beside {@code owner}.
+         */
+        short hole2;
+        int hole4;
         long p0, p1, p2, p3, p4, p5, p6, p7;
 
         Pad(Engine engine, int id, Thread owner, boolean striped, boolean ofCarrier) {
