@@ -1058,6 +1058,10 @@ public final class Heap extends HeapLayout.Pad {
             page.inFullList = false;
             page.full = false;
             page.setUsed(0);
+            // Released already, for whoever holds the lists next: releaseEmptied gives the page to its segment only
+            // after unlocking, and a page out of every list but still in this heap, empty, was taken a second time
+            // by a probe that moved pages later than the free (docs/BENCHMARKS.md, nineteenth session).
+            page.state = Page.RELEASED;
             return true;
         }
         return false;
