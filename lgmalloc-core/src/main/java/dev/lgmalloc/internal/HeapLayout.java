@@ -17,7 +17,7 @@ final class HeapLayout {
         final Engine engine;
         /** The thread that may use the fast paths; for a stripe, the virtual thread holding it, or null. */
         Thread owner;
-        /** With the two flags below, fills the 8 bytes after the header; {@link Pad} takes what is left. */
+        /** Laid out first, with the two flags below; {@link Pad} takes the holes they leave. */
         final int id;
         /** A stripe: borrowed by virtual threads for one call at a time. */
         final boolean striped;
@@ -41,7 +41,7 @@ final class HeapLayout {
         /**
          * Take the holes the fields above leave (two bytes after the flags, four after the references with compressed
          * oops), before the owner's small fields in {@code Heap} can: HotSpot fills a superclass's holes with a
-         * subclass's fields, and put the virtual threads' busy flag beside {@code owner}.
+         * subclass's fields, and without these had put the virtual threads' busy flag beside {@code owner}.
          */
         short hole2;
         int hole4;
