@@ -48,25 +48,28 @@ final class Segment {
     }
 
     /**
-     * A segment over {@code chunks} chunks borrowed from the JDK's allocator, with no system call of ours: the
-     * arena's memory is zeroed, as mapped memory is. Returns null when the JDK has no memory either.
+     * A segment over a run of {@code chunks} chunks (a power of two) borrowed from the JDK's allocator, with no
+     * system call of ours: the arena's memory is zeroed, as mapped memory is. The run is aligned to its length, as
+     * {@link #findRun} places pages, so it never crosses its window and holds one page of that many chunks; several
+     * borrowed segments may share a window, each foreign to the others. Returns null when the JDK has no memory.
      */
     static Segment borrow(int chunks) {
+        if (Integer.bitCount(chunks) != 1 || chunks > CHUNKS) {
+            throw new IllegalArgumentException("a run of " + chunks + " chunks is not a power of two up to " + CHUNKS);
+        }
+        long bytes = (long) chunks << PageMap.CHUNK_SHIFT;
         Arena arena = Arena.ofShared();
         long start;
         try {
-            start = arena.allocate(chunks * PageMap.CHUNK_SIZE, PageMap.CHUNK_SIZE).address();
+            start = arena.allocate(bytes, bytes).address();
         } catch (OutOfMemoryError e) {
             arena.close();
             return null;
         }
         long window = start & -SIZE;
         int first = (int) ((start - window) >>> PageMap.CHUNK_SHIFT);
-        // A window holds 64 chunks; memory running past its end is simply not used.
-        int owned = Math.min(chunks, CHUNKS - first);
-        Segment segment = new Segment(window, ~runMask(first, owned), arena);
-        // Zeroed by the JDK, so resident: dirty from the start, to be purged after the delay like released chunks
-        // (they stayed resident until the segment went back, about 1 MiB for a small program).
+        Segment segment = new Segment(window, ~runMask(first, chunks), arena);
+        // Zeroed by the JDK, so resident: dirty from the start, to be purged after the delay like released chunks.
         segment.dirtyMask = ~segment.foreignMask;
         java.util.Arrays.fill(segment.freedAtNanos, System.nanoTime());
         return segment;

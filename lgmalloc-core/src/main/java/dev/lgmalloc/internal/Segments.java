@@ -10,16 +10,12 @@ import java.util.List;
 final class Segments {
 
     /**
-     * 1 MiB: a borrowed segment always holds an aligned run for a page of 8 chunks, and 16 single chunks. An extent
-     * page (4 chunks) fits too, so a program whose first block is 8 KiB or more gets it from the borrowed segment,
-     * which then holds extent pages only, and its first small block links {@code mmap} (segments hold one kind).
+     * Chunks borrowed at most, 1 MiB, each run just what its page needs: borrowed memory is zeroed, so resident,
+     * when it is borrowed, and a fresh JVM's first 1 MiB took 4.7 ms to zero and fault in where 64 KiB took 1.3
+     * (docs/BENCHMARKS.md). A program that needs more before the maintenance thread has linked {@code mmap} links
+     * it itself, as every first malloc used to.
      */
-    private static final int BORROWED_CHUNKS = 16;
-    /**
-     * One: a borrowed segment is zeroed, so resident, as a whole when it is borrowed. A program that needs more
-     * before the maintenance thread has linked {@code mmap} links it itself, as every first malloc used to.
-     */
-    private static final int BORROWED_LIMIT = 1;
+    private static final int BORROWED_CHUNKS_LIMIT = 16;
 
     private final List<Segment> segments = new ArrayList<>();
     private int searchStart;
@@ -130,25 +126,22 @@ final class Segments {
      * not wait for the linker; the maintenance thread links it on its first tick.
      */
     private Segment newSegment(int chunks) {
-        if (!Os.isLinked() && borrowed() < BORROWED_LIMIT) {
-            Segment borrowed = Segment.borrow(BORROWED_CHUNKS);
-            if (borrowed != null && borrowed.findRun(chunks) >= 0) {
-                return borrowed;
-            }
+        if (!Os.isLinked() && borrowedChunks() + chunks <= BORROWED_CHUNKS_LIMIT) {
+            Segment borrowed = Segment.borrow(chunks);
             if (borrowed != null) {
-                borrowed.giveBack();
+                return borrowed;
             }
         }
         long base = Os.map(Segment.SIZE, Segment.SIZE);
         return base == 0 ? null : new Segment(base);
     }
 
-    private int borrowed() {
-        int count = 0;
+    private int borrowedChunks() {
+        int chunks = 0;
         for (Segment s : segments) {
-            count += s.isBorrowed() ? 1 : 0;
+            chunks += s.isBorrowed() ? (int) (s.ownedBytes() >>> PageMap.CHUNK_SHIFT) : 0;
         }
-        return count;
+        return chunks;
     }
 
     /** Gives an empty page's chunks back to its segment; they are purged after the purge delay. */

@@ -1,6 +1,7 @@
 package dev.lgmalloc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
@@ -17,42 +18,61 @@ import org.junit.jupiter.api.Test;
 class BorrowedSegmentTest {
 
     @Test
-    void aBorrowedSegmentOwnsOnlyItsChunksOfTheWindow() {
-        Segment segment = Segment.borrow(16);
-        try {
-            assertThat(segment.isBorrowed()).isTrue();
-            assertThat(segment.base % Segment.SIZE).isZero();
-            int owned = Long.bitCount(~segment.foreignMask);
-            assertThat(owned).isBetween(1, 16);
-            assertThat(segment.ownedBytes()).isEqualTo((long) owned << PageMap.CHUNK_SHIFT);
-            assertThat(segment.isEmpty()).isTrue();
-            // foreign chunks are never handed out: every run found lies inside the owned chunks
-            for (int chunks : new int[] {1, 8}) {
+    void aBorrowedSegmentOwnsExactlyItsRunOfTheWindow() {
+        for (int chunks : new int[] {1, 4, 8}) {
+            Segment segment = Segment.borrow(chunks);
+            try {
+                assertThat(segment.isBorrowed()).isTrue();
+                assertThat(segment.base % Segment.SIZE).isZero();
+                assertThat(Long.bitCount(~segment.foreignMask)).isEqualTo(chunks);
+                assertThat(segment.ownedBytes()).isEqualTo((long) chunks << PageMap.CHUNK_SHIFT);
+                assertThat(segment.isEmpty()).isTrue();
+                // the one run it holds is the page's: aligned to its length, as findRun places pages
                 int first = segment.findRun(chunks);
-                if (first >= 0) {
-                    assertThat(Segment.runMask(first, chunks) & segment.foreignMask).isZero();
+                assertThat(first % chunks).isZero();
+                assertThat(Segment.runMask(first, chunks)).isEqualTo(~segment.foreignMask);
+                // the memory reads as zero, as a fresh mapping does, and takes writes
+                long start = segment.base + ((long) first << PageMap.CHUNK_SHIFT);
+                long end = start + segment.ownedBytes();
+                for (long a = start; a < end; a += 4096) {
+                    assertThat(Memory.getLong(a)).isZero();
+                    Memory.putLong(a, a);
                 }
+                assertThat(Memory.getLong(end - 4096)).isEqualTo(end - 4096);
+            } finally {
+                segment.giveBack();
             }
-            if (owned == 16) {
-                assertThat(segment.findRun(8)).as("16 chunks always hold an aligned run of 8").isNotNegative();
-            }
-            // the memory reads as zero, as a fresh mapping does, and takes writes
-            int first = Long.numberOfTrailingZeros(~segment.foreignMask);
-            long start = segment.base + ((long) first << PageMap.CHUNK_SHIFT);
-            long end = start + segment.ownedBytes();
-            for (long a = start; a < end; a += 4096) {
-                assertThat(Memory.getLong(a)).isZero();
-                Memory.putLong(a, a);
-            }
-            assertThat(Memory.getLong(end - 4096)).isEqualTo(end - 4096);
-        } finally {
-            segment.giveBack();
         }
     }
 
     @Test
+    void borrowedSegmentsInOneWindowNeverShareAChunk() {
+        List<Segment> segments = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                segments.add(Segment.borrow(1));
+            }
+            for (Segment a : segments) {
+                for (Segment b : segments) {
+                    if (a != b && a.base == b.base) {
+                        assertThat(~a.foreignMask & ~b.foreignMask).isZero();
+                    }
+                }
+            }
+        } finally {
+            segments.forEach(Segment::giveBack);
+        }
+    }
+
+    @Test
+    void onlyARunOfAPowerOfTwoChunksIsBorrowed() {
+        assertThatThrownBy(() -> Segment.borrow(3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3 chunks");
+    }
+
+    @Test
     void unmappingABorrowedSegmentLeavesTheRestOfItsWindowAlone() {
-        Segment segment = Segment.borrow(16);
+        Segment segment = Segment.borrow(1);
         try {
             int foreign = Long.numberOfTrailingZeros(segment.foreignMask);   // a chunk of the window not ours
             long foreignAddress = segment.base + ((long) foreign << PageMap.CHUNK_SHIFT);
@@ -85,15 +105,33 @@ class BorrowedSegmentTest {
             long first = LgMalloc.malloc(64);
             System.out.println("linked-at-first-malloc=" + Os.isLinked());
             System.out.println("first-page-borrowed=" + PageMap.lookup(first).segment.isBorrowed());
-            // more than one borrowed segment's worth (16 chunks each), with sizes whose pages span 2 chunks too
+            // more than the borrowed megabyte, with extents (pages of 4 chunks) among the small blocks
             List<Long> blocks = new ArrayList<>();
+            boolean extentLinked = false;
             for (int i = 0; i < 20_000; i++) {
                 long size = i % 100 == 0 ? 12_000 : 200;
                 long p = LgMalloc.malloc(size);
+                if (i == 0) {
+                    extentLinked = Os.isLinked();     // the maintenance thread links mmap a tick or more after start
+                }
                 Memory.putLong(p, i);
                 Memory.putLong(p + size - 8, ~i);
                 blocks.add(p);
             }
+            // borrowed one page's run at a time, up to 1 MiB, then mapped
+            Segment firstSegment = PageMap.lookup(first).segment;
+            Segment extentSegment = PageMap.lookup(blocks.get(0)).segment;
+            System.out.println("extent-page-borrowed-apart=" + (extentLinked
+                    || extentSegment.isBorrowed() && extentSegment != firstSegment));
+            java.util.Set<Segment> borrowed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (long p : blocks) {
+                Segment s = PageMap.lookup(p).segment;
+                if (s.isBorrowed()) {
+                    borrowed.add(s);
+                }
+            }
+            long borrowedBytes = borrowed.stream().mapToLong(Segment::ownedBytes).sum();
+            System.out.println("borrowed-within-1MiB=" + (borrowedBytes <= 1 << 20));
             boolean intact = true;
             for (int i = 0; i < blocks.size(); i++) {
                 long size = i % 100 == 0 ? 12_000 : 200;
@@ -109,7 +147,8 @@ class BorrowedSegmentTest {
     void theFirstPagesOfAFreshJvmAreBorrowedAndGivenBack() throws Exception {
         String output = FreshJvm.run(FirstAllocations.class);
         assertThat(output).contains("linked-at-first-malloc=false", "first-page-borrowed=true", "intact=true",
-                "reserved-after-trim=0", "later-page-borrowed=false");
+                "reserved-after-trim=0", "later-page-borrowed=false", "extent-page-borrowed-apart=true",
+                "borrowed-within-1MiB=true");
     }
 
     /** The first allocation of a fresh JVM in an allocator of its own, which is closed with the segment borrowed. */
