@@ -25,8 +25,12 @@ import java.util.Objects;
 public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisionedBlockSizes, Duration purgeDelay,
                                      int virtualThreadStripes, long memoryLimit, boolean carrierHeaps) {
 
-    /** The default delay before free memory is purged. */
-    public static final Duration DEFAULT_PURGE_DELAY = Duration.ofMillis(100);
+    /**
+     * The default delay before free memory is purged: 20 ms, so that a chunk stays resident at most until the second
+     * tick of the maintenance thread (every 50 ms) after it was freed. mimalloc waits 10 ms. At 100 ms, larson's
+     * most resident memory in process was 7-18% higher, at the same speed (docs/BENCHMARKS.md, twenty-first session).
+     */
+    public static final Duration DEFAULT_PURGE_DELAY = Duration.ofMillis(20);
 
     public AllocatorConfiguration {
         Objects.requireNonNull(sizeClasses, "sizeClasses");
@@ -49,7 +53,7 @@ public record AllocatorConfiguration(SizeClasses sizeClasses, long[] provisioned
     }
 
     /**
-     * Standard classes, nothing pre-provisioned, 100 ms purge delay, two stripes per processor, no limit, carrier
+     * Standard classes, nothing pre-provisioned, a 20 ms purge delay, two stripes per processor, no limit, carrier
      * heaps on (unless {@code -Dlgmalloc.carrierHeaps=false}).
      */
     public static AllocatorConfiguration defaults() {

@@ -275,7 +275,7 @@ final class Segments {
      * The release time at or before which free dirty chunks are purged now, whatever their age, so that at most
      * an eighth of the chunks in use (at least 16, 1 MiB) stay dirty; {@code Long.MIN_VALUE} when fewer are. A
      * program whose batches empty and refill pages every millisecond reuses its freed chunks before any is
-     * 100 ms old, so the purge delay alone let them pile up: rptest kept 4.5-5 MiB of them resident on average
+     * as old as the purge delay, so the delay alone let them pile up: rptest kept 4.5-5 MiB of them resident on average
      * for 5 MiB live. The oldest go first: the newest are the likeliest to be taken again.
      */
     private long capCutoff() {
