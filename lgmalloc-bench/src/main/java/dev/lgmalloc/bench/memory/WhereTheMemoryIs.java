@@ -18,6 +18,10 @@ import java.util.Locale;
  * <pre>java --enable-native-access=ALL-UNNAMED -cp lgmalloc-bench/target/lgmalloc-benchmarks.jar \
  *     dev.lgmalloc.bench.memory.WhereTheMemoryIs glibc-thread [threads] [sample-ms] [series]</pre>
  *
+ * <p>It also prints what the process's peak resident set ({@code VmHWM}) added over the run, the figure the suite
+ * reports: the difference from the most resident sample is memory outside lgmalloc's mappings, or peaks between
+ * samples.
+ *
  * <p>With {@code series}, every sample is printed too, with its time and the number of heaps: when a peak
  * happens, not only what it is made of.
  */
@@ -46,8 +50,11 @@ public final class WhereTheMemoryIs {
                     + "   resident   committed  (MiB)");
         }
         Sampler sampler = new Sampler(sampleMillis, series);
+        long baseline = ProcessMemory.residentBytes();
+        boolean peakReset = ProcessMemory.resetPeak();
         Thread thread = Thread.ofPlatform().daemon().name("residency-sampler").start(sampler);
         workload.run(context);
+        long processPeak = ProcessMemory.peakResidentBytes();
         thread.interrupt();
         thread.join();
         System.out.println(workload.name() + ", " + workload.parameters(threads, false) + ": "
@@ -57,6 +64,11 @@ public final class WhereTheMemoryIs {
                 + "   resident   committed  (MiB)");
         System.out.println(sampler.peak.line("most resident"));
         System.out.println(sampler.sum.scaled(1.0 / Math.max(1, sampler.samples)).line("mean"));
+        // The suite's figure, for the same run: what the whole process's peak added, between samples and outside
+        // lgmalloc's mappings (the JVM's own memory) included. Run with the suite's -Xms2g -Xmx2g
+        // -XX:+AlwaysPreTouch so that the Java heap's growth is not in it.
+        System.out.printf(Locale.ROOT, "process peak RSS added %.1f MiB (VmHWM%s)%n",
+                (processPeak - baseline) / MIB, peakReset ? "" : ", not reset: includes the JVM's start");
     }
 
     /** One sample, or a sum of them. */
