@@ -104,9 +104,57 @@ final class Units {
      * Frees the block at {@code address} of {@code page}, after checking that it is one; returns whether the page
      * is now empty.
      */
-    synchronized boolean free(Page page, long address) {
-        int unit = liveBlockAt(page, address);
+    boolean free(Page page, long address) {
+        return liveBlock(page, address, true) == 0;
+    }
+
+    /** The usable size of the live block at {@code address}, after checking that it is one. */
+    long usableSize(Page page, long address) {
+        return liveBlock(page, address, false);
+    }
+
+    /**
+     * Finds the live block starting at {@code address}, or throws what {@code address} is instead (a pointer into a
+     * free page, a block the owner's cache holds or that was freed before, an interior pointer, a unit never handed
+     * out); then frees it and returns the live blocks left in the page, or, when {@code free} is false, returns its
+     * usable size. It takes the lock itself, so that the monitor's code stays out of the callers too.
+     *
+     * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
+     * bytes). Inlined, this locked free with its bitmaps and {@link FreeRuns} made the machine code of
+     * {@link Heap}'s free about 7 KB, beyond what C2 inlines into a caller ({@code InlineSmallCode}, 2,500 bytes),
+     * so programs that free many extents (rptest) called free instead of inlining it; without this, 2.1 KB
+     * (docs/BENCHMARKS.md, twenty-first session). {@code SlowPathInliningTest} keeps the size above the limit.
+     */
+    private synchronized long liveBlock(Page page, long address, boolean free) {
+        if (released) {
+            throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
+                    + "pointer)");
+        }
+        long offset = address - page.start;
+        int unit = (int) (offset >>> UNIT_SHIFT);
+        if ((offset & (UNIT - 1)) != 0 || !get(starts, unit)) {
+            if (get(used, unit)) {
+                for (int u = unit; u >= 0 && get(used, u); u--) {
+                    if (get(starts, u)) {
+                        return interior(address, page.start + ((long) u << UNIT_SHIFT), lengths[u]);
+                    }
+                }
+            }
+            // Not in a live block: a freed block's start is a double free (a later block over it was looked at above)
+            if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
+                throw new InvalidFreeException(address, "double free (the block is already free)");
+            }
+            throw new InvalidFreeException(address, "not an allocated block (inside an lgmalloc page but not in a "
+                    + "live block)");
+        }
+        ExtentCache ownerCache = page.heap.extentCache;
+        if (ownerCache != null && ownerCache.holds(classes[unit], address)) {
+            throw new InvalidFreeException(address, "double free (the block is already free)");
+        }
         int units = lengths[unit];
+        if (!free) {
+            return (long) units << UNIT_SHIFT;
+        }
         clearRange(used, unit, units);
         freeRuns.giveBack(unit, units, unit > 0 && !get(used, unit - 1),
                 unit + units < COUNT && !get(used, unit + units));
@@ -114,43 +162,7 @@ final class Units {
         classes[unit] = NONE;
         set(freedStarts, unit);
         freeUnits += units;
-        liveBlocks--;
-        return liveBlocks == 0;
-    }
-
-    /** The usable size of the live block at {@code address}, after checking that it is one. */
-    synchronized long usableSize(Page page, long address) {
-        return (long) lengths[liveBlockAt(page, address)] << UNIT_SHIFT;
-    }
-
-    /** The first unit of the live block at {@code address}; throws when there is none. */
-    private int liveBlockAt(Page page, long address) {
-        if (released) {
-            throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
-                    + "pointer)");
-        }
-        long offset = address - page.start;
-        int unit = (int) (offset >>> UNIT_SHIFT);
-        if ((offset & (UNIT - 1)) == 0 && get(starts, unit)) {
-            ExtentCache ownerCache = page.heap.extentCache;
-            if (ownerCache != null && ownerCache.holds(classes[unit], address)) {
-                throw new InvalidFreeException(address, "double free (the block is already free)");
-            }
-            return unit;
-        }
-        if (get(used, unit)) {
-            for (int u = unit; u >= 0 && get(used, u); u--) {
-                if (get(starts, u)) {
-                    return interior(address, page.start + ((long) u << UNIT_SHIFT), lengths[u]);
-                }
-            }
-        }
-        // Not in a live block: a freed block's start is a double free (a later block over it was looked at above)
-        if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
-            throw new InvalidFreeException(address, "double free (the block is already free)");
-        }
-        throw new InvalidFreeException(address, "not an allocated block (inside an lgmalloc page but not in a "
-                + "live block)");
+        return --liveBlocks;
     }
 
     private static int interior(long address, long block, int units) {

@@ -29,6 +29,14 @@ class SlowPathInliningTest {
         assertThat(codeLength(Heap.class, "malloc")).isLessThanOrEqualTo(FREQ_INLINE_SIZE);
     }
 
+    @Test
+    void theLockedExtentFreeIsTooBigForC2ToInlineIntoFree() throws IOException {
+        // Inlined, it made Heap.free's machine code about 7 KB, and C2 then inlined free into no caller compiled later
+        assertThat(codeLength(Units.class, "liveBlock"))
+                .as("bytecode of Units.liveBlock: at most %d and C2 compiles it into every free", FREQ_INLINE_SIZE)
+                .isGreaterThan(FREQ_INLINE_SIZE);
+    }
+
     private static int codeLength(Class<?> c, String method) throws IOException {
         ClassModel model;
         try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
