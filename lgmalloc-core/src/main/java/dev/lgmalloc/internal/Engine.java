@@ -139,6 +139,9 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         if (h != null && h.owner == t) {
             return h;
         }
+        if (t.isVirtual()) {
+            return null;                // never in the table: its carrier's heap is
+        }
         h = table[secondSlot(id)];
         return h != null && h.owner == t ? h : null;
     }
