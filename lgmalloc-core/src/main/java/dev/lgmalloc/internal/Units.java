@@ -50,6 +50,11 @@ final class Units {
     private final short[] classes = new short[COUNT];   // size class of the live block starting at each unit, or NONE
     private int freeUnits = COUNT;
     private int liveBlocks;
+    /**
+     * Purges taken by {@link #takeIdleRuns} and not yet {@link #purged}: the page is not released meanwhile, since its
+     * chunks could then go to another page whose blocks the OS would drop when the purge's {@code madvise} comes.
+     */
+    private int purgesUnderWay;
     private long lastPass;
     private boolean released;
 
@@ -192,9 +197,12 @@ final class Units {
         return liveBlocks == 0 && !released;
     }
 
-    /** Marks the page released (under its owner's lock) if it is still empty; then nothing is allocated from it. */
+    /**
+     * Marks the page released (under its owner's lock) if it is still empty and no purge of its units is under way;
+     * then nothing is allocated from it.
+     */
     synchronized boolean releaseIfEmpty() {
-        if (liveBlocks != 0 || released) {
+        if (liveBlocks != 0 || released || purgesUnderWay != 0) {
             return false;
         }
         released = true;
@@ -244,6 +252,7 @@ final class Units {
             return null;
         }
         freeRuns.rebuild(used);
+        purgesUnderWay++;
         return java.util.Arrays.copyOf(runs, n);
     }
 
@@ -274,6 +283,7 @@ final class Units {
 
     /** Gives back to allocation the runs {@link #takeIdleRuns} took, their memory now dropped. */
     synchronized void purged(int[] runs) {
+        purgesUnderWay--;
         for (int i = 0; i < runs.length; i += 2) {
             clearRange(used, runs[i], runs[i + 1]);
         }

@@ -207,6 +207,23 @@ class ExtentsTest {
     }
 
     @Test
+    void aPageIsNotReleasedWhileItsFreeUnitsAreBeingPurged() {
+        // The purge takes its runs under the page's lock and calls madvise after letting it go. Released in between,
+        // the page's chunks could go to another page, whose blocks the madvise would then zero (rptest, two threads).
+        try (Allocator allocator = allocator()) {
+            long block = allocator.malloc(16 * 1024);
+            Page page = PageMap.lookup(block);
+            freeIntoPage(allocator, block);                       // the page is empty, its units dirty
+            int[] runs = page.units.takeIdleRuns(System.nanoTime(), 0, true);
+            assertThat(runs).as("the freed units, taken for a purge").isNotNull();
+            assertThat(page.units.releaseIfEmpty()).as("released while its purge is under way").isFalse();
+            page.units.purged(runs);
+            allocator.trim();                                     // now it goes
+            assertThat(extentPages(allocator)).isZero();
+        }
+    }
+
+    @Test
     void emptiedPagesStayAsSparesUntilTrim() {
         try (Allocator allocator = allocator()) {
             long size = PAGE / 2;                                 // two blocks fill a page
