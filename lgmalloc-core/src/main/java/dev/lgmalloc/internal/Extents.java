@@ -37,6 +37,8 @@ final class Extents {
     private final Segments segments;
     private final long purgeDelayNanos;
     private final List<Page> pages = new ArrayList<>();     // guarded by this
+    /** Held by a pass from taking pages' idle runs until their purges are done; {@link #closeAll} waits for it. */
+    final Object purgeLock = new Object();
 
     Extents(Engine engine, Segments segments, long purgeDelayNanos) {
         this.engine = engine;
@@ -177,37 +179,47 @@ final class Extents {
      * the locks; with {@code force} (trim), every free unit at once, and empty pages go back to their segments.
      */
     void maintain(boolean force) {
-        List<Page> snapshot;
-        synchronized (this) {
-            if (force) {
-                for (Page page : new ArrayList<>(pages)) {
-                    release(page);
-                }
-            }
-            snapshot = new ArrayList<>(pages);
-        }
-        long now = System.nanoTime();
-        for (Page page : snapshot) {
-            int[] runs = page.units.takeIdleRuns(now, purgeDelayNanos, force);
-            if (runs != null) {
-                try {
-                    for (int i = 0; i < runs.length; i += 2) {
-                        Os.purge(page.start + ((long) runs[i] << Units.UNIT_SHIFT),
-                                (long) runs[i + 1] << Units.UNIT_SHIFT);
+        synchronized (purgeLock) {
+            List<Page> snapshot;
+            synchronized (this) {
+                if (force) {
+                    for (Page page : new ArrayList<>(pages)) {
+                        release(page);
                     }
-                } finally {
-                    page.units.purged(runs);
+                }
+                snapshot = new ArrayList<>(pages);
+            }
+            long now = System.nanoTime();
+            for (Page page : snapshot) {
+                int[] runs = page.units.takeIdleRuns(now, purgeDelayNanos, force);
+                if (runs != null) {
+                    try {
+                        for (int i = 0; i < runs.length; i += 2) {
+                            Os.purge(page.start + ((long) runs[i] << Units.UNIT_SHIFT),
+                                    (long) runs[i + 1] << Units.UNIT_SHIFT);
+                        }
+                    } finally {
+                        page.units.purged(runs);
+                    }
                 }
             }
         }
     }
 
-    /** Marks every page released: the allocator is closing, and its segments go with their pages. */
-    synchronized void closeAll() {
-        for (Page page : pages) {
-            page.units.markReleased();
+    /**
+     * Marks every page released: the allocator is closing, and its segments go with their pages. After a pass's
+     * purges, not during them: a purge's {@code madvise} after the segments are unmapped could drop the memory of
+     * whatever was mapped there next.
+     */
+    void closeAll() {
+        synchronized (purgeLock) {
+            synchronized (this) {
+                for (Page page : pages) {
+                    page.units.markReleased();
+                }
+                pages.clear();
+            }
         }
-        pages.clear();
     }
 
     /** Adds the live extent blocks per class to {@code live}; returns {blocks, bytes, pages}. */

@@ -224,6 +224,27 @@ class ExtentsTest {
     }
 
     @Test
+    void closingWaitsForAPassThatIsPurging() throws InterruptedException {
+        // A purge's madvise runs outside the pages' locks. Had close unmapped the segments under it, the madvise
+        // could have dropped the memory of whatever the next mmap (another allocator's segment) put there.
+        Allocator allocator = allocator();
+        long block = allocator.malloc(16 * 1024);
+        Page page = PageMap.lookup(block);
+        Extents extents = page.units.extents;
+        Thread closer;
+        synchronized (extents.purgeLock) {                      // as a pass between taking runs and purging them
+            closer = Thread.ofPlatform().start(allocator::close);
+            while (closer.getState() != Thread.State.BLOCKED) {
+                assertThat(closer.isAlive()).as("close finished while a pass was purging").isTrue();
+                Thread.onSpinWait();
+            }
+            assertThat(page.units.isReleased()).isFalse();
+        }
+        closer.join();
+        assertThat(page.units.isReleased()).isTrue();
+    }
+
+    @Test
     void emptiedPagesStayAsSparesUntilTrim() {
         try (Allocator allocator = allocator()) {
             long size = PAGE / 2;                                 // two blocks fill a page
