@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  * An adversarial stress of one allocator, in the shape a demanding user would try: platform threads doing
  * {@code malloc}, {@code calloc}, {@code alignedAlloc} and {@code realloc} on sizes from 1 byte to 2 MiB, every block
  * filled with a pattern of its own and verified before it is freed or resized, blocks handed to other threads
- * and freed there, every worker thread replaced after a while (leaving its live blocks to others), then a
- * crowd of virtual threads doing the same on small blocks, and every fourth round opening an arena that it holds
+ * and freed there, every worker thread replaced after a while (leaving its live blocks to others), then bursts
+ * of extents that fill and empty whole extent pages while trims purge, then a crowd of virtual threads doing the same on small blocks, and every fourth round opening an arena that it holds
  * across a yield. A watchdog fails the run, with a thread dump, when no operation finishes for
  * {@link Options#hangAfter()}.
  *
@@ -68,22 +68,24 @@ public final class Stress {
      * @param slots            blocks a worker holds at most
      * @param threadLifetime   operations after which a worker ends and a new thread takes its place
      * @param largeShare       percent of allocations that are large blocks (140 KiB to 2 MiB), often resized
-     * @param virtualThreads   virtual threads started after the platform phase (0: none)
+     * @param extentBursts     bursts of extents (8-64 KiB) each platform thread allocates and frees whole, while
+     *                         trims purge back to back, after the platform phase (0: none)
+     * @param virtualThreads   virtual threads started after the extent phase (0: none)
      * @param virtualRounds    allocations each virtual thread makes, with a {@code Thread.yield()} between
      * @param hangAfter        no progress for this long is a hang
      * @param seed             seed of every random choice
      */
     public record Options(int platformThreads, long operations, int slots, int threadLifetime, int largeShare,
-                          int virtualThreads, int virtualRounds, Duration hangAfter, long seed) {
+                          int extentBursts, int virtualThreads, int virtualRounds, Duration hangAfter, long seed) {
 
         /** The version CI runs: a few seconds. */
         public static Options quick(long seed) {
-            return new Options(4, 400_000, 32, 40_000, 3, 2_000, 4, Duration.ofSeconds(20), seed);
+            return new Options(4, 400_000, 32, 40_000, 3, 300, 2_000, 4, Duration.ofSeconds(20), seed);
         }
 
         /** The version of the reproduction: 8 threads, large blocks resized, 100,000 virtual threads. */
         public static Options full(long seed) {
-            return new Options(8, 1_500_000, 64, 150_000, 4, 100_000, 4, Duration.ofSeconds(20), seed);
+            return new Options(8, 1_500_000, 64, 150_000, 4, 3_000, 100_000, 4, Duration.ofSeconds(20), seed);
         }
     }
 
@@ -140,6 +142,9 @@ public final class Stress {
         Thread watchdog = Thread.ofPlatform().daemon().name("stress-watchdog").start(this::watch);
         try {
             runPlatformPhase();
+            if (!stopped && options.extentBursts() > 0) {
+                runExtentPhase();
+            }
             if (!stopped && options.virtualThreads() > 0) {
                 runVirtualPhase();
             }
@@ -313,6 +318,82 @@ public final class Stress {
         });
         fill(moved);
         return moved;
+    }
+
+    // ---------------------------------------------------------------- extent pages
+
+    /**
+     * Extent pages filled and emptied whole, over and over, while two threads trim back to back: every trim
+     * purges free units and releases empty pages, whose chunks the next burst's pages reuse at once. A purge
+     * that lets a page go while its {@code madvise} is still to come drops the blocks of the page that reuses
+     * the chunks; the mixed sizes of the platform phase rarely empty an extent page, so this phase makes it
+     * happen thousands of times.
+     */
+    private void runExtentPhase() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(options.platformThreads());
+        Thread[] trimmers = new Thread[2];
+        for (int i = 0; i < trimmers.length; i++) {
+            trimmers[i] = Thread.ofPlatform().name("stress-extent-trimmer-" + i).start(() -> {
+                while (done.getCount() > 0 && !stopped) {
+                    allocator.trim();
+                }
+            });
+        }
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < options.platformThreads(); w++) {
+            SplittableRandom random = new SplittableRandom(options.seed() * 104_729 + w);
+            workers.add(Thread.ofPlatform().name("stress-extents-" + w).start(() -> {
+                try {
+                    extentWork(random);
+                } finally {
+                    done.countDown();
+                }
+            }));
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        for (Thread trimmer : trimmers) {
+            trimmer.join();
+        }
+    }
+
+    private void extentWork(SplittableRandom random) {
+        List<Block> burst = new ArrayList<>();
+        for (int round = 0; round < options.extentBursts() && !stopped; round++) {
+            try {
+                // 512 KiB to 2 MiB: two to eight extent pages, so every burst fills pages and empties them again.
+                long bytes = (512L << 10) + random.nextInt(3 << 20 >> 1);
+                for (long taken = 0; taken < bytes; ) {
+                    long size = (8 << 10) + random.nextInt(56 << 10);
+                    Block b = new Block(allocator.malloc(size), size, random.nextLong() | 1);
+                    fill(b);
+                    burst.add(b);
+                    taken += size;
+                    progress.incrementAndGet();
+                }
+                java.util.Collections.shuffle(burst, new java.util.Random(random.nextLong()));
+                for (Block b : burst) {
+                    if (random.nextInt(4) == 0) {
+                        handOff.add(b);             // freed by another worker, a remote free into this page
+                    } else {
+                        verifyAndFree(b);
+                    }
+                    progress.incrementAndGet();
+                }
+                burst.clear();
+                for (int i = random.nextInt(64); i > 0; i--) {
+                    Block other = handOff.poll();
+                    if (other == null) {
+                        break;
+                    }
+                    verifyAndFree(other);
+                }
+            } catch (RuntimeException e) {
+                fail(e instanceof InvalidFreeException ? Failure.REFUSED : Failure.UNEXPECTED, e.toString());
+            }
+        }
+        handOff.addAll(burst);
     }
 
     // ---------------------------------------------------------------- virtual threads
