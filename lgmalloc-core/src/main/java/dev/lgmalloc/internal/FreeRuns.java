@@ -56,6 +56,15 @@ final class FreeRuns {
     }
 
     /**
+     * Whether a run of {@code units} units may be free: false when no bin from the request's own up holds a run, so no
+     * run is long enough. Read without the page's lock, so only a hint that spares locking a page that cannot serve.
+     */
+    boolean mayFit(int units) {
+        int bin = binOf(units);
+        return bin < heads.length && (occupied >>> bin) != 0;
+    }
+
+    /**
      * Takes the first {@code units} units of a free run of at least that many, and returns that run's first
      * unit; -1 when no run is long enough.
      */

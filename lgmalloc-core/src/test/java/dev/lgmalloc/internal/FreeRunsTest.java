@@ -22,6 +22,22 @@ class FreeRunsTest {
     }
 
     @Test
+    void theHintTurnsAwayAPageWhoseFreeUnitsAreAllInShortRuns() {
+        FreeRuns runs = new FreeRuns(COUNT);
+        for (int first = 0; first < COUNT; first += 16) {
+            assertThat(runs.take(16)).isEqualTo(first);
+        }
+        assertThat(runs.mayFit(1)).as("full").isFalse();
+        for (int first = 0; first < COUNT; first += 32) {   // every other 16-unit block freed: half the units free
+            runs.giveBack(first, 16, false, false);
+        }
+        assertThat(runs.mayFit(16)).isTrue();
+        // Runs of 16 to 19 units share a bin, so the hint can say no from 20 units on
+        assertThat(runs.mayFit(20)).as("%d units free, none in a run of 20", COUNT / 2).isFalse();
+        assertThat(runs.take(20)).isEqualTo(-1);
+    }
+
+    @Test
     void aRequestIsServedWheneverARunIsLongEnoughAndNeverOverlapsALiveRange() {
         SplittableRandom random = new SplittableRandom(20261203L);
         FreeRuns runs = new FreeRuns(COUNT);
@@ -43,6 +59,10 @@ class FreeRunsTest {
             } else if (live.isEmpty() || choice < 52) {
                 int units = random.nextInt(8) == 0 ? 1 + random.nextInt(200) : 1 + random.nextInt(16);
                 int longest = longestClearRun(used);
+                if (units <= longest) {
+                    assertThat(runs.mayFit(units)).as("the hint must let a page through that can serve %d units "
+                            + "(longest %d)", units, longest).isTrue();
+                }
                 int first = runs.take(units);
                 if (units > longest) {
                     assertThat(first).as("no run of %d units exists", units).isEqualTo(-1);
