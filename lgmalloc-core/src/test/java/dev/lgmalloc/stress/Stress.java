@@ -322,6 +322,19 @@ public final class Stress {
 
     // ---------------------------------------------------------------- extent pages
 
+    /** Two threads that call {@code trim()} back to back until {@code done} reaches zero or the run stops. */
+    private Thread[] startTrimmers(String name, CountDownLatch done) {
+        Thread[] trimmers = new Thread[2];
+        for (int i = 0; i < trimmers.length; i++) {
+            trimmers[i] = Thread.ofPlatform().name(name + i).start(() -> {
+                while (done.getCount() > 0 && !stopped) {
+                    allocator.trim();
+                }
+            });
+        }
+        return trimmers;
+    }
+
     /**
      * Extent pages filled and emptied whole, over and over, while two threads trim back to back: every trim
      * purges free units and releases empty pages, whose chunks the next burst's pages reuse at once. A purge
@@ -331,14 +344,7 @@ public final class Stress {
      */
     private void runExtentPhase() throws InterruptedException {
         CountDownLatch done = new CountDownLatch(options.platformThreads());
-        Thread[] trimmers = new Thread[2];
-        for (int i = 0; i < trimmers.length; i++) {
-            trimmers[i] = Thread.ofPlatform().name("stress-extent-trimmer-" + i).start(() -> {
-                while (done.getCount() > 0 && !stopped) {
-                    allocator.trim();
-                }
-            });
-        }
+        Thread[] trimmers = startTrimmers("stress-extent-trimmer-", done);
         List<Thread> workers = new ArrayList<>();
         for (int w = 0; w < options.platformThreads(); w++) {
             SplittableRandom random = new SplittableRandom(options.seed() * 104_729 + w);
@@ -402,14 +408,7 @@ public final class Stress {
         CountDownLatch done = new CountDownLatch(options.virtualThreads());
         // Two threads trim back to back meanwhile: each trim holds the carriers' heaps (when virtual threads use
         // them) against virtual threads entering them and against the other trim, and releases their current pages.
-        Thread[] trimmers = new Thread[2];
-        for (int i = 0; i < trimmers.length; i++) {
-            trimmers[i] = Thread.ofPlatform().name("stress-trimmer-" + i).start(() -> {
-                while (done.getCount() > 0 && !stopped) {
-                    allocator.trim();
-                }
-            });
-        }
+        Thread[] trimmers = startTrimmers("stress-trimmer-", done);
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int v = 0; v < options.virtualThreads(); v++) {
                 SplittableRandom random = new SplittableRandom(options.seed() * 7_919 + v);
