@@ -13,11 +13,13 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The native allocators the suite reaches through FFM: glibc in the process, and Debian's packages of jemalloc,
- * mimalloc and tcmalloc loaded by path. Each is called through its own symbols (checked with {@code nm -D}); none
- * is preloaded, so the JVM itself keeps using glibc.
+ * mimalloc and tcmalloc loaded by path. Each is called through its own symbols (checked with {@code nm -D}). Only
+ * tcmalloc is also preloaded in the suite's JVM that measures it (see {@link #jvmEnvironment()}); under the others the
+ * JVM itself keeps using glibc.
  */
 public enum NativeLibrary {
     GLIBC("glibc", null, "libc6", "malloc", "free", "realloc"),
@@ -68,6 +70,16 @@ public enum NativeLibrary {
         return Path.of("/usr/lib", multiarchTriplet(), soname);
     }
 
+    /**
+     * What the environment of a JVM that measures this library must hold. gperftools' tcmalloc grows its heap with
+     * {@code sbrk}, as glibc's malloc (the JVM's own) does, and {@code sbrk} is not thread-safe: with both in one
+     * process, two threads growing the break at once can be handed the same memory, and the JVM crashed that way
+     * now and then. Preloaded, tcmalloc is the process's only malloc and the only caller of {@code sbrk}.
+     */
+    public Map<String, String> jvmEnvironment() {
+        return this == TCMALLOC ? Map.of("LD_PRELOAD", path().toString()) : Map.of();
+    }
+
     /** Why the library cannot be used here, or null when it can (the file exists). */
     public String unavailableReason() {
         Path path = path();
@@ -107,6 +119,26 @@ public enum NativeLibrary {
         MemorySegment processMalloc = LINKER.defaultLookup().findOrThrow("malloc");
         if (own.address() == processMalloc.address()) {
             throw new IllegalStateException(displayName + ": " + mallocSymbol + " resolved to the process's malloc");
+        }
+    }
+
+    /**
+     * Whether the process's {@code malloc}, as the dynamic linker resolves it for every library
+     * ({@code dlsym(RTLD_DEFAULT, "malloc")}), is this library's: true when it was preloaded.
+     */
+    boolean isProcessMalloc(SymbolLookup lookup) {
+        if (this == GLIBC) {
+            return true;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MethodHandle dlsym = handle(LINKER.defaultLookup(), "dlsym",
+                    FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+            // RTLD_DEFAULT is the null handle on glibc.
+            MemorySegment processMalloc = (MemorySegment) dlsym.invokeExact(MemorySegment.NULL,
+                    arena.allocateFrom("malloc"));
+            return lookup.find("malloc").map(own -> own.address() == processMalloc.address()).orElse(false);
+        } catch (Throwable t) {
+            throw new IllegalStateException(displayName + ": cannot resolve the process's malloc", t);
         }
     }
 

@@ -58,6 +58,8 @@ final class NativePeer implements PeerAllocator {
         String how = library == NativeLibrary.GLIBC ? "the process's malloc"
                 : library.path() + ", symbols " + library.mallocSymbol + "/" + library.freeSymbol + "/"
                         + library.reallocSymbol;
-        return how + (critical ? ", Linker.Option.critical(false) downcalls" : ", plain FFM downcalls");
+        String preloaded = library != NativeLibrary.GLIBC && library.isProcessMalloc(lookup)
+                ? ", preloaded (also the JVM's own malloc)" : "";
+        return how + preloaded + (critical ? ", Linker.Option.critical(false) downcalls" : ", plain FFM downcalls");
     }
 }

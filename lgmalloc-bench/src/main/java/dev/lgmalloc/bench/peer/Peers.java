@@ -1,6 +1,7 @@
 package dev.lgmalloc.bench.peer;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -12,11 +13,13 @@ public final class Peers {
      *
      * @param name        the name used on the command line and in the tables
      * @param jvmOptions  options its JVM needs beyond the suite's own
+     * @param environment variables its JVM needs beyond the suite's own
      * @param unavailable why it cannot run on this machine, or null when it can
      * @param factory     creates it in the JVM that measures it
      * @param byDefault   run when no {@code --allocators} are named (false for peers too slow for the full ports)
      */
-    public record Spec(String name, List<String> jvmOptions, Supplier<String> unavailable,
+    public record Spec(String name, List<String> jvmOptions, Map<String, String> environment,
+            Supplier<String> unavailable,
             Supplier<PeerAllocator> factory, boolean byDefault) {
 
         /** The options of its JVM, resolved on this machine (the agent's path for {@code lgmalloc-plan}). */
@@ -45,23 +48,23 @@ public final class Peers {
             "-Dio.netty.leakDetection.level=disabled", "-XX:MaxDirectMemorySize=8g");
 
     private static final List<Spec> ALL = List.of(
-            new Spec("lgmalloc", List.of(), () -> null,
+            new Spec("lgmalloc", List.of(), Map.of(), () -> null,
                     () -> new LgmallocPeer("lgmalloc", "default configuration (free checks on, no predicted plan)"),
                     true),
             // The same allocator configured and routed by the agent from the analysis of this JVM's class path.
-            new Spec("lgmalloc-plan", List.of(), AgentJar::unavailableReason,
+            new Spec("lgmalloc-plan", List.of(), Map.of(), AgentJar::unavailableReason,
                     () -> new LgmallocPeer("lgmalloc-plan", "lgmalloc-agent attached (-javaagent): the predictor's "
                             + "exact classes, pre-provisioned classes and routed sites"), true),
             nativeSpec(NativeLibrary.GLIBC, false), nativeSpec(NativeLibrary.GLIBC, true),
             // What the Netty and arena adapters' address map costs by itself, next to glibc-critical.
-            new Spec("glibc-critical-mapped", List.of(), NativeLibrary.GLIBC::unavailableReason,
+            new Spec("glibc-critical-mapped", List.of(), Map.of(), NativeLibrary.GLIBC::unavailableReason,
                     () -> new MappedPeer(new NativePeer(NativeLibrary.GLIBC, true)), false),
             nativeSpec(NativeLibrary.JEMALLOC, false), nativeSpec(NativeLibrary.JEMALLOC, true),
             nativeSpec(NativeLibrary.MIMALLOC, false), nativeSpec(NativeLibrary.MIMALLOC, true),
             nativeSpec(NativeLibrary.TCMALLOC, false), nativeSpec(NativeLibrary.TCMALLOC, true),
-            new Spec("arena-confined", List.of(), () -> null, () -> new ArenaPeer(false), true),
+            new Spec("arena-confined", List.of(), Map.of(), () -> null, () -> new ArenaPeer(false), true),
             // Every free is a handshake with all threads (~50 us here): the full ports would take hours.
-            new Spec("arena-shared", List.of(), () -> null, () -> new ArenaPeer(true), false),
+            new Spec("arena-shared", List.of(), Map.of(), () -> null, () -> new ArenaPeer(true), false),
             nettySpec(NettyPeer.Kind.POOLED), nettySpec(NettyPeer.Kind.POOLED_CACHED),
             nettySpec(NettyPeer.Kind.ADAPTIVE), nettySpec(NettyPeer.Kind.ADAPTIVE_FTL));
 
@@ -96,11 +99,11 @@ public final class Peers {
     }
 
     private static Spec nativeSpec(NativeLibrary library, boolean critical) {
-        return new Spec(library.displayName() + (critical ? "-critical" : ""), List.of(),
+        return new Spec(library.displayName() + (critical ? "-critical" : ""), List.of(), library.jvmEnvironment(),
                 library::unavailableReason, () -> new NativePeer(library, critical), true);
     }
 
     private static Spec nettySpec(NettyPeer.Kind kind) {
-        return new Spec(kind.peerName, NETTY_OPTIONS, () -> null, () -> new NettyPeer(kind), true);
+        return new Spec(kind.peerName, NETTY_OPTIONS, Map.of(), () -> null, () -> new NettyPeer(kind), true);
     }
 }

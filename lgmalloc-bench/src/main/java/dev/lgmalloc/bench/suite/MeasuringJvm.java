@@ -80,7 +80,8 @@ final class MeasuringJvm {
         String heap = options.quick() ? "384m" : "2g";
         command.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch"));
         command.addAll(ChildJvm.benchProperties());
-        command.addAll(Peers.byName(allocator).orElseThrow().resolvedJvmOptions());
+        Peers.Spec peer = Peers.byName(allocator).orElseThrow();
+        command.addAll(peer.resolvedJvmOptions());
         command.addAll(List.of("-cp", ChildJvm.classPath(), WorkerMain.class.getName(), "--allocator", allocator,
                 "--workloads", String.join(",", workloads), "--threads", Integer.toString(options.threads()),
                 "--repetitions", Integer.toString(options.repetitions()),
@@ -90,6 +91,7 @@ final class MeasuringJvm {
         }
         ProcessBuilder builder = new ProcessBuilder(command);
         ChildJvm.allowStaticTls(builder.environment());
+        builder.environment().putAll(peer.environment());
         return builder.start();
     }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The suite in quick mode with every allocator this machine has, each in its own JVM as in a real run: every
  * workload must verify its blocks with every allocator (timing is not checked), and the outputs must be written.
  * Allocators whose library is absent are skipped with a message, not failed. A native peer whose own library
- * aborts its measuring JVM (gperftools' tcmalloc does so now and then when loaded into a JVM: exit code 134)
+ * aborts its measuring JVM (gperftools' tcmalloc did so now and then before it was preloaded: exit code 134)
  * is reported, not failed: that is the peer's crash, not a workload's verdict. lgmalloc's runs are never excused.
  */
 class SuiteQuickTest {
@@ -69,6 +69,16 @@ class SuiteQuickTest {
         problems.removeIf(p -> crashedPeers.stream().anyMatch(peer -> p.startsWith(peer + "/")
                 && p.contains("exited with code 134")));
         assertEquals(List.of(), problems, () -> "progress:\n" + progress.toString(StandardCharsets.UTF_8));
+        // tcmalloc's JVMs run with it preloaded, so that glibc's malloc never grows the program break beside it;
+        // every other native peer leaves the JVM on glibc.
+        for (SuiteResults.PeerInfo peer : results.peers()) {
+            boolean preloaded = peer.notes().contains("preloaded");
+            if (peer.name().startsWith("tcmalloc")) {
+                assertTrue(preloaded, peer.name() + " is the process's malloc: " + peer.notes());
+            } else {
+                assertFalse(preloaded, peer.name() + " leaves the JVM on glibc: " + peer.notes());
+            }
+        }
         assertEquals(List.of(), results.failures().stream().filter(f -> !nativePeerAborted(f)).toList());
         assertTrue(results.measurements().stream().allMatch(Measurement::verified));
 
