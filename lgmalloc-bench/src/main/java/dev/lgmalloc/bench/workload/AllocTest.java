@@ -34,7 +34,7 @@ final class AllocTest implements Workload {
     }
 
     private static int operations(boolean quick) {
-        return quick ? 10_000 : 24_000_000;
+        return quick ? 10_000 : 40_000_000;
     }
 
     @Override

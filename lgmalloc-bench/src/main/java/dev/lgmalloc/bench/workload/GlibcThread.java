@@ -31,7 +31,7 @@ final class GlibcThread implements Workload {
     }
 
     private static int operations(boolean quick) {
-        return quick ? 8_000 : 8_000_000;
+        return quick ? 8_000 : 13_000_000;
     }
 
     @Override

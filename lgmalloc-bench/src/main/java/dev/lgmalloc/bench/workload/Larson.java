@@ -38,7 +38,7 @@ final class Larson implements Workload {
     }
 
     private static int rounds(boolean quick) {
-        return quick ? 4 : 500;
+        return quick ? 4 : 800;
     }
 
     private static int generations(boolean quick) {

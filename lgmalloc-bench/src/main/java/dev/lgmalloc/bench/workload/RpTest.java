@@ -42,7 +42,7 @@ final class RpTest implements Workload {
     }
 
     private static int loops(boolean quick) {
-        return quick ? 6 : 2500;
+        return quick ? 6 : 7500;
     }
 
     @Override

@@ -36,7 +36,7 @@ final class XmallocTest implements Workload {
     }
 
     private static int batches(boolean quick) {
-        return quick ? 10 : 40_000;
+        return quick ? 10 : 60_000;
     }
 
     @Override
