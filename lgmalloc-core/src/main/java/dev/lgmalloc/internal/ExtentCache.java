@@ -4,10 +4,12 @@ import dev.lgmalloc.InvalidFreeException;
 import dev.lgmalloc.SizeClasses;
 
 /**
- * Extent blocks a thread freed and keeps for its next allocations of the same class, without taking their page's
- * lock: a few per class, last in first out, as jemalloc's and glibc's thread caches keep their large bins. A
- * block here is still live in its page's {@link Units}, so no other heap can take its units; a second free of it
- * is caught here (by the owner) or by {@link #holds} (by another thread, under the page's lock).
+ * Extent blocks a thread freed, or that a miss took from the page in advance ({@link #stock}), kept for its next
+ * allocations of the same class without taking their page's lock: a few per class, last in first out, as
+ * jemalloc's and glibc's thread caches keep their large bins. A block here is still live in its page's
+ * {@link Units}, so no other heap can take its units; a second free of it is caught here (by the owner) or by
+ * {@link #holds} (by another thread, under the page's lock), and a free of a stocked one, never handed out, is
+ * refused as not allocated.
  *
  * <p>One flat array: per class a count and up to {@link #MAX_PER_CLASS} addresses. With a page and an array of
  * addresses per class, reference stores with their collector barriers and a dozen dependent loads made the cached
@@ -20,6 +22,12 @@ import dev.lgmalloc.SizeClasses;
 final class ExtentCache {
 
     static final int MAX_PER_CLASS = 8;
+    /** Set in a cached address (units are 1 KiB-aligned) whose block was stocked, never handed out ({@link #stock}). */
+    private static final long STOCKED = 1;
+    /** What {@link #holds} finds. */
+    static final int ABSENT = 0;
+    static final int FREED = 1;
+    static final int NEVER_HANDED_OUT = 2;
     static final int CLASS_BYTES = 64 * 1024;
     static final long MAX_BYTES = 256 * 1024;
     /** Per class: its count, its limit and block bytes ({@code limit << 32 | bytes}), then its addresses. */
@@ -57,7 +65,41 @@ final class ExtentCache {
         }
         slots[base] = n - 1;
         bytes -= (int) slots[base + 1];
-        return slots[base + FIRST - 1 + (int) n];
+        return slots[base + FIRST - 1 + (int) n] & ~STOCKED;
+    }
+
+    /**
+     * How many blocks of class {@code sizeClass} to stock while its page is locked for one that missed the cache:
+     * half of what the class may hold, within the room it has. A thread that allocates a class in runs (rptest's
+     * batches) then takes the page's lock, and its fenced instructions, once for several blocks, as jemalloc's
+     * tcache fills a bin from one slab; a thread that allocates the class now and then keeps at most the class's
+     * half until it trims or ends.
+     */
+    int stockWanted(int sizeClass) {
+        int base = (sizeClass - firstClass) * STRIDE;
+        if (base < 0) {
+            return 0;
+        }
+        long shape = slots[base + 1];
+        int limit = (int) (shape >>> 32);
+        int room = limit - (int) slots[base];
+        long bytesRoom = (MAX_BYTES - bytes) / (int) shape;
+        return (int) Math.max(0, Math.min(Math.min(room, limit / 2), bytesRoom));
+    }
+
+    /**
+     * Keeps {@code count} blocks of class {@code sizeClass} just taken from their page for the next allocations,
+     * the first of them served first (so blocks still go out in the order the page gave them). Under the page's
+     * lock, so another thread's free that takes the lock later finds them ({@link #holds}).
+     */
+    void stock(int sizeClass, long[] blocks, int count) {
+        int base = (sizeClass - firstClass) * STRIDE;
+        int n = (int) slots[base];
+        for (int i = count - 1; i >= 0; i--) {
+            slots[base + FIRST + n++] = blocks[i] | STOCKED;
+        }
+        slots[base] = n;
+        bytes += (long) count * (int) slots[base + 1];
     }
 
     /**
@@ -73,8 +115,10 @@ final class ExtentCache {
             return false;                   // not a live block's start: the locked free says what it is
         }
         int n = (int) slots[base];
-        if (contains(base, n, address)) {
-            throw new InvalidFreeException(address, "double free (the block is already free)");
+        int held = find(base, n, address);
+        if (held != ABSENT) {
+            throw new InvalidFreeException(address, held == FREED ? "double free (the block is already free)"
+                    : Units.NOT_ALLOCATED);
         }
         long shape = slots[base + 1];
         int size = (int) shape;
@@ -88,33 +132,35 @@ final class ExtentCache {
     }
 
     /**
-     * Whether the cache holds the block at {@code address} of class {@code sizeClass}: freed, though its page
-     * counts it live. For another thread's free or size query of it, under the page's lock; racy, so it sees a
-     * free the owner made before, not one racing with it.
+     * Whether the cache holds the block at {@code address} of class {@code sizeClass}, which its page counts live:
+     * {@link #FREED} by the owner, {@link #NEVER_HANDED_OUT} (stocked), or {@link #ABSENT}. For another thread's
+     * free or size query of it, under the page's lock; racy, so it sees a free the owner made before, not one racing
+     * with it.
      */
-    boolean holds(int sizeClass, long address) {
+    int holds(int sizeClass, long address) {
         int base = (sizeClass - firstClass) * STRIDE;
         if (base < 0) {
-            return false;
+            return ABSENT;
         }
-        return contains(base, Math.min((int) slots[base], MAX_PER_CLASS), address);
+        return find(base, Math.min((int) slots[base], MAX_PER_CLASS), address);
     }
 
-    /** Whether the first {@code n} addresses of the class at {@code base} include {@code address}. */
-    private boolean contains(int base, int n, long address) {
+    /** Whether and how the first {@code n} addresses of the class at {@code base} hold {@code address}. */
+    private int find(int base, int n, long address) {
         for (int i = base + FIRST; i < base + FIRST + n; i++) {
-            if (slots[i] == address) {
-                return true;
+            long held = slots[i];
+            if ((held & ~STOCKED) == address) {
+                return (held & STOCKED) == 0 ? FREED : NEVER_HANDED_OUT;
             }
         }
-        return false;
+        return ABSENT;
     }
 
     /** Frees every cached block into its page (by the owner, or once it has ended by whoever hands its heap back). */
     void flush(Extents extents) {
         for (int base = 0; base < slots.length; base += STRIDE) {
             for (int n = (int) slots[base]; n > 0; n--) {
-                long block = slots[base + FIRST - 1 + n];
+                long block = slots[base + FIRST - 1 + n] & ~STOCKED;
                 slots[base] = n - 1;
                 Page page = PageMap.lookup(block);
                 bytes -= (int) slots[base + 1];

@@ -54,9 +54,11 @@ final class Extents {
     /** A block for class {@code sizeClass} of {@code blockSize} bytes, for {@code heap}'s thread; 0 when out of memory. */
     long allocate(Heap heap, int sizeClass, int blockSize) {
         int units = Units.unitsFor(blockSize);
+        // Not for a stripe: nothing flushes a stripe's cache, which would keep the blocks from their page past a trim
+        int wanted = heap.striped ? 0 : heap.extentCache.stockWanted(sizeClass);
         for (Page page : heap.extentPages) {
             if (page.units.mayHold(units)) {
-                long block = page.units.allocate(page, units, sizeClass);
+                long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
                     return block;
                 }

@@ -242,11 +242,12 @@ class CarrierHeapTest {
         assertThat(h.ofCarrier).isTrue();
         engine.maintain(false);                      // sees the entries: in use since the last pass, left alone
         assertThat(h.current[small].start).as("the class's current page").isNotZero();
-        assertThat(h.extentCache.holds(extent, cached[0])).isTrue();
+        assertThat(h.extentCache.holds(extent, cached[0])).isEqualTo(ExtentCache.FREED);
         long before = engine.usedBytes();
         engine.maintain(false);                      // idle since: held and emptied, without a trim
         assertThat(h.current[small].start).as("no current page: the empty one went back").isZero();
-        assertThat(h.extentCache.holds(extent, cached[0])).as("the cached extent went back to its page").isFalse();
+        assertThat(h.extentCache.holds(extent, cached[0])).as("the cached extent went back to its page")
+                .isEqualTo(ExtentCache.ABSENT);
         assertThat(engine.usedBytes()).isLessThan(before);
         engine.close();
     }

@@ -366,18 +366,60 @@ class ExtentsTest {
             assertThat(allocator.malloc(8 * 1024)).as("last freed, first served").isEqualTo(b);
             assertThat(allocator.malloc(8 * 1024)).isEqualTo(a);
             assertThat(allocator.malloc(16 * 1024)).as("another class: first fit, after big").isGreaterThan(big);
-            // The cache is bounded: of 20 blocks of 8 KiB freed, 8 stay cached and 12 go to the page, where they
-            // merge and serve a bigger class
+        }
+    }
+
+    @Test
+    void theCacheIsBoundedAndWhatItCannotKeepMergesInThePage() {
+        try (Allocator allocator = allocator()) {
+            // In a fresh page, misses and the blocks they stock hand out 20 blocks of 8 KiB in address order
             long[] blocks = new long[20];
             for (int i = 0; i < blocks.length; i++) {
                 blocks[i] = allocator.malloc(8 * 1024);
+                assertThat(blocks[i]).isEqualTo(blocks[0] + i * 8 * 1024L);
             }
+            allocator.trim();                                    // blocks the last miss stocked go back
             for (long block : blocks) {
                 allocator.free(block);
             }
+            // 8 stay cached; the 12 freed last go to the page and merge with its free tail into a bigger class
             long merged = allocator.malloc(96 * 1024);
             assertThat(merged).as("the units of the 12 blocks freed last").isEqualTo(blocks[8]);
             allocator.free(merged);
+        }
+    }
+
+    @Test
+    void aMissTakesSeveralBlocksOfItsClassInOneHoldOfThePageAndTheOnesNotHandedOutAreNotAllocated()
+            throws Exception {
+        try (Allocator allocator = allocator()) {
+            long first = allocator.malloc(8 * 1024);
+            // The class may keep eight 8 KiB blocks: the miss stocked four more, still live in the page
+            assertThat(allocator.statistics().liveBlocks()).as("stocked blocks are not live").isEqualTo(1);
+            long stocked = first + 8 * 1024;
+            assertThatThrownBy(() -> allocator.free(stocked)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("not an allocated block");
+            assertThatThrownBy(() -> allocator.usableSize(first + 4 * 8 * 1024L))
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("not an allocated block");
+            Thread other = Thread.ofPlatform().start(() -> assertThatThrownBy(() -> allocator.free(stocked))
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("not an allocated block"));
+            other.join();
+            long[] next = new long[4];
+            for (int i = 0; i < next.length; i++) {
+                next[i] = allocator.malloc(8 * 1024);
+                assertThat(next[i]).as("handed out in the page's order").isEqualTo(first + (i + 1) * 8 * 1024L);
+            }
+            assertThat(allocator.statistics().liveBlocks()).isEqualTo(5);
+            long sixth = allocator.malloc(8 * 1024);             // the next miss
+            assertThat(sixth).isEqualTo(first + 5 * 8 * 1024L);
+            allocator.free(sixth);
+            for (long block : next) {
+                allocator.free(block);
+            }
+            allocator.free(first);
+            allocator.trim();                                    // cached and stocked blocks go back to the page
+            assertThat(extentPages(allocator)).isZero();
+            assertThat(allocator.statistics().committedBytes()).isZero();
         }
     }
 
