@@ -117,8 +117,7 @@ final class ExtentCache {
         int n = (int) slots[base];
         int held = find(base, n, address);
         if (held != ABSENT) {
-            throw new InvalidFreeException(address, held == FREED ? "double free (the block is already free)"
-                    : Units.NOT_ALLOCATED);
+            throw new InvalidFreeException(address, refusal(held));
         }
         long shape = slots[base + 1];
         int size = (int) shape;
@@ -129,6 +128,11 @@ final class ExtentCache {
         slots[base] = n + 1;
         bytes += size;
         return true;
+    }
+
+    /** What a free of a block the cache holds ({@link #FREED} or {@link #NEVER_HANDED_OUT}) is told. */
+    static String refusal(int held) {
+        return held == FREED ? Units.DOUBLE_FREE : Units.NOT_ALLOCATED;
     }
 
     /**

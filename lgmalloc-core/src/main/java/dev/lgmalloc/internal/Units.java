@@ -35,6 +35,8 @@ final class Units {
     /** Units in one OS page: the purge gives back whole pages only. */
     private static final int UNITS_PER_OS_PAGE = (int) (Os.PAGE_SIZE >>> UNIT_SHIFT);
     private static final int WORDS = COUNT / 64;
+    /** What a second free of a block is told. */
+    static final String DOUBLE_FREE = "double free (the block is already free)";
     /** What a free of an address inside a page but at no live block's start is told. */
     static final String NOT_ALLOCATED = "not an allocated block (inside an lgmalloc page but not in a live block)";
     /** {@link #classes} where no live block starts. */
@@ -75,12 +77,8 @@ final class Units {
     }
 
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
-    synchronized long allocate(Page page, int units, int sizeClass) {
-        if (released || freeUnits < units) {
-            return 0;
-        }
-        int first = freeRuns.take(units);
-        return first < 0 ? 0 : take(page, first, units, sizeClass);
+    long allocate(Page page, int units, int sizeClass) {
+        return allocate(page, units, sizeClass, null, null, 0);
     }
 
     /**
@@ -181,15 +179,14 @@ final class Units {
             }
             // Not in a live block: a freed block's start is a double free (a later block over it was looked at above)
             if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
-                throw new InvalidFreeException(address, "double free (the block is already free)");
+                throw new InvalidFreeException(address, DOUBLE_FREE);
             }
             throw new InvalidFreeException(address, NOT_ALLOCATED);
         }
         ExtentCache ownerCache = page.heap.extentCache;
         int held = ownerCache == null ? ExtentCache.ABSENT : ownerCache.holds(classes[unit], address);
         if (held != ExtentCache.ABSENT) {
-            throw new InvalidFreeException(address, held == ExtentCache.FREED
-                    ? "double free (the block is already free)" : NOT_ALLOCATED);
+            throw new InvalidFreeException(address, ExtentCache.refusal(held));
         }
         int units = lengths[unit];
         if (!free) {
