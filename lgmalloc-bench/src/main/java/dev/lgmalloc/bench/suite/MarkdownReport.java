@@ -34,6 +34,7 @@ final class MarkdownReport {
                 + "lgmalloc's (lower is better); in brackets MiB", false,
                 s -> s.first().peakRssDelta(), s -> String.format(Locale.ROOT, "%.1f MiB",
                         s.first().peakRssDelta() / MIB));
+        processPeakTable();
         memoryDetail();
         footprint();
         jmh();
@@ -182,6 +183,43 @@ final class MarkdownReport {
                 ? String.format(Locale.ROOT, "%.2f", value.applyAsDouble(s) / value.applyAsDouble(base.get()))
                 : "?";
         return ratio + " (" + detail.apply(s) + ")";
+    }
+
+    /**
+     * The whole process's peak beside lgmalloc's, in MiB. The table above counts what the workload added over the RSS
+     * at its start, so memory an allocator held before that and then used for the workload is not in it: its
+     * start-up (tcmalloc's, a few MiB) and, preloaded, what it keeps of the JVM's own freed memory. Every measuring
+     * JVM has the same flags and pre-touched heap, so their peaks differ only by the allocator and by noise.
+     */
+    private void processPeakTable() {
+        List<String> allocators = results.allocatorsMeasured();
+        line("## Process peak RSS");
+        line("");
+        line("The measuring JVM's whole peak RSS in the same first runs, in MiB above lgmalloc's JVM's (negative: "
+                + "lower). Unlike the table above, it counts what an allocator held before the workload began and "
+                + "then used for it (its start-up, and preloaded, what it keeps of the JVM's own freed memory). Every "
+                + "measuring JVM has the same flags and pre-touched heap; about ±1 MiB is noise.");
+        line("");
+        line("| workload | " + String.join(" | ", allocators) + " |");
+        line("|---" + "|---".repeat(allocators.size()) + "|");
+        for (String workload : results.options().workloads()) {
+            Optional<Summary> base = results.summary(workload, Reports.BASELINE);
+            StringBuilder row = new StringBuilder("| " + workload + " |");
+            for (String allocator : allocators) {
+                row.append(' ').append(processPeakCell(results.summary(workload, allocator), base)).append(" |");
+            }
+            line(row.toString());
+        }
+        line("");
+    }
+
+    /** One cell of {@link #processPeakTable}: MiB above lgmalloc's peak, or "—" when either run is missing. */
+    static String processPeakCell(Optional<Summary> summary, Optional<Summary> base) {
+        if (summary.isEmpty() || base.isEmpty()) {
+            return "—";
+        }
+        long above = summary.get().first().peakRss() - base.get().first().peakRss();
+        return String.format(Locale.ROOT, "%+.1f", above / MIB);
     }
 
     private void memoryDetail() {

@@ -86,6 +86,7 @@ class SuiteQuickTest {
         for (String workload : Workloads.names()) {
             assertTrue(markdown.contains("| " + workload + " |"), "results.md has a row for " + workload);
         }
+        assertTrue(markdown.contains("## Process peak RSS"), "results.md compares the processes' whole peaks");
         String json = Files.readString(out.resolve("results.json"));
         assertTrue(json.contains("\"runs\": [") && json.contains("\"machine\": {"), json);
         assertFalse(json.contains("NaN"), "JSON has no NaN literals");
