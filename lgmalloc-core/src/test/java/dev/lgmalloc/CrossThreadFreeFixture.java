@@ -65,8 +65,18 @@ abstract class CrossThreadFreeFixture {
         freeing.submit(allocator::trim).get();
     }
 
+    /**
+     * Runs {@code task} on the other thread once this one waits for it: a free there then meets an owner that allocates
+     * nothing meanwhile, as a thread that hands its blocks over and waits does (whose blocks the freeing thread keeps).
+     */
     <T> T onTheOtherThread(Callable<T> task) throws Exception {
-        return freeing.submit(task).get();
+        Thread caller = Thread.currentThread();
+        return freeing.submit(() -> {
+            while (caller.getState() == Thread.State.RUNNABLE) {
+                Thread.onSpinWait();
+            }
+            return task.call();
+        }).get();
     }
 
     static Set<Long> setOf(long[] blocks) {

@@ -39,6 +39,26 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
     }
 
     @Test
+    void blocksOfAnOwnerThatIsRunningGoBackToItsPage() throws Exception {
+        long own = freeingThreadAllocates(64);
+        long[] blocks = mallocs(10);
+        // This thread, the blocks' owner, spins instead of waiting while the other thread frees them: it is running,
+        // so it may allocate from their page, and they go back there rather than serve the freeing thread.
+        java.util.concurrent.Future<?> freed = freeing.submit(() -> freeAll(blocks));
+        while (!freed.isDone()) {
+            Thread.onSpinWait();
+        }
+        freed.get();
+        long[] again = onTheOtherThread(() -> mallocs(10));
+        assertThat(setOf(again)).doesNotContainAnyElementsOf(setOf(blocks));
+        freeOnTheOtherThread(again);
+        freeOnTheOtherThread(new long[] {own});
+        freeing.submit(allocator::trim).get();
+        allocator.trim();
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+
+    @Test
     void aSecondFreeOfAKeptBlockIsADoubleFree() throws Exception {
         long own = freeingThreadAllocates(64);
         long[] blocks = mallocs(3);

@@ -464,11 +464,23 @@ public final class Heap extends HeapLayout.Pad {
         Heap mine = engine.freeingHeapOf(t);
         if (mine == null) {
             pushRemote(page, address, address, 1);            // the engine closed meanwhile
-        } else if (mine.remoteFrees.keeps(page.sizeClass)) {
+        } else if (mine.remoteFrees.keeps(page.sizeClass) && !allocatesNow(owner)) {
             mine.remoteFrees.offer(page, address);            // this thread allocates the class: reuse the block
         } else {
             mine.defer(page, address);
         }
+    }
+
+    /**
+     * Whether the thread of {@code owner} is running, and so may allocate from the page a block came from. Its blocks
+     * then go back to it: kept by the freeing thread, a block stays in the owner's page while serving the keeper,
+     * and every later free of it is remote again (two-thread larson, xmalloc-test and sh8bench each ran about 3-6%
+     * faster without that, docs/BENCHMARKS.md, twenty-fifth session). A thread that waits, as a main thread that
+     * filled the tables and joins its workers, allocates nothing meanwhile: the freeing thread keeps its blocks.
+     */
+    private static boolean allocatesNow(Heap owner) {
+        Thread thread = owner.owner;
+        return thread != null && thread.getState() == Thread.State.RUNNABLE;
     }
 
     /**
