@@ -5,6 +5,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -71,12 +73,16 @@ abstract class CrossThreadFreeFixture {
      */
     <T> T onTheOtherThread(Callable<T> task) throws Exception {
         Thread caller = Thread.currentThread();
-        return freeing.submit(() -> {
-            while (caller.getState() == Thread.State.RUNNABLE) {
+        AtomicBoolean inGet = new AtomicBoolean();
+        Future<T> result = freeing.submit(() -> {
+            // Parked in get(), not merely parked a moment on the executor's queue lock on its way there.
+            while (!inGet.get() || caller.getState() == Thread.State.RUNNABLE) {
                 Thread.onSpinWait();
             }
             return task.call();
-        }).get();
+        });
+        inGet.set(true);
+        return result.get();
     }
 
     static Set<Long> setOf(long[] blocks) {
