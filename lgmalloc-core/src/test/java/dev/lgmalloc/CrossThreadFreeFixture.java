@@ -67,6 +67,15 @@ abstract class CrossThreadFreeFixture {
         freeing.submit(allocator::trim).get();
     }
 
+    /** Frees {@code blocks} on the other thread while this one, their owner, spins: running, not waiting. */
+    void freeOnTheOtherThreadWhileRunning(long[] blocks) throws Exception {
+        Future<?> freed = freeing.submit(() -> freeAll(blocks));
+        while (!freed.isDone()) {
+            Thread.onSpinWait();
+        }
+        freed.get();
+    }
+
     /**
      * Runs {@code task} on the other thread once this one waits for it: a free there then meets an owner that allocates
      * nothing meanwhile, as a thread that hands its blocks over and waits does (whose blocks the freeing thread keeps).

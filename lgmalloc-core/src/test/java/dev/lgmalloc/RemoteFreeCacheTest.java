@@ -44,11 +44,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         long[] blocks = mallocs(10);
         // This thread, the blocks' owner, spins instead of waiting while the other thread frees them: it is running,
         // so it may allocate from their page, and they go back there rather than serve the freeing thread.
-        java.util.concurrent.Future<?> freed = freeing.submit(() -> freeAll(blocks));
-        while (!freed.isDone()) {
-            Thread.onSpinWait();
-        }
-        freed.get();
+        freeOnTheOtherThreadWhileRunning(blocks);
         long[] again = onTheOtherThread(() -> mallocs(10));
         assertThat(setOf(again)).doesNotContainAnyElementsOf(setOf(blocks));
         freeOnTheOtherThread(again);

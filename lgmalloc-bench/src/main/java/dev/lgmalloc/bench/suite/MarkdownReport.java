@@ -147,10 +147,18 @@ final class MarkdownReport {
 
     private void ratioTable(String title, String explanation, boolean timeOnly, ToDoubleFunction<Summary> value,
             java.util.function.Function<Summary, String> detail) {
+        workloadTable(title, explanation + ". n/a: not applicable; —: not run; FAIL: verification failed.", timeOnly,
+                (workload, allocator) -> cell(workload, allocator, results.summary(workload, Reports.BASELINE),
+                        value, detail));
+    }
+
+    /** A table of a row per workload and a column per allocator measured, its cells from {@code cell}. */
+    private void workloadTable(String title, String explanation, boolean timeOnly,
+            java.util.function.BiFunction<String, String, String> cell) {
         List<String> allocators = results.allocatorsMeasured();
         line("## " + title);
         line("");
-        line(explanation + ". n/a: not applicable; —: not run; FAIL: verification failed.");
+        line(explanation);
         line("");
         line("| workload | " + String.join(" | ", allocators) + " |");
         line("|---" + "|---".repeat(allocators.size()) + "|");
@@ -158,10 +166,9 @@ final class MarkdownReport {
             if (timeOnly && !Workloads.byName(workload).orElseThrow().measuresTime()) {
                 continue;
             }
-            Optional<Summary> base = results.summary(workload, Reports.BASELINE);
             StringBuilder row = new StringBuilder("| " + workload + " |");
             for (String allocator : allocators) {
-                row.append(' ').append(cell(workload, allocator, base, value, detail)).append(" |");
+                row.append(' ').append(cell.apply(workload, allocator)).append(" |");
             }
             line(row.toString());
         }
@@ -192,25 +199,12 @@ final class MarkdownReport {
      * JVM has the same flags and pre-touched heap, so their peaks differ only by the allocator and by noise.
      */
     private void processPeakTable() {
-        List<String> allocators = results.allocatorsMeasured();
-        line("## Process peak RSS");
-        line("");
-        line("The measuring JVM's whole peak RSS in the same first runs, in MiB above lgmalloc's JVM's (negative: "
-                + "lower). Unlike the table above, it counts what an allocator held before the workload began and "
-                + "then used for it (its start-up, and preloaded, what it keeps of the JVM's own freed memory). Every "
-                + "measuring JVM has the same flags and pre-touched heap; about ±1 MiB is noise.");
-        line("");
-        line("| workload | " + String.join(" | ", allocators) + " |");
-        line("|---" + "|---".repeat(allocators.size()) + "|");
-        for (String workload : results.options().workloads()) {
-            Optional<Summary> base = results.summary(workload, Reports.BASELINE);
-            StringBuilder row = new StringBuilder("| " + workload + " |");
-            for (String allocator : allocators) {
-                row.append(' ').append(processPeakCell(results.summary(workload, allocator), base)).append(" |");
-            }
-            line(row.toString());
-        }
-        line("");
+        workloadTable("Process peak RSS", "The measuring JVM's whole peak RSS in the same first runs, in MiB above "
+                + "lgmalloc's JVM's (negative: lower). Unlike the table above, it counts what an allocator held before "
+                + "the workload began and then used for it (its start-up, and preloaded, what it keeps of the JVM's "
+                + "own freed memory). Every measuring JVM has the same flags and pre-touched heap; about ±1 MiB is "
+                + "noise.", false, (workload, allocator) -> processPeakCell(results.summary(workload, allocator),
+                        results.summary(workload, Reports.BASELINE)));
     }
 
     /** One cell of {@link #processPeakTable}: MiB above lgmalloc's peak, or "—" when either run is missing. */
