@@ -210,10 +210,14 @@ public final class Heap extends HeapLayout.Pad {
         Page page = current[sizeClass];
         long block = page.free;
         if (block != 0) {
-            long next = Page.decode(Memory.getLong(block), block);
+            // Page.decode, Memory.getLong and putLong written out: C2 does not inline a call on a branch that its
+            // profile of this method calls rare, and a profile taken while pages were fresh (every block bumped in
+            // mallocSlow, as in a program filling its tables) made each malloc call all three for the JVM's life.
+            // The VarHandle's own code is inlined whatever the profile says (@ForceInline).
+            long next = (long) Memory.WORD.get(Memory.ALL, block) ^ block ^ Page.FREED_KEY;
             if (((next ^ block) & page.linkMask) == 0 || next == 0) {
                 page.free = next;
-                Memory.putLong(block, 0);   // a live block's first word must not decode to a link
+                Memory.WORD.set(Memory.ALL, block, 0L);   // a live block's first word must not decode to a link
                 page.used++;
                 return block;
             }

@@ -23,9 +23,10 @@ public final class Memory {
      * The word access, called directly rather than through {@code ALL.get(layout, offset)}: one call level fewer
      * on every malloc and free. FFM's access path is some ten levels deep, and C2 inlines no deeper than
      * {@code MaxInlineLevel} (15) from the method it compiles: on a virtual thread's free, two levels deeper than
-     * a platform thread's, the innermost check of that path was left as a call.
+     * a platform thread's, the innermost check of that path was left as a call. Package-private for
+     * {@link Heap#malloc}, which must not call even these two methods (see there).
      */
-    private static final VarHandle WORD = JAVA_LONG_UNALIGNED.varHandle();
+    static final VarHandle WORD = JAVA_LONG_UNALIGNED.varHandle();
 
     private Memory() {
     }

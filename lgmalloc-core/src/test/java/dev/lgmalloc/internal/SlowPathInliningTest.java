@@ -6,15 +6,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
+import java.lang.classfile.CodeModel;
+import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.classfile.MethodModel;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * malloc's slow path stays out of malloc's compiled code: C2 inlines a method at a hot call site only up to
  * {@code FreqInlineSize} (325 bytes of bytecode on x86-64 and AArch64), and a young program takes the slow path
  * often enough to count as hot. Inlined, it made malloc's machine code too big for its callers to inline
- * ({@code InlineSmallCode}); see {@link Heap}'s {@code mallocSlow}.
+ * ({@code InlineSmallCode}); see {@link Heap}'s {@code mallocSlow}. And the fast path calls no helper: C2 inlines a
+ * call by the profile of the branch it is on.
  */
 class SlowPathInliningTest {
 
@@ -37,15 +41,37 @@ class SlowPathInliningTest {
                 .isGreaterThan(FREQ_INLINE_SIZE);
     }
 
+    @Test
+    void theFastPathCallsNothingButTheSlowPathAndTheWordAccess() throws IOException {
+        // C2 leaves a call on a branch its profile calls rare: a profile taken while pages were fresh made malloc
+        // call Page.decode, Memory.getLong and Memory.putLong for the JVM's life. VarHandle code is @ForceInline.
+        List<String> calls = code(Heap.class, "malloc", "(I)J").elementStream()
+                .filter(InvokeInstruction.class::isInstance).map(InvokeInstruction.class::cast)
+                .map(call -> call.owner().asInternalName() + "." + call.name().stringValue())
+                .toList();
+        assertThat(calls).isNotEmpty().allSatisfy(call -> assertThat(call).isIn(
+                "dev/lgmalloc/internal/Heap.mallocSlow", "java/lang/invoke/VarHandle.get",
+                "java/lang/invoke/VarHandle.set"));
+    }
+
     private static int codeLength(Class<?> c, String method) throws IOException {
-        ClassModel model;
-        try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
-        return model.methods().stream()
+        return model(c).methods().stream()
                 .filter(m -> m.methodName().equalsString(method))
                 .map(MethodModel::code).flatMap(java.util.Optional::stream)
                 .mapToInt(code -> ((CodeAttribute) code).codeLength())
                 .max().orElseThrow(() -> new AssertionError(c.getName() + " has no method " + method));
+    }
+
+    private static CodeModel code(Class<?> c, String method, String descriptor) throws IOException {
+        return model(c).methods().stream()
+                .filter(m -> m.methodName().equalsString(method) && m.methodType().equalsString(descriptor))
+                .map(MethodModel::code).flatMap(java.util.Optional::stream)
+                .findFirst().orElseThrow(() -> new AssertionError(c.getName() + " has no method " + method));
+    }
+
+    private static ClassModel model(Class<?> c) throws IOException {
+        try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+            return ClassFile.of().parse(in.readAllBytes());
+        }
     }
 }
