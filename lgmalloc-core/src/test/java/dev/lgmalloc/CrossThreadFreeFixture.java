@@ -43,6 +43,18 @@ abstract class CrossThreadFreeFixture {
         return mallocs(n, 64);
     }
 
+    /**
+     * Allocates the rest of the OS page that {@code last}, a block of {@code size} bytes this thread just took, lies
+     * in: a fresh page's blocks are linked into its free list an OS page at a time (Heap.thread). With them taken, the
+     * thread's page of the class has no free block, and its next allocations show where freed blocks went.
+     */
+    long[] restOfOsPage(long last, long size) {
+        long untaken = (OS_PAGE - (last + size) % OS_PAGE) % OS_PAGE;
+        return mallocs((int) (untaken / size), size);
+    }
+
+    private static final long OS_PAGE = 4096;
+
     void freeAll(long... blocks) {
         for (long b : blocks) {
             allocator.free(b);

@@ -20,18 +20,25 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
     private static final int CAPACITY = 64;
 
     /**
-     * Makes the freeing thread one that allocates {@code size}-byte blocks: it takes one and keeps it, so that its
-     * page of the class has no free block and its next allocations of the class come from what it keeps.
+     * Makes the freeing thread one that allocates {@code size}-byte blocks: it takes an OS page of them and keeps
+     * them, so that its page of the class has no free block and its next allocations of the class come from what it
+     * keeps.
      */
-    private long freeingThreadAllocates(long size) throws Exception {
-        return onTheOtherThread(() -> allocator.malloc(size));
+    private long[] freeingThreadAllocates(long size) throws Exception {
+        return onTheOtherThread(() -> {
+            long first = allocator.malloc(size);
+            long[] rest = restOfOsPage(first, size);
+            long[] own = java.util.Arrays.copyOf(rest, rest.length + 1);
+            own[rest.length] = first;
+            return own;
+        });
     }
 
     @Test
     void keptBlocksAreNotLiveWhileTheFreeingThreadIdles() throws Exception {
-        long own = freeingThreadAllocates(64);
+        long[] own = freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
-        freeOnTheOtherThread(new long[] {own});
+        freeOnTheOtherThread(own);
         assertThat(allocator.statistics().liveBlocks()).isEqualTo(10);
         freeOnTheOtherThread(blocks);
         assertThat(allocator.statistics().liveBlocks()).isZero();
@@ -40,7 +47,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
 
     @Test
     void blocksOfAnOwnerThatIsRunningGoBackToItsPage() throws Exception {
-        long own = freeingThreadAllocates(64);
+        long[] own = freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
         // This thread, the blocks' owner, spins instead of waiting while the other thread frees them: it is running,
         // so it may allocate from their page, and they go back there rather than serve the freeing thread.
@@ -48,7 +55,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         long[] again = onTheOtherThread(() -> mallocs(10));
         assertThat(setOf(again)).doesNotContainAnyElementsOf(setOf(blocks));
         freeOnTheOtherThread(again);
-        freeOnTheOtherThread(new long[] {own});
+        freeOnTheOtherThread(own);
         freeing.submit(allocator::trim).get();
         allocator.trim();
         assertThat(allocator.statistics().liveBlocks()).isZero();
@@ -56,7 +63,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
 
     @Test
     void aSecondFreeOfAKeptBlockIsADoubleFree() throws Exception {
-        long own = freeingThreadAllocates(64);
+        long[] own = freeingThreadAllocates(64);
         long[] blocks = mallocs(3);
         freeOnTheOtherThread(new long[] {blocks[1]});
         // Caught on the keeping thread, by the page's owner and by a third thread: the block looks free.
@@ -77,12 +84,12 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         assertThatThrownBy(() -> allocator.usableSize(blocks[1])).isInstanceOf(InvalidFreeException.class);
         allocator.free(blocks[0]);
         allocator.free(blocks[2]);
-        allocator.free(own);
+        freeAll(own);
     }
 
     @Test
     void theFreeingThreadReusesTheBlocksItFreedNewestFirst() throws Exception {
-        long own = freeingThreadAllocates(64);
+        long[] own = freeingThreadAllocates(64);
         long[] blocks = mallocs(10);
         freeOnTheOtherThread(blocks);
         long[] again = onTheOtherThread(() -> mallocs(10));
@@ -90,19 +97,19 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
             assertThat(again[i]).isEqualTo(blocks[blocks.length - 1 - i]);
         }
         // Live again, on the freeing thread: usable, counted, and freed by their owner like any block.
-        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10 + 1);     // and its own block
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(10 + own.length);     // and its own blocks
         for (long b : again) {
             assertThat(allocator.usableSize(b)).isEqualTo(64);
             Memory.putLong(b + 56, b);
         }
         freeAll(again);
-        allocator.free(own);
+        freeAll(own);
         assertThat(allocator.statistics().liveBlocks()).isZero();
     }
 
     @Test
     void aKeptBlockWrittenAfterItsFreeIsNeverHandedOutAgain() throws Exception {
-        long own = freeingThreadAllocates(64);
+        long[] own = freeingThreadAllocates(64);
         long[] blocks = mallocs(2);
         freeOnTheOtherThread(blocks);
         Memory.putLong(blocks[1], 0x5555_5555L);     // a use after free, into the block kept last
@@ -112,13 +119,14 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         assertThat(allocator.statistics().discardedBlocks()).isOne();
         allocator.free(again[0]);
         allocator.free(again[1]);
-        allocator.free(own);
+        freeAll(own);
     }
 
     @Test
     void aFullClassHandsItsBlocksBackAndTheRestComesBackOnTrim() throws Exception {
-        long own = freeingThreadAllocates(64);
+        long[] own = freeingThreadAllocates(64);
         long[] blocks = mallocs(CAPACITY + 8);
+        long[] aside = restOfOsPage(blocks[blocks.length - 1], 64);
         freeOnTheOtherThread(blocks);
         // The class filled at CAPACITY and handed those blocks back: the owner's next allocations.
         long[] again = mallocs(CAPACITY);
@@ -130,15 +138,17 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         assertThat(setOf(rest)).isEqualTo(setOf(java.util.Arrays.copyOfRange(blocks, CAPACITY, blocks.length)));
         freeAll(again);
         freeAll(rest);
-        allocator.free(own);
+        freeAll(aside);
+        freeAll(own);
     }
 
     @Test
     void aClassThatFillsWithoutReuseIsGatheredUntilTheThreadAllocatesItAgain() throws Exception {
         // 1 KiB blocks: 4 KiB of them, 4 blocks. The fifth free finds the class full and never drawn from: the four
         // go back to their page, and the fifth is gathered as a consumer's would be.
-        long own = freeingThreadAllocates(1024);
+        long[] own = freeingThreadAllocates(1024);
         long[] blocks = mallocs(5, 1024);
+        long[] aside = restOfOsPage(blocks[4], 1024);
         freeOnTheOtherThread(blocks);
         long[] again = mallocs(4, 1024);
         assertThat(setOf(again)).isEqualTo(setOf(java.util.Arrays.copyOf(blocks, 4)));
@@ -146,14 +156,15 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         long[] fifth = mallocs(1, 1024);
         assertThat(fifth[0]).isEqualTo(blocks[4]);
         // Once the thread allocates the class again, it keeps what it frees of it, and reuses it.
-        long ownToo = freeingThreadAllocates(1024);
+        long[] ownToo = freeingThreadAllocates(1024);
         freeOnTheOtherThread(fifth);
         long[] reused = onTheOtherThread(() -> mallocs(1, 1024));
         assertThat(reused[0]).isEqualTo(fifth[0]);
         freeAll(again);
+        freeAll(aside);
         allocator.free(reused[0]);
-        allocator.free(own);
-        allocator.free(ownToo);
+        freeAll(own);
+        freeAll(ownToo);
     }
 
     @Test
@@ -168,6 +179,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
     @Test
     void aThreadThatEndsHandsItsBlocksBack() throws Exception {
         long[] blocks = mallocs(10);
+        long[] aside = restOfOsPage(blocks[9], 64);
         Thread t = Thread.ofPlatform().start(() -> {
             long own = allocator.malloc(64);
             freeAll(blocks);
@@ -176,6 +188,7 @@ class RemoteFreeCacheTest extends CrossThreadFreeFixture {
         t.join();
         allocator.trim();                    // reaps the ended thread's heap, which hands its blocks back
         assertThat(setOf(mallocs(10))).isEqualTo(setOf(blocks));
+        freeAll(aside);
     }
 
     @Test

@@ -42,6 +42,7 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     @Test
     void aChainReachesItsPageWhenItIsLongEnoughAndTheRestOnTrim() throws Exception {
         long[] blocks = mallocs(3 * LIMIT + 8);
+        long[] aside = restOfOsPage(blocks[blocks.length - 1], 64);
         freeOnTheOtherThread(blocks);
         // Three full chains were handed over: the owner's next allocations are those blocks again.
         Set<Long> freed = setOf(blocks);
@@ -53,6 +54,7 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
         assertThat(setOf(rest)).isSubsetOf(freed).doesNotContainAnyElementsOf(setOf(again));
         freeAll(again);
         freeAll(rest);
+        freeAll(aside);
     }
 
     @Test
@@ -67,12 +69,14 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     @Test
     void aThreadThatEndsHandsItsChainOver() throws Exception {
         long[] blocks = mallocs(10);
+        long[] aside = restOfOsPage(blocks[9], 64);
         Thread t = Thread.ofPlatform().start(() -> {
             freeAll(blocks);
         });
         t.join();
         allocator.trim();                    // reaps the ended thread's heap, which hands its chain over
         assertThat(setOf(mallocs(10))).isEqualTo(setOf(blocks));
+        freeAll(aside);
     }
 
     @Test

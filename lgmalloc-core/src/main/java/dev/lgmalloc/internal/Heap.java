@@ -324,13 +324,38 @@ public final class Heap extends HeapLayout.Pad {
             page.free = next;
         } else if (page.bump + page.blockSize <= page.end) {
             block = page.bump;
-            page.bump = block + page.blockSize;
+            page.bump = thread(page, block + page.blockSize, (block | (Os.PAGE_SIZE - 1)) + 1);
         } else {
             return 0;
         }
         Memory.putLong(block, 0);   // a live block's first word must not decode to a link
         page.used++;
         return block;
+    }
+
+    /**
+     * Links the untouched blocks of {@code page} that start from {@code from} and before {@code limit} (the end of
+     * the OS page the block just bumped lies in) into its empty free list, in address order, and returns the new
+     * bump. A program whose pages are fresh (filling its tables, growing) then takes malloc's pop for the rest of
+     * that OS page instead of this slow path per block, as mimalloc extends a page's free list by up to 4 KiB; no
+     * OS page is touched that the bumped block did not touch already.
+     */
+    private static long thread(Page page, long from, long limit) {
+        int blockSize = page.blockSize;
+        long last = 0;
+        for (long b = from; b < limit && b + blockSize <= page.end; b += blockSize) {
+            if (last == 0) {
+                page.free = b;
+            } else {
+                Memory.putLong(last, Page.encode(b, last));
+            }
+            last = b;
+        }
+        if (last == 0) {
+            return from;
+        }
+        Memory.putLong(last, Page.encode(0, last));
+        return last + blockSize;
     }
 
     /**
