@@ -45,7 +45,7 @@ abstract class CrossThreadFreeFixture {
 
     /**
      * Allocates the rest of the OS page that {@code last}, a block of {@code size} bytes this thread just took, lies
-     * in: a fresh page's blocks are linked into its free list an OS page at a time (Heap.thread). With them taken, the
+     * in: a fresh page's blocks are linked into its free list an OS page at a time (Heap.linkUntouched). With them taken, the
      * thread's page of the class has no free block, and its next allocations show where freed blocks went.
      */
     long[] restOfOsPage(long last, long size) {

@@ -324,7 +324,7 @@ public final class Heap extends HeapLayout.Pad {
             page.free = next;
         } else if (page.bump + page.blockSize <= page.end) {
             block = page.bump;
-            page.bump = thread(page, block + page.blockSize, (block | (Os.PAGE_SIZE - 1)) + 1);
+            page.bump = linkUntouched(page, block + page.blockSize, (block | (Os.PAGE_SIZE - 1)) + 1);
         } else {
             return 0;
         }
@@ -340,7 +340,7 @@ public final class Heap extends HeapLayout.Pad {
      * that OS page instead of this slow path per block, as mimalloc extends a page's free list by up to 4 KiB; no
      * OS page is touched that the bumped block did not touch already.
      */
-    private static long thread(Page page, long from, long limit) {
+    private static long linkUntouched(Page page, long from, long limit) {
         int blockSize = page.blockSize;
         long last = 0;
         for (long b = from; b < limit && b + blockSize <= page.end; b += blockSize) {

@@ -9,11 +9,12 @@ import java.lang.invoke.VarHandle;
  * <p>Free blocks are linked through their first word. Two lists keep the owner's path free of atomics:
  * {@code free} (the owner allocates from it and pushes its own frees onto it) and {@code threadFree} (other
  * threads' frees, pushed with one CAS, collected by the owner when {@code free} runs dry). Untouched blocks lie
- * above {@code bump}, so a new page touches no memory until it is used; the malloc that reaches an untouched OS page
- * links the blocks starting in it into {@code free} (Heap.thread), so they are free, never live, before they go out. A free block's first word holds its link encoded as
- * {@code next ^ address ^ FREED_KEY}, and malloc zeroes it: a block whose first word decodes to a link into its
- * own page (or to the end of a list) is already free. That finds double frees without a bitmap and with one
- * load and one store per free, and a stray write into a free block shows up as a link leaving its page.
+ * above {@code bump}, so a new page touches no memory until it is used; the malloc that reaches an untouched OS
+ * page links the blocks starting in it into {@code free} (Heap.linkUntouched), so they are free, never live, before
+ * they go out. A free block's first word holds its link encoded as {@code next ^ address ^ FREED_KEY}, and malloc
+ * zeroes it: a block whose first word decodes to a link into its own page (or to the end of a list) is already
+ * free. That finds double frees without a bitmap and with one load and one store per free, and a stray write into
+ * a free block shows up as a link leaving its page.
  *
  * <p>{@code threadFree} packs the number of blocks in the list (high 16 bits) with the list head (low 48
  * bits), so statistics can count pending remote frees without walking the list.
