@@ -1,5 +1,6 @@
 package dev.lgmalloc;
 
+import dev.lgmalloc.internal.Os;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -45,15 +46,13 @@ abstract class CrossThreadFreeFixture {
 
     /**
      * Allocates the rest of the OS page that {@code last}, a block of {@code size} bytes this thread just took, lies
-     * in: a fresh page's blocks are linked into its free list an OS page at a time (Heap.linkUntouched). With them taken, the
-     * thread's page of the class has no free block, and its next allocations show where freed blocks went.
+     * in: a fresh page's blocks are linked into its free list an OS page at a time (Heap.linkUntouched). With them
+     * taken, the thread's page of the class has no free block, and its next allocations show where freed blocks went.
      */
     long[] restOfOsPage(long last, long size) {
-        long untaken = (OS_PAGE - (last + size) % OS_PAGE) % OS_PAGE;
+        long untaken = (Os.PAGE_SIZE - (last + size) % Os.PAGE_SIZE) % Os.PAGE_SIZE;
         return mallocs((int) (untaken / size), size);
     }
-
-    private static final long OS_PAGE = 4096;
 
     void freeAll(long... blocks) {
         for (long b : blocks) {

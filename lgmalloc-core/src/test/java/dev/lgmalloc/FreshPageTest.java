@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class FreshPageTest {
 
-    private static final long OS_PAGE = 4096;
+    private static final long OS_PAGE = Os.PAGE_SIZE;
 
     /** Pages from mapped memory: a JVM's first pages are borrowed from the JDK's allocator, zeroed so resident. */
     @BeforeAll

@@ -342,19 +342,16 @@ public final class Heap extends HeapLayout.Pad {
      */
     private static long linkUntouched(Page page, long from, long limit) {
         int blockSize = page.blockSize;
-        long last = 0;
-        for (long b = from; b < limit && b + blockSize <= page.end; b += blockSize) {
-            if (last == 0) {
-                page.free = b;
-            } else {
-                Memory.putLong(last, Page.encode(b, last));
-            }
-            last = b;
-        }
-        if (last == 0) {
+        long stop = Math.min(limit, page.end - blockSize + 1);    // every linked block starts before it
+        if (from >= stop) {
             return from;
         }
+        long last = from;
+        for (; last + blockSize < stop; last += blockSize) {
+            Memory.putLong(last, Page.encode(last + blockSize, last));
+        }
         Memory.putLong(last, Page.encode(0, last));
+        page.free = from;
         return last + blockSize;
     }
 
