@@ -649,12 +649,16 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     }
 
     private void abandon(Heap h) {
-        if (h.abandoned.compareAndSet(false, true)) {
-            synchronized (heaps) {
-                heaps.remove(h);
-                reapedPredictedHits.addAndGet(h.predictedHits);     // its thread ended: the count is final
+        // Held while the pages go back: a second reaper (a new thread's heap beside a maintenance pass) waits for the
+        // first, then finds them among the orphans instead of mapping a fresh page (ConcurrencyTest, now and then).
+        synchronized (h.abandoned) {
+            if (h.abandoned.compareAndSet(false, true)) {
+                synchronized (heaps) {
+                    heaps.remove(h);
+                    reapedPredictedHits.addAndGet(h.predictedHits);     // its thread ended: the count is final
+                }
+                h.abandon();
             }
-            h.abandon();
         }
     }
 
