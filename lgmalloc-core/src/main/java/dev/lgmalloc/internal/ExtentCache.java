@@ -8,64 +8,94 @@ import dev.lgmalloc.SizeClasses;
  * allocations of the same class without taking their page's lock: a few per class, last in first out, as
  * jemalloc's and glibc's thread caches keep their large bins. A block here is still live in its page's
  * {@link Units}, so no other heap can take its units; a second free of it is caught here (by the owner) or by
- * {@link #holds} (by another thread, under the page's lock), and a free of a stocked one, never handed out, is
- * refused as not allocated.
+ * {@link #holds} (by another thread, under the page's lock). A free of a stocked one, never handed out, is refused
+ * the same way, as already free, as a small page's blocks linked before they go out are.
  *
- * <p>One flat array: per class a count and up to {@link #MAX_PER_CLASS} addresses. With a page and an array of
- * addresses per class, reference stores with their collector barriers and a dozen dependent loads made the cached
- * pair cost 31-39 ns; this way it costs 22-25 (PairBenchmark, 8 KiB, docs/BENCHMARKS.md).
+ * <p>Each class's blocks form a free list headed by a {@link Page#extentCacheList list page} that the heap keeps as
+ * the class's current page, so {@link Heap#malloc}'s pop serves a cached extent as it serves a block of a small
+ * class: no call, no lock. A cached block's first word holds its link, encoded as a small page's free blocks do,
+ * and malloc's pop zeroes it. The list page's {@code used} falls by one per block pushed and rises by one per block
+ * the pop takes, so minus it is the count. With a flat array of addresses per class instead, each cached pair called
+ * the slow path and cost 2.5 times a small block's (docs/BENCHMARKS.md, twenty-seventh session).
  *
  * <p>Bounded: at most {@link #MAX_PER_CLASS} blocks and {@link #CLASS_BYTES} per class, {@link #MAX_BYTES} in all,
  * so a thread that stops allocating holds at most that much back from merging and from the purge. The blocks go
- * back to their pages when the thread ends and when it trims. Owner only, except {@link #holds}.
+ * back to their pages when the thread ends and when it trims. Owner only, except {@link #holds} and
+ * {@link #uncount}.
  */
 final class ExtentCache {
 
     static final int MAX_PER_CLASS = 8;
-    /** Set in a cached address (units are 1 KiB-aligned) whose block was stocked, never handed out ({@link #stock}). */
-    private static final long STOCKED = 1;
-    /** What {@link #holds} finds. */
-    static final int ABSENT = 0;
-    static final int FREED = 1;
-    static final int NEVER_HANDED_OUT = 2;
     static final int CLASS_BYTES = 64 * 1024;
     static final long MAX_BYTES = 256 * 1024;
-    /** Per class: its count, its limit and block bytes ({@code limit << 32 | bytes}), then its addresses. */
-    private static final int STRIDE = MAX_PER_CLASS + 2;
-    private static final int FIRST = 2;
 
+    private final Heap heap;
     private final int firstClass;
-    private final long[] slots;
+    /** Per class from {@link #firstClass}: its list page, made on first use (the heap's current page then). */
+    private final Page[] lists;
+    private final int[] limits;
+    private final int[] blockBytes;
+    /**
+     * The bytes held, but for the blocks malloc's pop took since each class's {@link #usedSeen}: the pop cannot
+     * subtract them, so a push first takes its own class's off, and a miss that would stock past the limit counts
+     * every class again ({@link #heldBytes}). Until then a free may find the cache fuller than it is: never emptier.
+     */
     private long bytes;
+    /** Per class, its list's {@code used} when {@link #bytes} last counted it. */
+    private final int[] usedSeen;
 
-    ExtentCache(SizeClasses classes) {
+    ExtentCache(Heap heap, SizeClasses classes) {
+        this.heap = heap;
         int first = classes.count();
         while (first > 0 && Extents.serves(classes.blockSize(first - 1))) {
             first--;
         }
         this.firstClass = first;
         int bins = classes.count() - first;
-        this.slots = new long[bins * STRIDE];
+        this.lists = new Page[bins];
+        this.limits = new int[bins];
+        this.blockBytes = new int[bins];
+        this.usedSeen = new int[bins];
         for (int bin = 0; bin < bins; bin++) {
-            long blockBytes = (long) Units.unitsFor(classes.blockSize(first + bin)) << Units.UNIT_SHIFT;
-            long limit = Math.min(MAX_PER_CLASS, Math.max(1, CLASS_BYTES / blockBytes));
-            slots[bin * STRIDE + 1] = limit << 32 | blockBytes;
+            int size = Units.unitsFor(classes.blockSize(first + bin)) << Units.UNIT_SHIFT;
+            blockBytes[bin] = size;
+            limits[bin] = Math.min(MAX_PER_CLASS, Math.max(1, CLASS_BYTES / size));
         }
     }
 
-    /** A cached block of class {@code sizeClass}, live again; 0 when there is none (or the class is no extent's). */
-    long poll(int sizeClass) {
-        int base = (sizeClass - firstClass) * STRIDE;
-        if (base < 0) {
-            return 0;
+    /** Blocks held of the class at {@code bin}, read racily outside the owner. */
+    private int held(int bin) {
+        Page list = lists[bin];
+        return list == null ? 0 : Math.clamp(-list.used, 0, limits[bin]);
+    }
+
+    /** The list page of the class at {@code bin}, made and installed as the heap's current page if need be. */
+    private Page list(int bin) {
+        Page list = lists[bin];
+        if (list == null) {
+            int sizeClass = firstClass + bin;
+            list = Page.extentCacheList(sizeClass, blockBytes[bin]);
+            lists[bin] = list;
+            heap.installCacheList(sizeClass, list);
         }
-        long n = slots[base];
-        if (n == 0) {
-            return 0;
+        return list;
+    }
+
+    /**
+     * What the class's list holds after {@link Heap#malloc}'s pop refused its head, whose first word no longer
+     * decodes to a link: the program wrote into that block after freeing it. The block is never handed out again,
+     * as a small page's corrupted list is quarantined; the blocks behind it cannot be found and stay live in their
+     * pages. Owner only.
+     */
+    void dropCorrupted(int sizeClass) {
+        int bin = sizeClass - firstClass;
+        Page list = bin < 0 ? null : lists[bin];
+        if (list != null && list.free != 0) {
+            heap.engine.discardWrittenBlock(list.free);
+            list.free = 0;
+            list.used = 0;
+            heldBytes();
         }
-        slots[base] = n - 1;
-        bytes -= (int) slots[base + 1];
-        return slots[base + FIRST - 1 + (int) n] & ~STOCKED;
     }
 
     /**
@@ -76,15 +106,16 @@ final class ExtentCache {
      * half until it trims or ends.
      */
     int stockWanted(int sizeClass) {
-        int base = (sizeClass - firstClass) * STRIDE;
-        if (base < 0) {
+        int bin = sizeClass - firstClass;
+        if (bin < 0) {
             return 0;
         }
-        long shape = slots[base + 1];
-        int limit = (int) (shape >>> 32);
-        int room = limit - (int) slots[base];
-        long bytesRoom = (MAX_BYTES - bytes) / (int) shape;
-        return (int) Math.max(0, Math.min(Math.min(room, limit / 2), bytesRoom));
+        int limit = limits[bin];
+        int wanted = Math.min(limit - held(bin), limit / 2);
+        if (bytes + (long) wanted * blockBytes[bin] > MAX_BYTES) {
+            wanted = (int) Math.min(wanted, (MAX_BYTES - heldBytes()) / blockBytes[bin]);
+        }
+        return Math.max(0, wanted);
     }
 
     /**
@@ -93,86 +124,167 @@ final class ExtentCache {
      * lock, so another thread's free that takes the lock later finds them ({@link #holds}).
      */
     void stock(int sizeClass, long[] blocks, int count) {
-        int base = (sizeClass - firstClass) * STRIDE;
-        int n = (int) slots[base];
+        int bin = sizeClass - firstClass;
+        Page list = list(bin);
+        bytes -= (long) (list.used - usedSeen[bin]) * blockBytes[bin];     // what malloc took since
         for (int i = count - 1; i >= 0; i--) {
-            slots[base + FIRST + n++] = blocks[i] | STOCKED;
+            push(list, blocks[i]);
         }
-        slots[base] = n;
-        bytes += (long) count * (int) slots[base + 1];
+        usedSeen[bin] = list.used;
+        bytes += (long) count * blockBytes[bin];
     }
 
     /**
      * Keeps the block at {@code address} of {@code page} (a page of this cache's heap) if it is a live block's
-     * start and its class has room; false sends it to the page's locked free, which checks it exactly.
+     * start and its class has room; false sends it to the page's locked free, which checks it ({@link #holds}).
      *
      * @throws InvalidFreeException if the block is in the cache already (a double free)
      */
     boolean offer(Page page, long address) {
-        int sizeClass = page.units.liveClassAt(page, address);
-        int base = (sizeClass - firstClass) * STRIDE;
-        if (base < 0) {
+        int bin = page.units.liveClassAt(page, address) - firstClass;
+        if (bin < 0) {
             return false;                   // not a live block's start: the locked free says what it is
         }
-        int n = (int) slots[base];
-        int held = find(base, n, address);
-        if (held != ABSENT) {
-            throw new InvalidFreeException(address, refusal(held));
+        Page list = lists[bin];
+        if (list == null) {
+            return offerSlowly(bin, address);
         }
-        long shape = slots[base + 1];
-        int size = (int) shape;
-        if (n == (int) (shape >>> 32) || bytes + size > MAX_BYTES) {
+        int used = list.used;
+        if (-used >= limits[bin]) {
+            return false;                   // full (a burst of frees): to the page, whose free checks it too
+        }
+        int size = blockBytes[bin];
+        long held = bytes - (long) (used - usedSeen[bin]) * size;
+        if (held + size > MAX_BYTES) {
+            return false;                   // (other classes' blocks malloc took count until a miss recounts them)
+        }
+        if (mayBeCached(Memory.getLong(address), address)) {
+            return offerSlowly(bin, address);
+        }
+        // push, written out: C2 would call it from here
+        Memory.putLong(address, Page.encode(list.free, address));
+        list.free = address;
+        list.used = used - 1;
+        usedSeen[bin] = used - 1;
+        bytes = held + size;
+        return true;
+    }
+
+    /**
+     * {@link #offer} when the class has no list yet or the block's first word may be a cached block's link; out of
+     * line, so that the free it is inlined into stays small for C2 ({@code InlinableEntryPointsTest}).
+     */
+    private boolean offerSlowly(int bin, long address) {
+        Page list = list(bin);
+        if (looksCached(Memory.getLong(address), address) && find(list, held(bin), address)) {
+            throw new InvalidFreeException(address, Units.DOUBLE_FREE);
+        }
+        int size = blockBytes[bin];
+        if (-list.used >= limits[bin] || heldBytes() + size > MAX_BYTES) {
             return false;
         }
-        slots[base + FIRST + n] = address;
-        slots[base] = n + 1;
+        push(list, address);
+        usedSeen[bin] = list.used;
         bytes += size;
         return true;
     }
 
-    /** What a free of a block the cache holds ({@link #FREED} or {@link #NEVER_HANDED_OUT}) is told. */
-    static String refusal(int held) {
-        return held == FREED ? Units.DOUBLE_FREE : Units.NOT_ALLOCATED;
+    private static void push(Page list, long address) {
+        Memory.putLong(address, Page.encode(list.free, address));
+        list.free = address;
+        list.used--;
+    }
+
+    /** The bytes held, counted class by class (into {@link #bytes}). */
+    private long heldBytes() {
+        long sum = 0;
+        for (int bin = 0; bin < lists.length; bin++) {
+            Page list = lists[bin];
+            if (list != null) {
+                sum += (long) held(bin) * blockBytes[bin];
+                usedSeen[bin] = list.used;
+            }
+        }
+        bytes = sum;
+        return sum;
     }
 
     /**
-     * Whether the cache holds the block at {@code address} of class {@code sizeClass}, which its page counts live:
-     * {@link #FREED} by the owner, {@link #NEVER_HANDED_OUT} (stocked), or {@link #ABSENT}. For another thread's
-     * free or size query of it, under the page's lock; racy, so it sees a free the owner made before, not one racing
-     * with it.
+     * Whether {@code word}, the first word of the extent at {@code address}, is a cached block's link: the end of a
+     * list, or an address where an extent can start. A live block's first word matches with odds of about 2^-44.
      */
-    int holds(int sizeClass, long address) {
-        int base = (sizeClass - firstClass) * STRIDE;
-        if (base < 0) {
-            return ABSENT;
+    private static boolean looksCached(long word, long address) {
+        if (!mayBeCached(word, address)) {
+            return false;
         }
-        return find(base, Math.min((int) slots[base], MAX_PER_CLASS), address);
+        long link = Page.decode(word, address);
+        Page page = link == 0 ? null : PageMap.lookup(link);
+        return link == 0 || page != null && page.units != null;
     }
 
-    /** Whether and how the first {@code n} addresses of the class at {@code base} hold {@code address}. */
-    private int find(int base, int n, long address) {
-        for (int i = base + FIRST; i < base + FIRST + n; i++) {
-            long held = slots[i];
-            if ((held & ~STOCKED) == address) {
-                return (held & STOCKED) == 0 ? FREED : NEVER_HANDED_OUT;
+    /** {@link #looksCached} without the page map: the link is 0 or has the bits of an extent's start. */
+    private static boolean mayBeCached(long word, long address) {
+        return (Page.decode(word, address) & Page.EXTENT_LINK_MASK) == 0;
+    }
+
+    /**
+     * Whether the cache of the heap that owns the live extent at {@code address} holds it (freed, or stocked and
+     * never handed out). For another thread's free or size query of it, under the page's lock. It reads only the
+     * block, which the caller claims, so it needs nothing of the owner: a cached block's first word decodes to a
+     * link, a live one's (zeroed when it was handed out) does not but by chance. Racy, so it sees a free the owner
+     * made before, not one racing with it.
+     */
+    static boolean holds(long address) {
+        return looksCached(Memory.getLong(address), address);
+    }
+
+    /**
+     * Whether the first {@code n} blocks of {@code list} hold {@code address}; exact, for the owner. Stops at a link
+     * that leads nowhere a cached block can be (the program wrote into a cached block).
+     */
+    private static boolean find(Page list, int n, long address) {
+        long block = list.free;
+        for (int i = 0; i < n && block != 0; i++) {
+            if (block == address) {
+                return true;
             }
+            long word = Memory.getLong(block);
+            if (!looksCached(word, block)) {
+                return false;
+            }
+            block = Page.decode(word, block);
         }
-        return ABSENT;
+        return false;
     }
 
-    /** Frees every cached block into its page (by the owner, or once it has ended by whoever hands its heap back). */
+    /**
+     * Frees every cached block into its page (by the owner, or by whoever holds the heap once its thread ended or
+     * while no virtual thread is inside its carrier's heap).
+     */
     void flush(Extents extents) {
-        for (int base = 0; base < slots.length; base += STRIDE) {
-            for (int n = (int) slots[base]; n > 0; n--) {
-                long block = slots[base + FIRST - 1 + n] & ~STOCKED;
-                slots[base] = n - 1;
+        for (int bin = 0; bin < lists.length; bin++) {
+            Page list = lists[bin];
+            if (list == null) {
+                continue;
+            }
+            long block = list.free;
+            int n = held(bin);
+            list.free = 0;
+            list.used = 0;
+            usedSeen[bin] = 0;
+            for (int i = 0; i < n && block != 0; i++) {
                 Page page = PageMap.lookup(block);
-                bytes -= (int) slots[base + 1];
-                if (page != null && !page.units.isReleased()) {   // a closed allocator took the page with it
-                    extents.free(page, block);
+                if (page == null || page.units == null || page.units.isReleased()) {
+                    break;                         // a closed allocator took its memory, and so the list's rest
                 }
+                long word = Memory.getLong(block);
+                long next = looksCached(word, block) ? Page.decode(word, block) : 0;
+                Memory.putLong(block, 0);          // live again, so the page's free does not find it cached
+                extents.free(page, block);
+                block = next;
             }
         }
+        bytes = 0;
     }
 
     /**
@@ -180,14 +292,14 @@ final class ExtentCache {
      * as their pages do (racy outside the owner).
      */
     void uncount(long[] live, long[] totals) {
-        for (int base = 0; base < slots.length; base += STRIDE) {
-            int n = Math.min((int) slots[base], MAX_PER_CLASS);
-            int sizeClass = firstClass + base / STRIDE;
+        for (int bin = 0; bin < lists.length; bin++) {
+            int n = held(bin);
+            int sizeClass = firstClass + bin;
             if (n > 0 && sizeClass < live.length) {
                 long taken = Math.min(n, live[sizeClass]);
                 live[sizeClass] -= taken;
                 totals[0] -= taken;
-                totals[1] -= taken * (int) slots[base + 1];
+                totals[1] -= taken * blockBytes[bin];
             }
         }
     }

@@ -53,6 +53,23 @@ final class Extents {
 
     /** A block for class {@code sizeClass} of {@code blockSize} bytes, for {@code heap}'s thread; 0 when out of memory. */
     long allocate(Heap heap, int sizeClass, int blockSize) {
+        return handedOut(take(heap, sizeClass, blockSize));
+    }
+
+    /**
+     * {@code block}, about to be handed out, with its first word cleared (0 stays 0): what the memory held before,
+     * a small page's free list when its chunks served one, must not read as a cached extent's link, since
+     * {@link ExtentCache#holds} judges a live block by its first word. Outside the page's lock: it may fault the
+     * memory in.
+     */
+    private static long handedOut(long block) {
+        if (block != 0) {
+            Memory.putLong(block, 0);
+        }
+        return block;
+    }
+
+    private long take(Heap heap, int sizeClass, int blockSize) {
         int units = Units.unitsFor(blockSize);
         // Not for a stripe: nothing flushes a stripe's cache, which would keep the blocks from their page past a trim
         int wanted = heap.striped ? 0 : heap.extentCache.stockWanted(sizeClass);
@@ -71,7 +88,11 @@ final class Extents {
      * A block aligned to {@code alignment} (a power of two up to 64 KiB; pages are aligned to their size) for class
      * {@code sizeClass}: first fit among the heap's pages at aligned units, else a fresh page.
      */
-    synchronized long allocateAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
+    long allocateAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
+        return handedOut(takeAligned(heap, sizeClass, blockSize, alignment));
+    }
+
+    private synchronized long takeAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
         int units = Units.unitsFor(blockSize);
         int alignUnits = (int) Math.max(1, alignment >>> Units.UNIT_SHIFT);
         for (Page page : heap.extentPages) {

@@ -133,7 +133,7 @@ public final class Heap extends HeapLayout.Pad {
         this.slowPaths = new int[classes];
         this.slowPathsSeen = new int[classes];
         this.idle = new boolean[classes];
-        this.extentCache = new ExtentCache(engine.classes);
+        this.extentCache = new ExtentCache(this, engine.classes);
         this.remoteFrees = new RemoteFreeCache(engine, engine.classes);
         java.util.Arrays.fill(current, exhausted);
     }
@@ -249,13 +249,11 @@ public final class Heap extends HeapLayout.Pad {
         if (kept != 0) {
             return kept;
         }
-        long cached = extentCache.poll(sizeClass);
-        if (cached != 0) {
-            return cached;
-        }
         int blockSize = engine.classes.blockSize(sizeClass);
         if (Extents.serves(blockSize)) {
-            return engine.extents.allocate(this, sizeClass, blockSize);   // its current page is never set
+            // The current page is the list of cached extents (ExtentCache) or none: empty, or the pop refused it.
+            extentCache.dropCorrupted(sizeClass);
+            return engine.extents.allocate(this, sizeClass, blockSize);
         }
         Page page = current[sizeClass];
         if (page != exhausted) {
@@ -915,6 +913,20 @@ public final class Heap extends HeapLayout.Pad {
         page.next = null;
     }
 
+    /**
+     * Makes {@code list}, the heap's list of cached extents of {@code sizeClass}, the class's current page, so that
+     * {@link #malloc} pops it. Owner only; the list stays current for the heap's life (hand-overs, reclaims and
+     * {@link #abandon} leave it where it is).
+     */
+    void installCacheList(int sizeClass, Page list) {
+        current[sizeClass] = list;
+    }
+
+    /** Whether {@code page}, a class's current page, is a page of memory: neither none nor a list of extents. */
+    private boolean isMemoryPage(Page page) {
+        return page != exhausted && !page.isCacheList();
+    }
+
     /** Installs a page for {@code sizeClass} ahead of use (pre-provisioning); owner or creator only. */
     void provision(int sizeClass) {
         if (current[sizeClass] == exhausted && !Extents.serves(engine.classes.blockSize(sizeClass))) {
@@ -963,7 +975,7 @@ public final class Heap extends HeapLayout.Pad {
                 reclaimFrom(available, c);
                 reclaimFrom(fullPages, c);
                 Page cur = current[c];
-                if (withCurrentPages && cur != exhausted) {
+                if (withCurrentPages && isMemoryPage(cur)) {
                     if (collect(cur) < 0) {
                         quarantine(cur, "its list of blocks freed by other threads");
                         current[c] = exhausted;
@@ -1014,7 +1026,7 @@ public final class Heap extends HeapLayout.Pad {
                 continue;
             }
             Page cur = current[c];
-            if (cur != exhausted) {
+            if (isMemoryPage(cur)) {
                 taken[c] = cur;
                 current[c] = exhausted;
                 cur.heap = NO_OWNER;
@@ -1122,7 +1134,7 @@ public final class Heap extends HeapLayout.Pad {
             for (int c = 0; c < current.length; c++) {
                 Page cur = current[c];
                 current[c] = exhausted;
-                if (cur != exhausted) {
+                if (isMemoryPage(cur)) {
                     engine.orphan(cur);
                 }
                 drain(available, c);

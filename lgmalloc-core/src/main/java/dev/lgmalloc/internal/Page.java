@@ -40,6 +40,14 @@ public final class Page extends PageLayout.ReadOnFree {
     static final int LARGE_FREED = 4;
     /** Its free list was found corrupted: never allocated from or released again (see Heap.quarantine). */
     static final int QUARANTINED = 5;
+    /** Not memory: the head of a heap's list of cached extents of one class ({@link ExtentCache}). */
+    static final int CACHE_LIST = 6;
+
+    /**
+     * The bits a link between cached extents must have clear, as {@link Heap#malloc}'s pop checks them: extents
+     * start on 1 KiB units, in the 47-bit user space. A link a stray write left passes with odds of 2^-27.
+     */
+    static final long EXTENT_LINK_MASK = ~((1L << 47) - 1) | (Units.UNIT - 1);
 
     // What every free reads (start, alignMask, divMagic, blockSize, sizeClass, units, large; heap, bump, state)
     // is in PageLayout.ReadOnFree, on lines of its own; the rest is read on slower paths.
@@ -114,8 +122,27 @@ public final class Page extends PageLayout.ReadOnFree {
         return new Page();
     }
 
+    /**
+     * The list of a heap's cached extents of class {@code sizeClass}, which the heap keeps as the class's current
+     * page: malloc pops it as a small page's free list; its {@code used} is minus the blocks it holds.
+     */
+    static Page extentCacheList(int sizeClass, int blockSize) {
+        Page list = new Page(sizeClass, blockSize);
+        list.linkMask = EXTENT_LINK_MASK;
+        list.state = CACHE_LIST;
+        return list;
+    }
+
+    boolean isCacheList() {
+        return state == CACHE_LIST;
+    }
+
     private Page() {
-        super(0, 0, 0, 0, -1, null, false);
+        this(-1, 0);
+    }
+
+    private Page(int sizeClass, int blockSize) {
+        super(0, 0, 0, blockSize, sizeClass, null, false);
         this.segment = null;
         this.firstChunk = 0;
         this.end = 0;

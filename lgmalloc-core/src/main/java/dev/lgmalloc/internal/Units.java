@@ -183,10 +183,8 @@ final class Units {
             }
             throw new InvalidFreeException(address, NOT_ALLOCATED);
         }
-        ExtentCache ownerCache = page.heap.extentCache;
-        int held = ownerCache == null ? ExtentCache.ABSENT : ownerCache.holds(classes[unit], address);
-        if (held != ExtentCache.ABSENT) {
-            throw new InvalidFreeException(address, ExtentCache.refusal(held));
+        if (ExtentCache.holds(address)) {
+            throw new InvalidFreeException(address, DOUBLE_FREE);   // its owner's cache holds it: freed, or stocked
         }
         int units = lengths[unit];
         if (!free) {

@@ -3,6 +3,7 @@ package dev.lgmalloc.internal;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
@@ -16,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,6 +55,54 @@ class ExtentsTest {
             other.join();
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aCachedExtentGoesOutThroughMallocsPop() {
+        try (Allocator allocator = allocator()) {
+            long block = allocator.malloc(8 * 1024);
+            allocator.free(block);                               // kept in this thread's cache
+            Heap heap = PageMap.lookup(block).heap;
+            int sizeClass = allocator.sizeClasses().classOf(8 * 1024);
+            Page list = heap.current[sizeClass];
+            assertThat(list.isCacheList()).as("the class's current page is its list of cached extents").isTrue();
+            assertThat(list.free).isEqualTo(block);
+            assertThat(heap.malloc(sizeClass)).as("the block malloc's pop takes").isEqualTo(block);
+            assertThat(Memory.getLong(block)).as("its link, zeroed as it went out").isZero();
+            assertThat(list.free).isZero();
+            allocator.free(block);
+        }
+    }
+
+    @Test
+    void aWriteIntoACachedExtentIsCaughtAtItsPopAndTheBlockIsNeverHandedOutAgain() {
+        try (Allocator allocator = allocator()) {
+            long a = allocator.malloc(8 * 1024);
+            long b = allocator.malloc(8 * 1024);
+            allocator.free(a);
+            allocator.free(b);                                   // the list: b, then a
+            Memory.putLong(b, Page.encode(1, b));                // the program writes into b after freeing it
+            long next = allocator.malloc(8 * 1024);
+            assertThat(next).as("not the written block, nor where its link points").isNotIn(a, b, 1L);
+            assertThat(allocator.usableSize(next)).isEqualTo(8 * 1024);
+            assertThat(allocator.statistics().discardedBlocks()).isOne();
+            allocator.free(next);
+        }
+    }
+
+    @Test
+    void aBlockTheUnitsHandOutHasItsFirstWordClearedSoOldMemoryDoesNotPassForACachedOne() {
+        try (Allocator allocator = allocator()) {
+            long block = allocator.malloc(8 * 1024);
+            freeIntoPage(allocator, block);
+            // What the units held before, as a small page's free list can leave it: a cached extent's first word
+            Memory.putLong(block, Page.encode(0, block));
+            long again = allocator.malloc(8 * 1024);
+            assertThat(again).as("the same units, first fit").isEqualTo(block);
+            assertThat(Memory.getLong(again)).isZero();
+            freeIntoPage(allocator, again);                      // a live block: another thread frees it
+            assertThat(allocator.statistics().liveBlocks()).isZero();
         }
     }
 
@@ -360,9 +410,10 @@ class ExtentsTest {
                     .hasMessageContaining("double free");
             assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class)
                     .hasMessageContaining("double free");
-            Thread other = Thread.ofPlatform().start(() -> assertThatThrownBy(() -> allocator.free(a))
-                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free"));
-            other.join();
+            AtomicReference<Throwable> refused = new AtomicReference<>();
+            Thread.ofPlatform().start(() -> refused.set(catchThrowable(() -> allocator.free(a)))).join();
+            assertThat(refused.get()).as("another thread's free of it").isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
             assertThat(allocator.malloc(8 * 1024)).as("last freed, first served").isEqualTo(b);
             assertThat(allocator.malloc(8 * 1024)).isEqualTo(a);
             assertThat(allocator.malloc(16 * 1024)).as("another class: first fit, after big").isGreaterThan(big);
@@ -390,32 +441,37 @@ class ExtentsTest {
     }
 
     @Test
-    void aMissTakesSeveralBlocksOfItsClassInOneHoldOfThePageAndTheOnesNotHandedOutAreNotAllocated()
+    void aMissTakesSeveralBlocksOfItsClassInOneHoldOfThePageAndTheOnesNotHandedOutAreFree()
             throws Exception {
         try (Allocator allocator = allocator()) {
-            long first = allocator.malloc(8 * 1024);
+            long first = allocator.malloc(8 * 1024);             // from a fresh page, which nothing is stocked from
+            long second = allocator.malloc(8 * 1024);            // a miss in the heap's page
+            assertThat(second).isEqualTo(first + 8 * 1024L);
             // The class may keep eight 8 KiB blocks: the miss stocked four more, still live in the page
-            assertThat(allocator.statistics().liveBlocks()).as("stocked blocks are not live").isEqualTo(1);
-            long stocked = first + 8 * 1024;
+            assertThat(allocator.statistics().liveBlocks()).as("stocked blocks are not live").isEqualTo(2);
+            long stocked = second + 8 * 1024;
+            // Free, never live, as a small page's blocks linked before they go out: refused as already free
             assertThatThrownBy(() -> allocator.free(stocked)).isInstanceOf(InvalidFreeException.class)
-                    .hasMessageContaining("not an allocated block");
-            assertThatThrownBy(() -> allocator.usableSize(first + 4 * 8 * 1024L))
-                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("not an allocated block");
-            Thread other = Thread.ofPlatform().start(() -> assertThatThrownBy(() -> allocator.free(stocked))
-                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("not an allocated block"));
-            other.join();
+                    .hasMessageContaining("already free");
+            assertThatThrownBy(() -> allocator.usableSize(second + 4 * 8 * 1024L))
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("already free");
+            AtomicReference<Throwable> refused = new AtomicReference<>();
+            Thread.ofPlatform().start(() -> refused.set(catchThrowable(() -> allocator.free(stocked)))).join();
+            assertThat(refused.get()).as("another thread's free of it").isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("already free");
             long[] next = new long[4];
             for (int i = 0; i < next.length; i++) {
                 next[i] = allocator.malloc(8 * 1024);
-                assertThat(next[i]).as("handed out in the page's order").isEqualTo(first + (i + 1) * 8 * 1024L);
+                assertThat(next[i]).as("handed out in the page's order").isEqualTo(second + (i + 1) * 8 * 1024L);
             }
-            assertThat(allocator.statistics().liveBlocks()).isEqualTo(5);
+            assertThat(allocator.statistics().liveBlocks()).isEqualTo(6);
             long sixth = allocator.malloc(8 * 1024);             // the next miss
-            assertThat(sixth).isEqualTo(first + 5 * 8 * 1024L);
+            assertThat(sixth).isEqualTo(second + 5 * 8 * 1024L);
             allocator.free(sixth);
             for (long block : next) {
                 allocator.free(block);
             }
+            allocator.free(second);
             allocator.free(first);
             allocator.trim();                                    // cached and stocked blocks go back to the page
             assertThat(extentPages(allocator)).isZero();
