@@ -36,13 +36,11 @@ final class ExtentCache {
     private final int[] limits;
     private final int[] blockBytes;
     /**
-     * The bytes held, but for the blocks malloc's pop took since each class's {@link #usedSeen}: the pop cannot
+     * The bytes held, but for the blocks malloc's pop took since each list's {@code cacheUsedSeen}: the pop cannot
      * subtract them, so a push first takes its own class's off, and a miss that would stock past the limit counts
      * every class again ({@link #heldBytes}). Until then a free may find the cache fuller than it is: never emptier.
      */
     private long bytes;
-    /** Per class, its list's {@code used} when {@link #bytes} last counted it. */
-    private final int[] usedSeen;
 
     ExtentCache(Heap heap, SizeClasses classes) {
         this.heap = heap;
@@ -55,7 +53,6 @@ final class ExtentCache {
         this.lists = new Page[bins];
         this.limits = new int[bins];
         this.blockBytes = new int[bins];
-        this.usedSeen = new int[bins];
         for (int bin = 0; bin < bins; bin++) {
             int size = Units.unitsFor(classes.blockSize(first + bin)) << Units.UNIT_SHIFT;
             blockBytes[bin] = size;
@@ -74,7 +71,7 @@ final class ExtentCache {
         Page list = lists[bin];
         if (list == null) {
             int sizeClass = firstClass + bin;
-            list = Page.extentCacheList(sizeClass, blockBytes[bin]);
+            list = Page.extentCacheList(sizeClass, blockBytes[bin], limits[bin]);
             lists[bin] = list;
             heap.installCacheList(sizeClass, list);
         }
@@ -126,11 +123,11 @@ final class ExtentCache {
     void stock(int sizeClass, long[] blocks, int count) {
         int bin = sizeClass - firstClass;
         Page list = list(bin);
-        bytes -= (long) (list.used - usedSeen[bin]) * blockBytes[bin];     // what malloc took since
+        bytes -= (long) (list.used - list.cacheUsedSeen) * blockBytes[bin];     // what malloc took since
         for (int i = count - 1; i >= 0; i--) {
             push(list, blocks[i]);
         }
-        usedSeen[bin] = list.used;
+        list.cacheUsedSeen = list.used;
         bytes += (long) count * blockBytes[bin];
     }
 
@@ -150,11 +147,11 @@ final class ExtentCache {
             return offerSlowly(bin, address);
         }
         int used = list.used;
-        if (-used >= limits[bin]) {
+        if (-used >= list.cacheLimit) {
             return false;                   // full (a burst of frees): to the page, whose free checks it too
         }
-        int size = blockBytes[bin];
-        long held = bytes - (long) (used - usedSeen[bin]) * size;
+        int size = list.cacheBlockBytes;
+        long held = bytes - (long) (used - list.cacheUsedSeen) * size;
         if (held + size > MAX_BYTES) {
             return false;                   // (other classes' blocks malloc took count until a miss recounts them)
         }
@@ -165,7 +162,7 @@ final class ExtentCache {
         Memory.putLong(address, Page.encode(list.free, address));
         list.free = address;
         list.used = used - 1;
-        usedSeen[bin] = used - 1;
+        list.cacheUsedSeen = used - 1;
         bytes = held + size;
         return true;
     }
@@ -184,7 +181,7 @@ final class ExtentCache {
             return false;
         }
         push(list, address);
-        usedSeen[bin] = list.used;
+        list.cacheUsedSeen = list.used;
         bytes += size;
         return true;
     }
@@ -202,7 +199,7 @@ final class ExtentCache {
             Page list = lists[bin];
             if (list != null) {
                 sum += (long) held(bin) * blockBytes[bin];
-                usedSeen[bin] = list.used;
+                list.cacheUsedSeen = list.used;
             }
         }
         bytes = sum;
@@ -271,7 +268,7 @@ final class ExtentCache {
             int n = held(bin);
             list.free = 0;
             list.used = 0;
-            usedSeen[bin] = 0;
+            list.cacheUsedSeen = 0;
             for (int i = 0; i < n && block != 0; i++) {
                 Page page = PageMap.lookup(block);
                 if (page == null || page.units == null || page.units.isReleased()) {

@@ -59,6 +59,13 @@ public final class Page extends PageLayout.ReadOnFree {
     volatile boolean full;        // read by remote frees, to tell the owner that a full page has room again
     /** While orphaned: the id of the thread that last freed a block of it (racy; a preference, not a claim). */
     long lastFreer;
+    /**
+     * A cache list ({@link #extentCacheList}): how many blocks it may hold and their bytes (0 in other pages), and its
+     * {@code used} when ExtentCache last counted its bytes; here so that the owner's free reads one object.
+     */
+    final int cacheLimit;
+    final int cacheBlockBytes;
+    int cacheUsedSeen;
 
     private static final VarHandle THREAD_FREE;
     private static final VarHandle STATE;
@@ -97,6 +104,8 @@ public final class Page extends PageLayout.ReadOnFree {
         this.linkMask = alignMask;
         this.mappedSize = 0;
         this.largePool = null;
+        this.cacheLimit = 0;
+        this.cacheBlockBytes = 0;
         this.bump = start;            // extents are never bump-allocated: the owner's free check sends them on
         this.state = IN_HEAP;
         if (units != null) {
@@ -112,6 +121,8 @@ public final class Page extends PageLayout.ReadOnFree {
         this.end = start + mappedSize;
         this.mappedSize = mappedSize;
         this.largePool = pool;
+        this.cacheLimit = 0;
+        this.cacheBlockBytes = 0;
         this.bump = end;
         this.state = LARGE_LIVE;
         this.heap = Heap.NO_OWNER;
@@ -126,8 +137,8 @@ public final class Page extends PageLayout.ReadOnFree {
      * The list of a heap's cached extents of class {@code sizeClass}, which the heap keeps as the class's current
      * page: malloc pops it as a small page's free list; its {@code used} is minus the blocks it holds.
      */
-    static Page extentCacheList(int sizeClass, int blockSize) {
-        Page list = new Page(sizeClass, blockSize);
+    static Page extentCacheList(int sizeClass, int blockSize, int limit) {
+        Page list = new Page(sizeClass, blockSize, limit);
         list.linkMask = EXTENT_LINK_MASK;
         list.state = CACHE_LIST;
         return list;
@@ -138,16 +149,18 @@ public final class Page extends PageLayout.ReadOnFree {
     }
 
     private Page() {
-        this(-1, 0);
+        this(-1, 0, 0);
     }
 
-    private Page(int sizeClass, int blockSize) {
+    private Page(int sizeClass, int blockSize, int cacheLimit) {
         super(0, 0, 0, blockSize, sizeClass, null, false);
         this.segment = null;
         this.firstChunk = 0;
         this.end = 0;
         this.mappedSize = 0;
         this.largePool = null;
+        this.cacheLimit = cacheLimit;
+        this.cacheBlockBytes = blockSize;
         this.heap = Heap.NO_OWNER;
         this.state = RELEASED;
     }
