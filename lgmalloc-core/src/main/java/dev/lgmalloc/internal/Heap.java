@@ -915,8 +915,8 @@ public final class Heap extends HeapLayout.Pad {
 
     /**
      * Makes {@code list}, the heap's list of cached extents of {@code sizeClass}, the class's current page, so that
-     * {@link #malloc} pops it. Owner only; the list stays current for the heap's life (hand-overs, reclaims and
-     * {@link #abandon} leave it where it is).
+     * {@link #malloc} pops it. Owner only; hand-overs and reclaims leave it where it is, and {@link #abandon}, once
+     * the cache is back in the pages, clears it with the class's other current pages.
      */
     void installCacheList(int sizeClass, Page list) {
         current[sizeClass] = list;
