@@ -30,11 +30,13 @@ final class ExtentCache {
     static final long MAX_BYTES = 256 * 1024;
 
     private final Heap heap;
+    private final SizeClasses classes;
     private final int firstClass;
-    /** Per class from {@link #firstClass}: its list page, made on first use (the heap's current page then). */
+    /**
+     * Per class from {@link #firstClass}: its list page, made on its first free or miss (the heap's current page
+     * then), which holds the class's limit and block bytes too.
+     */
     private final Page[] lists;
-    private final int[] limits;
-    private final int[] blockBytes;
     /**
      * The bytes held, but for the blocks malloc's pop took since each list's {@code cacheUsedSeen}: the pop cannot
      * subtract them, so a push first takes its own class's off, and a miss that would stock past the limit counts
@@ -44,26 +46,19 @@ final class ExtentCache {
 
     ExtentCache(Heap heap, SizeClasses classes) {
         this.heap = heap;
+        this.classes = classes;
         int first = classes.count();
         while (first > 0 && Extents.serves(classes.blockSize(first - 1))) {
             first--;
         }
         this.firstClass = first;
-        int bins = classes.count() - first;
-        this.lists = new Page[bins];
-        this.limits = new int[bins];
-        this.blockBytes = new int[bins];
-        for (int bin = 0; bin < bins; bin++) {
-            int size = Units.unitsFor(classes.blockSize(first + bin)) << Units.UNIT_SHIFT;
-            blockBytes[bin] = size;
-            limits[bin] = Math.min(MAX_PER_CLASS, Math.max(1, CLASS_BYTES / size));
-        }
+        this.lists = new Page[classes.count() - first];
     }
 
     /** Blocks held of the class at {@code bin}, read racily outside the owner. */
     private int held(int bin) {
         Page list = lists[bin];
-        return list == null ? 0 : Math.clamp(-list.used, 0, limits[bin]);
+        return list == null ? 0 : Math.clamp(-list.used, 0, list.cacheLimit);
     }
 
     /** The list page of the class at {@code bin}, made and installed as the heap's current page if need be. */
@@ -71,7 +66,8 @@ final class ExtentCache {
         Page list = lists[bin];
         if (list == null) {
             int sizeClass = firstClass + bin;
-            list = Page.extentCacheList(sizeClass, blockBytes[bin], limits[bin]);
+            int size = Units.unitsFor(classes.blockSize(sizeClass)) << Units.UNIT_SHIFT;
+            list = Page.extentCacheList(sizeClass, size, Math.min(MAX_PER_CLASS, Math.max(1, CLASS_BYTES / size)));
             lists[bin] = list;
             heap.installCacheList(sizeClass, list);
         }
@@ -100,17 +96,18 @@ final class ExtentCache {
      * half of what the class may hold, within the room it has. A thread that allocates a class in runs (rptest's
      * batches) then takes the page's lock, and its fenced instructions, once for several blocks, as jemalloc's
      * tcache fills a bin from one slab; a thread that allocates the class now and then keeps at most the class's
-     * half until it trims or ends.
+     * half until it trims or ends. Makes the class's list if it has none (owner only, as every caller is).
      */
     int stockWanted(int sizeClass) {
         int bin = sizeClass - firstClass;
         if (bin < 0) {
             return 0;
         }
-        int limit = limits[bin];
+        Page list = list(bin);
+        int limit = list.cacheLimit;
         int wanted = Math.min(limit - held(bin), limit / 2);
-        if (bytes + (long) wanted * blockBytes[bin] > MAX_BYTES) {
-            wanted = (int) Math.min(wanted, (MAX_BYTES - heldBytes()) / blockBytes[bin]);
+        if (bytes + (long) wanted * list.blockSize > MAX_BYTES) {
+            wanted = (int) Math.min(wanted, (MAX_BYTES - heldBytes()) / list.blockSize);
         }
         return Math.max(0, wanted);
     }
@@ -123,12 +120,12 @@ final class ExtentCache {
     void stock(int sizeClass, long[] blocks, int count) {
         int bin = sizeClass - firstClass;
         Page list = list(bin);
-        bytes -= (long) (list.used - list.cacheUsedSeen) * blockBytes[bin];     // what malloc took since
+        bytes -= (long) (list.used - list.cacheUsedSeen) * list.blockSize;     // what malloc took since
         for (int i = count - 1; i >= 0; i--) {
             push(list, blocks[i]);
         }
         list.cacheUsedSeen = list.used;
-        bytes += (long) count * blockBytes[bin];
+        bytes += (long) count * list.blockSize;
     }
 
     /**
@@ -150,7 +147,7 @@ final class ExtentCache {
         if (-used >= list.cacheLimit) {
             return false;                   // full (a burst of frees): to the page, whose free checks it too
         }
-        int size = list.cacheBlockBytes;
+        int size = list.blockSize;
         long held = bytes - (long) (used - list.cacheUsedSeen) * size;
         if (held + size > MAX_BYTES) {
             return false;                   // (other classes' blocks malloc took count until a miss recounts them)
@@ -176,8 +173,8 @@ final class ExtentCache {
         if (looksCached(Memory.getLong(address), address) && find(list, held(bin), address)) {
             throw new InvalidFreeException(address, Units.DOUBLE_FREE);
         }
-        int size = blockBytes[bin];
-        if (-list.used >= limits[bin] || heldBytes() + size > MAX_BYTES) {
+        int size = list.blockSize;
+        if (-list.used >= list.cacheLimit || heldBytes() + size > MAX_BYTES) {
             return false;
         }
         push(list, address);
@@ -198,7 +195,7 @@ final class ExtentCache {
         for (int bin = 0; bin < lists.length; bin++) {
             Page list = lists[bin];
             if (list != null) {
-                sum += (long) held(bin) * blockBytes[bin];
+                sum += (long) held(bin) * list.blockSize;
                 list.cacheUsedSeen = list.used;
             }
         }
@@ -211,12 +208,15 @@ final class ExtentCache {
      * list, or an address where an extent can start. A live block's first word matches with odds of about 2^-44.
      */
     private static boolean looksCached(long word, long address) {
-        if (!mayBeCached(word, address)) {
+        long link = Page.decode(word, address);
+        if ((link & Page.EXTENT_LINK_MASK) != 0) {
             return false;
         }
-        long link = Page.decode(word, address);
-        Page page = link == 0 ? null : PageMap.lookup(link);
-        return link == 0 || page != null && page.units != null;
+        if (link == 0) {
+            return true;
+        }
+        Page page = PageMap.lookup(link);
+        return page != null && page.units != null;
     }
 
     /** {@link #looksCached} without the page map: the link is 0 or has the bits of an extent's start. */
@@ -296,7 +296,7 @@ final class ExtentCache {
                 long taken = Math.min(n, live[sizeClass]);
                 live[sizeClass] -= taken;
                 totals[0] -= taken;
-                totals[1] -= taken * blockBytes[bin];
+                totals[1] -= taken * lists[bin].blockSize;
             }
         }
     }

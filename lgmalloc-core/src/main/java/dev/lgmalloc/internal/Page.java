@@ -47,7 +47,7 @@ public final class Page extends PageLayout.ReadOnFree {
      * The bits a link between cached extents must have clear, as {@link Heap#malloc}'s pop checks them: extents
      * start on 1 KiB units, in the 47-bit user space. A link a stray write left passes with odds of 2^-27.
      */
-    static final long EXTENT_LINK_MASK = ~((1L << 47) - 1) | (Units.UNIT - 1);
+    static final long EXTENT_LINK_MASK = ~((1L << PageMap.ADDRESS_BITS) - 1) | (Units.UNIT - 1);
 
     // What every free reads (start, alignMask, divMagic, blockSize, sizeClass, units, large; heap, bump, state)
     // is in PageLayout.ReadOnFree, on lines of its own; the rest is read on slower paths.
@@ -60,11 +60,11 @@ public final class Page extends PageLayout.ReadOnFree {
     /** While orphaned: the id of the thread that last freed a block of it (racy; a preference, not a claim). */
     long lastFreer;
     /**
-     * A cache list ({@link #extentCacheList}): how many blocks it may hold and their bytes (0 in other pages), and its
-     * {@code used} when ExtentCache last counted its bytes; here so that the owner's free reads one object.
+     * A cache list ({@link #extentCacheList}): how many blocks it may hold (0 in other pages; its {@code blockSize} is
+     * their bytes), and its {@code used} when ExtentCache last counted its bytes; here so that the owner's free
+     * reads one object.
      */
     final int cacheLimit;
-    final int cacheBlockBytes;
     int cacheUsedSeen;
 
     private static final VarHandle THREAD_FREE;
@@ -105,7 +105,6 @@ public final class Page extends PageLayout.ReadOnFree {
         this.mappedSize = 0;
         this.largePool = null;
         this.cacheLimit = 0;
-        this.cacheBlockBytes = 0;
         this.bump = start;            // extents are never bump-allocated: the owner's free check sends them on
         this.state = IN_HEAP;
         if (units != null) {
@@ -122,7 +121,6 @@ public final class Page extends PageLayout.ReadOnFree {
         this.mappedSize = mappedSize;
         this.largePool = pool;
         this.cacheLimit = 0;
-        this.cacheBlockBytes = 0;
         this.bump = end;
         this.state = LARGE_LIVE;
         this.heap = Heap.NO_OWNER;
@@ -160,7 +158,6 @@ public final class Page extends PageLayout.ReadOnFree {
         this.mappedSize = 0;
         this.largePool = null;
         this.cacheLimit = cacheLimit;
-        this.cacheBlockBytes = blockSize;
         this.heap = Heap.NO_OWNER;
         this.state = RELEASED;
     }

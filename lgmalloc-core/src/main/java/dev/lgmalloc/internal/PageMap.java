@@ -14,7 +14,9 @@ public final class PageMap {
     public static final long CHUNK_SIZE = 1L << CHUNK_SHIFT;
 
     private static final int LEAF_BITS = 16;                   // one leaf covers 4 GiB
-    private static final int TOP_BITS = 47 - CHUNK_SHIFT - LEAF_BITS; // 47-bit user address space
+    /** The user address space lgmalloc maps in: 47 bits, as Linux gives without a hint above it. */
+    static final int ADDRESS_BITS = 47;
+    private static final int TOP_BITS = ADDRESS_BITS - CHUNK_SHIFT - LEAF_BITS;
     private static final Page[][] TOP = new Page[1 << TOP_BITS][];
 
     private PageMap() {
