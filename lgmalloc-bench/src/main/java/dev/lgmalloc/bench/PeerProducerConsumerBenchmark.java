@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -18,8 +19,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One thread allocates 64-byte blocks and another frees them, through a single-producer single-consumer ring,
- * with every peer that can free across threads. The result to read is {@code producerConsumer:pairs}, blocks
+ * One thread allocates blocks (64 bytes unless {@code -p size} says otherwise) and another frees them, through a
+ * single-producer single-consumer ring, with every peer that can free across threads. The result to read is {@code producerConsumer:pairs}, blocks
  * per microsecond that were allocated on one thread and freed on the other ({@link Transfers}); the two sides'
  * own scores also count offers to a full ring and polls of an empty one.
  */
@@ -35,6 +36,10 @@ public class PeerProducerConsumerBenchmark {
     public static class Channel {
         final ProducerConsumerBenchmark.Ring ring = new ProducerConsumerBenchmark.Ring();
         PeerAllocator allocator;
+
+        /** The block size: {@code -p size=16384} measures blocks that are extents in lgmalloc. */
+        @Param({"64"})
+        public int size;
 
         @Setup(Level.Trial)
         public void connect(PeerState state) {
@@ -56,7 +61,7 @@ public class PeerProducerConsumerBenchmark {
     @Group("producerConsumer")
     @GroupThreads(1)
     public boolean produce(Channel channel, Transfers transfers) {
-        long p = channel.allocator.malloc(64);
+        long p = channel.allocator.malloc(channel.size);
         if (!channel.ring.offer(p)) {
             channel.allocator.free(p);
             return false;
