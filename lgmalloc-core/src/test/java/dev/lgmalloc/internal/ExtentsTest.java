@@ -320,6 +320,30 @@ class ExtentsTest {
     }
 
     @Test
+    void trimGivesBackPagesThatOtherThreadsEmptied() throws InterruptedException {
+        try (Allocator allocator = allocator()) {
+            long[] blocks = new long[2 * (Extents.SPARE_PAGES + 2)];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(PAGE / 2);          // two blocks fill a page
+            }
+            // No pass meanwhile: a page whose free units it is purging cannot go, and would stay for the pass after
+            synchronized (PageMap.lookup(blocks[0]).units.extents.purgeLock) {
+                Thread freer = Thread.ofPlatform().start(() -> {
+                    for (long block : blocks) {
+                        allocator.free(block);
+                    }
+                });
+                freer.join();
+                assertThat(extentPages(allocator)).as("the emptied pages beyond the spares went at once")
+                        .isEqualTo(Extents.SPARE_PAGES);
+            }
+            allocator.trim();
+            assertThat(extentPages(allocator)).isZero();
+            assertThat(allocator.statistics().committedBytes()).isZero();
+        }
+    }
+
+    @Test
     void blocksMoveBetweenThreadsWithTheirContents() throws Exception {
         try (Allocator allocator = allocator()) {
             BlockingQueue<long[]> queue = new ArrayBlockingQueue<>(64);
