@@ -20,9 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One thread allocates blocks (64 bytes unless {@code -p size} says otherwise) and another frees them, through a
- * single-producer single-consumer ring, with every peer that can free across threads. The result to read is {@code producerConsumer:pairs}, blocks
- * per microsecond that were allocated on one thread and freed on the other ({@link Transfers}); the two sides'
- * own scores also count offers to a full ring and polls of an empty one.
+ * single-producer single-consumer ring, with every peer that can free across threads. The result to read is
+ * {@code producerConsumer:pairs}, blocks per microsecond that were allocated on one thread and freed on the other
+ * ({@link Transfers}); the two sides' own scores also count offers to a full ring and polls of an empty one.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

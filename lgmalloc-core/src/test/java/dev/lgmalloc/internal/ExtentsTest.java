@@ -328,12 +328,13 @@ class ExtentsTest {
             }
             // No pass meanwhile: a page whose free units it is purging cannot go, and would stay for the pass after
             synchronized (PageMap.lookup(blocks[0]).units.extents.purgeLock) {
-                Thread freer = Thread.ofPlatform().start(() -> {
+                AtomicReference<Throwable> thrown = new AtomicReference<>();
+                Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> {
                     for (long block : blocks) {
                         allocator.free(block);
                     }
-                });
-                freer.join();
+                }))).join();
+                assertThat(thrown.get()).as("the other thread's frees").isNull();
                 assertThat(extentPages(allocator)).as("the emptied pages beyond the spares went at once")
                         .isEqualTo(Extents.SPARE_PAGES);
             }
