@@ -137,16 +137,16 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     }
 
     private long mallocUntracked(Heap[] table, short[] granules, long size) {
-        if (size >= 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
+        if (Long.compareUnsigned(size, SizeClasses.MAX_SMALL_SIZE) <= 0) {     // a negative size is a huge unsigned one
+            int sizeClass = granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4) & (granules.length - 1)];
             Heap heap = Engine.fastHeap(table);
             if (heap != null) {
-                long block = heap.malloc(granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)]);
+                long block = heap.malloc(sizeClass);
                 if (block != 0) {
                     return block;
                 }
             } else {
-                long block = mallocOnCarrier(granules[(int) ((size + SizeClasses.GRANULE - 1) >>> 4)],
-                        SizeClasses.GRANULE);
+                long block = mallocOnCarrier(sizeClass, SizeClasses.GRANULE);
                 if (block != 0) {
                     return block;
                 }

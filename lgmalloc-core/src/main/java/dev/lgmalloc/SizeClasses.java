@@ -34,10 +34,12 @@ public final class SizeClasses {
     private SizeClasses(int[] sizes, int[] exactSizes) {
         this.sizes = sizes;
         this.exactSizes = exactSizes;
-        this.byGranule = new short[MAX_SMALL_SIZE / GRANULE + 1];
+        // A power of two, so that the fast path's index, masked with length - 1, needs no bounds check; the
+        // granules past MAX_SMALL_SIZE are never looked up and keep the largest class.
+        this.byGranule = new short[Integer.highestOneBit(MAX_SMALL_SIZE / GRANULE) * 2];
         int c = 0;
         for (int g = 0; g < byGranule.length; g++) {
-            while (sizes[c] < g * GRANULE) {
+            while (c < sizes.length - 1 && sizes[c] < g * GRANULE) {
                 c++;
             }
             byGranule[g] = (short) c;
@@ -120,7 +122,10 @@ public final class SizeClasses {
         return byGranule[(int) ((size + GRANULE - 1) >>> 4)];
     }
 
-    /** The class of each granule count, for lookups without range checks from {@link Allocator}'s fast path. */
+    /**
+     * The class of each granule count, for {@link Allocator}'s fast path: a power of two long, indexed with
+     * {@code & (length - 1)}, which C2 proves in bounds.
+     */
     short[] granuleTable() {
         return byGranule;
     }
