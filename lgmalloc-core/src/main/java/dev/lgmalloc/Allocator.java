@@ -294,6 +294,16 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
     }
 
     /**
+     * The most bytes this allocator held in pages and large blocks at any one time since it was created: the
+     * high-water mark of {@link #usedBytes()}, exact (every new height is a page or a mapping taken under the
+     * budget's compare-and-set, which records it), and how close a program came to its memory limit. Resident
+     * memory can be less, as a page's blocks never handed out are not touched.
+     */
+    public long peakUsedBytes() {
+        return engine.peakUsedBytes();
+    }
+
+    /**
      * {@link #malloc} for a call site predicted to request sizes of class {@code sizeClass}: the fast path
      * skips the size-class lookup. A request that does not fit the class (a wrong prediction) takes the general
      * path, so a prediction may cost speed, never correctness. lgmalloc's agent routes confident sites here.

@@ -284,7 +284,28 @@ class AllocatorTest {
     void negativeSizesAreRejected() {
         assertThatThrownBy(() -> allocator.malloc(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("negative");
+        // The fast path tests the size unsigned: the most negative size is the largest unsigned one.
+        assertThatThrownBy(() -> allocator.malloc(Long.MIN_VALUE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("negative");
         assertThatThrownBy(() -> allocator.alignedAlloc(64, -5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void peakUsedBytesIsTheHighWaterMarkOfUsedBytes() {
+        try (Allocator own = Allocator.create(AllocatorConfiguration.defaults())) {
+            long mib = 1L << 20;      // large blocks: a mapping each, held whole while live, none before them
+            long[] blocks = {own.malloc(mib), own.malloc(mib), own.malloc(mib)};
+            long held = own.usedBytes();
+            assertThat(held).isGreaterThanOrEqualTo(3 * mib);
+            assertThat(own.peakUsedBytes()).isEqualTo(held);
+            for (long block : blocks) {
+                own.free(block);
+            }
+            assertThat(own.usedBytes()).isZero();
+            assertThat(own.peakUsedBytes()).as("the peak outlives the blocks").isEqualTo(held);
+            own.free(own.malloc(mib));
+            assertThat(own.peakUsedBytes()).as("a lower height leaves it").isEqualTo(held);
+        }
     }
 
     @Test

@@ -96,6 +96,8 @@ class TelemetryTest {
         assertThat(server.getAttribute(name, "LiveBlocks")).isEqualTo(1L);
         assertThat(server.getAttribute(name, "PredictedHits")).isEqualTo(0L);
         assertThat(server.getAttribute(name, "LiveBytes")).isEqualTo(304L);
+        assertThat((long) server.getAttribute(name, "PeakUsedBytes"))
+                .isGreaterThanOrEqualTo((long) server.getAttribute(name, "UsedBytes")).isPositive();
         assertThat((int[]) server.getAttribute(name, "ExactClassSizes")).containsExactly(304);
         assertThat((long[]) server.getAttribute(name, "ProvisionedSizes")).containsExactly(48);
         assertThat((int[]) server.getAttribute(name, "BlockSizesInUse")).contains(304);

@@ -432,6 +432,11 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         return budget.used();
     }
 
+    /** The most bytes held in pages and large blocks at once since the engine was made. */
+    public long peakUsedBytes() {
+        return budget.peak();
+    }
+
     /** Whether the memory limit (not the OS) is what refuses a request of {@code size} bytes now. */
     public boolean limitRefuses(long size) {
         int sizeClass = classes.classOf(size);

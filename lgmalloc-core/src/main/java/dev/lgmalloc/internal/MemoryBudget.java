@@ -12,6 +12,8 @@ final class MemoryBudget {
 
     private final long limit;        // 0: none
     private final AtomicLong used = new AtomicLong();
+    /** The highest {@code used} has been: it reaches a new height only through a reservation, which raises this. */
+    private final AtomicLong peak = new AtomicLong();
 
     MemoryBudget(long limit) {
         this.limit = limit;
@@ -20,7 +22,7 @@ final class MemoryBudget {
     /** Reserves {@code bytes}; false, reserving nothing, when the limit would be passed. */
     boolean tryReserve(long bytes) {
         if (limit == 0) {
-            used.addAndGet(bytes);
+            notePeak(used.addAndGet(bytes));
             return true;
         }
         while (true) {
@@ -29,8 +31,20 @@ final class MemoryBudget {
                 return false;
             }
             if (used.compareAndSet(now, now + bytes)) {
+                notePeak(now + bytes);
                 return true;
             }
+        }
+    }
+
+    /**
+     * Raises the peak to {@code held}, a value {@code used} took. Reservations are slow paths (a page, a large
+     * mapping), so the extra compare-and-set costs no fast path anything.
+     */
+    private void notePeak(long held) {
+        long seen = peak.get();
+        while (held > seen && !peak.compareAndSet(seen, held)) {
+            seen = peak.get();
         }
     }
 
@@ -40,6 +54,11 @@ final class MemoryBudget {
 
     long used() {
         return used.get();
+    }
+
+    /** The most bytes held at once since this budget was made; exact, as every new height is a reservation's. */
+    long peak() {
+        return peak.get();
     }
 
     long limit() {

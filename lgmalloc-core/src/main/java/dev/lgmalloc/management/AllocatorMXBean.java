@@ -24,6 +24,9 @@ public interface AllocatorMXBean {
     /** Bytes held in pages and large blocks (what a memory limit caps). */
     long getUsedBytes();
 
+    /** The most bytes held in pages and large blocks at once since the allocator was created. */
+    long getPeakUsedBytes();
+
     /** The memory limit in bytes, 0 for none. */
     long getMemoryLimit();
 

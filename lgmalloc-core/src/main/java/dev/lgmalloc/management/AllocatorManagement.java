@@ -67,6 +67,11 @@ public final class AllocatorManagement {
             }
 
             @Override
+            public long getPeakUsedBytes() {
+                return allocator.peakUsedBytes();
+            }
+
+            @Override
             public long getMemoryLimit() {
                 return allocator.configuration().memoryLimit();
             }
