@@ -8,7 +8,7 @@ import dev.lgmalloc.SizeClasses;
  * allocations of the same class without taking their page's lock: a few per class, last in first out, as
  * jemalloc's and glibc's thread caches keep their large bins. A block here is still live in its page's
  * {@link Units}, so no other heap can take its units; a second free of it is caught here (by the owner) or by
- * {@link #holds} (by another thread, under the page's lock). A free of a stocked one, never handed out, is refused
+ * {@link #holds} (by another thread). A free of a stocked one, never handed out, is refused
  * the same way, as already free, as a small page's blocks linked before they go out are.
  *
  * <p>Each class's blocks form a free list headed by a {@link Page#extentCacheList list page} that the heap keeps as
@@ -130,7 +130,8 @@ final class ExtentCache {
 
     /**
      * Keeps the block at {@code address} of {@code page} (a page of this cache's heap) if it is a live block's
-     * start and its class has room; false sends it to the page's locked free, which checks it ({@link #holds}).
+     * start, not freed before, and its class has room; false sends it to the page's locked free, which checks it
+     * ({@link #holds}).
      *
      * @throws InvalidFreeException if the block is in the cache already (a double free)
      */
@@ -170,8 +171,11 @@ final class ExtentCache {
      */
     private boolean offerSlowly(int bin, long address) {
         Page list = list(bin);
-        if (looksCached(Memory.getLong(address), address) && find(list, held(bin), address)) {
-            throw new InvalidFreeException(address, Units.DOUBLE_FREE);
+        if (looksCached(Memory.getLong(address), address)) {
+            if (find(list, held(bin), address)) {
+                throw new InvalidFreeException(address, Units.DOUBLE_FREE);
+            }
+            return false;   // not here, but maybe in the page's remote list (Units.freeRemotely): the locked free knows
         }
         int size = list.blockSize;
         if (-list.used >= list.cacheLimit || heldBytes() + size > MAX_BYTES) {
@@ -226,10 +230,10 @@ final class ExtentCache {
 
     /**
      * Whether the cache of the heap that owns the live extent at {@code address} holds it (freed, or stocked and
-     * never handed out). For another thread's free or size query of it, under the page's lock. It reads only the
-     * block, which the caller claims, so it needs nothing of the owner: a cached block's first word decodes to a
-     * link, a live one's (zeroed when it was handed out) does not but by chance. Racy, so it sees a free the owner
-     * made before, not one racing with it.
+     * never handed out), or its page's remote list does ({@link Units#freeRemotely} links it the same way). For
+     * another thread's free or size query of it. It reads only the block, which the caller claims, so it needs
+     * nothing of the owner: a cached block's first word decodes to a link, a live one's (zeroed when it was handed
+     * out) does not but by chance. Racy, so it sees a free made before, not one racing with it.
      */
     static boolean holds(long address) {
         return looksCached(Memory.getLong(address), address);

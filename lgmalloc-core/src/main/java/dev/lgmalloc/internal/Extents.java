@@ -74,7 +74,7 @@ final class Extents {
         // Not for a stripe: nothing flushes a stripe's cache, which would keep the blocks from their page past a trim
         int wanted = heap.striped ? 0 : heap.extentCache.stockWanted(sizeClass);
         for (Page page : heap.extentPages) {
-            if (page.units.mayHold(units)) {
+            if (page.units.mayHold(page, units)) {
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
                     return block;
@@ -110,7 +110,7 @@ final class Extents {
      * none of its own pages has appeared since it looked). Pages belong to one heap: when two threads' blocks
      * shared pages, each free and allocation took the bitmaps' cache lines and the lock from the other thread,
      * and glibc-thread's two threads ran 1.6 times slower than with classes while one thread alone ran as fast.
-     * Other threads' frees still take the lock.
+     * Other threads' frees wait in the page's remote list for the owner to take them in under the lock.
      */
     private synchronized long allocateElsewhere(Heap heap, int units, int sizeClass) {
         for (Page page : pages) {
@@ -165,8 +165,9 @@ final class Extents {
     }
 
     /**
-     * Frees an extent block into its page, not into any thread's cache (checked by {@link Units#free}): another
-     * thread's free, the owner's beyond its cache, or a block leaving a cache. A page it empties goes back to its
+     * Frees an extent block into its page, not into any thread's cache (checked by {@link Units#free}): the owner's
+     * free beyond its cache, a block leaving a cache, or another thread's free that is no plain one (a double free,
+     * an interior pointer, ...). A page it empties goes back to its
      * segment when {@link #SPARE_PAGES} other pages of its heap are empty too, so a thread whose live bytes swing
      * across a page boundary does not release and fault in a page at every swing.
      */
@@ -179,10 +180,42 @@ final class Extents {
         }
     }
 
+    /**
+     * Another thread's free of an extent of {@code page}: onto the page's remote list when it is a live block
+     * ({@link Units#freeRemotely}), else the locked free, which says what it is. A free that leaves every live block
+     * of the page in the list takes the list in at once, so a page it empties goes back as the locked free's would:
+     * left in the list until the owner's next miss or the maintenance pass, such pages held rptest's most resident
+     * memory 1.2-2 MiB higher, the other thread mapping fresh memory meanwhile (docs/BENCHMARKS.md,
+     * twenty-eighth session). Only for a heap with more pages than its spares, as the locked free releases.
+     */
+    void freeFromAnotherThread(Page page, long address) {
+        int pending = page.units.freeRemotely(page, address);
+        if (pending < 0) {
+            free(page, address);
+        } else if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.length > SPARE_PAGES) {
+            takeRemoteFrees(page);
+        }
+    }
+
+    /**
+     * Takes in the blocks other threads freed into {@code page} ({@link Units#freeRemotely}), for the maintenance
+     * pass: a page they emptied goes back as a free that empties it would.
+     */
+    void takeRemoteFrees(Page page) {
+        if (page.units.takeRemoteFreesEmptied(page) && page.heap.extentPages.length > SPARE_PAGES) {
+            releaseIfSpare(page);
+        }
+    }
+
+    /** Reports a freed block the program wrote into, found in a page's remote list. */
+    void discardWrittenBlock(long block) {
+        engine.discardWrittenBlock(block);
+    }
+
     private synchronized void releaseIfSpare(Page page) {
         int empty = 0;
         for (Page other : page.heap.extentPages) {
-            if (other != page && other.units.isEmpty() && ++empty == SPARE_PAGES) {
+            if (other != page && other.units.isEmpty(other) && ++empty == SPARE_PAGES) {
                 release(page);
                 return;
             }
@@ -190,7 +223,7 @@ final class Extents {
     }
 
     private void release(Page page) {
-        if (page.units.releaseIfEmpty()) {
+        if (page.units.releaseIfEmpty(page)) {
             pages.remove(page);
             page.heap.extentPages = without(page.heap.extentPages, page);
             segments.release(page);
@@ -214,7 +247,8 @@ final class Extents {
             }
             long now = System.nanoTime();
             for (Page page : snapshot) {
-                int[] runs = page.units.takeIdleRuns(now, purgeDelayNanos, force);
+                takeRemoteFrees(page);
+                int[] runs = page.units.takeIdleRuns(page, now, purgeDelayNanos, force);
                 if (runs != null) {
                     try {
                         for (int i = 0; i < runs.length; i += 2) {
@@ -249,7 +283,7 @@ final class Extents {
     synchronized long[] countLive(long[] live) {
         long[] totals = new long[3];
         for (Page page : pages) {
-            page.units.countLive(live, totals);
+            page.units.countLive(page, live, totals);
         }
         totals[2] = pages.size();
         return totals;

@@ -730,7 +730,7 @@ public final class Heap extends HeapLayout.Pad {
     /** Frees a block of a page this thread does not own at once: one CAS on the page's remote-free word. */
     private static void freeShared(Page page, long address) {
         if (page.units != null) {
-            page.units.extents.free(page, address);
+            page.units.extents.freeFromAnotherThread(page, address);
             return;
         }
         if (page.isLarge()) {

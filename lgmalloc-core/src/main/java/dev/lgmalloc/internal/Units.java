@@ -20,6 +20,11 @@ import dev.lgmalloc.InvalidFreeException;
  *
  * <p>The metadata lives here, not in the blocks: a write into a freed block cannot corrupt it, and every free is
  * checked exactly (a block start, a block freed before, an interior pointer, or a unit never handed out).
+ *
+ * <p>Other threads free without the lock ({@link #freeRemotely}): they push the block onto the page's remote list
+ * (the word small pages use, {@code Page.threadFree}), and whoever takes the lock next for the page's state takes
+ * the list in ({@link #takeRemoteFrees}). A consumer that frees another thread's 16 KiB blocks then no longer takes
+ * the lock, and the bitmaps' cache lines, from the producer that allocates them on every block.
  */
 final class Units {
 
@@ -72,8 +77,8 @@ final class Units {
      * taking the lock of a page that cannot serve. Free units alone let a fragmented page through: glibc-thread took
      * 5.8 page locks per extent allocation, rptest 1.7; with the longest run's bin, 1.1 and 1.0.
      */
-    boolean mayHold(int units) {
-        return freeUnits >= units && freeRuns.mayFit(units);
+    boolean mayHold(Page page, int units) {
+        return freeUnits >= units && freeRuns.mayFit(units) || page.threadFree != 0;
     }
 
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
@@ -89,9 +94,14 @@ final class Units {
      * process peaked 5 MiB higher (docs/BENCHMARKS.md, twenty-fourth session).
      */
     synchronized long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
-        long block = 0;
-        int stocked = 0;
-        while (!released && freeUnits >= units) {
+        // Blocks of the class that other threads freed go out again as they are, no units given back and taken
+        int kept = takeRemoteFrees(page, sizeClass, stock, stock == null ? 0 : 1 + wanted);
+        long block = kept > 0 ? stock[--kept] : 0;
+        int stocked = kept;
+        while (stocked < wanted || block == 0) {
+            if (released || freeUnits < units) {
+                break;
+            }
             int first = freeRuns.take(units);
             if (first < 0) {
                 break;
@@ -102,9 +112,6 @@ final class Units {
             } else {
                 stock[stocked++] = taken;
             }
-            if (stocked == wanted) {
-                break;
-            }
         }
         if (stocked > 0) {
             cache.stock(sizeClass, stock, stocked);
@@ -114,6 +121,7 @@ final class Units {
 
     /** {@link #allocate} at a unit that is a multiple of {@code alignUnits} (a power of two). */
     synchronized long allocateAligned(Page page, int units, int sizeClass, int alignUnits) {
+        takeRemoteFrees(page);
         if (released || freeUnits < units) {
             return 0;
         }
@@ -142,19 +150,26 @@ final class Units {
      * is now empty.
      */
     boolean free(Page page, long address) {
-        return liveBlock(page, address, true) == 0;
+        return liveBlock(page, address, FREE) == 0;
     }
 
     /** The usable size of the live block at {@code address}, after checking that it is one. */
     long usableSize(Page page, long address) {
-        return liveBlock(page, address, false);
+        return liveBlock(page, address, SIZE);
     }
+
+    /** What {@link #liveBlock} does with the block it finds. */
+    private static final int SIZE = 0;
+    private static final int FREE = 1;
+    /** Frees a block of the remote list, whose first word is its link by design ({@link #takeRemoteFrees}). */
+    private static final int TAKE_IN = 2;
 
     /**
      * Finds the live block starting at {@code address}, or throws what {@code address} is instead (a pointer into a
      * free page, a block the owner's cache holds or that was freed before, an interior pointer, a unit never handed
-     * out); then frees it and returns the live blocks left in the page, or, when {@code free} is false, returns its
-     * usable size. It takes the lock itself, so that the monitor's code stays out of the callers too.
+     * out); then frees it and returns the live blocks left in the page ({@link #FREE}, {@link #TAKE_IN}), or returns
+     * its usable size ({@link #SIZE}). It takes the lock itself, so that the monitor's code stays out of the callers
+     * too.
      *
      * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
      * bytes). Inlined, this locked free with its bitmaps and {@link FreeRuns} made the machine code of
@@ -162,7 +177,7 @@ final class Units {
      * so programs that free many extents (rptest) called free instead of inlining it; without this, 2.1 KB
      * (docs/BENCHMARKS.md, twenty-first session). {@code SlowPathInliningTest} keeps the size above the limit.
      */
-    private synchronized long liveBlock(Page page, long address, boolean free) {
+    private synchronized long liveBlock(Page page, long address, int what) {
         if (released) {
             throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
                     + "pointer)");
@@ -183,11 +198,11 @@ final class Units {
             }
             throw new InvalidFreeException(address, NOT_ALLOCATED);
         }
-        if (ExtentCache.holds(address)) {
-            throw new InvalidFreeException(address, DOUBLE_FREE);   // its owner's cache holds it: freed, or stocked
+        if (what != TAKE_IN && ExtentCache.holds(address)) {
+            throw new InvalidFreeException(address, DOUBLE_FREE);   // a cache or the remote list holds it
         }
         int units = lengths[unit];
-        if (!free) {
+        if (what == SIZE) {
             return (long) units << UNIT_SHIFT;
         }
         clearRange(used, unit, units);
@@ -198,6 +213,90 @@ final class Units {
         set(freedStarts, unit);
         freeUnits += units;
         return --liveBlocks;
+    }
+
+    /**
+     * Another thread's free of the block at {@code address} of {@code page}, without the lock: when it is a live
+     * block's start whose first word is no free list's link, the block goes onto the page's remote list with one
+     * CAS, its link encoded in its first word as a cached block's is, so a second free of it is caught as one of a
+     * cached block is ({@link ExtentCache#holds}); returns the blocks in the list then. -1, having done nothing,
+     * otherwise: the locked free then says exactly what the address is. Two threads freeing one block at the very
+     * same moment can both pass, as on small pages (docs/RELIABILITY.md section 5).
+     */
+    int freeRemotely(Page page, long address) {
+        if (liveClassAt(page, address) == NONE || ExtentCache.holds(address)) {
+            return -1;
+        }
+        long old;
+        do {
+            old = page.threadFree;
+            Memory.putLong(address, Page.encode(old & Page.ADDRESS_MASK, address));
+        } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
+        return (int) (old >>> Page.COUNT_SHIFT) + 1;
+    }
+
+    /** The live blocks (those in the remote list among them), read without the lock. */
+    int liveBlocksRacy() {
+        return liveBlocks;
+    }
+
+    /** {@link #takeRemoteFrees(Page, int, long[], int)}, keeping none. */
+    private void takeRemoteFrees(Page page) {
+        takeRemoteFrees(page, NONE, null, 0);
+    }
+
+    /**
+     * Takes in the blocks other threads freed since the last time ({@link #freeRemotely}); under the lock. Up to
+     * {@code max} blocks of class {@code sizeClass} stay live, gathered in {@code keep} for the caller to hand out;
+     * the others' units are given back. Returns how many were kept. A link that leads to no live block's start of
+     * this page means the program wrote into the block after freeing it: that block is free already, and the blocks
+     * behind it in the list stay live, never handed out again.
+     */
+    private int takeRemoteFrees(Page page, int sizeClass, long[] keep, int max) {
+        if (page.threadFree == 0 || released) {
+            return 0;
+        }
+        long word = page.takeThreadFree();
+        long block = word & Page.ADDRESS_MASK;
+        int kept = 0;
+        for (int n = (int) (word >>> Page.COUNT_SHIFT); n > 0; n--) {
+            int unit = liveUnitAt(page, block);
+            if (unit < 0) {
+                break;                  // the head, freed under the lock too by a free that raced with its push
+            }
+            long next = Page.decode(Memory.getLong(block), block);
+            if (kept < max && classes[unit] == sizeClass) {
+                keep[kept++] = block;
+            } else {
+                liveBlock(page, block, TAKE_IN);    // the lock again, held already: one copy of the free's code
+            }
+            if (n > 1 && liveUnitAt(page, next) < 0) {
+                extents.discardWrittenBlock(block);
+                break;
+            }
+            block = next;
+        }
+        return kept;
+    }
+
+    /** The unit where the live block starting at {@code address} of {@code page} starts; -1 if none does. */
+    private int liveUnitAt(Page page, long address) {
+        long offset = address - page.start;
+        int unit = (int) (offset >>> UNIT_SHIFT);
+        return offset >= 0 && offset < (long) COUNT << UNIT_SHIFT && (offset & (UNIT - 1)) == 0 && get(starts, unit)
+                ? unit : -1;
+    }
+
+    /**
+     * Takes in the blocks other threads freed; returns whether that emptied the page (for the maintenance pass,
+     * which then gives it back as a free that empties it would).
+     */
+    synchronized boolean takeRemoteFreesEmptied(Page page) {
+        if (page.threadFree == 0 || released) {
+            return false;
+        }
+        takeRemoteFrees(page);
+        return liveBlocks == 0;
     }
 
     private static int interior(long address, long block, int units) {
@@ -223,7 +322,8 @@ final class Units {
         return released;
     }
 
-    synchronized boolean isEmpty() {
+    synchronized boolean isEmpty(Page page) {
+        takeRemoteFrees(page);
         return liveBlocks == 0 && !released;
     }
 
@@ -231,7 +331,8 @@ final class Units {
      * Marks the page released (under its owner's lock) if it is still empty and no purge of its units is under way;
      * then nothing is allocated from it.
      */
-    synchronized boolean releaseIfEmpty() {
+    synchronized boolean releaseIfEmpty(Page page) {
+        takeRemoteFrees(page);
         if (liveBlocks != 0 || released || purgesUnderWay != 0) {
             return false;
         }
@@ -248,7 +349,8 @@ final class Units {
      * {@code delayNanos} ago (every free unit that may be resident with {@code force}). They count as used until
      * {@link #purged}, so no block takes them while the OS drops their memory. Returns {first unit, count} pairs.
      */
-    synchronized int[] takeIdleRuns(long now, long delayNanos, boolean force) {
+    synchronized int[] takeIdleRuns(Page page, long now, long delayNanos, boolean force) {
+        takeRemoteFrees(page);
         if (released || (!force && now - lastPass < delayNanos)) {
             return null;
         }
@@ -324,7 +426,8 @@ final class Units {
      * Adds the live blocks per size class to {@code live}, and the blocks and their bytes to {@code totals[0]} and
      * {@code totals[1]}, in one hold of the lock so the three agree.
      */
-    synchronized void countLive(long[] live, long[] totals) {
+    synchronized void countLive(Page page, long[] live, long[] totals) {
+        takeRemoteFrees(page);
         for (int w = 0; w < WORDS; w++) {
             long bits = starts[w];
             while (bits != 0) {

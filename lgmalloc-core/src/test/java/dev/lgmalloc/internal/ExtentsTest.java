@@ -10,6 +10,8 @@ import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.InvalidFreeException;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Blocks of 8 KiB and more are runs of 1 KiB units in extent pages, each one heap's: freed memory serves any
  * size, frees are checked exactly, memory that stays free goes back to the OS. A thread keeps a few blocks it
- * freed in its {@link ExtentCache}; tests about the pages free on another thread, which goes to the page at once.
+ * freed in its {@link ExtentCache}; tests about the pages free on another thread, which goes to the page's remote
+ * list, and take the list in as the maintenance pass does.
  */
 class ExtentsTest {
 
@@ -48,14 +51,33 @@ class ExtentsTest {
                 .mapToInt(AllocatorStatistics.HeapStatistics::pages).sum();
     }
 
-    /** Frees {@code address} from another thread, so it goes to its page rather than this thread's cache. */
+    /**
+     * Frees {@code address} from another thread, so it goes to its page rather than this thread's cache, and has the
+     * page take it in as the maintenance pass would.
+     */
     private static void freeIntoPage(Allocator allocator, long address) {
+        Page page = PageMap.lookup(address);
         Thread other = Thread.ofPlatform().start(() -> allocator.free(address));
         try {
             other.join();
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
+        page.units.extents.takeRemoteFrees(page);
+    }
+
+    /** Whether {@code thread} is blocked on entering {@code lock}'s monitor. */
+    private static boolean waitsFor(Thread thread, Object lock) {
+        ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(thread.threadId());
+        return info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
+                && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock);
+    }
+
+    /** Runs {@code free} on another thread and returns what it threw, or null. */
+    private static Throwable onAnotherThread(Runnable free) throws InterruptedException {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread.ofPlatform().start(() -> thrown.set(catchThrowable(free::run))).join();
+        return thrown.get();
     }
 
     @Test
@@ -264,9 +286,9 @@ class ExtentsTest {
             long block = allocator.malloc(16 * 1024);
             Page page = PageMap.lookup(block);
             freeIntoPage(allocator, block);                       // the page is empty, its units dirty
-            int[] runs = page.units.takeIdleRuns(System.nanoTime(), 0, true);
+            int[] runs = page.units.takeIdleRuns(page, System.nanoTime(), 0, true);
             assertThat(runs).as("the freed units, taken for a purge").isNotNull();
-            assertThat(page.units.releaseIfEmpty()).as("released while its purge is under way").isFalse();
+            assertThat(page.units.releaseIfEmpty(page)).as("released while its purge is under way").isFalse();
             page.units.purged(runs);
             allocator.trim();                                     // now it goes
             assertThat(extentPages(allocator)).isZero();
@@ -435,13 +457,90 @@ class ExtentsTest {
                     .hasMessageContaining("double free");
             assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class)
                     .hasMessageContaining("double free");
-            AtomicReference<Throwable> refused = new AtomicReference<>();
-            Thread.ofPlatform().start(() -> refused.set(catchThrowable(() -> allocator.free(a)))).join();
-            assertThat(refused.get()).as("another thread's free of it").isInstanceOf(InvalidFreeException.class)
-                    .hasMessageContaining("double free");
+            assertThat(onAnotherThread(() -> allocator.free(a))).as("another thread's free of it")
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
             assertThat(allocator.malloc(8 * 1024)).as("last freed, first served").isEqualTo(b);
             assertThat(allocator.malloc(8 * 1024)).isEqualTo(a);
             assertThat(allocator.malloc(16 * 1024)).as("another class: first fit, after big").isGreaterThan(big);
+        }
+    }
+
+
+    @Test
+    void anotherThreadsFreeTakesNoLockOfThePage() throws InterruptedException {
+        try (Allocator allocator = allocator()) {
+            long block = allocator.malloc(16 * 1024);
+            Page page = PageMap.lookup(block);
+            synchronized (page.units.extents.purgeLock) {            // no maintenance pass takes the list in meanwhile
+                Thread freer;
+                synchronized (page.units) {                             // as the owner allocating from the page
+                    freer = Thread.ofPlatform().start(() -> allocator.free(block));
+                    // Until it ends or waits for this lock: a first free may wait a moment for another monitor
+                    // (the JDK's, linking the code it runs), which says nothing of the page's
+                    while (freer.getState() != Thread.State.TERMINATED && !waitsFor(freer, page.units)) {
+                        Thread.onSpinWait();
+                    }
+                    assertThat(freer.getState()).as("the free waited for the page's lock")
+                            .isEqualTo(Thread.State.TERMINATED);
+                }
+                freer.join();
+                assertThat(page.pendingRemoteFrees()).as("in the page's remote list").isEqualTo(1);
+                assertThat(allocator.malloc(16 * 1024)).as("the owner's next block of the class").isEqualTo(block);
+                assertThat(page.pendingRemoteFrees()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void blocksOtherThreadsFreedGoBackToTheirPageAndAreStillCheckedExactly() throws InterruptedException {
+        try (Allocator allocator = allocator()) {
+            long a = allocator.malloc(16 * 1024);
+            long b = allocator.malloc(16 * 1024);
+            long c = allocator.malloc(32 * 1024);
+            allocator.trim();                                    // the blocks b's miss stocked go back to the page
+            synchronized (PageMap.lookup(a).units.extents.purgeLock) {     // no pass takes the list in, nor purges
+                assertThat(onAnotherThread(() -> allocator.free(a))).isNull();
+                assertThat(onAnotherThread(() -> allocator.free(a))).as("a second free on another thread")
+                        .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+                assertThatThrownBy(() -> allocator.free(a)).as("a second free on the owner")
+                        .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+                assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class)
+                        .hasMessageContaining("double free");
+                assertThat(onAnotherThread(() -> allocator.free(c))).isNull();
+                allocator.free(b);                                   // kept in the owner's cache
+                assertThat(onAnotherThread(() -> allocator.free(b))).as("another thread's free of a cached block")
+                        .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+                assertThat(allocator.malloc(16 * 1024)).as("the cache first").isEqualTo(b);
+                assertThat(allocator.malloc(32 * 1024)).as("a miss takes c back as it is: its class").isEqualTo(c);
+                assertThat(allocator.malloc(16 * 1024)).as("and gives a's units back: first fit").isEqualTo(a);
+            }
+            assertThatThrownBy(() -> allocator.free(c + 8 * 1024)).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("interior pointer");
+            assertThat(onAnotherThread(() -> {
+                allocator.free(a);
+                allocator.free(b);
+            })).isNull();
+            assertThat(allocator.statistics().liveBlocks()).as("the statistics take the remote list in").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aWriteIntoABlockAnotherThreadFreedLeavesTheBlocksBehindItLiveAndIsReported() throws InterruptedException {
+        try (Allocator allocator = allocator()) {
+            long a = allocator.malloc(16 * 1024);
+            long b = allocator.malloc(16 * 1024);
+            Page page = PageMap.lookup(a);
+            allocator.trim();                                    // the blocks b's miss stocked go back to the page
+            synchronized (page.units.extents.purgeLock) {    // no pass takes the list in, nor purges units, meanwhile
+                assertThat(onAnotherThread(() -> allocator.free(a))).isNull();
+                assertThat(onAnotherThread(() -> allocator.free(b))).isNull();   // b heads the list, links to a
+                Memory.putLong(b, 0x1234_5678L);                                   // a use after free
+                page.units.extents.takeRemoteFrees(page);
+                assertThat(allocator.statistics().discardedBlocks()).isEqualTo(1);
+                assertThat(allocator.statistics().liveBlocks()).as("a, never reached").isEqualTo(1);
+                assertThat(allocator.malloc(16 * 1024)).as("b's units serve again").isEqualTo(b);
+                assertThat(allocator.malloc(16 * 1024)).as("a's never do").isNotEqualTo(a);
+            }
         }
     }
 
@@ -480,10 +579,8 @@ class ExtentsTest {
                     .hasMessageContaining("already free");
             assertThatThrownBy(() -> allocator.usableSize(second + 4 * 8 * 1024L))
                     .isInstanceOf(InvalidFreeException.class).hasMessageContaining("already free");
-            AtomicReference<Throwable> refused = new AtomicReference<>();
-            Thread.ofPlatform().start(() -> refused.set(catchThrowable(() -> allocator.free(stocked)))).join();
-            assertThat(refused.get()).as("another thread's free of it").isInstanceOf(InvalidFreeException.class)
-                    .hasMessageContaining("already free");
+            assertThat(onAnotherThread(() -> allocator.free(stocked))).as("another thread's free of it")
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("already free");
             long[] next = new long[4];
             for (int i = 0; i < next.length; i++) {
                 next[i] = allocator.malloc(8 * 1024);
