@@ -465,7 +465,6 @@ class ExtentsTest {
         }
     }
 
-
     @Test
     void anotherThreadsFreeTakesNoLockOfThePage() throws InterruptedException {
         try (Allocator allocator = allocator()) {
