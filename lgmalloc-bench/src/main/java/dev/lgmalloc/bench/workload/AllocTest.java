@@ -1,5 +1,7 @@
 package dev.lgmalloc.bench.workload;
 
+import java.util.SplittableRandom;
+
 /**
  * The alloc-test of "Testing Memory Allocators" (ithare): each thread keeps a working set of blocks and replaces
  * random ones with blocks of Pareto-distributed sizes up to 1 KiB. Equal times for 1 and N threads mean the
@@ -29,8 +31,13 @@ final class AllocTest implements Workload {
         return false;
     }
 
-    private static int slots(boolean quick) {
+    static int slots(boolean quick) {
         return quick ? 1 << 10 : 1 << 15;
+    }
+
+    /** The size of a new block. */
+    static long size(SplittableRandom random) {
+        return Sizes.pareto(random, 8, 1024, 1.16);
     }
 
     private static int operations(boolean quick) {
@@ -47,7 +54,7 @@ final class AllocTest implements Workload {
             for (int op = 0; op < operations; op++) {
                 int slot = worker.random().nextInt(slots);
                 worker.free(working, slot);
-                worker.allocate(working, slot, Sizes.pareto(worker.random(), 8, 1024, 1.16));
+                worker.allocate(working, slot, size(worker.random()));
             }
             worker.freeAll(working);
         });

@@ -1,12 +1,14 @@
 package dev.lgmalloc.bench.workload;
 
+import java.util.SplittableRandom;
+
 /**
  * glibc's bench-malloc-thread: each thread keeps a working set of blocks and replaces random ones with blocks of
  * random sizes up to 32 KiB, most of them small.
  */
 final class GlibcThread implements Workload {
 
-    private static final int WORKING_SET = 1024;
+    static final int WORKING_SET = 1024;
 
     @Override
     public String name() {
@@ -30,6 +32,11 @@ final class GlibcThread implements Workload {
         return false;
     }
 
+    /** The size of a new block. */
+    static long size(SplittableRandom random) {
+        return Sizes.logUniform(random, 8, 32 * 1024);
+    }
+
     private static int operations(boolean quick) {
         return quick ? 8_000 : 13_000_000;
     }
@@ -43,7 +50,7 @@ final class GlibcThread implements Workload {
             for (int op = 0; op < operations; op++) {
                 int slot = worker.random().nextInt(WORKING_SET);
                 worker.free(working, slot);
-                worker.allocate(working, slot, Sizes.logUniform(worker.random(), 8, 32 * 1024));
+                worker.allocate(working, slot, size(worker.random()));
             }
             worker.freeAll(working);
         });

@@ -1,5 +1,7 @@
 package dev.lgmalloc.bench.workload;
 
+import java.util.SplittableRandom;
+
 /**
  * Larson and Krishnan's server simulation: each thread repeatedly frees a random block of its table and allocates
  * a new one of random size; threads end and successors inherit their tables, so blocks allocated by one thread
@@ -33,8 +35,13 @@ final class Larson implements Workload {
         return true;
     }
 
-    private static int blocks(boolean quick) {
+    static int blocks(boolean quick) {
         return quick ? 500 : 5000;
+    }
+
+    /** The size of a new block. */
+    static long size(SplittableRandom random) {
+        return Sizes.uniform(random, MIN_SIZE, MAX_SIZE);
     }
 
     private static int rounds(boolean quick) {
@@ -54,7 +61,7 @@ final class Larson implements Workload {
         for (int t = 0; t < threads; t++) {
             tables[t] = new Slots(blocks);
             for (int i = 0; i < blocks; i++) {
-                main.allocate(tables[t], i, Sizes.uniform(main.random(), MIN_SIZE, MAX_SIZE));
+                main.allocate(tables[t], i, size(main.random()));
             }
         }
         long replacements = (long) rounds(context.quick()) * blocks;
@@ -65,7 +72,7 @@ final class Larson implements Workload {
                 for (long op = 0; op < replacements; op++) {
                     int victim = worker.random().nextInt(blocks);
                     worker.free(table, victim);
-                    worker.allocate(table, victim, Sizes.uniform(worker.random(), MIN_SIZE, MAX_SIZE));
+                    worker.allocate(table, victim, size(worker.random()));
                 }
             });
         }
