@@ -31,7 +31,6 @@ final class Extents {
     /** Blocks of this size and more are extents. */
     static final int MIN_BLOCK = 8 * 1024;
     static final int PAGE_CHUNKS = (Units.COUNT << Units.UNIT_SHIFT) >>> PageMap.CHUNK_SHIFT;
-    static final Page[] NO_PAGES = {};
 
     private final Engine engine;
     private final Segments segments;
@@ -73,7 +72,29 @@ final class Extents {
         int units = Units.unitsFor(blockSize);
         // Not for a stripe: nothing flushes a stripe's cache, which would keep the blocks from their page past a trim
         int wanted = heap.striped ? 0 : heap.extentCache.stockWanted(sizeClass);
-        for (Page page : heap.extentPages) {
+        ExtentPages mine = heap.extentPages;
+        Page[] pages = mine.pages;
+        int bin = FreeRuns.binOf(units);
+        long seen = mine.seen(bin);
+        int start = ExtentPages.start(seen);
+        int unable = start;                 // the pages before it cannot serve this bin
+        for (int i = start; i < pages.length; i++) {
+            Page page = pages[i];
+            if (page.units.mayHold(page, units)) {
+                long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
+                if (block != 0) {
+                    mine.passed(bin, seen, unable);
+                    return block;
+                }
+            }
+            if (unable == i && !page.units.mayServe(page, bin)) {
+                unable = i + 1;             // (one that cannot fit this request may fit a shorter one of its bin)
+            }
+        }
+        mine.passed(bin, seen, unable);
+        // Below the start, a page may have gained room while a walk passed it (ExtentPages): look before growing
+        for (int i = 0; i < Math.min(start, pages.length); i++) {
+            Page page = pages[i];
             if (page.units.mayHold(page, units)) {
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
@@ -95,7 +116,7 @@ final class Extents {
     private synchronized long takeAligned(Heap heap, int sizeClass, int blockSize, long alignment) {
         int units = Units.unitsFor(blockSize);
         int alignUnits = (int) Math.max(1, alignment >>> Units.UNIT_SHIFT);
-        for (Page page : heap.extentPages) {
+        for (Page page : heap.extentPages.pages) {
             long block = page.units.allocateAligned(page, units, sizeClass, alignUnits);
             if (block != 0) {
                 return block;
@@ -117,7 +138,7 @@ final class Extents {
             if (page.heap.extentsHandedBack) {
                 long block = page.units.allocate(page, units, sizeClass);
                 if (block != 0) {
-                    page.heap.extentPages = without(page.heap.extentPages, page);
+                    page.heap.extentPages = page.heap.extentPages.without(page);
                     adopt(heap, page);
                     return block;
                 }
@@ -140,28 +161,7 @@ final class Extents {
 
     private static void adopt(Heap heap, Page page) {
         page.heap = heap;
-        Page[] old = heap.extentPages;
-        int at = 0;
-        while (at < old.length && old[at].start < page.start) {
-            at++;
-        }
-        Page[] pages = new Page[old.length + 1];
-        System.arraycopy(old, 0, pages, 0, at);
-        pages[at] = page;
-        System.arraycopy(old, at, pages, at + 1, old.length - at);
-        heap.extentPages = pages;
-    }
-
-    private static Page[] without(Page[] pages, Page page) {
-        for (int i = 0; i < pages.length; i++) {
-            if (pages[i] == page) {
-                Page[] rest = new Page[pages.length - 1];
-                System.arraycopy(pages, 0, rest, 0, i);
-                System.arraycopy(pages, i + 1, rest, i, rest.length - i);
-                return rest;
-            }
-        }
-        return pages;
+        heap.extentPages = heap.extentPages.with(page);
     }
 
     /**
@@ -175,7 +175,7 @@ final class Extents {
         boolean emptied = page.units.free(page, address);
         // A heap with few pages keeps them: no lock for a thread that allocates and frees a few blocks at a time
         // (the size is read racily; releaseIfSpare looks again under the lock)
-        if (emptied && page.heap.extentPages.length > SPARE_PAGES) {
+        if (emptied && page.heap.extentPages.size() > SPARE_PAGES) {
             releaseIfSpare(page);
         }
     }
@@ -192,7 +192,7 @@ final class Extents {
         int pending = page.units.freeRemotely(page, address);
         if (pending < 0) {
             free(page, address);
-        } else if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.length > SPARE_PAGES) {
+        } else if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES) {
             takeRemoteFrees(page);
         }
     }
@@ -202,7 +202,7 @@ final class Extents {
      * pass: a page they emptied goes back as a free that empties it would.
      */
     void takeRemoteFrees(Page page) {
-        if (page.units.takeRemoteFreesEmptied(page) && page.heap.extentPages.length > SPARE_PAGES) {
+        if (page.units.takeRemoteFreesEmptied(page) && page.heap.extentPages.size() > SPARE_PAGES) {
             releaseIfSpare(page);
         }
     }
@@ -214,7 +214,7 @@ final class Extents {
 
     private synchronized void releaseIfSpare(Page page) {
         int empty = 0;
-        for (Page other : page.heap.extentPages) {
+        for (Page other : page.heap.extentPages.pages) {
             if (other != page && other.units.isEmpty(other) && ++empty == SPARE_PAGES) {
                 release(page);
                 return;
@@ -225,7 +225,7 @@ final class Extents {
     private void release(Page page) {
         if (page.units.releaseIfEmpty(page)) {
             pages.remove(page);
-            page.heap.extentPages = without(page.heap.extentPages, page);
+            page.heap.extentPages = page.heap.extentPages.without(page);
             segments.release(page);
         }
     }
@@ -256,7 +256,9 @@ final class Extents {
                                     (long) runs[i + 1] << Units.UNIT_SHIFT);
                         }
                     } finally {
+                        int before = page.units.highestBin();
                         page.units.purged(runs);
+                        page.heap.extentPages.mayServe(page, before, page.units.highestBin());
                     }
                 }
             }

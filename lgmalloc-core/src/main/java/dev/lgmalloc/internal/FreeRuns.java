@@ -60,8 +60,17 @@ final class FreeRuns {
      * run is long enough. Read without the page's lock, so only a hint that spares locking a page that cannot serve.
      */
     boolean mayFit(int units) {
-        int bin = binOf(units);
-        return bin < heads.length && (occupied >>> bin) != 0;
+        return holdsFrom(binOf(units));
+    }
+
+    /** Whether bin {@code bin} or one above holds a run. */
+    boolean holdsFrom(int bin) {
+        return bin < Long.SIZE && (occupied >>> bin) != 0;
+    }
+
+    /** The highest bin that holds a run, -1 when none does. */
+    int highestBin() {
+        return 63 - Long.numberOfLeadingZeros(occupied);
     }
 
     /**

@@ -106,7 +106,7 @@ public final class Heap extends HeapLayout.Pad {
      * owner reads it without the lock). Allocation takes the first page that fits, so live blocks gather in the
      * low pages and the free units of the high ones stay untouched long enough to be purged.
      */
-    volatile Page[] extentPages = Extents.NO_PAGES;
+    volatile ExtentPages extentPages = ExtentPages.NONE;
     /** Extent blocks this thread freed and keeps for its next allocations of their classes (owner only). */
     final ExtentCache extentCache;
     /** Where {@link Units#allocate} gathers the blocks it stocks into {@link #extentCache} (owner only). */

@@ -66,6 +66,8 @@ public final class Page extends PageLayout.ReadOnFree {
      */
     final int cacheLimit;
     int cacheUsedSeen;
+    /** An extent page's place in its heap's {@link ExtentPages}, set when that set is made (a hint: check it). */
+    int extentIndex;
 
     private static final VarHandle THREAD_FREE;
     private static final VarHandle STATE;

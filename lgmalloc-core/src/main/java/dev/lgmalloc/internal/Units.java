@@ -81,6 +81,14 @@ final class Units {
         return freeUnits >= units && freeRuns.mayFit(units) || page.threadFree != 0;
     }
 
+    /**
+     * Whether the page may serve some request of run bin {@code bin} ({@link FreeRuns#binOf}): a run of that bin or
+     * above, or a remote list. Read without the lock: where {@link ExtentPages} lets a walk start.
+     */
+    boolean mayServe(Page page, int bin) {
+        return freeRuns.holdsFrom(bin) || page.threadFree != 0;
+    }
+
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
     long allocate(Page page, int units, int sizeClass) {
         return allocate(page, units, sizeClass, null, null, 0);
@@ -206,8 +214,10 @@ final class Units {
             return (long) units << UNIT_SHIFT;
         }
         clearRange(used, unit, units);
+        int before = freeRuns.highestBin();
         freeRuns.giveBack(unit, units, unit > 0 && !get(used, unit - 1),
                 unit + units < COUNT && !get(used, unit + units));
+        page.heap.extentPages.mayServe(page, before, freeRuns.highestBin());
         clear(starts, unit);
         classes[unit] = NONE;
         set(freedStarts, unit);
@@ -232,6 +242,11 @@ final class Units {
             old = page.threadFree;
             Memory.putLong(address, Page.encode(old & Page.ADDRESS_MASK, address));
         } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
+        if (old == 0) {
+            // A page with a remote list may serve (mayHold): at least this block's length, taken in with the list
+            int units = lengths[(int) ((address - page.start) >>> UNIT_SHIFT)];
+            page.heap.extentPages.mayServe(page, -1, FreeRuns.binOf(units));
+        }
         return (int) (old >>> Page.COUNT_SHIFT) + 1;
     }
 
@@ -316,6 +331,11 @@ final class Units {
             return NONE;
         }
         return classes[(int) (offset >>> UNIT_SHIFT)];
+    }
+
+    /** The bin of the page's longest free run (-1 when none), read without the lock: a hint. */
+    int highestBin() {
+        return freeRuns.highestBin();
     }
 
     boolean isReleased() {

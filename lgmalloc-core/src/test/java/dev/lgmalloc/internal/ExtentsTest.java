@@ -186,6 +186,72 @@ class ExtentsTest {
         }
     }
 
+    /**
+     * Fills three pages with blocks of 64 KiB (a class the cache does not stock) and puts two in a fourth: the
+     * fourth page's first block gives the heap a new set of pages (every walk starting at the first), and its second
+     * block's walk passes the three full pages, so that walks for that size start past them ({@link ExtentPages}).
+     */
+    private static long[] fillThreePagesAndStartAFourth(Allocator allocator) {
+        long[] blocks = new long[14];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = allocator.malloc(PAGE / 4);
+        }
+        assertThat(PageMap.lookup(blocks[12]).start).as("the thirteenth block opens a fourth page, the highest")
+                .isGreaterThan(PageMap.lookup(blocks[0]).start).isGreaterThan(PageMap.lookup(blocks[11]).start);
+        assertThat(PageMap.lookup(blocks[13])).isSameAs(PageMap.lookup(blocks[12]));
+        return blocks;
+    }
+
+    @Test
+    void aPageThatGainsRoomBelowWhereTheWalkStartsIsFoundFirst() {
+        try (Allocator allocator = allocator()) {
+            long[] blocks = fillThreePagesAndStartAFourth(allocator);
+            long lowest = blocks[0];
+            for (long b : blocks) {
+                lowest = Math.min(lowest, b);
+            }
+            freeIntoPage(allocator, lowest);
+            assertThat(allocator.malloc(PAGE / 4)).as("first fit: the freed block of the lowest page, not the fourth "
+                    + "page's room").isEqualTo(lowest);
+        }
+    }
+
+    @Test
+    void aPageWithARemoteListBelowWhereTheWalkStartsIsFoundFirst() throws InterruptedException {
+        try (Allocator allocator = allocator()) {
+            long[] blocks = fillThreePagesAndStartAFourth(allocator);
+            long lowest = blocks[0];
+            for (long b : blocks) {
+                lowest = Math.min(lowest, b);
+            }
+            long freed = lowest;
+            assertThat(onAnotherThread(() -> allocator.free(freed))).isNull();   // onto the page's remote list
+            assertThat(PageMap.lookup(freed).threadFree).isNotZero();
+            assertThat(allocator.malloc(PAGE / 4)).as("the block another thread freed, as it is").isEqualTo(freed);
+        }
+    }
+
+    @Test
+    void aPageHiddenBelowTheWalksStartIsFoundBeforeAFreshPageIsMapped() {
+        try (Allocator allocator = allocator()) {
+            long[] blocks = new long[16];                        // four full pages of 64 KiB blocks
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(PAGE / 4);
+            }
+            long lowest = blocks[0];
+            for (long b : blocks) {
+                lowest = Math.min(lowest, b);
+            }
+            freeIntoPage(allocator, lowest);
+            // A walk that raced with that free raises the start past every page, as a lost lowering would leave it
+            ExtentPages pages = PageMap.lookup(lowest).heap.extentPages;
+            int bin = FreeRuns.binOf(Units.unitsFor((int) (PAGE / 4)));
+            pages.passed(bin, pages.start(bin), pages.size());
+            assertThat(allocator.malloc(PAGE / 4)).isEqualTo(lowest);
+            assertThat(extentPages(allocator)).as("no fresh page while one below the start has room").isEqualTo(4);
+        }
+    }
+
     @Test
     void extentPagesAndClassPagesNeverShareASegment() {
         try (Allocator allocator = allocator()) {
