@@ -2,7 +2,6 @@ package dev.lgmalloc.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 
 /**
  * A heap's extent pages in address order, as its first-fit walk reads them, and where that walk may start for each
@@ -106,9 +105,9 @@ final class ExtentPages {
         return new ExtentPages(more);
     }
 
-    /** This set without {@code page}, or this set when it does not hold it. */
+    /** This set without {@code page}, or this set when it does not hold it (under {@link Extents}' lock). */
     ExtentPages without(Page page) {
-        int at = Arrays.asList(pages).indexOf(page);
+        int at = indexOf(page);
         if (at < 0) {
             return this;
         }
