@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A live set: keep K blocks and, per operation, free a random one and allocate a replacement of a random size
- * (16 B-4 KiB log-uniform), as a cache or a server's request table does. Scores are per replacement.
+ * (16 B-4 KiB log-uniform by default), as a cache or a server's request table does. Scores are per replacement.
+ * The sizes and the blocks replaced repeat every {@code table} operations: give a table of at least K to reach every
+ * block ({@code -p minSize=8192 -p maxSize=32768 -p liveBlocks=16384 -p table=16384}: a large live set of extents).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -29,10 +31,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class PeerLiveSetBenchmark {
 
-    private static final int SIZE_TABLE = 4096;
-
     @Param({"1000", "100000"})
     public int liveBlocks;
+
+    @Param({"16"})
+    public long minSize;
+
+    @Param({"4096"})
+    public long maxSize;
+
+    /** Replacements before the sizes and victims repeat: a power of two. */
+    @Param({"4096"})
+    public int table;
 
     private long[] blocks;
     private long[] sizes;
@@ -43,18 +53,21 @@ public class PeerLiveSetBenchmark {
     @Setup(Level.Trial)
     public void fill(PeerState state) {
         allocator = state.allocator;
+        if (Integer.bitCount(table) != 1) {
+            throw new IllegalArgumentException("table must be a power of two: " + table);
+        }
         SplittableRandom random = new SplittableRandom(7);
-        sizes = PeerBatchBenchmark.logUniformSizes(random, SIZE_TABLE, 16, 4096);
-        victims = random.ints(SIZE_TABLE, 0, liveBlocks).toArray();
+        sizes = PeerBatchBenchmark.logUniformSizes(random, table, minSize, maxSize);
+        victims = random.ints(table, 0, liveBlocks).toArray();
         blocks = new long[liveBlocks];
         for (int i = 0; i < liveBlocks; i++) {
-            blocks[i] = allocator.malloc(sizes[i % SIZE_TABLE]);
+            blocks[i] = allocator.malloc(sizes[i % table]);
         }
     }
 
     @Benchmark
     public long replace() {
-        int i = next++ & (SIZE_TABLE - 1);
+        int i = next++ & (table - 1);
         int victim = victims[i];
         allocator.free(blocks[victim]);
         long p = allocator.malloc(sizes[i]);
