@@ -4,18 +4,24 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A heap's extent pages in address order, as its first-fit walk reads them, and where that walk may start for each
- * request: per bin of run lengths ({@link FreeRuns#binOf}), a page index below which no page may serve a request of
- * that bin (none has a run of that bin or above, nor a remote list). Without the starts the walk read every low page
- * on every allocation the thread's cache missed: with 16,384 live blocks of 8-32 KiB it visited about 580 pages per
- * allocation (docs/BENCHMARKS.md, thirtieth session).
+ * A heap's extent pages in address order, as its first-fit walk reads them; each page's room, the longest free run
+ * it has ({@link FreeRuns#longest}), side by side, so that the walk reads one array and not each page's index; and
+ * where that walk may start for each request: per bin of run lengths ({@link FreeRuns#binOf}), a page index below
+ * which no page may serve a request of that bin (none has a run of that bin or above, nor a remote list). Without
+ * the starts the walk read every low page on every allocation the thread's cache missed: with 16,384 live blocks of
+ * 8-32 KiB it visited about 580 pages per allocation (docs/BENCHMARKS.md, thirtieth session).
+ *
+ * <p>Rooms are written by whoever changes a page's runs, under the page's lock, and by the thread that starts its
+ * remote list ({@link #REMOTE}); the walk reads them without any lock. A room read stale too high costs a lock
+ * taken in vain (the allocation under it writes the room afresh); one too low hides a page from the walk, which is
+ * why the walk looks at every page itself before it maps a fresh one.
  *
  * <p>The pages never change; a heap gets a new object, every start 0, when a page comes or goes (under
  * {@link Extents}' lock). The starts are hints. Each is one word with a count of the times it was lowered: the walk
  * raises a start past the pages it found unable to serve with one CAS on the word it read before looking, and
  * whoever gives a page room afterwards lowers the start and counts ({@link #mayServe}), even when the start is
  * below the page already, so that a walk which looked at the page before it gained room cannot raise the start past
- * it. Where a start is wrong all the same (a page's room read racily), the walk looks below its start before it
+ * it. Where a start or a room is wrong all the same (read racily), the walk looks at every page itself before it
  * maps a fresh page: a block placed higher than first fit would, never more memory.
  */
 final class ExtentPages {
@@ -25,18 +31,25 @@ final class ExtentPages {
     private static final int FIRST_BIN = FreeRuns.binOf(Units.unitsFor(Extents.MIN_BLOCK));
     private static final VarHandle STARTS = MethodHandles.arrayElementVarHandle(long[].class);
 
+    /** The room of a page with a remote list: its blocks, taken in under the lock, may serve any request. */
+    static final int REMOTE = Short.MAX_VALUE;
+
     /** A heap's set before its first page (after BINS, which its starts need). */
     static final ExtentPages NONE = new ExtentPages(new Page[0]);
 
     final Page[] pages;
+    /** Per page: its room in units, or {@link #REMOTE}. */
+    private final short[] rooms;
     /** Per bin: the times the start was lowered (high half), the start (low half). */
     private final long[] starts = new long[BINS];
 
     /** Under {@link Extents}' lock, as every set but {@link #NONE}: the pages learn their places in it. */
     ExtentPages(Page[] pages) {
         this.pages = pages;
+        this.rooms = new short[pages.length];
         for (int i = 0; i < pages.length; i++) {
             pages[i].extentIndex = i;
+            rooms[i] = (short) pages[i].units.room(pages[i]);
         }
     }
 
@@ -83,6 +96,19 @@ final class ExtentPages {
                 word = seen(b);
             } while (!STARTS.compareAndSet(starts, b, word,
                     ((word >>> 32) + 1) << 32 | Math.min(start(word), at)));
+        }
+    }
+
+    /** The room of the page at {@code index}, read without a lock: a hint. */
+    int room(int index) {
+        return rooms[index];
+    }
+
+    /** {@code page}'s room is now {@code room} (a page of another set is left to that set). */
+    void roomIs(Page page, int room) {
+        int at = indexOf(page);
+        if (at >= 0) {
+            rooms[at] = (short) room;
         }
     }
 

@@ -75,25 +75,27 @@ final class Extents {
         ExtentPages mine = heap.extentPages;
         Page[] pages = mine.pages;
         int bin = FreeRuns.binOf(units);
+        int shortestOfBin = FreeRuns.shortestIn(bin);
         long seen = mine.seen(bin);
         int start = ExtentPages.start(seen);
         int unable = start;                 // the pages before it cannot serve this bin
         for (int i = start; i < pages.length; i++) {
-            Page page = pages[i];
-            if (page.units.mayHold(page, units)) {
+            int room = mine.room(i);
+            if (room >= units) {
+                Page page = pages[i];
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
                     mine.passed(bin, seen, unable);
                     return block;
                 }
             }
-            if (unable == i && !page.units.mayServe(page, bin)) {
+            if (unable == i && room < shortestOfBin) {
                 unable = i + 1;             // (one that cannot fit this request may fit a shorter one of its bin)
             }
         }
         mine.passed(bin, seen, unable);
-        // Below the start, a page may have gained room while a walk passed it (ExtentPages): look before growing
-        for (int i = 0; i < Math.min(start, pages.length); i++) {
+        // A page's room or the start may have been read stale (ExtentPages): look at each page itself before growing
+        for (int i = 0; i < pages.length; i++) {
             Page page = pages[i];
             if (page.units.mayHold(page, units)) {
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
@@ -256,9 +258,7 @@ final class Extents {
                                     (long) runs[i + 1] << Units.UNIT_SHIFT);
                         }
                     } finally {
-                        int before = page.units.highestBin();
-                        page.units.purged(runs);
-                        page.heap.extentPages.mayServe(page, before, page.units.highestBin());
+                        page.units.purged(page, runs);
                     }
                 }
             }

@@ -24,6 +24,9 @@ final class FreeRuns {
     private final short[] previous;      // at a run's first unit: the previous run of its bin, or NONE
     private final short[] heads;         // per bin: its first run, or NONE
     private long occupied;               // bit b set when bin b holds a run
+    /** The longest run's length, 0 when none; stale while {@link #longestTaken} until {@link #settle}. */
+    private int longest;
+    private boolean longestTaken;
 
     /** An index of {@code count} units (at most {@link Short#MAX_VALUE}), all free. */
     FreeRuns(int count) {
@@ -56,11 +59,11 @@ final class FreeRuns {
     }
 
     /**
-     * Whether a run of {@code units} units may be free: false when no bin from the request's own up holds a run, so no
-     * run is long enough. Read without the page's lock, so only a hint that spares locking a page that cannot serve.
+     * Whether a run of {@code units} units is free. Read without the page's lock, it is a hint that spares locking
+     * a page that cannot serve.
      */
     boolean mayFit(int units) {
-        return holdsFrom(binOf(units));
+        return longest >= units;
     }
 
     /** Whether bin {@code bin} or one above holds a run. */
@@ -98,6 +101,7 @@ final class FreeRuns {
         if (length > units) {
             add(first + units, length - units);
         }
+        settle();
         return first;
     }
 
@@ -138,6 +142,7 @@ final class FreeRuns {
         if (first + units < runEnd) {
             add(first + units, runEnd - first - units);
         }
+        settle();
     }
 
     /**
@@ -157,6 +162,7 @@ final class FreeRuns {
             remove(after);
         }
         add(start, end - start);
+        settle();
     }
 
     /** Indexes anew the runs of clear bits in {@code used} (after the purge changed many at once). */
@@ -169,20 +175,36 @@ final class FreeRuns {
         }
     }
 
-    /** The length of the longest free run, for checks and tests. */
+    /**
+     * The length of the longest free run, 0 when none. Kept exact, not read from the bins, which hold four lengths
+     * each from 16 units: a page whose runs lie in a request's bin but are shorter than it is passed over without
+     * its lock ({@link ExtentPages}).
+     */
     int longest() {
-        int longest = 0;
-        for (int bin = 0; bin < heads.length; bin++) {
-            for (int run = heads[bin]; run != NONE; run = next[run]) {
-                longest = Math.max(longest, lengths[run]);
+        return longest;
+    }
+
+    /** Finds the longest run again when the one that was has been taken: it lies in the highest bin. */
+    private void settle() {
+        if (!longestTaken) {
+            return;
+        }
+        longestTaken = false;
+        int top = highestBin();
+        int found = top < EXACT ? Math.max(top, 0) : 0;
+        if (top >= EXACT) {
+            for (int run = heads[top]; run != NONE; run = next[run]) {       // at most count / 16 runs
+                found = Math.max(found, lengths[run]);
             }
         }
-        return longest;
+        longest = found;
     }
 
     private void clear() {
         java.util.Arrays.fill(heads, NONE);
         occupied = 0;
+        longest = 0;
+        longestTaken = false;
     }
 
     private void add(int first, int length) {
@@ -197,10 +219,12 @@ final class FreeRuns {
         }
         heads[bin] = (short) first;
         occupied |= 1L << bin;
+        longest = Math.max(longest, length);
     }
 
     private void remove(int first) {
         int bin = binOf(lengths[first]);
+        longestTaken |= lengths[first] == longest;
         short before = previous[first];
         short after = next[first];
         if (before != NONE) {

@@ -78,15 +78,31 @@ final class Units {
      * 5.8 page locks per extent allocation, rptest 1.7; with the longest run's bin, 1.1 and 1.0.
      */
     boolean mayHold(Page page, int units) {
-        return freeUnits >= units && freeRuns.mayFit(units) || page.threadFree != 0;
+        return freeRuns.mayFit(units) || page.threadFree != 0;
     }
 
     /**
-     * Whether the page may serve some request of run bin {@code bin} ({@link FreeRuns#binOf}): a run of that bin or
-     * above, or a remote list. Read without the lock: where {@link ExtentPages} lets a walk start.
+     * The longest run of units a request may find in the page: its longest free run, {@link ExtentPages#REMOTE}
+     * while it has a remote list, 0 once released. Read without the lock, as its heap's walk does
+     * ({@link ExtentPages#room}).
      */
-    boolean mayServe(Page page, int bin) {
-        return freeRuns.holdsFrom(bin) || page.threadFree != 0;
+    int room(Page page) {
+        return released ? 0 : page.threadFree != 0 ? ExtentPages.REMOTE : freeRuns.longest();
+    }
+
+    /** Under the lock, after the page's runs shrank or its remote list was taken in: tells its heap's walk. */
+    private void roomShrank(Page page) {
+        page.heap.extentPages.roomIs(page, room(page));
+    }
+
+    /**
+     * Under the lock, after the page's runs grew (their longest's bin was {@code before}): no walk of its heap for
+     * a request it may now serve starts above it.
+     */
+    private void roomGrew(Page page, int before) {
+        ExtentPages set = page.heap.extentPages;
+        set.mayServe(page, before, freeRuns.highestBin());
+        set.roomIs(page, room(page));
     }
 
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
@@ -124,6 +140,7 @@ final class Units {
         if (stocked > 0) {
             cache.stock(sizeClass, stock, stocked);
         }
+        roomShrank(page);           // also after a walk found no run long enough: its room read stale
         return block;
     }
 
@@ -136,7 +153,9 @@ final class Units {
         for (int first = 0; first + units <= COUNT; first += alignUnits) {
             if (!anySet(used, first, units)) {
                 freeRuns.takeAt(previousSet(used, first) + 1, first, units);
-                return take(page, first, units, sizeClass);
+                long block = take(page, first, units, sizeClass);
+                roomShrank(page);
+                return block;
             }
         }
         return 0;
@@ -217,7 +236,7 @@ final class Units {
         int before = freeRuns.highestBin();
         freeRuns.giveBack(unit, units, unit > 0 && !get(used, unit - 1),
                 unit + units < COUNT && !get(used, unit + units));
-        page.heap.extentPages.mayServe(page, before, freeRuns.highestBin());
+        roomGrew(page, before);
         clear(starts, unit);
         classes[unit] = NONE;
         set(freedStarts, unit);
@@ -245,7 +264,9 @@ final class Units {
         if (old == 0) {
             // A page with a remote list may serve (mayHold): at least this block's length, taken in with the list
             int units = lengths[(int) ((address - page.start) >>> UNIT_SHIFT)];
-            page.heap.extentPages.mayServe(page, -1, FreeRuns.binOf(units));
+            ExtentPages set = page.heap.extentPages;
+            set.mayServe(page, -1, FreeRuns.binOf(units));
+            set.roomIs(page, ExtentPages.REMOTE);
         }
         return (int) (old >>> Page.COUNT_SHIFT) + 1;
     }
@@ -291,6 +312,7 @@ final class Units {
             }
             block = next;
         }
+        roomShrank(page);           // no remote list now
         return kept;
     }
 
@@ -333,11 +355,6 @@ final class Units {
         return classes[(int) (offset >>> UNIT_SHIFT)];
     }
 
-    /** The bin of the page's longest free run (-1 when none), read without the lock: a hint. */
-    int highestBin() {
-        return freeRuns.highestBin();
-    }
-
     boolean isReleased() {
         return released;
     }
@@ -357,6 +374,7 @@ final class Units {
             return false;
         }
         released = true;
+        roomShrank(page);
         return true;
     }
 
@@ -404,6 +422,7 @@ final class Units {
             return null;
         }
         freeRuns.rebuild(used);
+        roomShrank(page);
         purgesUnderWay++;
         return java.util.Arrays.copyOf(runs, n);
     }
@@ -434,12 +453,14 @@ final class Units {
     }
 
     /** Gives back to allocation the runs {@link #takeIdleRuns} took, their memory now dropped. */
-    synchronized void purged(int[] runs) {
+    synchronized void purged(Page page, int[] runs) {
         purgesUnderWay--;
         for (int i = 0; i < runs.length; i += 2) {
             clearRange(used, runs[i], runs[i + 1]);
         }
+        int before = freeRuns.highestBin();
         freeRuns.rebuild(used);
+        roomGrew(page, before);
     }
 
     /**

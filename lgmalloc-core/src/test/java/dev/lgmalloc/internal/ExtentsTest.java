@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -202,14 +203,20 @@ class ExtentsTest {
         return blocks;
     }
 
+    /** Four pages full of 64 KiB blocks (a class the cache does not stock). */
+    private static long[] fourFullPages(Allocator allocator) {
+        long[] blocks = new long[16];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = allocator.malloc(PAGE / 4);
+        }
+        return blocks;
+    }
+
     @Test
     void aPageThatGainsRoomBelowWhereTheWalkStartsIsFoundFirst() {
         try (Allocator allocator = allocator()) {
             long[] blocks = fillThreePagesAndStartAFourth(allocator);
-            long lowest = blocks[0];
-            for (long b : blocks) {
-                lowest = Math.min(lowest, b);
-            }
+            long lowest = Arrays.stream(blocks).min().orElseThrow();
             freeIntoPage(allocator, lowest);
             assertThat(allocator.malloc(PAGE / 4)).as("first fit: the freed block of the lowest page, not the fourth "
                     + "page's room").isEqualTo(lowest);
@@ -220,10 +227,7 @@ class ExtentsTest {
     void aPageWithARemoteListBelowWhereTheWalkStartsIsFoundFirst() throws InterruptedException {
         try (Allocator allocator = allocator()) {
             long[] blocks = fillThreePagesAndStartAFourth(allocator);
-            long lowest = blocks[0];
-            for (long b : blocks) {
-                lowest = Math.min(lowest, b);
-            }
+            long lowest = Arrays.stream(blocks).min().orElseThrow();
             long freed = lowest;
             assertThat(onAnotherThread(() -> allocator.free(freed))).isNull();   // onto the page's remote list
             assertThat(PageMap.lookup(freed).threadFree).isNotZero();
@@ -234,21 +238,66 @@ class ExtentsTest {
     @Test
     void aPageHiddenBelowTheWalksStartIsFoundBeforeAFreshPageIsMapped() {
         try (Allocator allocator = allocator()) {
-            long[] blocks = new long[16];                        // four full pages of 64 KiB blocks
-            for (int i = 0; i < blocks.length; i++) {
-                blocks[i] = allocator.malloc(PAGE / 4);
-            }
-            long lowest = blocks[0];
-            for (long b : blocks) {
-                lowest = Math.min(lowest, b);
-            }
+            long[] blocks = fourFullPages(allocator);
+            long lowest = Arrays.stream(blocks).min().orElseThrow();
             freeIntoPage(allocator, lowest);
             // A walk that raced with that free raises the start past every page, as a lost lowering would leave it
             ExtentPages pages = PageMap.lookup(lowest).heap.extentPages;
             int bin = FreeRuns.binOf(Units.unitsFor((int) (PAGE / 4)));
-            pages.passed(bin, pages.start(bin), pages.size());
+            pages.passed(bin, pages.seen(bin), pages.size());
             assertThat(allocator.malloc(PAGE / 4)).isEqualTo(lowest);
             assertThat(extentPages(allocator)).as("no fresh page while one below the start has room").isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aPageWhoseRoomReadsTooLowIsFoundBeforeAFreshPageIsMapped() {
+        try (Allocator allocator = allocator()) {
+            long[] blocks = fourFullPages(allocator);
+            long highest = Arrays.stream(blocks).max().orElseThrow();
+            Page fourth = PageMap.lookup(highest);
+            freeIntoPage(allocator, highest);
+            // Above every walk's start, the page's room as a racy write could have left it: none
+            fourth.heap.extentPages.roomIs(fourth, 0);
+            assertThat(allocator.malloc(PAGE / 4)).isEqualTo(highest);
+            assertThat(extentPages(allocator)).as("no fresh page while one the rooms hide has room").isEqualTo(4);
+        }
+    }
+
+    @Test
+    void everyPagesRoomAsTheWalkReadsItIsThePagesOwn() throws InterruptedException {
+        // The walk reads rooms, not pages: each change of a page's runs or remote list must reach the heap's set
+        try (Allocator allocator = allocator()) {
+            SplittableRandom random = new SplittableRandom(20261205);
+            long[] live = new long[160];
+            for (int round = 0; round < 40; round++) {
+                for (int op = 0; op < 200; op++) {
+                    int slot = random.nextInt(live.length);
+                    if (live[slot] != 0) {
+                        allocator.free(live[slot]);
+                    }
+                    live[slot] = allocator.malloc(random.nextInt(8 * 1024, 80 * 1024));
+                }
+                List<Long> others = new ArrayList<>();               // onto remote lists, some taken in below
+                for (int slot = 0; slot < live.length; slot += 1 + random.nextInt(8)) {
+                    if (live[slot] != 0) {
+                        others.add(live[slot]);
+                        live[slot] = 0;
+                    }
+                }
+                assertThat(onAnotherThread(() -> others.forEach(allocator::free))).isNull();
+                if (round % 5 == 4) {
+                    allocator.trim();                                // purges, and takes the remote lists in
+                }
+                ExtentPages set = PageMap.lookup(allocator.malloc(8 * 1024)).heap.extentPages;
+                for (int i = 0; i < set.size(); i++) {
+                    Page page = set.pages[i];
+                    synchronized (page.units) {                      // (the maintenance pass's purges take it too)
+                        assertThat(set.room(i)).as("round %d, page %d of %d", round, i, set.size())
+                                .isEqualTo(page.units.room(page));
+                    }
+                }
+            }
         }
     }
 
@@ -355,7 +404,7 @@ class ExtentsTest {
             int[] runs = page.units.takeIdleRuns(page, System.nanoTime(), 0, true);
             assertThat(runs).as("the freed units, taken for a purge").isNotNull();
             assertThat(page.units.releaseIfEmpty(page)).as("released while its purge is under way").isFalse();
-            page.units.purged(runs);
+            page.units.purged(page, runs);
             allocator.trim();                                     // now it goes
             assertThat(extentPages(allocator)).isZero();
         }
