@@ -17,19 +17,32 @@ import java.lang.invoke.VarHandle;
  * why the walk looks at every page itself before it maps a fresh one.
  *
  * <p>The pages never change; a heap gets a new object, every start 0, when a page comes or goes (under
- * {@link Extents}' lock). The starts are hints. Each is one word with a count of the times it was lowered: the walk
- * raises a start past the pages it found unable to serve with one CAS on the word it read before looking, and
- * whoever gives a page room afterwards lowers the start and counts ({@link #mayServe}), even when the start is
- * below the page already, so that a walk which looked at the page before it gained room cannot raise the start past
- * it. Where a start or a room is wrong all the same (read racily), the walk looks at every page itself before it
- * maps a fresh page: a block placed higher than first fit would, never more memory.
+ * {@link Extents}' lock). The starts are hints, raised by the walk past the pages it found unable to serve and
+ * lowered by whoever gives a page room in more bins ({@link #gainedRoom}). A page may gain room while the owner walks
+ * (the maintenance pass's purge, another thread's remote free): such a change writes the room, counts itself in
+ * {@link #lowerings} and only then reads the starts, and a walk reads the
+ * count before it reads the rooms and again after it raised a start, and takes the raise back when the count moved.
+ * Either the walk saw the new room, or it sees the count move, or the change sees the raised start and lowers it. A
+ * change that finds the start at or below its page needs no atomic write of the start: the thirtieth session's
+ * scheme, a CAS per bin on every free that lengthened a page's longest run, took 7% of the time of a live set of
+ * 8-32 KiB blocks. Where a start or a room is wrong all the same (read racily), the walk looks at every page itself
+ * before it maps a fresh page: a block placed higher than first fit would, never more memory.
  */
 final class ExtentPages {
 
     private static final int BINS = FreeRuns.binOf(Units.COUNT) + 1;
     /** The lowest bin an extent request falls in: none is shorter than {@link Extents#MIN_BLOCK}. */
     private static final int FIRST_BIN = FreeRuns.binOf(Units.unitsFor(Extents.MIN_BLOCK));
-    private static final VarHandle STARTS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STARTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle LOWERINGS;
+
+    static {
+        try {
+            LOWERINGS = MethodHandles.lookup().findVarHandle(ExtentPages.class, "lowerings", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The room of a page with a remote list: its blocks, taken in under the lock, may serve any request. */
     static final int REMOTE = Short.MAX_VALUE;
@@ -40,8 +53,10 @@ final class ExtentPages {
     final Page[] pages;
     /** Per page: its room in units, or {@link #REMOTE}. */
     private final short[] rooms;
-    /** Per bin: the times the start was lowered (high half), the start (low half). */
-    private final long[] starts = new long[BINS];
+    /** Per bin: no page below this index may serve a request of the bin. */
+    private final int[] starts = new int[BINS];
+    /** Changes that gave a page room in more bins, so far (wraps around: only compared for equality). */
+    private volatile int lowerings;
 
     /** Under {@link Extents}' lock, as every set but {@link #NONE}: the pages learn their places in it. */
     ExtentPages(Page[] pages) {
@@ -57,45 +72,50 @@ final class ExtentPages {
         return pages.length;
     }
 
-    /** The word of {@code bin}'s start, to pass back to {@link #passed}. */
-    long seen(int bin) {
-        return (long) STARTS.getAcquire(starts, bin);
+    /** The count of changes that gave a page room, read by a walk before it reads the rooms. */
+    int lowerings() {
+        return lowerings;
     }
 
-    /** Where a walk that read {@code seen} starts: no page below it may serve a request of its bin. */
-    static int start(long seen) {
-        return (int) seen;
-    }
-
-    /**
-     * A walk that read {@code seen} found the pages before {@code to} unable to serve a request of {@code bin}: the
-     * next walk starts at {@code to}, unless a page gained room since that read.
-     */
-    void passed(int bin, long seen, int to) {
-        if (to > start(seen)) {
-            STARTS.compareAndSet(starts, bin, seen, (seen & ~0xFFFF_FFFFL) | to);
-        }
+    /** Where a walk for a request of {@code bin} starts: no page below it may serve one. */
+    int start(int bin) {
+        return (int) STARTS.getAcquire(starts, bin);
     }
 
     /**
-     * {@code page} may now serve requests of the bins after {@code before} up to {@code after}, its longest run's
-     * bin before and after a change (-1: none): no walk for those may start above it. The bins up to {@code before}
-     * it could serve already.
+     * A walk that started at {@code start}, having read {@code lowerings} before the rooms, found the pages before
+     * {@code to} unable to serve a request of {@code bin}: the next walk starts at {@code to}, unless a page gained
+     * room since.
      */
-    void mayServe(Page page, int before, int after) {
-        if (after <= before) {
-            return;                         // what the page may serve did not grow: most frees
+    void passed(int bin, int start, int to, int lowerings) {
+        if (to > start && STARTS.compareAndSet(starts, bin, start, to) && this.lowerings != lowerings) {
+            lower(bin, start);          // a page before `to` may have gained room while the walk looked
         }
+    }
+
+    private void lower(int bin, int to) {
+        int start;
+        do {
+            start = (int) STARTS.getVolatile(starts, bin);
+        } while (start > to && !STARTS.compareAndSet(starts, bin, start, to));
+    }
+
+    /**
+     * {@code page}'s room grew to {@code room}, and its longest run's bin from {@code before} to {@code after} (-1:
+     * none): no walk for a request of the bins after {@code before} up to {@code after} may start above it.
+     */
+    void gainedRoom(Page page, int room, int before, int after) {
         int at = indexOf(page);
         if (at < 0) {
             return;                         // no longer this heap's (or not yet): its new set starts at 0
         }
+        rooms[at] = (short) room;
+        if (after <= before) {
+            return;                         // the bins it may serve did not grow: most frees
+        }
+        LOWERINGS.getAndAdd(this, 1);       // after the room's write, before the starts' reads
         for (int b = Math.max(before + 1, FIRST_BIN); b <= Math.min(after, BINS - 1); b++) {
-            long word;
-            do {
-                word = seen(b);
-            } while (!STARTS.compareAndSet(starts, b, word,
-                    ((word >>> 32) + 1) << 32 | Math.min(start(word), at)));
+            lower(b, at);
         }
     }
 
@@ -104,7 +124,7 @@ final class ExtentPages {
         return rooms[index];
     }
 
-    /** {@code page}'s room is now {@code room} (a page of another set is left to that set). */
+    /** {@code page}'s room is now {@code room}, no more than before (a page of another set is left to that set). */
     void roomIs(Page page, int room) {
         int at = indexOf(page);
         if (at >= 0) {

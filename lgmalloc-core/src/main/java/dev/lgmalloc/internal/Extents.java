@@ -76,8 +76,8 @@ final class Extents {
         Page[] pages = mine.pages;
         int bin = FreeRuns.binOf(units);
         int shortestOfBin = FreeRuns.shortestIn(bin);
-        long seen = mine.seen(bin);
-        int start = ExtentPages.start(seen);
+        int lowerings = mine.lowerings();   // before the rooms
+        int start = mine.start(bin);
         int unable = start;                 // the pages before it cannot serve this bin
         for (int i = start; i < pages.length; i++) {
             int room = mine.room(i);
@@ -85,7 +85,7 @@ final class Extents {
                 Page page = pages[i];
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
-                    mine.passed(bin, seen, unable);
+                    mine.passed(bin, start, unable, lowerings);
                     return block;
                 }
             }
@@ -93,7 +93,7 @@ final class Extents {
                 unable = i + 1;             // (one that cannot fit this request may fit a shorter one of its bin)
             }
         }
-        mine.passed(bin, seen, unable);
+        mine.passed(bin, start, unable, lowerings);
         // A page's room or the start may have been read stale (ExtentPages): look at each page itself before growing
         for (int i = 0; i < pages.length; i++) {
             Page page = pages[i];

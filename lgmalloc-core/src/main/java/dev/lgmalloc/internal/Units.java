@@ -100,9 +100,7 @@ final class Units {
      * a request it may now serve starts above it.
      */
     private void roomGrew(Page page, int before) {
-        ExtentPages set = page.heap.extentPages;
-        set.mayServe(page, before, freeRuns.highestBin());
-        set.roomIs(page, room(page));
+        page.heap.extentPages.gainedRoom(page, room(page), before, freeRuns.highestBin());
     }
 
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
@@ -264,9 +262,7 @@ final class Units {
         if (old == 0) {
             // A page with a remote list may serve (mayHold): at least this block's length, taken in with the list
             int units = lengths[(int) ((address - page.start) >>> UNIT_SHIFT)];
-            ExtentPages set = page.heap.extentPages;
-            set.mayServe(page, -1, FreeRuns.binOf(units));
-            set.roomIs(page, ExtentPages.REMOTE);
+            page.heap.extentPages.gainedRoom(page, ExtentPages.REMOTE, -1, FreeRuns.binOf(units));
         }
         return (int) (old >>> Page.COUNT_SHIFT) + 1;
     }

@@ -244,9 +244,25 @@ class ExtentsTest {
             // A walk that raced with that free raises the start past every page, as a lost lowering would leave it
             ExtentPages pages = PageMap.lookup(lowest).heap.extentPages;
             int bin = FreeRuns.binOf(Units.unitsFor((int) (PAGE / 4)));
-            pages.passed(bin, pages.seen(bin), pages.size());
+            pages.passed(bin, pages.start(bin), pages.size(), pages.lowerings());
             assertThat(allocator.malloc(PAGE / 4)).isEqualTo(lowest);
             assertThat(extentPages(allocator)).as("no fresh page while one below the start has room").isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aWalkThatRacedWithAPageGainingRoomTakesItsRaiseBack() {
+        try (Allocator allocator = allocator()) {
+            long lowest = Arrays.stream(fourFullPages(allocator)).min().orElseThrow();
+            ExtentPages pages = PageMap.lookup(lowest).heap.extentPages;
+            int bin = FreeRuns.binOf(Units.unitsFor(48 * 1024));     // a size no walk looked for yet: start 0
+            int lowerings = pages.lowerings();                   // a walk for 48 KiB reads the count, every page full
+            int start = pages.start(bin);
+            assertThat(start).isZero();
+            freeIntoPage(allocator, lowest);                      // meanwhile the lowest page gains 64 KiB
+            pages.passed(bin, start, pages.size(), lowerings);    // and the walk raises the start past every page
+            assertThat(pages.start(bin)).as("the raise taken back").isZero();
+            assertThat(allocator.malloc(48 * 1024)).isEqualTo(lowest);
         }
     }
 
