@@ -20,13 +20,13 @@ import java.lang.invoke.VarHandle;
  * {@link Extents}' lock). The starts are hints, raised by the walk past the pages it found unable to serve and
  * lowered by whoever gives a page room in more bins ({@link #gainedRoom}). A page may gain room while the owner walks
  * (the maintenance pass's purge, another thread's remote free): such a change writes the room, counts itself in
- * {@link #lowerings} and only then reads the starts, and a walk reads the
- * count before it reads the rooms and again after it raised a start, and takes the raise back when the count moved.
- * Either the walk saw the new room, or it sees the count move, or the change sees the raised start and lowers it. A
- * change that finds the start at or below its page needs no atomic write of the start: the thirtieth session's
- * scheme, a CAS per bin on every free that lengthened a page's longest run, took 7% of the time of a live set of
- * 8-32 KiB blocks. Where a start or a room is wrong all the same (read racily), the walk looks at every page itself
- * before it maps a fresh page: a block placed higher than first fit would, never more memory.
+ * {@link #lowerings} and only then reads the starts; a walk reads the count before it reads the rooms and again
+ * after it raised a start, and takes the raise back when the count moved. Either the walk saw the new room, or it
+ * sees the count move, or the change sees the raised start and lowers it. A change that finds the start at or below
+ * its page writes no start: the thirtieth session's scheme, a CAS per bin on every free that lengthened a page's
+ * longest run, took 7% of the time of a live set of 8-32 KiB blocks. Where a start or a room is wrong all the same
+ * (read racily), the walk looks at every page itself before it maps a fresh page: a block placed higher than first
+ * fit would, never more memory.
  */
 final class ExtentPages {
 

@@ -66,11 +66,6 @@ final class FreeRuns {
         return longest >= units;
     }
 
-    /** Whether bin {@code bin} or one above holds a run. */
-    boolean holdsFrom(int bin) {
-        return bin < Long.SIZE && (occupied >>> bin) != 0;
-    }
-
     /** The highest bin that holds a run, -1 when none does. */
     int highestBin() {
         return 63 - Long.numberOfLeadingZeros(occupied);
