@@ -13,10 +13,10 @@ import dev.lgmalloc.InvalidFreeException;
 /**
  * The blocks of one extent page: its 256 KiB cut into 256 units of 1 KiB, a block being a run of units. Free runs
  * merge by themselves (a block's units are bits in one map), so memory a freed 20 KiB block leaves is there for a
- * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's lock ({@link PageLock}),
- * except what the owner's {@link ExtentCache} reads without it ({@link #liveClassAt}); the cache keeps the blocks it
- * holds live here, so the lock is taken only when a block really comes or goes. A request finds a run long enough
- * through {@link FreeRuns}, an index of the free runs by length, not by walking the map.
+ * 24 KiB request; segregated classes cannot do that. Everything is guarded by this object's monitor, except what
+ * the owner's {@link ExtentCache} reads without it ({@link #liveClassAt}); the cache keeps the blocks it holds live
+ * here, so the lock is taken only when a block really comes or goes. A request finds a run long enough through
+ * {@link FreeRuns}, an index of the free runs by length, not by walking the map.
  *
  * <p>The metadata lives here, not in the blocks: a write into a freed block cannot corrupt it, and every free is
  * checked exactly (a block start, a block freed before, an interior pointer, or a unit never handed out).
@@ -26,7 +26,7 @@ import dev.lgmalloc.InvalidFreeException;
  * the list in ({@link #takeRemoteFrees}). A consumer that frees another thread's 16 KiB blocks then no longer takes
  * the lock, and the bitmaps' cache lines, from the producer that allocates them on every block.
  */
-final class Units extends PageLock {
+final class Units {
 
     static final int UNIT_SHIFT = 10;
     static final int UNIT = 1 << UNIT_SHIFT;
@@ -115,16 +115,7 @@ final class Units extends PageLock {
      * two, compiling {@link Extents#allocate} took 13 MB of the JIT's arena where it took 4, and glibc-thread's
      * process peaked 5 MiB higher (docs/BENCHMARKS.md, twenty-fourth session).
      */
-    long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
-        lock();
-        try {
-            return allocateLocked(page, units, sizeClass, cache, stock, wanted);
-        } finally {
-            unlock();
-        }
-    }
-
-    private long allocateLocked(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
+    synchronized long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
         // Blocks of the class that other threads freed go out again as they are, no units given back and taken
         int kept = takeRemoteFrees(page, sizeClass, stock, stock == null ? 0 : 1 + wanted);
         long block = kept > 0 ? stock[--kept] : 0;
@@ -152,25 +143,20 @@ final class Units extends PageLock {
     }
 
     /** {@link #allocate} at a unit that is a multiple of {@code alignUnits} (a power of two). */
-    long allocateAligned(Page page, int units, int sizeClass, int alignUnits) {
-        lock();
-        try {
-            takeRemoteFrees(page);
-            if (released || freeUnits < units) {
-                return 0;
-            }
-            for (int first = 0; first + units <= COUNT; first += alignUnits) {
-                if (!anySet(used, first, units)) {
-                    freeRuns.takeAt(previousSet(used, first) + 1, first, units);
-                    long block = take(page, first, units, sizeClass);
-                    roomShrank(page);
-                    return block;
-                }
-            }
+    synchronized long allocateAligned(Page page, int units, int sizeClass, int alignUnits) {
+        takeRemoteFrees(page);
+        if (released || freeUnits < units) {
             return 0;
-        } finally {
-            unlock();
         }
+        for (int first = 0; first + units <= COUNT; first += alignUnits) {
+            if (!anySet(used, first, units)) {
+                freeRuns.takeAt(previousSet(used, first) + 1, first, units);
+                long block = take(page, first, units, sizeClass);
+                roomShrank(page);
+                return block;
+            }
+        }
+        return 0;
     }
 
     private long take(Page page, int first, int units, int sizeClass) {
@@ -207,8 +193,8 @@ final class Units extends PageLock {
      * Finds the live block starting at {@code address}, or throws what {@code address} is instead (a pointer into a
      * free page, a block the owner's cache holds or that was freed before, an interior pointer, a unit never handed
      * out); then frees it and returns the live blocks left in the page ({@link #FREE}, {@link #TAKE_IN}), or returns
-     * its usable size ({@link #SIZE}). It takes the lock itself (but to take a remote list in, under the lock already),
-     * so that the lock's code stays out of the callers too.
+     * its usable size ({@link #SIZE}). It takes the lock itself, so that the monitor's code stays out of the callers
+     * too.
      *
      * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
      * bytes). Inlined, this locked free with its bitmaps and {@link FreeRuns} made the machine code of
@@ -216,55 +202,44 @@ final class Units extends PageLock {
      * so programs that free many extents (rptest) called free instead of inlining it; without this, 2.1 KB
      * (docs/BENCHMARKS.md, twenty-first session). {@code SlowPathInliningTest} keeps the size above the limit.
      */
-    private long liveBlock(Page page, long address, int what) {
-        boolean locks = what != TAKE_IN;    // the list is taken in under the lock already
-        if (locks) {
-            lock();
+    private synchronized long liveBlock(Page page, long address, int what) {
+        if (released) {
+            throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
+                    + "pointer)");
         }
-        try {
-            if (released) {
-                throw new InvalidFreeException(address, "not a live block (its page is free: double free or stale "
-                        + "pointer)");
-            }
-            long offset = address - page.start;
-            int unit = (int) (offset >>> UNIT_SHIFT);
-            if ((offset & (UNIT - 1)) != 0 || !get(starts, unit)) {
-                if (get(used, unit)) {
-                    for (int u = unit; u >= 0 && get(used, u); u--) {
-                        if (get(starts, u)) {
-                            return interior(address, page.start + ((long) u << UNIT_SHIFT), lengths[u]);
-                        }
+        long offset = address - page.start;
+        int unit = (int) (offset >>> UNIT_SHIFT);
+        if ((offset & (UNIT - 1)) != 0 || !get(starts, unit)) {
+            if (get(used, unit)) {
+                for (int u = unit; u >= 0 && get(used, u); u--) {
+                    if (get(starts, u)) {
+                        return interior(address, page.start + ((long) u << UNIT_SHIFT), lengths[u]);
                     }
                 }
-                // Not in a live block: a freed block's start is a double free (a later block over it was looked at
-                // above)
-                if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
-                    throw new InvalidFreeException(address, DOUBLE_FREE);
-                }
-                throw new InvalidFreeException(address, NOT_ALLOCATED);
             }
-            if (what != TAKE_IN && ExtentCache.holds(address)) {
-                throw new InvalidFreeException(address, DOUBLE_FREE);   // a cache or the remote list holds it
+            // Not in a live block: a freed block's start is a double free (a later block over it was looked at above)
+            if ((offset & (UNIT - 1)) == 0 && get(freedStarts, unit)) {
+                throw new InvalidFreeException(address, DOUBLE_FREE);
             }
-            int units = lengths[unit];
-            if (what == SIZE) {
-                return (long) units << UNIT_SHIFT;
-            }
-            clearRange(used, unit, units);
-            int before = freeRuns.highestBin();
-            freeRuns.giveBack(unit, units, unit > 0 && !get(used, unit - 1),
-                    unit + units < COUNT && !get(used, unit + units));
-            roomGrew(page, before);
-            clear(starts, unit);
-            classes[unit] = NONE;
-            set(freedStarts, unit);
-            freeUnits += units;
-            return --liveBlocks;
-        } finally {
-            if (locks) {
-                unlock();
-            }
+            throw new InvalidFreeException(address, NOT_ALLOCATED);
         }
+        if (what != TAKE_IN && ExtentCache.holds(address)) {
+            throw new InvalidFreeException(address, DOUBLE_FREE);   // a cache or the remote list holds it
+        }
+        int units = lengths[unit];
+        if (what == SIZE) {
+            return (long) units << UNIT_SHIFT;
+        }
+        clearRange(used, unit, units);
+        int before = freeRuns.highestBin();
+        freeRuns.giveBack(unit, units, unit > 0 && !get(used, unit - 1),
+                unit + units < COUNT && !get(used, unit + units));
+        roomGrew(page, before);
+        clear(starts, unit);
+        classes[unit] = NONE;
+        set(freedStarts, unit);
+        freeUnits += units;
+        return --liveBlocks;
     }
 
     /**
@@ -349,17 +324,12 @@ final class Units extends PageLock {
      * Takes in the blocks other threads freed; returns whether that emptied the page (for the maintenance pass,
      * which then gives it back as a free that empties it would).
      */
-    boolean takeRemoteFreesEmptied(Page page) {
-        lock();
-        try {
-            if (page.threadFree == 0 || released) {
-                return false;
-            }
-            takeRemoteFrees(page);
-            return liveBlocks == 0;
-        } finally {
-            unlock();
+    synchronized boolean takeRemoteFreesEmptied(Page page) {
+        if (page.threadFree == 0 || released) {
+            return false;
         }
+        takeRemoteFrees(page);
+        return liveBlocks == 0;
     }
 
     private static int interior(long address, long block, int units) {
@@ -385,42 +355,27 @@ final class Units extends PageLock {
         return released;
     }
 
-    boolean isEmpty(Page page) {
-        lock();
-        try {
-            takeRemoteFrees(page);
-            return liveBlocks == 0 && !released;
-        } finally {
-            unlock();
-        }
+    synchronized boolean isEmpty(Page page) {
+        takeRemoteFrees(page);
+        return liveBlocks == 0 && !released;
     }
 
     /**
      * Marks the page released (under its owner's lock) if it is still empty and no purge of its units is under way;
      * then nothing is allocated from it.
      */
-    boolean releaseIfEmpty(Page page) {
-        lock();
-        try {
-            takeRemoteFrees(page);
-            if (liveBlocks != 0 || released || purgesUnderWay != 0) {
-                return false;
-            }
-            released = true;
-            roomShrank(page);
-            return true;
-        } finally {
-            unlock();
+    synchronized boolean releaseIfEmpty(Page page) {
+        takeRemoteFrees(page);
+        if (liveBlocks != 0 || released || purgesUnderWay != 0) {
+            return false;
         }
+        released = true;
+        roomShrank(page);
+        return true;
     }
 
-    void markReleased() {
-        lock();
-        try {
-            released = true;
-        } finally {
-            unlock();
-        }
+    synchronized void markReleased() {
+        released = true;
     }
 
     /**
@@ -428,16 +383,7 @@ final class Units extends PageLock {
      * {@code delayNanos} ago (every free unit that may be resident with {@code force}). They count as used until
      * {@link #purged}, so no block takes them while the OS drops their memory. Returns {first unit, count} pairs.
      */
-    int[] takeIdleRuns(Page page, long now, long delayNanos, boolean force) {
-        lock();
-        try {
-            return takeIdleRunsLocked(page, now, delayNanos, force);
-        } finally {
-            unlock();
-        }
-    }
-
-    private int[] takeIdleRunsLocked(Page page, long now, long delayNanos, boolean force) {
+    synchronized int[] takeIdleRuns(Page page, long now, long delayNanos, boolean force) {
         takeRemoteFrees(page);
         if (released || (!force && now - lastPass < delayNanos)) {
             return null;
@@ -503,43 +449,33 @@ final class Units extends PageLock {
     }
 
     /** Gives back to allocation the runs {@link #takeIdleRuns} took, their memory now dropped. */
-    void purged(Page page, int[] runs) {
-        lock();
-        try {
-            purgesUnderWay--;
-            for (int i = 0; i < runs.length; i += 2) {
-                clearRange(used, runs[i], runs[i + 1]);
-            }
-            int before = freeRuns.highestBin();
-            freeRuns.rebuild(used);
-            roomGrew(page, before);
-        } finally {
-            unlock();
+    synchronized void purged(Page page, int[] runs) {
+        purgesUnderWay--;
+        for (int i = 0; i < runs.length; i += 2) {
+            clearRange(used, runs[i], runs[i + 1]);
         }
+        int before = freeRuns.highestBin();
+        freeRuns.rebuild(used);
+        roomGrew(page, before);
     }
 
     /**
      * Adds the live blocks per size class to {@code live}, and the blocks and their bytes to {@code totals[0]} and
      * {@code totals[1]}, in one hold of the lock so the three agree.
      */
-    void countLive(Page page, long[] live, long[] totals) {
-        lock();
-        try {
-            takeRemoteFrees(page);
-            for (int w = 0; w < WORDS; w++) {
-                long bits = starts[w];
-                while (bits != 0) {
-                    int u = (w << 6) + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    if (classes[u] >= 0 && classes[u] < live.length) {
-                        live[classes[u]]++;
-                    }
-                    totals[0]++;
-                    totals[1] += (long) lengths[u] << UNIT_SHIFT;
+    synchronized void countLive(Page page, long[] live, long[] totals) {
+        takeRemoteFrees(page);
+        for (int w = 0; w < WORDS; w++) {
+            long bits = starts[w];
+            while (bits != 0) {
+                int u = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (classes[u] >= 0 && classes[u] < live.length) {
+                    live[classes[u]]++;
                 }
+                totals[0]++;
+                totals[1] += (long) lengths[u] << UNIT_SHIFT;
             }
-        } finally {
-            unlock();
         }
     }
 }

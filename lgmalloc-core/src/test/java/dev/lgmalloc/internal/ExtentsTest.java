@@ -10,6 +10,8 @@ import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.InvalidFreeException;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,6 +65,13 @@ class ExtentsTest {
             throw new IllegalStateException(e);
         }
         page.units.extents.takeRemoteFrees(page);
+    }
+
+    /** Whether {@code thread} is blocked on entering {@code lock}'s monitor. */
+    private static boolean waitsFor(Thread thread, Object lock) {
+        ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(thread.threadId());
+        return info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
+                && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock);
     }
 
     /** Runs {@code free} on another thread and returns what it threw, or null. */
@@ -299,12 +308,9 @@ class ExtentsTest {
                 ExtentPages set = PageMap.lookup(allocator.malloc(8 * 1024)).heap.extentPages;
                 for (int i = 0; i < set.size(); i++) {
                     Page page = set.pages[i];
-                    page.units.lock();                               // (the maintenance pass's purges take it too)
-                    try {
+                    synchronized (page.units) {                      // (the maintenance pass's purges take it too)
                         assertThat(set.room(i)).as("round %d, page %d of %d", round, i, set.size())
                                 .isEqualTo(page.units.room(page));
-                    } finally {
-                        page.units.unlock();
                     }
                 }
             }
@@ -597,16 +603,15 @@ class ExtentsTest {
             Page page = PageMap.lookup(block);
             synchronized (page.units.extents.purgeLock) {            // no maintenance pass takes the list in meanwhile
                 Thread freer;
-                page.units.lock();                                      // as the owner allocating from the page
-                try {
+                synchronized (page.units) {                             // as the owner allocating from the page
                     freer = Thread.ofPlatform().start(() -> allocator.free(block));
-                    while (freer.getState() != Thread.State.TERMINATED && !page.units.hasWaiters()) {
-                        Thread.onSpinWait();                            // until it ends or waits for this lock
+                    // Until it ends or waits for this lock: a first free may wait a moment for another monitor
+                    // (the JDK's, linking the code it runs), which says nothing of the page's
+                    while (freer.getState() != Thread.State.TERMINATED && !waitsFor(freer, page.units)) {
+                        Thread.onSpinWait();
                     }
                     assertThat(freer.getState()).as("the free waited for the page's lock")
                             .isEqualTo(Thread.State.TERMINATED);
-                } finally {
-                    page.units.unlock();
                 }
                 freer.join();
                 assertThat(page.pendingRemoteFrees()).as("in the page's remote list").isEqualTo(1);
