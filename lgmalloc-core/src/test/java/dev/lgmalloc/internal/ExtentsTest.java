@@ -227,8 +227,7 @@ class ExtentsTest {
     void aPageWithARemoteListBelowWhereTheWalkStartsIsFoundFirst() throws InterruptedException {
         try (Allocator allocator = allocator()) {
             long[] blocks = fillThreePagesAndStartAFourth(allocator);
-            long lowest = Arrays.stream(blocks).min().orElseThrow();
-            long freed = lowest;
+            long freed = Arrays.stream(blocks).min().orElseThrow();
             assertThat(onAnotherThread(() -> allocator.free(freed))).isNull();   // onto the page's remote list
             assertThat(PageMap.lookup(freed).threadFree).isNotZero();
             assertThat(allocator.malloc(PAGE / 4)).as("the block another thread freed, as it is").isEqualTo(freed);
