@@ -15,41 +15,47 @@ import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
 /**
- * Whether where an allocator puts blocks, not its own code, is what makes a replacement port faster or slower on
- * it. One thread runs a port's loop (free a random slot's block, allocate a new size into it) once per allocator,
- * the same frees and sizes for each, and records the addresses it gets. Then only the port's memory accesses (the
- * check of the freed block, the fill of the new one) are replayed on those addresses, copied into one private
- * mapping with their layout kept, the allocators' traces in turn. The replay calls no allocator: equal times say
- * the allocators' placements cost the workload the same, and a gap in the port is their code's.
+ * Whether where an allocator puts blocks, not its own code, is what makes a port faster or slower on it. One thread
+ * runs a port's loop once per allocator, with the same frees and sizes for each, and records the addresses it gets.
+ * Then only the port's memory accesses (the check of a block before its free, the fill of a new one) are replayed
+ * on those addresses, copied into one private mapping with their layout kept, the allocators' traces in turn. The
+ * replay calls no allocator: equal times say the allocators' placements cost the workload the same, and a gap in
+ * the port is their code's.
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp lgmalloc-benchmarks.jar
  *     dev.lgmalloc.bench.workload.PlacementReplay SHAPE OPERATIONS ALLOCATOR...</pre>
  *
- * <p>SHAPE is a port with a replacement loop ({@code larson}, {@code alloc-test}, {@code glibc-thread}); at most one
- * native allocator per run, since each runs in a JVM of its own. It also prints how each allocator reuses memory:
- * how many operations after its free a block's address comes back.
+ * <p>SHAPE is a port with a replacement loop ({@code larson}, {@code alloc-test}, {@code glibc-thread}: free a
+ * random slot's block, allocate a new size into it) or {@code rptest}'s batches on one thread (allocate a batch,
+ * replace random blocks of it, free it last block first); at most one native allocator per run, since each runs in
+ * a JVM of its own. It also prints how each allocator reuses memory: how many operations after its free a block's
+ * address comes back.
  */
 public final class PlacementReplay {
 
-    /** A port's replacement loop: its working set and its sizes. */
+    /** A port's loop on one thread: its slots, its sizes, and how it goes through the slots. */
     enum Shape {
-        LARSON("larson", Larson.blocks(false), Larson::size),
-        ALLOC_TEST("alloc-test", AllocTest.slots(false), AllocTest::size),
-        GLIBC_THREAD("glibc-thread", GlibcThread.WORKING_SET, GlibcThread::size);
+        LARSON("larson", Larson.blocks(false), Larson::size, false),
+        ALLOC_TEST("alloc-test", AllocTest.slots(false), AllocTest::size, false),
+        GLIBC_THREAD("glibc-thread", GlibcThread.WORKING_SET, GlibcThread::size, false),
+        RPTEST("rptest", RpTest.ALLOCATIONS, RpTest::size, true);
 
         final String port;
         final int slots;
         final ToLongFunction<SplittableRandom> size;
+        /** Batches ({@link RpTest}) rather than a working set whose blocks are replaced one at a time. */
+        final boolean batches;
 
-        Shape(String port, int slots, ToLongFunction<SplittableRandom> size) {
+        Shape(String port, int slots, ToLongFunction<SplittableRandom> size, boolean batches) {
             this.port = port;
             this.slots = slots;
             this.size = size;
+            this.batches = batches;
         }
 
         static Shape of(String port) {
             return Arrays.stream(values()).filter(s -> s.port.equals(port)).findFirst().orElseThrow(
-                    () -> new IllegalArgumentException("no replacement loop named " + port + "; one of "
+                    () -> new IllegalArgumentException("no loop to replay named " + port + "; one of "
                             + Arrays.stream(values()).map(s -> s.port).toList()));
         }
     }
@@ -60,50 +66,93 @@ public final class PlacementReplay {
     private static final int REGION_SHIFT = 22;
 
     /**
-     * What one allocator handed out: the working set's first blocks, then per operation the slot replaced and the
-     * new block's address and size.
+     * What one allocator handed out, as operations on slots: each frees the slot's block, if it holds one, then
+     * puts the block at {@code address} of {@code size} bytes there (none when the address is 0). The operations
+     * before {@code timedFrom} (a working set's first blocks) are replayed before the clock starts.
      */
-    record Trace(String allocator, long[] initial, long[] initialSize, int[] slot, long[] address, long[] size) {
+    record Trace(String allocator, int slots, int timedFrom, int[] slot, long[] address, long[] size) {
 
+        /** The timed operations. */
         int operations() {
-            return slot.length;
+            return slot.length - timedFrom;
+        }
+    }
+
+    /** A trace as it is recorded. */
+    private static final class Recorder {
+        final PeerAllocator allocator;
+        final long[] current;
+        final int[] slot;
+        final long[] address;
+        final long[] size;
+        int count;
+
+        Recorder(PeerAllocator allocator, int slots, int capacity) {
+            this.allocator = allocator;
+            this.current = new long[slots];
+            this.slot = new int[capacity];
+            this.address = new long[capacity];
+            this.size = new long[capacity];
+        }
+
+        /** Frees slot {@code k}'s block, if any, then allocates {@code bytes} into it (none when 0). */
+        void operate(int k, long bytes) {
+            if (current[k] != 0) {
+                allocator.free(current[k]);
+            }
+            long block = 0;
+            if (bytes > 0) {
+                block = allocator.malloc(bytes);
+                Blocks.fill(block, bytes, count);
+            }
+            current[k] = block;
+            slot[count] = k;
+            address[count] = block;
+            size[count] = bytes;
+            count++;
         }
     }
 
     private PlacementReplay() {
     }
 
-    /** Runs the loop on {@code allocator}: the same frees and sizes for every allocator (a fixed seed). */
+    /**
+     * Runs the loop on {@code allocator}: the same frees and sizes for every allocator (a fixed seed). A replacement
+     * loop records its working set, then {@code operations} replacements; batches record whole loops up to at least
+     * {@code operations}.
+     */
     static Trace record(PeerAllocator allocator, Shape shape, int operations) {
         SplittableRandom random = new SplittableRandom(4141);
-        long[] initial = new long[shape.slots];
-        long[] initialSize = new long[shape.slots];
-        long[] current = new long[shape.slots];
-        long[] currentSize = new long[shape.slots];
-        for (int i = 0; i < shape.slots; i++) {
-            long size = shape.size.applyAsLong(random);
-            long block = allocator.malloc(size);
-            Blocks.fill(block, size, i);
-            initial[i] = current[i] = block;
-            initialSize[i] = currentSize[i] = size;
+        int perLoop = 2 * RpTest.ALLOCATIONS + RpTest.OPERATIONS;
+        int timedFrom = shape.batches ? 0 : shape.slots;
+        int capacity = shape.batches ? (operations + perLoop - 1) / perLoop * perLoop : timedFrom + operations;
+        Recorder recorder = new Recorder(allocator, shape.slots, capacity);
+        if (shape.batches) {
+            while (recorder.count < capacity) {
+                for (int i = 0; i < shape.slots; i++) {
+                    recorder.operate(i, shape.size.applyAsLong(random));
+                }
+                for (int op = 0; op < RpTest.OPERATIONS; op++) {
+                    recorder.operate(random.nextInt(shape.slots), shape.size.applyAsLong(random));
+                }
+                for (int i = shape.slots - 1; i >= 0; i--) {
+                    recorder.operate(i, 0);
+                }
+            }
+        } else {
+            for (int i = 0; i < shape.slots; i++) {
+                recorder.operate(i, shape.size.applyAsLong(random));
+            }
+            for (int op = 0; op < operations; op++) {
+                recorder.operate(random.nextInt(shape.slots), shape.size.applyAsLong(random));
+            }
         }
-        int[] slot = new int[operations];
-        long[] address = new long[operations];
-        long[] size = new long[operations];
-        for (int op = 0; op < operations; op++) {
-            int k = random.nextInt(shape.slots);
-            allocator.free(current[k]);
-            long bytes = shape.size.applyAsLong(random);
-            long block = allocator.malloc(bytes);
-            Blocks.fill(block, bytes, op);
-            slot[op] = k;
-            address[op] = current[k] = block;
-            size[op] = currentSize[k] = bytes;
+        for (long block : recorder.current) {
+            if (block != 0) {
+                allocator.free(block);
+            }
         }
-        for (long block : current) {
-            allocator.free(block);
-        }
-        return new Trace(allocator.name(), initial, initialSize, slot, address, size);
+        return new Trace(allocator.name(), shape.slots, timedFrom, recorder.slot, recorder.address, recorder.size);
     }
 
     /**
@@ -113,8 +162,8 @@ public final class PlacementReplay {
      */
     static Trace copyInto(Trace trace, Arena arena) {
         TreeSet<Long> regions = new TreeSet<>();
-        for (long[] blocks : List.of(trace.initial(), trace.address())) {
-            for (long block : blocks) {
+        for (long block : trace.address()) {
+            if (block != 0) {
                 for (long r = block >>> REGION_SHIFT; r <= (block + LARGEST) >>> REGION_SHIFT; r++) {
                     regions.add(r);
                 }
@@ -127,10 +176,9 @@ public final class PlacementReplay {
             moved.put(region, next - (region << REGION_SHIFT));
             next += 1L << REGION_SHIFT;
         }
-        ToLongFunction<Long> move = a -> a + moved.get(a >>> REGION_SHIFT);
-        return new Trace(trace.allocator(), Arrays.stream(trace.initial()).map(move::applyAsLong).toArray(),
-                trace.initialSize(), trace.slot(), Arrays.stream(trace.address()).map(move::applyAsLong).toArray(),
-                trace.size());
+        long[] address = Arrays.stream(trace.address())
+                .map(a -> a == 0 ? 0 : a + moved.get(a >>> REGION_SHIFT)).toArray();
+        return new Trace(trace.allocator(), trace.slots(), trace.timedFrom(), trace.slot(), address, trace.size());
     }
 
     /**
@@ -140,30 +188,33 @@ public final class PlacementReplay {
      * @throws IllegalStateException if a block did not hold what was written into it (blocks of the trace overlap)
      */
     static double replay(Trace trace) {
-        long[] block = trace.initial().clone();
-        long[] size = trace.initialSize().clone();
-        long[] token = new long[block.length];
-        for (int i = 0; i < block.length; i++) {
-            token[i] = i;
-            Blocks.fill(block[i], size[i], i);
-        }
-        int overwritten = 0;
+        Slots slots = new Slots(trace.slots());
+        int overwritten = replay(trace, 0, trace.timedFrom(), slots);
         long start = System.nanoTime();
-        for (int op = 0; op < trace.operations(); op++) {
-            int k = trace.slot()[op];
-            if (!Blocks.holds(block[k], size[k], token[k])) {
-                overwritten++;
-            }
-            block[k] = trace.address()[op];
-            size[k] = trace.size()[op];
-            token[k] = op;
-            Blocks.fill(block[k], size[k], op);
-        }
+        overwritten += replay(trace, trace.timedFrom(), trace.slot().length, slots);
         long nanos = System.nanoTime() - start;
         if (overwritten != 0) {
             throw new IllegalStateException(trace.allocator() + "'s trace: " + overwritten + " blocks overwritten");
         }
         return (double) nanos / trace.operations();
+    }
+
+    /** Replays operations {@code from} to {@code to} on the slots' blocks; returns how many checks failed. */
+    private static int replay(Trace trace, int from, int to, Slots slots) {
+        int overwritten = 0;
+        for (int op = from; op < to; op++) {
+            int k = trace.slot()[op];
+            if (slots.address[k] != 0 && !Blocks.holds(slots.address[k], slots.size[k], slots.token[k])) {
+                overwritten++;
+            }
+            slots.address[k] = trace.address()[op];
+            slots.size[k] = trace.size()[op];
+            slots.token[k] = op;
+            if (slots.address[k] != 0) {
+                Blocks.fill(slots.address[k], slots.size[k], op);
+            }
+        }
+        return overwritten;
     }
 
     /**
@@ -172,23 +223,30 @@ public final class PlacementReplay {
      */
     static String reuse(Trace trace) {
         Map<Long, Integer> freedAt = new HashMap<>();
-        long[] current = trace.initial().clone();
+        long[] current = new long[trace.slots()];
         long[] distances = new long[trace.operations()];
+        int allocations = 0;
         int reused = 0;
-        for (int op = 0; op < trace.operations(); op++) {
+        for (int op = 0; op < trace.slot().length; op++) {
             int k = trace.slot()[op];
-            freedAt.put(current[k], op);
-            Integer freed = freedAt.remove(trace.address()[op]);
-            if (freed != null) {
-                distances[reused++] = op - freed;
+            long block = trace.address()[op];
+            if (current[k] != 0) {
+                freedAt.put(current[k], op);
             }
-            current[k] = trace.address()[op];
+            if (block != 0 && op >= trace.timedFrom()) {
+                allocations++;
+                Integer freed = freedAt.remove(block);
+                if (freed != null) {
+                    distances[reused++] = op - freed;
+                }
+            }
+            current[k] = block;
         }
         long[] sorted = Arrays.copyOf(distances, reused);
         Arrays.sort(sorted);
         return reused == 0 ? "no address reused" : String.format(Locale.ROOT,
                 "%.1f%% of blocks at a freed address, back after %d / %d / %d operations (10th / 50th / 90th "
-                        + "percentile)", 100.0 * reused / trace.operations(), sorted[reused / 10],
+                        + "percentile)", 100.0 * reused / allocations, sorted[reused / 10],
                 sorted[reused / 2], sorted[reused * 9 / 10]);
     }
 

@@ -2,6 +2,7 @@ package dev.lgmalloc.bench.workload;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -12,11 +13,16 @@ import java.util.concurrent.BlockingQueue;
  */
 final class RpTest implements Workload {
 
-    private static final int ALLOCATIONS = 1000;
-    private static final int OPERATIONS = 100;
+    static final int ALLOCATIONS = 1000;
+    static final int OPERATIONS = 100;
     private static final long MIN_SIZE = 8;
     private static final long MAX_SIZE = 16000;
     private static final int CROSS_RATE = 2;
+
+    /** A block's size: 8-16,000 bytes, skewed to small. */
+    static long size(SplittableRandom random) {
+        return Sizes.skewedSmall(random, MIN_SIZE, MAX_SIZE);
+    }
 
     @Override
     public String name() {
@@ -59,12 +65,12 @@ final class RpTest implements Workload {
                 for (int loop = 0; loop < loops; loop++) {
                     Slots batch = new Slots(ALLOCATIONS);
                     for (int i = 0; i < ALLOCATIONS; i++) {
-                        worker.append(batch, Sizes.skewedSmall(worker.random(), MIN_SIZE, MAX_SIZE));
+                        worker.append(batch, size(worker.random()));
                     }
                     for (int op = 0; op < OPERATIONS; op++) {
                         int slot = worker.random().nextInt(ALLOCATIONS);
                         worker.free(batch, slot);
-                        worker.allocate(batch, slot, Sizes.skewedSmall(worker.random(), MIN_SIZE, MAX_SIZE));
+                        worker.allocate(batch, slot, size(worker.random()));
                     }
                     if (loop % CROSS_RATE == 0) {
                         context.put(inboxes.get((t + 1) % threads), batch);

@@ -20,7 +20,7 @@ class PlacementReplayTest {
         try (Arena arena = Arena.ofConfined()) {
             PlacementReplay.Trace copied = PlacementReplay.copyInto(trace, arena);
             long region = (1L << 22) - 1;
-            for (int op = 0; op < trace.operations(); op++) {
+            for (int op = 0; op < trace.address().length; op++) {
                 assertEquals(trace.address()[op] & region, copied.address()[op] & region,
                         "offset in its 4 MiB region, operation " + op);
             }
@@ -29,12 +29,31 @@ class PlacementReplayTest {
     }
 
     @Test
+    void rptestsTraceIsWholeBatchesEachFreedLastBlockFirst() {
+        PlacementReplay.Trace trace = PlacementReplay.record(Peers.create("lgmalloc"), PlacementReplay.Shape.RPTEST,
+                5_000);
+        int perLoop = 2 * RpTest.ALLOCATIONS + RpTest.OPERATIONS;
+        assertEquals(3 * perLoop, trace.operations(), "whole loops, at least the operations asked for");
+        for (int loop = 0; loop < 3; loop++) {
+            int end = (loop + 1) * perLoop;
+            for (int i = 0; i < RpTest.ALLOCATIONS; i++) {
+                int op = end - RpTest.ALLOCATIONS + i;
+                assertEquals(RpTest.ALLOCATIONS - 1 - i, trace.slot()[op], "the batch freed last block first");
+                assertEquals(0, trace.address()[op], "a free puts no block in its slot");
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            assertTrue(PlacementReplay.replay(PlacementReplay.copyInto(trace, arena)) > 0);
+        }
+    }
+
+    @Test
     void aTraceWhoseLiveBlocksOverlapIsRefused() {
         try (Arena arena = Arena.ofConfined()) {
             long base = arena.allocate(1 << 16, 16).address();
-            // The first operation puts slot 0's new block on slot 1's live one, whose check then fails.
-            PlacementReplay.Trace overlapping = new PlacementReplay.Trace("broken", new long[] {base, base + 4096},
-                    new long[] {64, 64}, new int[] {0, 1}, new long[] {base + 4096, base + 8192}, new long[] {64, 64});
+            // Two blocks in slots 0 and 1, then slot 0 refilled on top of slot 1's, then slot 1 freed.
+            PlacementReplay.Trace overlapping = new PlacementReplay.Trace("broken", 2, 2, new int[] {0, 1, 0, 1},
+                    new long[] {base, base + 4096, base + 4096, 0}, new long[] {64, 64, 64, 0});
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> PlacementReplay.replay(overlapping));
             assertTrue(e.getMessage().contains("1 blocks overwritten"), e.getMessage());
@@ -44,7 +63,7 @@ class PlacementReplayTest {
     @Test
     void anUnknownShapeIsNamedInTheError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PlacementReplay.Shape.of("rptest"));
-        assertTrue(e.getMessage().contains("rptest") && e.getMessage().contains("alloc-test"), e.getMessage());
+                () -> PlacementReplay.Shape.of("sh8bench"));
+        assertTrue(e.getMessage().contains("sh8bench") && e.getMessage().contains("rptest"), e.getMessage());
     }
 }
