@@ -3,40 +3,37 @@ package dev.lgmalloc.internal;
 /**
  * The free runs of an extent page's units, indexed by length, so that a run long enough for a request is found in
  * a few steps however fragmented the page is (a scan of the page's bitmap walked every used and free run before the
- * one that fit: in a probe with 256-byte units, a third of glibc-thread's samples were in it). Each run sits in the bin of its length,
- * bins growing by a quarter (exact below 16 units), and a mask says which bins hold runs, as in TLSF (Masmano et
- * al., 2004). A run is taken from the lowest bin all of whose runs fit, else from the request's own bin if a run
- * there fits; within a bin, the lowest in the page of the first few ({@link #lowest}).
+ * one that fit: in a probe with 256-byte units, a third of glibc-thread's samples were in it). Each run sits in the
+ * bin of its length, bins growing by a quarter (exact below 16 units), and a mask says which bins hold runs, as in
+ * TLSF (Masmano et al., 2004). A bin is a bitmap of its runs' first units, not a list: its lowest run is the first
+ * set bit of a few words, and adding or removing a run writes one word. A run is taken from the lowest bin all of
+ * whose runs fit, else from the request's own bin if a run there fits; within a bin, the lowest in the page.
  *
  * <p>The page's {@code used} bitmap stays the truth; this index holds exactly its maximal runs of clear bits.
  * Nothing here lives in the blocks: a write after free cannot corrupt it. Guarded by the {@link Units}' lock.
  */
 final class FreeRuns {
 
-    private static final short NONE = -1;
     private static final int EXACT = 16;
-    private static final int LOOKED_AT = 16;
 
     private final int count;
+    private final int words;             // words of a bin's row
     private final short[] lengths;       // at a run's first unit: its length
     private final short[] firsts;        // at a run's last unit: its first unit
-    private final short[] next;          // at a run's first unit: the next run of its bin, or NONE
-    private final short[] previous;      // at a run's first unit: the previous run of its bin, or NONE
-    private final short[] heads;         // per bin: its first run, or NONE
+    /** Per bin, a row of {@link #words} words: bit u set when a run of the bin starts at unit u. */
+    private final long[] starts;
     private long occupied;               // bit b set when bin b holds a run
     /** The longest run's length, 0 when none; stale while {@link #longestTaken} until {@link #settle}. */
     private int longest;
     private boolean longestTaken;
 
-    /** An index of {@code count} units (at most {@link Short#MAX_VALUE}), all free. */
+    /** An index of {@code count} units (at most {@link Short#MAX_VALUE}, a multiple of 64), all free. */
     FreeRuns(int count) {
         this.count = count;
+        this.words = count >>> 6;
         this.lengths = new short[count];
         this.firsts = new short[count];
-        this.next = new short[count];
-        this.previous = new short[count];
-        this.heads = new short[binOf(count) + 1];
-        clear();
+        this.starts = new long[(binOf(count) + 1) * words];
         add(0, count);
     }
 
@@ -81,15 +78,10 @@ final class FreeRuns {
         }
         int bin = binOf(units);
         int fitting = shortestIn(bin) < units ? bin + 1 : bin;     // every run of this bin and above fits
-        long candidates = fitting < heads.length ? occupied & (-1L << fitting) : 0;
-        int first;
-        if (candidates != 0) {
-            first = lowest(heads[Long.numberOfTrailingZeros(candidates)]);
-        } else {
-            first = fitIn(bin, units);
-            if (first < 0) {
-                return -1;
-            }
+        long candidates = fitting < 64 ? occupied & (-1L << fitting) : 0;
+        int first = candidates != 0 ? lowest(Long.numberOfTrailingZeros(candidates)) : fitIn(bin, units);
+        if (first < 0) {
+            return -1;
         }
         int length = lengths[first];
         remove(first);
@@ -101,27 +93,34 @@ final class FreeRuns {
     }
 
     /**
-     * The lowest of the first {@link #LOOKED_AT} runs from {@code run} on in its bin: low runs taken first leave the
-     * page's high free units untouched long enough to be purged (glibc-thread's most resident sample 15.4 -> 14.0-14.3
-     * MiB against the most recently freed run). Bounded, so a bin of hundreds of one-unit holes costs no more.
+     * The lowest run in the page of bin {@code bin}, which holds one: low runs taken first leave the page's high free
+     * units untouched long enough to be purged (glibc-thread's most resident sample 15.4 -> 14.0-14.3 MiB against the
+     * most recently freed run). A bin's runs are a bitmap by first unit, so the lowest is a scan of its few words,
+     * where a list per bin had to walk its runs (bounded at 16) to find it.
      */
-    private int lowest(int run) {
-        int best = run;
-        int r = run;
-        for (int n = 0; n < LOOKED_AT && r != NONE; n++, r = next[r]) {
-            best = Math.min(best, r);
+    private int lowest(int bin) {
+        int row = bin * words;
+        for (int w = 0; w < words; w++) {
+            long bits = starts[row + w];
+            if (bits != 0) {
+                return (w << 6) + Long.numberOfTrailingZeros(bits);
+            }
         }
-        return best;
+        throw new IllegalStateException("bin " + bin + " is marked occupied but holds no run");
     }
 
     /**
-     * A run of bin {@code bin} of at least {@code units} units, or -1. Only a bin of 16 units or more can hold runs too
-     * short, and it holds at most {@code count / 16} runs.
+     * The lowest run of bin {@code bin} of at least {@code units} units, or -1. Only a bin of 16 units or more can
+     * hold runs too short, and it holds at most {@code count / 16} runs.
      */
     private int fitIn(int bin, int units) {
-        for (int run = heads[bin]; run != NONE; run = next[run]) {
-            if (lengths[run] >= units) {
-                return run;
+        int row = bin * words;
+        for (int w = 0; w < words; w++) {
+            for (long bits = starts[row + w]; bits != 0; bits &= bits - 1) {
+                int run = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (lengths[run] >= units) {
+                    return run;
+                }
             }
         }
         return -1;
@@ -186,17 +185,20 @@ final class FreeRuns {
         }
         longestTaken = false;
         int top = highestBin();
-        int found = top < EXACT ? Math.max(top, 0) : 0;
-        if (top >= EXACT) {
-            for (int run = heads[top]; run != NONE; run = next[run]) {       // at most count / 16 runs
-                found = Math.max(found, lengths[run]);
+        int found = 0;
+        if (top >= 0) {
+            int row = top * words;
+            for (int w = 0; w < words; w++) {                   // at most count / 16 runs
+                for (long bits = starts[row + w]; bits != 0; bits &= bits - 1) {
+                    found = Math.max(found, lengths[(w << 6) + Long.numberOfTrailingZeros(bits)]);
+                }
             }
         }
         longest = found;
     }
 
     private void clear() {
-        java.util.Arrays.fill(heads, NONE);
+        java.util.Arrays.fill(starts, 0);
         occupied = 0;
         longest = 0;
         longestTaken = false;
@@ -206,13 +208,7 @@ final class FreeRuns {
         int bin = binOf(length);
         lengths[first] = (short) length;
         firsts[first + length - 1] = (short) first;
-        short head = heads[bin];
-        next[first] = head;
-        previous[first] = NONE;
-        if (head != NONE) {
-            previous[head] = (short) first;
-        }
-        heads[bin] = (short) first;
+        starts[bin * words + (first >>> 6)] |= 1L << first;
         occupied |= 1L << bin;
         longest = Math.max(longest, length);
     }
@@ -220,18 +216,14 @@ final class FreeRuns {
     private void remove(int first) {
         int bin = binOf(lengths[first]);
         longestTaken |= lengths[first] == longest;
-        short before = previous[first];
-        short after = next[first];
-        if (before != NONE) {
-            next[before] = after;
-        } else {
-            heads[bin] = after;
-            if (after == NONE) {
-                occupied &= ~(1L << bin);
-            }
+        int row = bin * words;
+        starts[row + (first >>> 6)] &= ~(1L << first);
+        long left = 0;
+        for (int w = 0; w < words; w++) {
+            left |= starts[row + w];
         }
-        if (after != NONE) {
-            previous[after] = before;
+        if (left == 0) {
+            occupied &= ~(1L << bin);
         }
     }
 }
