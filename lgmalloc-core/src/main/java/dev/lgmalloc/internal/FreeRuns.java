@@ -29,6 +29,9 @@ final class FreeRuns {
 
     /** An index of {@code count} units (at most {@link Short#MAX_VALUE}, a multiple of 64), all free. */
     FreeRuns(int count) {
+        if (count <= 0 || count > Short.MAX_VALUE || (count & 63) != 0) {
+            throw new IllegalArgumentException("units must be a positive multiple of 64 below 32,768: " + count);
+        }
         this.count = count;
         this.words = count >>> 6;
         this.lengths = new short[count];
@@ -185,8 +188,8 @@ final class FreeRuns {
         }
         longestTaken = false;
         int top = highestBin();
-        int found = 0;
-        if (top >= 0) {
+        int found = top < EXACT ? Math.max(top, 0) : 0;    // an exact bin's runs are all as long as its number
+        if (top >= EXACT) {
             int row = top * words;
             for (int w = 0; w < words; w++) {                   // at most count / 16 runs
                 for (long bits = starts[row + w]; bits != 0; bits &= bits - 1) {

@@ -1,6 +1,7 @@
 package dev.lgmalloc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -133,6 +134,18 @@ class FreeRunsTest {
         runs.giveBack(56, 8, false, false);                     // freed last, high
         assertThat(runs.take(8)).isEqualTo(16);
         assertThat(runs.take(8)).isEqualTo(56);
+    }
+
+    @Test
+    void anIndexIsOfWholeWordsOfUnits() {
+        for (int count : new int[] {0, 100, 32768}) {
+            assertThatThrownBy(() -> new FreeRuns(count))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Integer.toString(count));
+        }
+        FreeRuns runs = new FreeRuns(64);
+        assertThat(runs.take(64)).isZero();
+        runs.giveBack(0, 64, false, false);
+        assertThat(runs.longest()).isEqualTo(64);
     }
 
     @Test
