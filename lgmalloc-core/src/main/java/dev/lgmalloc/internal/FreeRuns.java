@@ -17,11 +17,10 @@ final class FreeRuns {
     private static final int EXACT = 16;
 
     private final int count;
-    private final int words;             // words of a bin's row
     private final short[] lengths;       // at a run's first unit: its length
     private final short[] firsts;        // at a run's last unit: its first unit
-    /** Per bin, a row of {@link #words} words: bit u set when a run of the bin starts at unit u. */
-    private final long[] starts;
+    /** Per bin, a {@link Bitmap} of {@link #count} bits: bit u set when a run of the bin starts at unit u. */
+    private final long[][] starts;
     private long occupied;               // bit b set when bin b holds a run
     /** The longest run's length, 0 when none; stale while {@link #longestTaken} until {@link #settle}. */
     private int longest;
@@ -33,10 +32,9 @@ final class FreeRuns {
             throw new IllegalArgumentException("units must be a positive multiple of 64 below 32,768: " + count);
         }
         this.count = count;
-        this.words = count >>> 6;
         this.lengths = new short[count];
         this.firsts = new short[count];
-        this.starts = new long[(binOf(count) + 1) * words];
+        this.starts = new long[binOf(count) + 1][count >>> 6];
         add(0, count);
     }
 
@@ -102,14 +100,11 @@ final class FreeRuns {
      * where a list per bin had to walk its runs (bounded at 16) to find it.
      */
     private int lowest(int bin) {
-        int row = bin * words;
-        for (int w = 0; w < words; w++) {
-            long bits = starts[row + w];
-            if (bits != 0) {
-                return (w << 6) + Long.numberOfTrailingZeros(bits);
-            }
+        int run = Bitmap.nextSet(starts[bin], 0, count);
+        if (run == count) {
+            throw new IllegalStateException("bin " + bin + " is marked occupied but holds no run");
         }
-        throw new IllegalStateException("bin " + bin + " is marked occupied but holds no run");
+        return run;
     }
 
     /**
@@ -117,13 +112,10 @@ final class FreeRuns {
      * hold runs too short, and it holds at most {@code count / 16} runs.
      */
     private int fitIn(int bin, int units) {
-        int row = bin * words;
-        for (int w = 0; w < words; w++) {
-            for (long bits = starts[row + w]; bits != 0; bits &= bits - 1) {
-                int run = (w << 6) + Long.numberOfTrailingZeros(bits);
-                if (lengths[run] >= units) {
-                    return run;
-                }
+        long[] runs = starts[bin];
+        for (int run = Bitmap.nextSet(runs, 0, count); run < count; run = Bitmap.nextSet(runs, run + 1, count)) {
+            if (lengths[run] >= units) {
+                return run;
             }
         }
         return -1;
@@ -190,18 +182,18 @@ final class FreeRuns {
         int top = highestBin();
         int found = top < EXACT ? Math.max(top, 0) : 0;    // an exact bin's runs are all as long as its number
         if (top >= EXACT) {
-            int row = top * words;
-            for (int w = 0; w < words; w++) {                   // at most count / 16 runs
-                for (long bits = starts[row + w]; bits != 0; bits &= bits - 1) {
-                    found = Math.max(found, lengths[(w << 6) + Long.numberOfTrailingZeros(bits)]);
-                }
+            long[] runs = starts[top];                          // at most count / 16 runs
+            for (int run = Bitmap.nextSet(runs, 0, count); run < count; run = Bitmap.nextSet(runs, run + 1, count)) {
+                found = Math.max(found, lengths[run]);
             }
         }
         longest = found;
     }
 
     private void clear() {
-        java.util.Arrays.fill(starts, 0);
+        for (long[] runs : starts) {
+            java.util.Arrays.fill(runs, 0);
+        }
         occupied = 0;
         longest = 0;
         longestTaken = false;
@@ -211,7 +203,7 @@ final class FreeRuns {
         int bin = binOf(length);
         lengths[first] = (short) length;
         firsts[first + length - 1] = (short) first;
-        starts[bin * words + (first >>> 6)] |= 1L << first;
+        Bitmap.set(starts[bin], first);
         occupied |= 1L << bin;
         longest = Math.max(longest, length);
     }
@@ -219,13 +211,8 @@ final class FreeRuns {
     private void remove(int first) {
         int bin = binOf(lengths[first]);
         longestTaken |= lengths[first] == longest;
-        int row = bin * words;
-        starts[row + (first >>> 6)] &= ~(1L << first);
-        long left = 0;
-        for (int w = 0; w < words; w++) {
-            left |= starts[row + w];
-        }
-        if (left == 0) {
+        Bitmap.clear(starts[bin], first);
+        if (!Bitmap.anySet(starts[bin], 0, count)) {
             occupied &= ~(1L << bin);
         }
     }
