@@ -162,7 +162,7 @@ final class Extents {
     }
 
     private static void adopt(Heap heap, Page page) {
-        page.heap = heap;
+        page.units.joins(page, heap);
         heap.extentPages = heap.extentPages.with(page);
     }
 
@@ -174,10 +174,7 @@ final class Extents {
      * across a page boundary does not release and fault in a page at every swing.
      */
     void free(Page page, long address) {
-        boolean emptied = page.units.free(page, address);
-        // A heap with few pages keeps them: no lock for a thread that allocates and frees a few blocks at a time
-        // (the size is read racily; releaseIfSpare looks again under the lock)
-        if (emptied && page.heap.extentPages.size() > SPARE_PAGES) {
+        if (page.units.free(page, address)) {
             releaseIfSpare(page);
         }
     }
@@ -204,7 +201,7 @@ final class Extents {
      * pass: a page they emptied goes back as a free that empties it would.
      */
     void takeRemoteFrees(Page page) {
-        if (page.units.takeRemoteFreesEmptied(page) && page.heap.extentPages.size() > SPARE_PAGES) {
+        if (page.units.takeRemoteFreesEmptied(page)) {
             releaseIfSpare(page);
         }
     }
@@ -214,12 +211,16 @@ final class Extents {
         engine.discardWrittenBlock(block);
     }
 
-    private synchronized void releaseIfSpare(Page page) {
-        int empty = 0;
-        for (Page other : page.heap.extentPages.pages) {
-            if (other != page && other.units.isEmpty(other) && ++empty == SPARE_PAGES) {
-                release(page);
-                return;
+    /**
+     * Releases {@code page}, which a free just emptied, when its heap has {@link #SPARE_PAGES} other empty pages.
+     * The count is read without a lock first, so a free that leaves no more spares than that takes no lock at all.
+     */
+    private void releaseIfSpare(Page page) {
+        if (page.heap.emptyExtentPages.get() > SPARE_PAGES) {
+            synchronized (this) {
+                if (page.heap.emptyExtentPages.get() > SPARE_PAGES) {
+                    release(page);
+                }
             }
         }
     }
@@ -274,7 +275,7 @@ final class Extents {
         synchronized (purgeLock) {
             synchronized (this) {
                 for (Page page : pages) {
-                    page.units.markReleased();
+                    page.units.markReleased(page);
                 }
                 pages.clear();
             }

@@ -5,6 +5,7 @@ import dev.lgmalloc.SizeClasses;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -116,6 +117,13 @@ public final class Heap extends HeapLayout.Pad {
      * its extent pages over, since a cached block counts as live in its page and only its cache may free it.
      */
     volatile boolean extentsHandedBack;
+    /**
+     * How many of this heap's extent pages hold no block: each page's {@link Units} counts itself in or out under its
+     * own lock as it empties, fills, leaves or joins the heap, so a free that empties a page knows at once whether
+     * the heap keeps more than {@link Extents#SPARE_PAGES} of them. It used to count them by taking every page's lock,
+     * and the allocator-wide one, each time a page emptied.
+     */
+    final AtomicInteger emptyExtentPages = new AtomicInteger();
     final AtomicBoolean abandoned = new AtomicBoolean();
 
     Heap(Engine engine, int id, Thread owner, boolean striped) {

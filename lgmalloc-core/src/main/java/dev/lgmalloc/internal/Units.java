@@ -166,7 +166,9 @@ final class Units {
         lengths[first] = (short) units;
         classes[first] = (short) sizeClass;
         freeUnits -= units;
-        liveBlocks++;
+        if (liveBlocks++ == 0) {
+            page.heap.emptyExtentPages.decrementAndGet();
+        }
         return page.start + ((long) first << UNIT_SHIFT);
     }
 
@@ -239,7 +241,10 @@ final class Units {
         classes[unit] = NONE;
         set(freedStarts, unit);
         freeUnits += units;
-        return --liveBlocks;
+        if (--liveBlocks == 0) {
+            page.heap.emptyExtentPages.incrementAndGet();
+        }
+        return liveBlocks;
     }
 
     /**
@@ -355,11 +360,6 @@ final class Units {
         return released;
     }
 
-    synchronized boolean isEmpty(Page page) {
-        takeRemoteFrees(page);
-        return liveBlocks == 0 && !released;
-    }
-
     /**
      * Marks the page released (under its owner's lock) if it is still empty and no purge of its units is under way;
      * then nothing is allocated from it.
@@ -370,12 +370,29 @@ final class Units {
             return false;
         }
         released = true;
+        page.heap.emptyExtentPages.decrementAndGet();
         roomShrank(page);
         return true;
     }
 
-    synchronized void markReleased() {
+    synchronized void markReleased(Page page) {
+        if (!released && liveBlocks == 0) {
+            page.heap.emptyExtentPages.decrementAndGet();
+        }
         released = true;
+    }
+
+    /**
+     * {@code page} joins {@code heap} (under {@link Extents}' lock): a fresh page, counted among the heap's empty
+     * pages, or one an ended thread's heap left, which the caller has just allocated from. Under this lock too, so
+     * that the count and the page's blocks agree.
+     */
+    synchronized void joins(Page page, Heap heap) {
+        boolean empty = liveBlocks == 0 && !released;
+        page.heap = heap;
+        if (empty) {
+            heap.emptyExtentPages.incrementAndGet();
+        }
     }
 
     /**
