@@ -28,6 +28,8 @@ final class ExtentCache {
     static final int MAX_PER_CLASS = 8;
     static final int CLASS_BYTES = 64 * 1024;
     static final long MAX_BYTES = 256 * 1024;
+    /** How many classes above its own a missed allocation may take a cached block of ({@link #takeLarger}). */
+    static final int REACH = 2;
 
     private final Heap heap;
     private final SizeClasses classes;
@@ -89,6 +91,40 @@ final class ExtentCache {
             list.used = 0;
             heldBytes();
         }
+    }
+
+    /**
+     * A cached block of one of the {@link #REACH} classes above {@code sizeClass}, at most a quarter bigger, for an
+     * allocation its own class's list missed; 0 if they hold none. A class keeps about one block on average (17
+     * classes from 8 to 32 KiB share {@link #MAX_BYTES}), so with random sizes a thread's cache holds blocks of the
+     * classes beside the one it misses on nearly half its extent allocations, each then a locked allocation in a
+     * page, and every class that fills sends its frees to their pages too. The block keeps its class, and goes back
+     * to that class's list when it is freed. Taken as malloc's pop takes it, but for clearing its first word, which
+     * its caller does (owner only).
+     */
+    long takeLarger(int sizeClass) {
+        int bin = sizeClass - firstClass;
+        int last = Math.min(bin + REACH, lists.length - 1);
+        Page list = null;
+        for (int b = bin + 1; b <= last && list == null; b++) {
+            Page l = lists[b];
+            if (l != null && l.free != 0) {
+                list = l;
+            }
+        }
+        if (list == null) {
+            return 0;
+        }
+        // The pop, once, after the search: each FFM access C2 compiles costs the JIT's arena (DESIGN §11)
+        long block = list.free;
+        long next = Page.decode(Memory.getLong(block), block);
+        if (((next ^ block) & list.linkMask) != 0 && next != 0) {
+            dropCorrupted(list.sizeClass);
+            return 0;
+        }
+        list.free = next;
+        list.used++;
+        return block;               // its first word, the link, is cleared by the caller (Heap.mallocSlow)
     }
 
     /**

@@ -68,21 +68,31 @@ final class Extents {
         return block;
     }
 
+    /**
+     * Every way to a block for an allocation that the thread's cache missed, in order: first fit in the heap's pages,
+     * a page an ended thread left, a fresh page.
+     *
+     * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
+     * bytes), as {@link Heap}'s {@code mallocSlow} is. When C2 compiled {@code mallocSlow} before this, it inlined all
+     * of this there: glibc-thread's two largest compiles, {@code mallocSlow}'s, took 15 MB of the JIT's arena each,
+     * and its process peaked 3.5 MiB higher than when this was compiled first (docs/BENCHMARKS.md, thirty-third
+     * session). {@code SlowPathInliningTest} keeps the size above the limit.
+     */
     private long take(Heap heap, int sizeClass, int blockSize) {
         int units = Units.unitsFor(blockSize);
         // Not for a stripe: nothing flushes a stripe's cache, which would keep the blocks from their page past a trim
         int wanted = heap.striped ? 0 : heap.extentCache.stockWanted(sizeClass);
         ExtentPages mine = heap.extentPages;
-        Page[] pages = mine.pages;
+        Page[] own = mine.pages;
         int bin = FreeRuns.binOf(units);
         int shortestOfBin = FreeRuns.shortestIn(bin);
         int lowerings = mine.lowerings();   // before the rooms
         int start = mine.start(bin);
         int unable = start;                 // the pages before it cannot serve this bin
-        for (int i = start; i < pages.length; i++) {
+        for (int i = start; i < own.length; i++) {
             int room = mine.room(i);
             if (room >= units) {
-                Page page = pages[i];
+                Page page = own[i];
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
                     mine.passed(bin, start, unable, lowerings);
@@ -95,8 +105,7 @@ final class Extents {
         }
         mine.passed(bin, start, unable, lowerings);
         // A page's room or the start may have been read stale (ExtentPages): look at each page itself before growing
-        for (int i = 0; i < pages.length; i++) {
-            Page page = pages[i];
+        for (Page page : own) {
             if (page.units.mayHold(page, units)) {
                 long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
                 if (block != 0) {
@@ -104,7 +113,25 @@ final class Extents {
                 }
             }
         }
-        return allocateElsewhere(heap, units, sizeClass);
+        // A page an ended thread left, or a fresh page (only the owner adds pages to its heap, so none of its own
+        // has appeared since it looked). Pages belong to one heap: when two threads' blocks shared pages, each free
+        // and allocation took the bitmaps' cache lines and the lock from the other thread, and glibc-thread's two
+        // threads ran 1.6 times slower than with classes while one thread alone ran as fast. Other threads' frees
+        // wait in the page's remote list for the owner to take them in under the lock.
+        synchronized (this) {
+            for (Page page : pages) {
+                if (page.heap.extentsHandedBack) {
+                    long block = page.units.allocate(page, units, sizeClass);
+                    if (block != 0) {
+                        page.heap.extentPages = page.heap.extentPages.without(page);
+                        adopt(heap, page);
+                        return block;
+                    }
+                }
+            }
+            Page fresh = freshPage(heap);
+            return fresh == null ? 0 : fresh.units.allocate(fresh, units, sizeClass);
+        }
     }
 
     /**
@@ -126,28 +153,6 @@ final class Extents {
         }
         Page fresh = freshPage(heap);
         return fresh == null ? 0 : fresh.units.allocateAligned(fresh, units, sizeClass, alignUnits);
-    }
-
-    /**
-     * A block from a page an ended thread left, or from a fresh page (only the owner adds pages to its heap, so
-     * none of its own pages has appeared since it looked). Pages belong to one heap: when two threads' blocks
-     * shared pages, each free and allocation took the bitmaps' cache lines and the lock from the other thread,
-     * and glibc-thread's two threads ran 1.6 times slower than with classes while one thread alone ran as fast.
-     * Other threads' frees wait in the page's remote list for the owner to take them in under the lock.
-     */
-    private synchronized long allocateElsewhere(Heap heap, int units, int sizeClass) {
-        for (Page page : pages) {
-            if (page.heap.extentsHandedBack) {
-                long block = page.units.allocate(page, units, sizeClass);
-                if (block != 0) {
-                    page.heap.extentPages = page.heap.extentPages.without(page);
-                    adopt(heap, page);
-                    return block;
-                }
-            }
-        }
-        Page fresh = freshPage(heap);
-        return fresh == null ? 0 : fresh.units.allocate(fresh, units, sizeClass);
     }
 
     /** A new extent page of {@code heap}'s (under the lock), or null when the budget or the OS refuses. */

@@ -9,6 +9,7 @@ import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.AllocatorStatistics;
 import dev.lgmalloc.InvalidFreeException;
+import dev.lgmalloc.SizeClasses;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -592,6 +593,32 @@ class ExtentsTest {
             assertThat(allocator.malloc(8 * 1024)).as("last freed, first served").isEqualTo(b);
             assertThat(allocator.malloc(8 * 1024)).isEqualTo(a);
             assertThat(allocator.malloc(16 * 1024)).as("another class: first fit, after big").isGreaterThan(big);
+        }
+    }
+
+    @Test
+    void aMissTakesACachedBlockOfAClassJustAboveWhichGoesBackToItsOwnClass() throws Exception {
+        try (Allocator allocator = allocator()) {
+            SizeClasses classes = allocator.sizeClasses();
+            int asked = classes.classOf(16 * 1024);
+            long above = classes.blockSize(asked + ExtentCache.REACH);
+            long beyond = classes.blockSize(asked + ExtentCache.REACH + 1);
+            long a = allocator.malloc(above);
+            long far = allocator.malloc(beyond);
+            allocator.free(a);                                   // kept in this thread's cache, in its own class
+            long b = allocator.malloc(16 * 1024);
+            assertThat(b).as("the class's own list is empty: the block of the class above").isEqualTo(a);
+            assertThat(allocator.usableSize(b)).as("it keeps its size").isEqualTo(above);
+            allocator.free(b);
+            assertThatThrownBy(() -> allocator.free(b)).as("and is checked exactly")
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+            assertThat(onAnotherThread(() -> allocator.free(b))).isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
+            assertThat(allocator.malloc(above)).as("back in its own class's list").isEqualTo(a);
+            allocator.free(far);
+            assertThat(allocator.malloc(16 * 1024)).as("a class beyond the reach is left to its own")
+                    .isNotEqualTo(far);
+            assertThat(allocator.malloc(beyond)).isEqualTo(far);
         }
     }
 

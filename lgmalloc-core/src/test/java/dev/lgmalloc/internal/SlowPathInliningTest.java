@@ -42,6 +42,14 @@ class SlowPathInliningTest {
     }
 
     @Test
+    void theExtentMissIsTooBigForC2ToInlineIntoTheSlowPath() throws IOException {
+        // Inlined when C2 compiled mallocSlow before it, the compile took 15 MB of the JIT's arena, not 10-12
+        assertThat(codeLength(Extents.class, "take"))
+                .as("bytecode of Extents.take: at most %d and C2 may compile it into mallocSlow", FREQ_INLINE_SIZE)
+                .isGreaterThan(FREQ_INLINE_SIZE);
+    }
+
+    @Test
     void theFastPathCallsNothingButTheSlowPathAndTheWordAccess() throws IOException {
         // C2 leaves a call on a branch its profile calls rare: a profile taken while pages were fresh made malloc
         // call Page.decode, Memory.getLong and Memory.putLong for the JVM's life. VarHandle code is @ForceInline.
