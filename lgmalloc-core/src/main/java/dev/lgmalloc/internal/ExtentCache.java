@@ -99,8 +99,7 @@ final class ExtentCache {
      * classes from 8 to 32 KiB share {@link #MAX_BYTES}), so with random sizes a thread's cache holds blocks of the
      * classes beside the one it misses on nearly half its extent allocations, each then a locked allocation in a
      * page, and every class that fills sends its frees to their pages too. The block keeps its class, and goes back
-     * to that class's list when it is freed. Taken as malloc's pop takes it, but for clearing its first word, which
-     * its caller does (owner only).
+     * to that class's list when it is freed. Taken as malloc's pop takes it (owner only).
      */
     long takeLarger(int sizeClass) {
         int bin = sizeClass - firstClass;
@@ -117,14 +116,15 @@ final class ExtentCache {
         }
         // The pop, once, after the search: each FFM access C2 compiles costs the JIT's arena (DESIGN §11)
         long block = list.free;
-        long next = Page.decode(Memory.getLong(block), block);
-        if (((next ^ block) & list.linkMask) != 0 && next != 0) {
-            dropCorrupted(list.sizeClass);
+        long word = Memory.getLong(block);
+        if (!mayBeCached(word, block)) {
+            dropCorrupted(list.sizeClass);      // written into after its free, as malloc's pop would refuse it
             return 0;
         }
-        list.free = next;
+        list.free = Page.decode(word, block);
         list.used++;
-        return block;               // its first word, the link, is cleared by the caller (Heap.mallocSlow)
+        Memory.putLong(block, 0);               // a live block's first word must not decode to a link
+        return block;
     }
 
     /**

@@ -262,11 +262,7 @@ public final class Heap extends HeapLayout.Pad {
             // The current page is the list of cached extents (ExtentCache) or none: empty, or the pop refused it.
             extentCache.dropCorrupted(sizeClass);
             long larger = extentCache.takeLarger(sizeClass);   // a class just above, before any page's lock
-            if (larger != 0) {
-                Memory.putLong(larger, 0);    // as Extents clears a block it hands out: no link left in it
-                return larger;
-            }
-            return engine.extents.allocate(this, sizeClass, blockSize);
+            return larger != 0 ? larger : engine.extents.allocate(this, sizeClass, blockSize);
         }
         Page page = current[sizeClass];
         if (page != exhausted) {
