@@ -27,11 +27,25 @@ class ConfigurationTest {
 
     @Test
     void newHeapsPreProvisionOnlyThePredictedClasses() throws Exception {
-        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withProvisionedSizes(48, 1024));
-        Thread t = Thread.ofPlatform().unstarted(() -> allocator.free(allocator.malloc(48)));
-        t.start();
-        t.join();
+        // A purge delay no test outlives, and the thread alive while its heap is read: a maintenance pass may
+        // otherwise reap the ended thread's heap or purge its unused page before the statistics are taken.
+        Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withProvisionedSizes(48, 1024)
+                .withPurgeDelay(Duration.ofHours(1)));
+        var used = new java.util.concurrent.CountDownLatch(1);
+        var read = new java.util.concurrent.CountDownLatch(1);
+        Thread t = Thread.ofPlatform().start(() -> {
+            allocator.free(allocator.malloc(48));
+            used.countDown();
+            try {
+                read.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        used.await();
         AllocatorStatistics s = allocator.statistics();
+        read.countDown();
+        t.join();
         // The thread used one class but got pages for both predicted ones, and for no other class.
         assertThat(s.classes()).extracting(AllocatorStatistics.ClassStatistics::blockSize)
                 .containsExactlyInAnyOrder(48, 1024);
