@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
@@ -47,6 +48,42 @@ public class ProducerConsumerBenchmark {
          */
         @Param({"64"})
         public int size;
+
+        /**
+         * {@code one}: every block is {@link #size} bytes. {@code message}: the blocks come in threes, as the demo's
+         * messages do, a 32-byte header, a 328-byte envelope and a payload of one of eight sizes from 64 bytes to
+         * 1 KiB in turn, so consecutive frees fall in different pages.
+         */
+        @Param({"one"})
+        public String mix;
+
+        private static final int[] PAYLOADS = {64, 96, 144, 208, 304, 448, 672, 1000};
+        private int[] sizes;
+        private int next;
+
+        @Setup
+        public void chooseSizes() {
+            sizes = switch (mix) {
+                case "one" -> new int[] {size};
+                case "message" -> {
+                    int[] s = new int[3 * PAYLOADS.length];
+                    for (int i = 0; i < PAYLOADS.length; i++) {
+                        s[3 * i] = 32;
+                        s[3 * i + 1] = 328;
+                        s[3 * i + 2] = PAYLOADS[i];
+                    }
+                    yield s;
+                }
+                default -> throw new IllegalArgumentException("mix is one or message: " + mix);
+            };
+        }
+
+        /** The next block's size (the producer's). */
+        int nextSize() {
+            int s = sizes[next];
+            next = next + 1 == sizes.length ? 0 : next + 1;
+            return s;
+        }
 
         final long[] slots = new long[1024];
         final AtomicLongArray indices = new AtomicLongArray(64);
@@ -88,7 +125,7 @@ public class ProducerConsumerBenchmark {
     @Group("lgmalloc")
     @GroupThreads(1)
     public boolean lgmallocProduce(Ring ring, Transfers transfers) {
-        long p = LgMalloc.malloc(ring.size);
+        long p = LgMalloc.malloc(ring.nextSize());
         if (!ring.offer(p)) {
             LgMalloc.free(p);
             return false;
@@ -112,7 +149,7 @@ public class ProducerConsumerBenchmark {
     @Group("glibcCritical")
     @GroupThreads(1)
     public boolean glibcProduce(Ring ring, Transfers transfers) {
-        long p = Glibc.mallocCritical(ring.size);
+        long p = Glibc.mallocCritical(ring.nextSize());
         if (!ring.offer(p)) {
             Glibc.freeCritical(p);
             return false;
