@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
 
-    /** Heap.DEFERRED_LIMIT: a chain this long is handed over at once. */
+    /** DeferredFrees.LIMIT: a chain this long is handed over at once. */
     private static final int LIMIT = 64;
 
     @Test
@@ -55,6 +55,126 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
         freeAll(again);
         freeAll(rest);
         freeAll(aside);
+    }
+
+    @Test
+    void chainsOfSeveralPagesWaitSideBySide() throws Exception {
+        // A message of two blocks of two classes, freed by a thread that only frees: each page's chain grows while
+        // the other's does too. A single chain, handed over at every change of page, cost a CAS per block.
+        long[] small = new long[10];
+        long[] big = new long[10];
+        for (int i = 0; i < 10; i++) {
+            small[i] = allocator.malloc(64);
+            big[i] = allocator.malloc(256);
+        }
+        long[] aside = concat(restOfOsPage(small[9], 64), restOfOsPage(big[9], 256));
+        assertThat(slotOf(small[0])).as("the two pages' slots (DeferredFrees.SLOTS, by chunk)")
+                .isNotEqualTo(slotOf(big[0]));
+        long[] interleaved = new long[20];
+        for (int i = 0; i < 10; i++) {
+            interleaved[2 * i] = small[i];
+            interleaved[2 * i + 1] = big[i];
+        }
+        // This thread spins meanwhile: a pass of the maintenance thread hands the pages of an owner that waits over
+        // to the orphans, whose frees are pushed at once.
+        freeOnTheOtherThreadWhileRunning(interleaved);
+        assertThat(allocator.statistics().liveBlocks()).isEqualTo(aside.length);
+        // Both chains wait in the idle thread: the owner's next blocks are others.
+        long[] smallMeanwhile = mallocs(10, 64);
+        long[] bigMeanwhile = mallocs(10, 256);
+        long[] meanwhile = concat(concat(smallMeanwhile, restOfOsPage(smallMeanwhile[9], 64)),
+                concat(bigMeanwhile, restOfOsPage(bigMeanwhile[9], 256)));
+        assertThat(setOf(meanwhile)).doesNotContainAnyElementsOf(setOf(interleaved));
+        freeing.submit(allocator::trim).get();
+        assertThat(setOf(concat(mallocs(10, 64), mallocs(10, 256)))).isEqualTo(setOf(interleaved));
+        freeAll(interleaved);
+        freeAll(meanwhile);
+        freeAll(aside);
+    }
+
+    @Test
+    void aChainLeftBehindAfterARunOfFreesGoesToItsPageAtOnce() throws Exception {
+        // Frees in page order, as xmalloc-test's consumers free each batch: when they move on after a run of frees
+        // into one page, that page's chain goes to it, not into the table to wait.
+        assertThat(leftBehindComesBack(10, 1)).isTrue();
+        // A page left after one or two frees is parked: messages change page at every free.
+        assertThat(leftBehindComesBack(2, 1)).isFalse();
+    }
+
+    @Test
+    void aParkedChainGoesToItsPageOnceOtherPagesTookTheFrees() throws Exception {
+        assertThat(leftBehindComesBack(2, 200)).isTrue();
+    }
+
+    /**
+     * Frees {@code first} blocks of a page of 256-byte blocks, then {@code then} of a page of 64-byte blocks, on the
+     * idle thread; whether the first page's blocks are the owner's next ones, before any trim.
+     */
+    private boolean leftBehindComesBack(int first, int then) throws Exception {
+        long[] firstBlocks = mallocs(first, 256);
+        long[] asideFirst = restOfOsPage(firstBlocks[first - 1], 256);
+        long[] thenBlocks = mallocs(then, 64);
+        long[] asideThen = restOfOsPage(thenBlocks[then - 1], 64);
+        assertThat(slotOf(firstBlocks[0])).isNotEqualTo(slotOf(thenBlocks[0]));
+        freeOnTheOtherThreadWhileRunning(concat(firstBlocks, thenBlocks));   // as above: the pages stay this thread's
+        long[] again = mallocs(first, 256);
+        boolean back = setOf(again).equals(setOf(firstBlocks));
+        freeAll(again);
+        freeing.submit(allocator::trim).get();
+        freeAll(asideFirst);
+        freeAll(asideThen);
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+        return back;
+    }
+
+    @Test
+    void anIdleThreadHoldsBack128KiBAtMost() throws Exception {
+        // Four pages' chains of fewer than 64 blocks each, 195 KiB: three parked, one being added to.
+        int[] sizes = {1024, 896, 768, 640};
+        long[][] blocks = new long[sizes.length][];
+        long[] aside = new long[0];
+        java.util.Set<Integer> slots = new java.util.HashSet<>();
+        for (int k = 0; k < sizes.length; k++) {
+            blocks[k] = mallocs(60, sizes[k]);
+            aside = concat(aside, restOfOsPage(blocks[k][59], sizes[k]));
+            slots.add(slotOf(blocks[k][0]));
+        }
+        assertThat(slots).as("the pages' slots").hasSize(sizes.length);
+        long[] interleaved = new long[60 * sizes.length];
+        long freedBytes = 0;
+        for (int i = 0; i < 60; i++) {
+            for (int k = 0; k < sizes.length; k++) {
+                interleaved[i * sizes.length + k] = blocks[k][i];
+                freedBytes += allocator.usableSize(blocks[k][i]);
+            }
+        }
+        freeOnTheOtherThread(interleaved);
+        long reusedBytes = 0;
+        long[] again = new long[0];
+        for (int size : sizes) {
+            long[] mine = mallocs(60, size);
+            again = concat(again, mine);
+            for (long b : mine) {
+                reusedBytes += setOf(interleaved).contains(b) ? allocator.usableSize(b) : 0;
+            }
+        }
+        // A fresh page's blocks are linked an OS page at a time, so a few untouched ones come first: 4 KiB of slack.
+        assertThat(reusedBytes).as("bytes back in their pages without a trim, of %d freed", freedBytes)
+                .isGreaterThanOrEqualTo(freedBytes - (128 << 10) - (4 << 10));
+        freeAll(again);
+        freeing.submit(allocator::trim).get();
+        freeAll(aside);
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+
+    private static int slotOf(long block) {
+        return (int) (block >>> 16) & 15;
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test

@@ -860,11 +860,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
                 notLive(p, 1, live, perHeap);
             }
             // Nor are the blocks a thread freed and has not handed to their page yet, or keeps.
-            Page deferred = h.deferredPage();
-            int count = h.deferredCount();
-            if (deferred != null && count > 0) {
-                notLive(deferred, count, live, perHeap);
-            }
+            h.deferredFrees.forEachChain((page, count) -> notLive(page, count, live, perHeap));
             h.remoteFrees.forEach(block -> {
                 Page kept = PageMap.lookup(block);
                 if (kept != null && kept.sizeClass >= 0) {

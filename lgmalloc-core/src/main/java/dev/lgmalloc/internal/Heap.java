@@ -48,10 +48,8 @@ public final class Heap extends HeapLayout.Pad {
      */
     static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
 
-    /** The longest chain of remote frees a thread gathers before handing it to the page. */
-    static final int DEFERRED_LIMIT = 64;
     /**
-     * The largest block a thread gathers: an idle thread then holds at most 64 KiB of freed blocks back. A CAS is
+     * The largest block a thread gathers ({@link DeferredFrees}) or keeps ({@link RemoteFreeCache}). A CAS is
      * nothing beside what a program does with a bigger block.
      */
     static final int DEFERRED_MAX_BLOCK = 1024;
@@ -92,14 +90,8 @@ public final class Heap extends HeapLayout.Pad {
     long arenaChunk;
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
-    /**
-     * This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over: the page,
-     * the chain's ends (linked as a free list) and its length. Owner only; statistics read them racily.
-     */
-    private Page deferredPage;
-    private long deferredHead;
-    private long deferredTail;
-    private int deferredCount;
+    /** This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over. */
+    final DeferredFrees deferredFrees = new DeferredFrees();
     /** Blocks of other heaps' pages this thread freed, kept for its next allocations (owner only). */
     final RemoteFreeCache remoteFrees;
     /**
@@ -471,10 +463,10 @@ public final class Heap extends HeapLayout.Pad {
     /**
      * A free from another thread than the page's owner. A platform thread that allocates the block's class
      * itself keeps the block for its next allocations ({@link RemoteFreeCache#keeps}); one that does not, a
-     * consumer that only frees, gathers it page by page in a chain ({@link #defer}) handed over with one CAS,
-     * which costs such a thread less per block. Anyone else pushes the block at once. Both live in the thread's
-     * heap of the page's own engine, so closing an engine never leaves blocks of unmapped memory behind in another
-     * engine's heap.
+     * consumer that only frees, gathers it page by page in chains ({@link DeferredFrees}), each handed over with
+     * one CAS, which costs such a thread less per block. Anyone else pushes the block at once. Both live in the
+     * thread's heap of the page's own engine, so closing an engine never leaves blocks of unmapped memory behind in
+     * another engine's heap.
      */
     private static void freeRemote(Heap owner, Page page, long address, Thread t) {
         // The heap's kind first: two flags on the line the caller read, where isVirtual loads the thread's class.
@@ -500,7 +492,7 @@ public final class Heap extends HeapLayout.Pad {
         } else if (mine.remoteFrees.keeps(page.sizeClass) && !allocatesNow(owner)) {
             mine.remoteFrees.offer(page, address);            // this thread allocates the class: reuse the block
         } else {
-            mine.defer(page, address);
+            mine.deferredFrees.add(page, address);
         }
     }
 
@@ -633,44 +625,9 @@ public final class Heap extends HeapLayout.Pad {
         }
     }
 
-    /**
-     * Adds a checked block of another thread's page to this heap's chain of deferred remote frees (owner only).
-     * Its link is written at once, as in any free list, so a second free of it is caught as a double free while it
-     * waits; the chain goes to the page with one CAS when a block of another page comes, when it is
-     * {@link #DEFERRED_LIMIT} long, and on this heap's next slow path, trim, or reclamation.
-     */
-    private void defer(Page page, long address) {
-        if (page != deferredPage) {
-            flushDeferred();
-            deferredPage = page;
-            deferredTail = address;
-        }
-        Memory.putLong(address, Page.encode(deferredHead, address));
-        deferredHead = address;
-        if (++deferredCount == DEFERRED_LIMIT) {
-            flushDeferred();
-        }
-    }
-
-    /** Hands this heap's chain of deferred remote frees to its page (owner, or whoever abandons the heap). */
+    /** Hands this heap's chains of gathered remote frees to their pages (owner, or whoever abandons the heap). */
     void flushDeferred() {
-        Page page = deferredPage;
-        if (page != null) {
-            pushRemote(page, deferredHead, deferredTail, deferredCount);
-            deferredPage = null;
-            deferredHead = 0;
-            deferredTail = 0;
-            deferredCount = 0;
-        }
-    }
-
-    /** Blocks this heap's thread freed but has not handed to their page yet, and that page (racy outside the owner). */
-    int deferredCount() {
-        return deferredCount;
-    }
-
-    Page deferredPage() {
-        return deferredPage;
+        deferredFrees.flush();
     }
 
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
