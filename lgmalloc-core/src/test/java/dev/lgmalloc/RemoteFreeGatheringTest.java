@@ -178,12 +178,21 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     }
 
     @Test
-    void blocksAbove1KiBAreHandedOverAtOnce() throws Exception {
-        long[] blocks = mallocs(8, 4096);
-        freeOnTheOtherThread(blocks);
-        // No trim, no hand-over limit reached: an idle thread does not hold big blocks back.
-        long[] again = mallocs(8, 4096);
-        assertThat(setOf(again)).isEqualTo(setOf(blocks));
+    void bigBlocksAreGatheredInChainsOf64KiB() throws Exception {
+        // 4 KiB blocks, 16 to a page: a chain of them goes at 16 blocks, not at 64. A full page before the frees,
+        // so this thread's next blocks would be the freed ones if they had gone to it.
+        long[] blocks = mallocs(16, 4096);
+        long[] firstHalf = java.util.Arrays.copyOf(blocks, 8);
+        long[] secondHalf = java.util.Arrays.copyOfRange(blocks, 8, 16);
+        freeOnTheOtherThreadWhileRunning(firstHalf);      // the page stays this thread's (see above)
+        long[] meanwhile = mallocs(8, 4096);
+        assertThat(setOf(meanwhile)).as("32 KiB wait in the chain").doesNotContainAnyElementsOf(setOf(firstHalf));
+        freeOnTheOtherThreadWhileRunning(secondHalf);
+        // The rest of the page the meanwhile blocks came from, then the first page with all 16 back.
+        long[] after = mallocs(24, 4096);
+        assertThat(setOf(after)).as("at 64 KiB the chain went to its page").containsAll(setOf(blocks));
+        freeAll(after);
+        freeAll(meanwhile);
     }
 
     @Test

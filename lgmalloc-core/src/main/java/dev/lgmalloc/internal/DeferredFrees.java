@@ -15,13 +15,16 @@ package dev.lgmalloc.internal;
  * single chain handed over at every change of page cost one CAS per block, on a line the page's owner reads as it
  * allocates.
  *
- * <p>A chain goes to its page when it is {@link #LIMIT} long, when parking it would take the parked chains past
- * {@link #PARKED_BYTES}, when another page needs its slot, when it was not added to for {@link #IDLE_ADDS} frees
- * (looked at whenever a chain reaches the limit), and on the thread's next slow path, trim or end; and a chain is
- * not parked at all when the page changes after {@link #RUN} frees in a row into it. Those last two rules are for
+ * <p>A chain goes to its page when it is {@link #LIMIT} long or holds {@link #CHAIN_BYTES}, when parking it would
+ * take the parked chains past {@link #PARKED_BYTES}, when another page needs its slot, when it was not added to for
+ * {@link #IDLE_ADDS} frees (looked at whenever a chain reaches its limit), and on the thread's next slow path, trim
+ * or end; and a chain is not parked at all when the page changes after {@link #RUN} frees in a row into it. Those last two rules are for
  * frees in page order (xmalloc-test's consumers, each batch a run of one page and then of the next): a page left
  * behind gets no more frees, and its owner waited for the parked rest of it while mapping fresh pages
  * (xmalloc-test ran 1.4 times slower with neither rule).
+ *
+ * <p>Blocks of every class page are gathered, up to 8 KiB: a third of the demo's payloads are above 1 KiB, and were
+ * pushed one by one; the byte bounds keep what an idle thread holds back where it was with 1 KiB blocks at most.
  *
  * <p>Owner only (or whoever abandons the heap once its thread ended); statistics read it racily.
  */
@@ -31,9 +34,11 @@ final class DeferredFrees {
     static final int SLOTS = 16;
     /** The longest chain: a page's owner takes a chain in at once, and walks it when it has a list of its own. */
     static final int LIMIT = 64;
+    /** The most bytes of one chain: a chain of bigger blocks goes after fewer than {@link #LIMIT} of them. */
+    static final int CHAIN_BYTES = 64 * 1024;
     /**
-     * What the parked chains hold back from their pages at most. With the chain being added to (at most
-     * {@link #LIMIT} blocks of {@code Heap.DEFERRED_MAX_BLOCK} bytes, 64 KiB), an idle thread keeps 128 KiB at most.
+     * What the parked chains hold back from their pages at most. With the chain being added to, an idle thread
+     * keeps 128 KiB at most.
      */
     static final int PARKED_BYTES = 64 * 1024;
     /** Frees after which a parked chain that none of them added to goes to its page. */
@@ -49,6 +54,8 @@ final class DeferredFrees {
     private long head;
     private long tail;
     private int count;
+    /** The length at which the current chain goes: {@link #LIMIT}, or fewer blocks of {@link #CHAIN_BYTES}. */
+    private int limit;
     /** {@link #count} when its page became the current one: the frees in a row since are the difference. */
     private int countAtSwitch;
 
@@ -70,8 +77,8 @@ final class DeferredFrees {
         }
         Memory.putLong(address, Page.encode(head, address));
         head = address;
-        if (++count == LIMIT) {
-            clock += LIMIT - countAtSwitch;
+        if (++count >= limit) {
+            clock += count - countAtSwitch;
             handOverCurrent();
             if (parkedBytes != 0) {
                 handOverIdle();         // here, not on every free: a free in a run of one page stays as cheap
@@ -106,6 +113,7 @@ final class DeferredFrees {
             count = 0;
         }
         countAtSwitch = count;
+        limit = Math.min(LIMIT, CHAIN_BYTES / p.blockSize);   // blocks of class pages are below 8 KiB
         page = p;
     }
 

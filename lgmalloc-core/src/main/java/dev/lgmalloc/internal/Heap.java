@@ -48,11 +48,6 @@ public final class Heap extends HeapLayout.Pad {
      */
     static final boolean CHECKS = !Boolean.getBoolean("lgmalloc.benchmark.disableChecks");
 
-    /**
-     * The largest block a thread gathers ({@link DeferredFrees}) or keeps ({@link RemoteFreeCache}). A CAS is
-     * nothing beside what a program does with a bigger block.
-     */
-    static final int DEFERRED_MAX_BLOCK = 1024;
 
     private final Page exhausted;
     final Page[] current;
@@ -475,14 +470,13 @@ public final class Heap extends HeapLayout.Pad {
             return;
         }
         Engine engine = owner.engine;
-        if (engine == null || page.units != null || page.blockSize > DEFERRED_MAX_BLOCK || page.isLarge()
-                || t.isVirtual()) {
+        if (engine == null || page.units != null || page.isLarge() || t.isVirtual()) {
             // Whose heap should take an orphan (Engine.acquirePage); stored only when it changes, since this
             // cache line also holds the page's full flag, which every remote free reads.
             if (page.state == Page.ORPHANED && page.lastFreer != t.threadId()) {
                 page.lastFreer = t.threadId();
             }
-            freeShared(page, address);    // orphaned, quarantined, a big, extent or large block; or a virtual thread
+            freeShared(page, address);    // orphaned, quarantined, an extent or large block; or a virtual thread
             return;
         }
         checkRemoteFree(page, address);

@@ -27,6 +27,8 @@ import dev.lgmalloc.SizeClasses;
  */
 final class RemoteFreeCache {
 
+    /** The largest block a thread keeps: bigger ones go back to their pages in chains ({@link DeferredFrees}). */
+    static final int MAX_BLOCK = 1024;
     static final int CLASS_BYTES = 4 * 1024;
     static final int MIN_PER_CLASS = 4;
     static final int MAX_PER_CLASS = 64;
@@ -52,7 +54,7 @@ final class RemoteFreeCache {
         this.reusing = new boolean[n];
         for (int c = 0; c < n; c++) {
             int size = classes.blockSize(c);
-            capacity[c] = size > Heap.DEFERRED_MAX_BLOCK ? 0
+            capacity[c] = size > MAX_BLOCK ? 0
                     : Math.clamp(CLASS_BYTES / size, MIN_PER_CLASS, MAX_PER_CLASS);
         }
     }
@@ -64,7 +66,7 @@ final class RemoteFreeCache {
 
     /**
      * Keeps the block at {@code address}, checked as a live block of another heap's {@code page} of a class of
-     * {@code Heap.DEFERRED_MAX_BLOCK} bytes or less; when its class is full, hands that class's blocks back first.
+     * {@link #MAX_BLOCK} bytes or less; when its class is full, hands that class's blocks back first.
      */
     void offer(Page page, long address) {
         long[] a = addresses;
