@@ -178,6 +178,18 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     }
 
     @Test
+    void aSecondFreeOfAGatheredBigBlockIsADoubleFree() throws Exception {
+        long[] blocks = mallocs(3, 4096);
+        freeOnTheOtherThreadWhileRunning(new long[] {blocks[1]});    // gathered: no chain limit reached
+        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
+                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.free(blocks[1]))
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        allocator.free(blocks[0]);
+        allocator.free(blocks[2]);
+    }
+
+    @Test
     void bigBlocksAreGatheredInChainsOf64KiB() throws Exception {
         // 4 KiB blocks, 16 to a page: a chain of them goes at 16 blocks, not at 64. A full page before the frees,
         // so this thread's next blocks would be the freed ones if they had gone to it.

@@ -8,20 +8,19 @@ package dev.lgmalloc.internal;
  *
  * <p>The chain being added to sits in fields, and everything else happens when the page changes or a chain is
  * handed over, so a run of frees into one page costs what a single chain did (xmalloc-test ran 6-8% slower while
- * each free also counted bytes and frees). When
- * the page changes, the chain is parked in a small table, at a slot its page's address picks, and the new page's
- * chain comes out of the table if it is there: a program that frees messages of several blocks of several classes
- * (the demo's header, envelope and payload, each from its own page) grows all their chains side by side, where a
- * single chain handed over at every change of page cost one CAS per block, on a line the page's owner reads as it
- * allocates.
+ * each free also counted bytes and frees). When the page changes, the chain is parked in a small table, at a slot
+ * its page's address picks, and the new page's chain comes out of the table if it is there: a program that frees
+ * messages of several blocks of several classes (the demo's header, envelope and payload, each from its own page)
+ * grows all their chains side by side, where a single chain handed over at every change of page cost one CAS per
+ * block, on a line the page's owner reads as it allocates.
  *
  * <p>A chain goes to its page when it is {@link #LIMIT} long or holds {@link #CHAIN_BYTES}, when parking it would
  * take the parked chains past {@link #PARKED_BYTES}, when another page needs its slot, when it was not added to for
  * {@link #IDLE_ADDS} frees (looked at whenever a chain reaches its limit), and on the thread's next slow path, trim
- * or end; and a chain is not parked at all when the page changes after {@link #RUN} frees in a row into it. Those last two rules are for
- * frees in page order (xmalloc-test's consumers, each batch a run of one page and then of the next): a page left
- * behind gets no more frees, and its owner waited for the parked rest of it while mapping fresh pages
- * (xmalloc-test ran 1.4 times slower with neither rule).
+ * or end; and a chain is not parked at all when the page changes after {@link #RUN} frees in a row into it. Those
+ * last two rules are for frees in page order (xmalloc-test's consumers, each batch a run of one page and then of
+ * the next): a page left behind gets no more frees, and its owner waited for the parked rest of it while mapping
+ * fresh pages (xmalloc-test ran 1.4 times slower with neither rule).
  *
  * <p>Blocks of every class page are gathered, up to 8 KiB: a third of the demo's payloads are above 1 KiB, and were
  * pushed one by one; the byte bounds keep what an idle thread holds back where it was with 1 KiB blocks at most.

@@ -676,7 +676,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
     public void maintain(boolean force) {
         Heap mine = fastHeap();
         if (mine != null) {
-            mine.flushDeferred();       // trim, or an allocation the limit refused: first this thread's gathered frees
+            mine.deferredFrees.flush(); // trim, or an allocation the limit refused: first this thread's gathered frees
             mine.remoteFrees.flush();   // and the blocks it keeps
             if (force) {
                 mine.extentCache.flush(extents);

@@ -239,7 +239,7 @@ public final class Heap extends HeapLayout.Pad {
      */
     private long mallocSlow(int sizeClass) {
         slowPaths[sizeClass]++;           // the class is in use: reclaim leaves its pages to this thread
-        flushDeferred();                  // this thread's own remote frees must not wait on its allocations
+        deferredFrees.flush();            // this thread's own remote frees must not wait on its allocations
         long kept = remoteFrees.poll(sizeClass);    // before untouched memory: blocks this thread freed, still hot
         if (kept != 0) {
             return kept;
@@ -617,11 +617,6 @@ public final class Heap extends HeapLayout.Pad {
         } finally {
             stripeLock.unlock();
         }
-    }
-
-    /** Hands this heap's chains of gathered remote frees to their pages (owner, or whoever abandons the heap). */
-    void flushDeferred() {
-        deferredFrees.flush();
     }
 
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
@@ -1084,7 +1079,7 @@ public final class Heap extends HeapLayout.Pad {
      * where frees from any thread keep working. Called once its thread is gone (or never ran).
      */
     void abandon() {
-        flushDeferred();          // the owner is gone: its gathered remote frees go to their pages now
+        deferredFrees.flush();    // the owner is gone: its gathered remote frees go to their pages now
         remoteFrees.flush();      // and the blocks it kept
         extentCache.flush(engine.extents);
         extentsHandedBack = true;
