@@ -208,6 +208,60 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     }
 
     @Test
+    void extentsAreGatheredInChainsOf64KiBAndStayCheckedExactly() throws Exception {
+        // 16 KiB extents: a chain of them goes to its page at four blocks
+        long[] blocks = mallocs(6, 16 * 1024);
+        allocator.trim();                        // the blocks the first miss stocked go back to the page
+        long[] gathered = java.util.Arrays.copyOf(blocks, 3);
+        freeOnTheOtherThreadWhileRunning(gathered);
+        assertThat(allocator.statistics().liveBlocks()).as("gathered extents are not live").isEqualTo(3);
+        assertThat(allocator.statistics().liveBytes()).isEqualTo(3 * 16 * 1024);
+        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
+                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.free(blocks[1]))
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        long[] meanwhile = mallocs(3, 16 * 1024);
+        assertThat(setOf(meanwhile)).as("48 KiB wait in the chain").doesNotContainAnyElementsOf(setOf(gathered));
+        freeOnTheOtherThreadWhileRunning(new long[] {blocks[3]});
+        long[] after = mallocs(4, 16 * 1024);
+        assertThat(setOf(after)).as("at 64 KiB the chain went to its page")
+                .isEqualTo(setOf(java.util.Arrays.copyOf(blocks, 4)));
+        freeAll(after);
+        freeAll(meanwhile);
+        freeAll(blocks[4], blocks[5]);
+        assertThat(allocator.statistics().liveBlocks()).isZero();
+    }
+
+    @Test
+    void extentsOfSeveralClassesOfOnePageShareAChainAndLeaveEachClassesCount() throws Exception {
+        // An extent page holds blocks of many classes: a thread freeing another thread's batch frees them in turn
+        long[] sizes = {8 * 1024, 12 * 1024, 16 * 1024, 8 * 1024};
+        long[] blocks = new long[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            blocks[i] = allocator.malloc(sizes[i]);
+        }
+        allocator.trim();
+        freeOnTheOtherThreadWhileRunning(blocks);        // 44 KiB: one chain, waiting
+        AllocatorStatistics gathered = allocator.statistics();
+        assertThat(gathered.liveBlocks()).isZero();
+        assertThat(gathered.liveBytes()).isZero();
+        assertThat(gathered.classes()).allSatisfy(c -> assertThat(c.liveBlocks()).isZero());
+        assertThat(allocator.malloc(12 * 1024)).as("still in the chain").isNotEqualTo(blocks[1]);
+        freeing.submit(allocator::trim).get();           // the chain goes to its page
+        assertThatThrownBy(() -> allocator.free(blocks[1]))
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+    }
+
+    @Test
+    void extentsAbove32KiBGoToTheirPageAtOnce() throws Exception {
+        long[] blocks = mallocs(2, 48 * 1024);
+        allocator.trim();
+        freeOnTheOtherThreadWhileRunning(new long[] {blocks[0]});
+        assertThat(allocator.malloc(48 * 1024)).as("the freed block, back in its page").isEqualTo(blocks[0]);
+        freeAll(blocks);
+    }
+
+    @Test
     void aThreadThatEndsHandsItsChainOver() throws Exception {
         long[] blocks = mallocs(10);
         long[] aside = restOfOsPage(blocks[9], 64);

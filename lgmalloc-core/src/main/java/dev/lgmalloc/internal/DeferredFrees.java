@@ -25,6 +25,12 @@ package dev.lgmalloc.internal;
  * <p>Blocks of every class page are gathered, up to 8 KiB: a third of the demo's payloads are above 1 KiB, and were
  * pushed one by one; the byte bounds keep what an idle thread holds back where it was with 1 KiB blocks at most.
  *
+ * <p>Extents up to {@link #MAX_EXTENT} are gathered too ({@link #addExtent}), in a chain of their own: one page's,
+ * handed over at {@link #CHAIN_BYTES} or when an extent of another page comes, never parked. A consumer of buffers
+ * of one size frees them in their page's order, and a thread that frees another thread's batch of many sizes
+ * (rptest) frees its extents in page order among its small blocks, which have their chains; an extent page holds
+ * blocks of many classes, so the chain notes each block's class for the statistics.
+ *
  * <p>Owner only (or whoever abandons the heap once its thread ended); statistics read it racily.
  */
 final class DeferredFrees {
@@ -47,6 +53,10 @@ final class DeferredFrees {
      * in page order have left that page behind, while interleaved ones change page after one or two frees.
      */
     static final int RUN = 8;
+    /** The biggest extent gathered: a chain of bigger ones would hold one block. */
+    static final int MAX_EXTENT = CHAIN_BYTES / 2;
+    /** The most extents in a chain: they are 8 KiB or more. */
+    private static final int MAX_EXTENTS = CHAIN_BYTES / Extents.MIN_BLOCK;
 
     /** The chain being added to: its page (null: none), its ends and its length. */
     private Page page;
@@ -69,6 +79,15 @@ final class DeferredFrees {
     /** Bytes in the parked chains. */
     private int parkedBytes;
 
+    /** The chain of extents: its page (null: none), ends, length, bytes, longest block in units, and its classes. */
+    private Page extentPage;
+    private long extentHead;
+    private long extentTail;
+    private int extentCount;
+    private int extentBytes;
+    private int extentUnits;
+    private final int[] extentClasses = new int[MAX_EXTENTS];
+
     /** Adds the block at {@code address}, checked as a live block of another heap's small-block {@code p}. */
     void add(Page p, long address) {
         if (p != page) {
@@ -82,6 +101,39 @@ final class DeferredFrees {
             if (parkedBytes != 0) {
                 handOverIdle();         // here, not on every free: a free in a run of one page stays as cheap
             }
+        }
+    }
+
+    /**
+     * Adds the extent at {@code address} of another heap's extent page {@code p}, checked as a live block of class
+     * {@code sizeClass}, {@code units} units long ({@link #MAX_EXTENT} at most).
+     */
+    void addExtent(Page p, int sizeClass, int units, long address) {
+        int bytes = units << Units.UNIT_SHIFT;
+        if (p != extentPage || extentBytes + bytes > CHAIN_BYTES) {
+            handOverExtents();
+            extentPage = p;
+            extentHead = 0;
+            extentTail = address;
+        }
+        Memory.putLong(address, Page.encode(extentHead, address));
+        extentHead = address;
+        extentClasses[extentCount++] = sizeClass;
+        extentBytes += bytes;
+        extentUnits = Math.max(extentUnits, units);
+        if (extentBytes + Extents.MIN_BLOCK > CHAIN_BYTES) {
+            handOverExtents();          // full: no extent fits beside
+        }
+    }
+
+    private void handOverExtents() {
+        Page p = extentPage;
+        if (p != null) {
+            extentPage = null;          // first: statistics must not count the blocks once the page has them
+            p.units.extents.pushFromAnotherThread(p, extentHead, extentTail, extentCount, extentUnits);
+            extentCount = 0;
+            extentBytes = 0;
+            extentUnits = 0;
         }
     }
 
@@ -149,6 +201,7 @@ final class DeferredFrees {
 
     /** Hands every chain to its page. */
     void flush() {
+        handOverExtents();
         handOverCurrent();
         if (parkedBytes != 0) {
             for (int slot = 0; slot < SLOTS; slot++) {
@@ -173,6 +226,14 @@ final class DeferredFrees {
             int n = parkedCounts[slot];
             parkedBytes -= n * p.blockSize;
             Heap.pushRemote(p, parkedHeads[slot], parkedTails[slot], n);
+        }
+    }
+
+    /** Calls {@code visitor} with the class of each gathered extent (racy outside the owner: for statistics only). */
+    void forEachExtent(java.util.function.IntConsumer visitor) {
+        int n = extentPage == null ? 0 : Math.min(extentCount, MAX_EXTENTS);
+        for (int i = 0; i < n; i++) {
+            visitor.accept(extentClasses[i]);
         }
     }
 

@@ -196,7 +196,23 @@ final class Extents {
         int pending = page.units.freeRemotely(page, address);
         if (pending < 0) {
             free(page, address);
-        } else if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES) {
+        } else {
+            takeRemoteFreesIfEmptied(page, pending);
+        }
+    }
+
+    /**
+     * Another thread's chain of {@code count} extents of {@code page}, of {@code units} units each, checked and
+     * linked as {@link Units#freeRemotely} checks and links one ({@link DeferredFrees#addExtent}): onto the page's
+     * remote list with one CAS, taken in at once when that leaves no live block outside the list, as
+     * {@link #freeFromAnotherThread}'s is.
+     */
+    void pushFromAnotherThread(Page page, long head, long tail, int count, int units) {
+        takeRemoteFreesIfEmptied(page, page.units.pushRemotely(page, head, tail, count, units));
+    }
+
+    private void takeRemoteFreesIfEmptied(Page page, int pending) {
+        if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES) {
             takeRemoteFrees(page);
         }
     }

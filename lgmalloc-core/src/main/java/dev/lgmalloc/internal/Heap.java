@@ -470,6 +470,10 @@ public final class Heap extends HeapLayout.Pad {
             return;
         }
         Engine engine = owner.engine;
+        if (page.units != null && engine != null && !t.isVirtual()) {
+            gatherExtent(engine, page, address, t);
+            return;
+        }
         if (engine == null || page.units != null || page.isLarge() || t.isVirtual()) {
             // Whose heap should take an orphan (Engine.acquirePage); stored only when it changes, since this
             // cache line also holds the page's full flag, which every remote free reads.
@@ -487,6 +491,23 @@ public final class Heap extends HeapLayout.Pad {
             mine.remoteFrees.offer(page, address);            // this thread allocates the class: reuse the block
         } else {
             mine.deferredFrees.add(page, address);
+        }
+    }
+
+    /**
+     * A platform thread's free of another heap's extent: gathered in the freeing thread's chains when it is a live
+     * block's start no list holds, of {@link DeferredFrees#MAX_EXTENT} at most; otherwise pushed at once, or refused
+     * by the locked free, which says what the address is.
+     */
+    private static void gatherExtent(Engine engine, Page page, long address, Thread t) {
+        int sizeClass = page.units.liveClassAt(page, address);
+        int blockSize = sizeClass < 0 ? 0 : engine.classes.blockSize(sizeClass);
+        Heap mine;
+        if (blockSize == 0 || blockSize > DeferredFrees.MAX_EXTENT || ExtentCache.holds(address)
+                || (mine = engine.freeingHeapOf(t)) == null) {
+            page.units.extents.freeFromAnotherThread(page, address);
+        } else {
+            mine.deferredFrees.addExtent(page, sizeClass, Units.unitsFor(blockSize), address);
         }
     }
 

@@ -259,17 +259,25 @@ final class Units {
         if (liveClassAt(page, address) == NONE || ExtentCache.holds(address)) {
             return -1;
         }
+        return pushRemotely(page, address, address, 1, lengths[(int) ((address - page.start) >>> UNIT_SHIFT)]);
+    }
+
+    /**
+     * Pushes the chain {@code head .. tail} of {@code count} live blocks of {@code units} units each or fewer, checked
+     * by another thread as {@link #freeRemotely} checks one and linked as its list is (the tail's link about to be
+     * set), onto the page's remote list with one CAS; returns the blocks in the list then.
+     */
+    int pushRemotely(Page page, long head, long tail, int count, int units) {
         long old;
         do {
             old = page.threadFree;
-            Memory.putLong(address, Page.encode(old & Page.ADDRESS_MASK, address));
-        } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + 1) << Page.COUNT_SHIFT | address));
+            Memory.putLong(tail, Page.encode(old & Page.ADDRESS_MASK, tail));
+        } while (!page.casThreadFree(old, ((old >>> Page.COUNT_SHIFT) + count) << Page.COUNT_SHIFT | head));
         if (old == 0) {
-            // A page with a remote list may serve (mayHold): at least this block's length, taken in with the list
-            int units = lengths[(int) ((address - page.start) >>> UNIT_SHIFT)];
+            // A page with a remote list may serve (mayHold): at least these blocks' length, taken in with the list
             page.heap.extentPages.gainedRoom(page, ExtentPages.REMOTE, -1, FreeRuns.binOf(units));
         }
-        return (int) (old >>> Page.COUNT_SHIFT) + 1;
+        return (int) (old >>> Page.COUNT_SHIFT) + count;
     }
 
     /** The live blocks (those in the remote list among them), read without the lock. */

@@ -59,9 +59,8 @@ class ExtentsTest {
      */
     private static void freeIntoPage(Allocator allocator, long address) {
         Page page = PageMap.lookup(address);
-        Thread other = Thread.ofPlatform().start(() -> allocator.free(address));
         try {
-            other.join();
+            assertThat(onAnotherThread(address, () -> allocator.free(address))).isNull();
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -75,10 +74,17 @@ class ExtentsTest {
                 && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock);
     }
 
-    /** Runs {@code free} on another thread and returns what it threw, or null. */
-    private static Throwable onAnotherThread(Runnable free) throws InterruptedException {
+    /**
+     * Runs {@code free} on another thread, which then hands the frees it gathered of {@code block}'s allocator
+     * ({@link DeferredFrees}) to their pages, as its next slow path would; returns what {@code free} threw, or null.
+     */
+    private static Throwable onAnotherThread(long block, Runnable free) throws InterruptedException {
+        Engine engine = PageMap.lookup(block).heap.engine;
         AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread.ofPlatform().start(() -> thrown.set(catchThrowable(free::run))).join();
+        Thread.ofPlatform().start(() -> {
+            thrown.set(catchThrowable(free::run));
+            engine.freeingHeapOf(Thread.currentThread()).deferredFrees.flush();
+        }).join();
         return thrown.get();
     }
 
@@ -229,7 +235,7 @@ class ExtentsTest {
         try (Allocator allocator = allocator()) {
             long[] blocks = fillThreePagesAndStartAFourth(allocator);
             long freed = Arrays.stream(blocks).min().orElseThrow();
-            assertThat(onAnotherThread(() -> allocator.free(freed))).isNull();   // onto the page's remote list
+            assertThat(onAnotherThread(freed, () -> allocator.free(freed))).isNull();   // onto the page's remote list
             assertThat(PageMap.lookup(freed).threadFree).isNotZero();
             assertThat(allocator.malloc(PAGE / 4)).as("the block another thread freed, as it is").isEqualTo(freed);
         }
@@ -301,7 +307,7 @@ class ExtentsTest {
                         live[slot] = 0;
                     }
                 }
-                assertThat(onAnotherThread(() -> others.forEach(allocator::free))).isNull();
+                assertThat(onAnotherThread(others.getFirst(), () -> others.forEach(allocator::free))).isNull();
                 if (round % 5 == 4) {
                     allocator.trim();                                // purges, and takes the remote lists in
                 }
@@ -588,7 +594,7 @@ class ExtentsTest {
                     .hasMessageContaining("double free");
             assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class)
                     .hasMessageContaining("double free");
-            assertThat(onAnotherThread(() -> allocator.free(a))).as("another thread's free of it")
+            assertThat(onAnotherThread(a, () -> allocator.free(a))).as("another thread's free of it")
                     .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
             assertThat(allocator.malloc(8 * 1024)).as("last freed, first served").isEqualTo(b);
             assertThat(allocator.malloc(8 * 1024)).isEqualTo(a);
@@ -612,7 +618,7 @@ class ExtentsTest {
             allocator.free(b);
             assertThatThrownBy(() -> allocator.free(b)).as("and is checked exactly")
                     .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
-            assertThat(onAnotherThread(() -> allocator.free(b))).isInstanceOf(InvalidFreeException.class)
+            assertThat(onAnotherThread(b, () -> allocator.free(b))).isInstanceOf(InvalidFreeException.class)
                     .hasMessageContaining("double free");
             assertThat(allocator.malloc(above)).as("back in its own class's list").isEqualTo(a);
             allocator.free(far);
@@ -630,7 +636,10 @@ class ExtentsTest {
             synchronized (page.units.extents.purgeLock) {            // no maintenance pass takes the list in meanwhile
                 Thread freer;
                 synchronized (page.units) {                             // as the owner allocating from the page
-                    freer = Thread.ofPlatform().start(() -> allocator.free(block));
+                    freer = Thread.ofPlatform().start(() -> {
+                        allocator.free(block);                          // gathered: no page touched yet
+                        page.heap.engine.freeingHeapOf(Thread.currentThread()).deferredFrees.flush();
+                    });
                     // Until it ends or waits for this lock: a first free may wait a moment for another monitor
                     // (the JDK's, linking the code it runs), which says nothing of the page's
                     while (freer.getState() != Thread.State.TERMINATED && !waitsFor(freer, page.units)) {
@@ -655,16 +664,16 @@ class ExtentsTest {
             long c = allocator.malloc(32 * 1024);
             allocator.trim();                                    // the blocks b's miss stocked go back to the page
             synchronized (PageMap.lookup(a).units.extents.purgeLock) {     // no pass takes the list in, nor purges
-                assertThat(onAnotherThread(() -> allocator.free(a))).isNull();
-                assertThat(onAnotherThread(() -> allocator.free(a))).as("a second free on another thread")
+                assertThat(onAnotherThread(a, () -> allocator.free(a))).isNull();
+                assertThat(onAnotherThread(a, () -> allocator.free(a))).as("a second free on another thread")
                         .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
                 assertThatThrownBy(() -> allocator.free(a)).as("a second free on the owner")
                         .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
                 assertThatThrownBy(() -> allocator.usableSize(a)).isInstanceOf(InvalidFreeException.class)
                         .hasMessageContaining("double free");
-                assertThat(onAnotherThread(() -> allocator.free(c))).isNull();
+                assertThat(onAnotherThread(c, () -> allocator.free(c))).isNull();
                 allocator.free(b);                                   // kept in the owner's cache
-                assertThat(onAnotherThread(() -> allocator.free(b))).as("another thread's free of a cached block")
+                assertThat(onAnotherThread(b, () -> allocator.free(b))).as("another thread's free of a cached block")
                         .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
                 assertThat(allocator.malloc(16 * 1024)).as("the cache first").isEqualTo(b);
                 assertThat(allocator.malloc(32 * 1024)).as("a miss takes c back as it is: its class").isEqualTo(c);
@@ -672,7 +681,7 @@ class ExtentsTest {
             }
             assertThatThrownBy(() -> allocator.free(c + 8 * 1024)).isInstanceOf(InvalidFreeException.class)
                     .hasMessageContaining("interior pointer");
-            assertThat(onAnotherThread(() -> {
+            assertThat(onAnotherThread(a, () -> {
                 allocator.free(a);
                 allocator.free(b);
             })).isNull();
@@ -688,8 +697,8 @@ class ExtentsTest {
             Page page = PageMap.lookup(a);
             allocator.trim();                                    // the blocks b's miss stocked go back to the page
             synchronized (page.units.extents.purgeLock) {    // no pass takes the list in, nor purges units, meanwhile
-                assertThat(onAnotherThread(() -> allocator.free(a))).isNull();
-                assertThat(onAnotherThread(() -> allocator.free(b))).isNull();   // b heads the list, links to a
+                assertThat(onAnotherThread(a, () -> allocator.free(a))).isNull();
+                assertThat(onAnotherThread(b, () -> allocator.free(b))).isNull();   // b heads the list, links to a
                 Memory.putLong(b, 0x1234_5678L);                                   // a use after free
                 page.units.extents.takeRemoteFrees(page);
                 assertThat(allocator.statistics().discardedBlocks()).isEqualTo(1);
@@ -735,7 +744,7 @@ class ExtentsTest {
                     .hasMessageContaining("already free");
             assertThatThrownBy(() -> allocator.usableSize(second + 4 * 8 * 1024L))
                     .isInstanceOf(InvalidFreeException.class).hasMessageContaining("already free");
-            assertThat(onAnotherThread(() -> allocator.free(stocked))).as("another thread's free of it")
+            assertThat(onAnotherThread(stocked, () -> allocator.free(stocked))).as("another thread's free of it")
                     .isInstanceOf(InvalidFreeException.class).hasMessageContaining("already free");
             long[] next = new long[4];
             for (int i = 0; i < next.length; i++) {
