@@ -135,13 +135,21 @@ final class ExtentCache {
      * half until it trims or ends. Makes the class's list if it has none (owner only, as every caller is).
      */
     int stockWanted(int sizeClass) {
+        return stockRoom(sizeClass, true);
+    }
+
+    /**
+     * How many blocks of class {@code sizeClass} the class has room for, within the cache's bytes; half its limit at
+     * most when {@code half}. Makes the class's list if it has none (owner only, as every caller is).
+     */
+    int stockRoom(int sizeClass, boolean half) {
         int bin = sizeClass - firstClass;
         if (bin < 0) {
             return 0;
         }
         Page list = list(bin);
         int limit = list.cacheLimit;
-        int wanted = Math.min(limit - held(bin), limit / 2);
+        int wanted = half ? Math.min(limit - held(bin), limit / 2) : limit - held(bin);
         if (bytes + (long) wanted * list.blockSize > MAX_BYTES) {
             wanted = (int) Math.min(wanted, (MAX_BYTES - heldBytes()) / list.blockSize);
         }

@@ -98,7 +98,7 @@ public final class Heap extends HeapLayout.Pad {
     /** Extent blocks this thread freed and keeps for its next allocations of their classes (owner only). */
     final ExtentCache extentCache;
     /** Where {@link Units#allocate} gathers the blocks it stocks into {@link #extentCache} (owner only). */
-    final long[] stockScratch = new long[ExtentCache.MAX_PER_CLASS];
+    final long[] stockScratch = new long[ExtentCache.MAX_PER_CLASS + 1];
     /**
      * Set once the ended owner's cached extent blocks are back in their pages: only then may another heap take
      * its extent pages over, since a cached block counts as live in its page and only its cache may free it.

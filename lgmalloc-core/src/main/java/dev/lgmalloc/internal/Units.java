@@ -116,8 +116,10 @@ final class Units {
      * process peaked 5 MiB higher (docs/BENCHMARKS.md, twenty-fourth session).
      */
     synchronized long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
-        // Blocks of the class that other threads freed go out again as they are, no units given back and taken
-        int kept = takeRemoteFrees(page, sizeClass, stock, stock == null ? 0 : 1 + wanted);
+        // Blocks of the class that other threads freed go out again as they are, no units given back and taken, as
+        // many as the class has room for: they are free blocks of the class already (a consumer's chain of them)
+        int kept = takeRemoteFrees(page, sizeClass, stock,
+                stock == null ? 0 : Math.min(stock.length, 1 + cache.stockRoom(sizeClass, false)));
         long block = kept > 0 ? stock[--kept] : 0;
         int stocked = kept;
         while (stocked < wanted || block == 0) {

@@ -16,7 +16,9 @@ import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -686,6 +688,32 @@ class ExtentsTest {
                 allocator.free(b);
             })).isNull();
             assertThat(allocator.statistics().liveBlocks()).as("the statistics take the remote list in").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMissTakesAsManyOfItsClassFromTheRemoteListAsItsCacheHasRoomFor() throws InterruptedException {
+        // A consumer hands back a chain of blocks of one class: they are free blocks of the class already, so the
+        // producer's next miss keeps them all (the class may keep eight 8 KiB blocks), none given back to the units
+        try (Allocator allocator = allocator()) {
+            long[] blocks = new long[8];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(8 * 1024);
+            }
+            allocator.trim();                                    // the blocks the misses stocked go back to the page
+            Page page = PageMap.lookup(blocks[0]);
+            long[] freed = Arrays.copyOf(blocks, 6);
+            synchronized (page.units.extents.purgeLock) {        // no pass takes the list in meanwhile
+                assertThat(onAnotherThread(freed[0], () -> Arrays.stream(freed).forEach(allocator::free))).isNull();
+                assertThat(page.pendingRemoteFrees()).isEqualTo(6);
+                Set<Long> again = new HashSet<>();
+                again.add(allocator.malloc(8 * 1024));
+                assertThat(page.units.liveBlocksRacy()).as("one out, five in the cache, two never freed").isEqualTo(8);
+                for (int i = 0; i < 5; i++) {
+                    again.add(allocator.malloc(8 * 1024));
+                }
+                assertThat(again).containsExactlyInAnyOrderElementsOf(Arrays.stream(freed).boxed().toList());
+            }
         }
     }
 
