@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A platform thread that does not allocate a class itself gathers its frees of other threads' blocks of that class
- * page by page and hands each chain over with one CAS (Heap.defer; one that does keeps them: RemoteFreeCacheTest).
- * What must hold meanwhile: a gathered block is not live, a second free of it is a double free,
- * and the chain reaches its page when it is long enough, on trim, and when its thread ends.
+ * page by page and hands each chain over with one CAS (DeferredFrees; one that does keeps them: RemoteFreeCacheTest),
+ * and so it does with extents up to 32 KiB. What must hold meanwhile: a gathered block is not live, a second free of
+ * it is a double free, and the chain reaches its page when it is long enough, on trim, and when its thread ends.
  */
 class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
 
