@@ -129,11 +129,13 @@ final class DeferredFrees {
     private void handOverExtents() {
         Page p = extentPage;
         if (p != null) {
+            int count = extentCount;
+            int units = extentUnits;
             extentPage = null;          // first: statistics must not count the blocks once the page has them
-            p.units.extents.pushFromAnotherThread(p, extentHead, extentTail, extentCount, extentUnits);
             extentCount = 0;
             extentBytes = 0;
             extentUnits = 0;
+            p.units.extents.pushFromAnotherThread(p, extentHead, extentTail, count, units);
         }
     }
 
