@@ -30,11 +30,7 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     void aSecondFreeOfAGatheredBlockIsADoubleFree() throws Exception {
         long[] blocks = mallocs(3);
         freeOnTheOtherThread(new long[] {blocks[1]});
-        // Caught on the gathering thread and on any other: the gathered block holds a free-list link.
-        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
-                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
-        assertThatThrownBy(() -> allocator.free(blocks[1]))
-                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertASecondFreeIsADoubleFree(blocks[1]);
         allocator.free(blocks[0]);
         allocator.free(blocks[2]);
     }
@@ -167,6 +163,14 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
         assertThat(allocator.statistics().liveBlocks()).isZero();
     }
 
+    /** Caught on the gathering thread and on any other: the gathered block holds a free-list link. */
+    private void assertASecondFreeIsADoubleFree(long block) {
+        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {block}))
+                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertThatThrownBy(() -> allocator.free(block))
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+    }
+
     private static int slotOf(long block) {
         return (int) (block >>> 16) & 15;
     }
@@ -181,10 +185,7 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
     void aSecondFreeOfAGatheredBigBlockIsADoubleFree() throws Exception {
         long[] blocks = mallocs(3, 4096);
         freeOnTheOtherThreadWhileRunning(new long[] {blocks[1]});    // gathered: no chain limit reached
-        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
-                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
-        assertThatThrownBy(() -> allocator.free(blocks[1]))
-                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertASecondFreeIsADoubleFree(blocks[1]);
         allocator.free(blocks[0]);
         allocator.free(blocks[2]);
     }
@@ -216,10 +217,7 @@ class RemoteFreeGatheringTest extends CrossThreadFreeFixture {
         freeOnTheOtherThreadWhileRunning(gathered);
         assertThat(allocator.statistics().liveBlocks()).as("gathered extents are not live").isEqualTo(3);
         assertThat(allocator.statistics().liveBytes()).isEqualTo(3 * 16 * 1024);
-        assertThatThrownBy(() -> freeOnTheOtherThread(new long[] {blocks[1]}))
-                .hasCauseInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
-        assertThatThrownBy(() -> allocator.free(blocks[1]))
-                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+        assertASecondFreeIsADoubleFree(blocks[1]);
         long[] meanwhile = mallocs(3, 16 * 1024);
         assertThat(setOf(meanwhile)).as("48 KiB wait in the chain").doesNotContainAnyElementsOf(setOf(gathered));
         freeOnTheOtherThreadWhileRunning(new long[] {blocks[3]});

@@ -500,11 +500,10 @@ public final class Heap extends HeapLayout.Pad {
      * by the locked free, which says what the address is.
      */
     private static void gatherExtent(Engine engine, Page page, long address, Thread t) {
-        int sizeClass = page.units.liveClassAt(page, address);
+        int sizeClass = page.units.remotelyFreeableClassAt(page, address);
         int blockSize = sizeClass < 0 ? 0 : engine.classes.blockSize(sizeClass);
         Heap mine;
-        if (blockSize == 0 || blockSize > DeferredFrees.MAX_EXTENT || ExtentCache.holds(address)
-                || (mine = engine.freeingHeapOf(t)) == null) {
+        if (blockSize == 0 || blockSize > DeferredFrees.MAX_EXTENT || (mine = engine.freeingHeapOf(t)) == null) {
             page.units.extents.freeFromAnotherThread(page, address);
         } else {
             mine.deferredFrees.addExtent(page, sizeClass, Units.unitsFor(blockSize), address);

@@ -258,10 +258,19 @@ final class Units {
      * same moment can both pass, as on small pages (docs/RELIABILITY.md section 5).
      */
     int freeRemotely(Page page, long address) {
-        if (liveClassAt(page, address) == NONE || ExtentCache.holds(address)) {
+        if (remotelyFreeableClassAt(page, address) == NONE) {
             return -1;
         }
         return pushRemotely(page, address, address, 1, lengths[(int) ((address - page.start) >>> UNIT_SHIFT)]);
+    }
+
+    /**
+     * The class of the block at {@code address} when another thread may free it without the lock: a live block's
+     * start whose first word is no list's link; {@link #NONE} otherwise, for the locked free to say what it is.
+     */
+    int remotelyFreeableClassAt(Page page, long address) {
+        int sizeClass = liveClassAt(page, address);
+        return sizeClass == NONE || ExtentCache.holds(address) ? NONE : sizeClass;
     }
 
     /**
