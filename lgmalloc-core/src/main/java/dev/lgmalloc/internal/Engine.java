@@ -658,11 +658,16 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         // first, then finds them among the orphans instead of mapping a fresh page (ConcurrencyTest, now and then).
         synchronized (h.abandoned) {
             if (h.abandoned.compareAndSet(false, true)) {
-                synchronized (heaps) {
-                    heaps.remove(h);
-                    reapedPredictedHits.addAndGet(h.predictedHits);     // its thread ended: the count is final
+                try {
+                    h.abandon();
+                } finally {
+                    // Listed until its blocks are back: a trim that races this reaper finds the heap, and waits above
+                    // for it, instead of releasing pages while the ended thread's gathered frees are still on the way.
+                    synchronized (heaps) {
+                        heaps.remove(h);
+                        reapedPredictedHits.addAndGet(h.predictedHits);     // its thread ended: the count is final
+                    }
                 }
-                h.abandon();
             }
         }
     }

@@ -165,8 +165,10 @@ public final class Stress {
                 fail(Failure.LEAKED, after.liveBlocks() + " blocks (" + after.liveBytes() + " bytes) still live "
                         + "after every block was freed and trim()");
             } else if (after.committedBytes() != 0) {
+                // Where they are, for the next run that finds this: the heaps holding pages, and by what kind.
                 fail(Failure.RETAINED, after.committedBytes() + " bytes still committed after every block was "
-                        + "freed and trim()");
+                        + "freed and trim(); heaps with pages: " + after.heapDetails().stream()
+                        .filter(h -> h.pages() > 0).toList() + "; resident: " + allocator.residency());
             }
         }
         Map<Failure, Long> counts = new EnumMap<>(Failure.class);
