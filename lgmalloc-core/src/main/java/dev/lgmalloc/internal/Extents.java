@@ -81,7 +81,9 @@ final class Extents {
     private long take(Heap heap, int sizeClass, int blockSize) {
         int units = Units.unitsFor(blockSize);
         // Not for a stripe: nothing flushes a stripe's cache, which would keep the blocks from their page past a trim
-        int wanted = heap.striped ? 0 : heap.extentCache.stockWanted(sizeClass);
+        // (neither those carved ahead nor those of the page's remote list)
+        ExtentCache cache = heap.striped ? null : heap.extentCache;
+        int wanted = cache == null ? 0 : cache.stockWanted(sizeClass);
         ExtentPages mine = heap.extentPages;
         Page[] own = mine.pages;
         int bin = FreeRuns.binOf(units);
@@ -93,7 +95,7 @@ final class Extents {
             int room = mine.room(i);
             if (room >= units) {
                 Page page = own[i];
-                long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
+                long block = page.units.allocate(page, units, sizeClass, cache, heap.stockScratch, wanted);
                 if (block != 0) {
                     mine.passed(bin, start, unable, lowerings);
                     return block;
@@ -107,7 +109,7 @@ final class Extents {
         // A page's room or the start may have been read stale (ExtentPages): look at each page itself before growing
         for (Page page : own) {
             if (page.units.mayHold(page, units)) {
-                long block = page.units.allocate(page, units, sizeClass, heap.extentCache, heap.stockScratch, wanted);
+                long block = page.units.allocate(page, units, sizeClass, cache, heap.stockScratch, wanted);
                 if (block != 0) {
                     return block;
                 }

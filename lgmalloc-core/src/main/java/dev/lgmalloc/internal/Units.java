@@ -111,15 +111,16 @@ final class Units {
     /**
      * {@link #allocate}, and in the same hold of the lock up to {@code wanted} more blocks of the class (gathered in
      * {@code stock}) for {@code cache}, the owner's, which keeps them for its next allocations
-     * ({@link ExtentCache#stock}). One loop, so that C2 inlines one copy of the run search into its caller: with
-     * two, compiling {@link Extents#allocate} took 13 MB of the JIT's arena where it took 4, and glibc-thread's
-     * process peaked 5 MiB higher (docs/BENCHMARKS.md, twenty-fourth session).
+     * ({@link ExtentCache#stock}); a null {@code cache} (a stripe's allocation) keeps none, and {@code wanted} is 0.
+     * One loop, so that C2 inlines one copy of the run search into its caller: with two, compiling
+     * {@link Extents#allocate} took 13 MB of the JIT's arena where it took 4, and glibc-thread's process peaked 5 MiB
+     * higher (docs/BENCHMARKS.md, twenty-fourth session).
      */
     synchronized long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
         // Blocks of the class that other threads freed go out again as they are, no units given back and taken, as
         // many as the class has room for: they are free blocks of the class already (a consumer's chain of them)
-        int kept = takeRemoteFrees(page, sizeClass, stock,
-                stock == null ? 0 : Math.min(stock.length, 1 + cache.stockRoom(sizeClass, false)));
+        int kept = takeRemoteFrees(page, sizeClass, stock, stock == null ? 0
+                : cache == null ? 1 : Math.min(stock.length, 1 + cache.stockRoom(sizeClass, false)));
         long block = kept > 0 ? stock[--kept] : 0;
         int stocked = kept;
         while (stocked < wanted || block == 0) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lgmalloc.Allocator;
 import dev.lgmalloc.AllocatorConfiguration;
 import dev.lgmalloc.InvalidFreeException;
+import dev.lgmalloc.SizeClasses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,6 +56,55 @@ class StripeTest {
             }).join();
             allocator.trim();
             assertThat(allocator.usedBytes()).as("no extent kept back in a stripe's cache").isZero();
+        }
+    }
+
+    /**
+     * A stripe's miss on a page whose remote list holds blocks of its class hands one of them out, and keeps none
+     * in the stripe's extent cache: nothing flushes a stripe's cache, so kept blocks held their page past every trim
+     * (CI's quick stress, 256 KiB committed after everything was freed and trimmed). The engine is off the
+     * maintenance thread, so only the stripe's miss takes the list in.
+     */
+    @Test
+    void aStripesMissKeepsNoBlockOfAnotherThreadsFreesPastATrim() throws Exception {
+        Engine engine = new Engine("stripe-miss-test", SizeClasses.standard(), new int[0], 100_000_000L, 1, 0, false);
+        Maintenance.unregister(engine);
+        try {
+            int sizeClass = engine.classes.classOf(16 * 1024);
+            long[] blocks = new long[10];
+            Heap stripe = engine.acquireStripe(Thread.currentThread());
+            try {
+                for (int i = 0; i < blocks.length; i++) {
+                    blocks[i] = stripe.malloc(sizeClass);
+                }
+            } finally {
+                engine.releaseStripe(stripe);
+            }
+            Page page = PageMap.lookup(blocks[0]);
+            Thread freeing = Thread.ofPlatform().start(() -> {
+                for (int i = 1; i < blocks.length - 1; i++) {
+                    Heap.free(blocks[i]);                   // gathered, then pushed onto the page's remote list
+                }
+                engine.freeingHeapOf(Thread.currentThread()).deferredFrees.flush();
+            });
+            freeing.join();
+            assertThat(page.pendingRemoteFrees()).as("blocks in the page's remote list").isEqualTo(8);
+            long taken;
+            stripe = engine.acquireStripe(Thread.currentThread());
+            try {
+                taken = stripe.malloc(sizeClass);           // misses the stripe's cache: takes the list in
+            } finally {
+                engine.releaseStripe(stripe);
+            }
+            assertThat(page.pendingRemoteFrees()).isZero();
+            Heap.free(taken);
+            Heap.free(blocks[0]);
+            Heap.free(blocks[blocks.length - 1]);
+            engine.maintain(true);
+            assertThat(engine.statistics().liveBlocks()).isZero();
+            assertThat(engine.statistics().committedBytes()).as("committed after the trim").isZero();
+        } finally {
+            engine.close();
         }
     }
 
