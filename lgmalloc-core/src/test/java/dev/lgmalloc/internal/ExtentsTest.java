@@ -237,9 +237,11 @@ class ExtentsTest {
         try (Allocator allocator = allocator()) {
             long[] blocks = fillThreePagesAndStartAFourth(allocator);
             long freed = Arrays.stream(blocks).min().orElseThrow();
-            assertThat(onAnotherThread(freed, () -> allocator.free(freed))).isNull();   // onto the page's remote list
-            assertThat(PageMap.lookup(freed).threadFree).isNotZero();
-            assertThat(allocator.malloc(PAGE / 4)).as("the block another thread freed, as it is").isEqualTo(freed);
+            synchronized (PageMap.lookup(freed).units.extents.purgeLock) {   // no pass takes the list in meanwhile
+                assertThat(onAnotherThread(freed, () -> allocator.free(freed))).isNull();   // onto the remote list
+                assertThat(PageMap.lookup(freed).threadFree).isNotZero();
+                assertThat(allocator.malloc(PAGE / 4)).as("the block another thread freed, as it is").isEqualTo(freed);
+            }
         }
     }
 
