@@ -27,25 +27,18 @@ class ConfigurationTest {
 
     @Test
     void newHeapsPreProvisionOnlyThePredictedClasses() throws Exception {
-        // A purge delay no test outlives, and the thread alive while its heap is read: a maintenance pass may
-        // otherwise reap the ended thread's heap or purge its unused page before the statistics are taken.
+        // A purge delay no test outlives, and the statistics taken by the thread itself while it runs: a maintenance
+        // pass may otherwise reap an ended thread's heap, hand a waiting thread's idle classes off, or purge its
+        // unused page before they are read.
         Allocator allocator = Allocator.create(AllocatorConfiguration.defaults().withProvisionedSizes(48, 1024)
                 .withPurgeDelay(Duration.ofHours(1)));
-        var used = new java.util.concurrent.CountDownLatch(1);
-        var read = new java.util.concurrent.CountDownLatch(1);
+        var read = new java.util.concurrent.atomic.AtomicReference<AllocatorStatistics>();
         Thread t = Thread.ofPlatform().start(() -> {
             allocator.free(allocator.malloc(48));
-            used.countDown();
-            try {
-                read.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            read.set(allocator.statistics());
         });
-        used.await();
-        AllocatorStatistics s = allocator.statistics();
-        read.countDown();
         t.join();
+        AllocatorStatistics s = read.get();
         // The thread used one class but got pages for both predicted ones, and for no other class.
         assertThat(s.classes()).extracting(AllocatorStatistics.ClassStatistics::blockSize)
                 .containsExactlyInAnyOrder(48, 1024);

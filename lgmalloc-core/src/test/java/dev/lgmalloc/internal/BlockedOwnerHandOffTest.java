@@ -30,7 +30,7 @@ class BlockedOwnerHandOffTest {
 
     private static Engine engine() {
         Engine engine = new Engine("hand-off-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         return engine;
     }
 

@@ -32,6 +32,7 @@ class CarrierHeapTest {
     @Test
     void aVirtualThreadAllocatesFromItsCarriersHeapAndFreesStraightBackIntoIt() throws Exception {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
+            quietMaintenance(allocator);    // a pass's idle hold, after a stall, would send a free the remote way
             AtomicReference<String> failure = new AtomicReference<>();
             int[] local = new int[1];
             Thread.ofVirtual().start(() -> {
@@ -156,7 +157,7 @@ class CarrierHeapTest {
     @Test
     void aTrimLeavesAloneACarriersHeapThatAVirtualThreadIsInside() throws Exception {
         Engine engine = new Engine("carrier-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         int sizeClass = engine.classes().classOf(64);
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch trimmed = new CountDownLatch(1);
@@ -186,8 +187,7 @@ class CarrierHeapTest {
     @Test
     void aTrimFreesACarriersSpareBeforeVisitingThePageItLiesIn() throws Exception {
         Engine engine = new Engine("carrier-spare-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
-        Maintenance.unregister(engine);
-        awaitTicks(2);                               // a pass that took the engine before that is over
+        QuietMaintenance.of(engine);
         int chunkClass = engine.classes().classOf(512);
         AtomicReference<Heap> keeper = new AtomicReference<>();
         Thread.ofVirtual().start(() -> {
@@ -219,8 +219,7 @@ class CarrierHeapTest {
     @Test
     void theTimedPassReturnsWhatVirtualThreadsLeftOnceTheirCarriersHeapIsIdle() throws Exception {
         Engine engine = new Engine("carrier-idle-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
-        Maintenance.unregister(engine);              // the test makes the passes
-        awaitTicks(2);                               // a pass that took the engine before that is over
+        QuietMaintenance.of(engine);                 // the test makes the passes
         int small = engine.classes().classOf(64);
         int extent = engine.classes().classOf(16 * 1024);
         AtomicReference<Heap> used = new AtomicReference<>();
@@ -254,8 +253,7 @@ class CarrierHeapTest {
     @Test
     void anIdleHoldThatFindsAThreadInsideIsTriedAgainAtTheNextPass() throws Exception {
         Engine engine = new Engine("carrier-idle-test-2", dev.lgmalloc.SizeClasses.standard(), new int[0], 0L, 2, 0);
-        Maintenance.unregister(engine);
-        awaitTicks(2);
+        QuietMaintenance.of(engine);
         int small = engine.classes().classOf(64);
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
@@ -366,29 +364,11 @@ class CarrierHeapTest {
     }
 
     /**
-     * Waits until the maintenance thread started {@code n} more ticks: a tick's passes are over once the next one
-     * starts. Waits on its clock, at most 10 s (a tick is 50 ms).
-     */
-    /**
      * Takes the allocator off the maintenance thread, whose idle hold may free a carrier's spare between two of a
      * test's steps when the machine stalls a thread for a pass or two; the test trims when it needs to.
      */
     private static void quietMaintenance(Allocator allocator) throws ReflectiveOperationException {
-        Maintenance.unregister(engineOf(allocator));
-        awaitTicks(2);                               // a pass that took the engine before that is over
-    }
-
-    private static void awaitTicks(int n) {
-        for (int i = 0; i < n; i++) {
-            long seen = Maintenance.clock();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (Maintenance.clock() == seen) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the maintenance thread did not tick for 10 s");
-                }
-                Thread.onSpinWait();
-            }
-        }
+        QuietMaintenance.of(engineOf(allocator));
     }
 
     /** Enters the current carrier's heap, making it first if the carrier has none. */

@@ -132,7 +132,7 @@ class EmptyExtentPagesTest {
 
     private static Engine engine() {
         Engine engine = new Engine("empty-extent-pages-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         return engine;
     }
 }

@@ -36,7 +36,7 @@ class ListLockTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void virtualThreadsWaitingForAHeapsListsLeaveTheCarriersToAnUnmountedHolder() throws Exception {
         Engine engine = new Engine("list-lock-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         Heap[] heap = new Heap[1];
         Thread owner = Thread.ofPlatform().start(() -> heap[0] = engine.heapOf(Thread.currentThread()));
         owner.join();

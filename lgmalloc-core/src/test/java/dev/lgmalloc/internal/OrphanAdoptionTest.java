@@ -75,7 +75,7 @@ class OrphanAdoptionTest {
 
     private static Engine engine() {
         Engine engine = new Engine("orphan-adoption-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         return engine;
     }
 

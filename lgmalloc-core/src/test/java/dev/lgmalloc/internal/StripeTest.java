@@ -68,7 +68,7 @@ class StripeTest {
     @Test
     void aStripesMissKeepsNoBlockOfAnotherThreadsFreesPastATrim() throws Exception {
         Engine engine = new Engine("stripe-miss-test", SizeClasses.standard(), new int[0], 100_000_000L, 1, 0, false);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         try {
             int sizeClass = engine.classes.classOf(16 * 1024);
             long[] blocks = new long[10];
@@ -175,7 +175,7 @@ class StripeTest {
         Os.linkRest();                                // what the maintenance thread does on its first tick
         Engine engine = new Engine("stripe-test", dev.lgmalloc.SizeClasses.standard(), new int[0], 100_000_000L, 8,
                 0);
-        Maintenance.unregister(engine);               // its passes would clear claims while the test looks
+        QuietMaintenance.of(engine);               // its passes would clear claims while the test looks
         java.util.Map<Long, java.util.Set<Heap>> stripesByCarrier = new java.util.concurrent.ConcurrentHashMap<>();
         for (int i = 0; i < 64; i++) {
             Thread.ofVirtual().start(() -> {

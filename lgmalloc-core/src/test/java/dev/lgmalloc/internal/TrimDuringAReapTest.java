@@ -18,7 +18,7 @@ class TrimDuringAReapTest {
     @Test
     void aTrimWaitsForAReapUnderWayAndThenReleasesEveryPage() throws Exception {
         Engine engine = new Engine("trim-during-a-reap-test", SizeClasses.standard(), new int[0], 100_000_000L, 2, 0);
-        Maintenance.unregister(engine);
+        QuietMaintenance.of(engine);
         try {
             int half = engine.classes.classOf(HALF_PAGE);
             int small = engine.classes.classOf(Extents.MIN_BLOCK);
