@@ -32,7 +32,7 @@ class CarrierHeapTest {
     @Test
     void aVirtualThreadAllocatesFromItsCarriersHeapAndFreesStraightBackIntoIt() throws Exception {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
-            quietMaintenance(allocator);    // a pass's idle hold, after a stall, would send a free the remote way
+            QuietMaintenance.of(allocator);    // a pass's idle hold, after a stall, would send a free the remote way
             AtomicReference<String> failure = new AtomicReference<>();
             int[] local = new int[1];
             Thread.ofVirtual().start(() -> {
@@ -61,7 +61,7 @@ class CarrierHeapTest {
     @Test
     void aVirtualThreadsArenaTakesItsChunkFromItsCarriersSpareAndLeavesItThereZeroed() throws Exception {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
-            quietMaintenance(allocator);
+            QuietMaintenance.of(allocator);
             AtomicReference<String> failure = new AtomicReference<>();
             Thread.ofVirtual().start(() -> {
                 allocator.free(allocator.malloc(64));          // the carrier's first call makes its heap
@@ -88,7 +88,7 @@ class CarrierHeapTest {
     @Test
     void virtualThreadsSharingACarriersSpareChunkGetZeroedSegments() throws Exception {
         try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
-            quietMaintenance(allocator);
+            QuietMaintenance.of(allocator);
             AtomicReference<String> failure = new AtomicReference<>();
             Thread[] threads = new Thread[50];
             java.util.concurrent.atomic.AtomicBoolean sawSpare = new java.util.concurrent.atomic.AtomicBoolean();
@@ -301,7 +301,7 @@ class CarrierHeapTest {
     static final class OneCarrier {
         public static void main(String[] args) throws Exception {
             try (Allocator allocator = Allocator.create(AllocatorConfiguration.defaults())) {
-                Engine engine = engineOf(allocator);
+                Engine engine = QuietMaintenance.engineOf(allocator);
                 CountDownLatch inside = new CountDownLatch(1);
                 CountDownLatch release = new CountDownLatch(1);
                 Thread holder = Thread.ofVirtual().start(() -> {
@@ -363,14 +363,6 @@ class CarrierHeapTest {
         }
     }
 
-    /**
-     * Takes the allocator off the maintenance thread, whose idle hold may free a carrier's spare between two of a
-     * test's steps when the machine stalls a thread for a pass or two; the test trims when it needs to.
-     */
-    private static void quietMaintenance(Allocator allocator) throws ReflectiveOperationException {
-        QuietMaintenance.of(engineOf(allocator));
-    }
-
     /** Enters the current carrier's heap, making it first if the carrier has none. */
     private static Heap enter(Engine engine) {
         Heap h = engine.enterCarrierHeap();
@@ -381,12 +373,6 @@ class CarrierHeapTest {
             throw new AssertionError("the carrier's heap could not be entered");
         }
         return h;
-    }
-
-    private static Engine engineOf(Allocator allocator) throws ReflectiveOperationException {
-        var field = Allocator.class.getDeclaredField("engine");
-        field.setAccessible(true);
-        return (Engine) field.get(allocator);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -1,12 +1,14 @@
 package dev.lgmalloc.internal;
 
+import dev.lgmalloc.Allocator;
+
 /**
  * Takes an engine off the maintenance thread, for tests that assert what only their own calls change: its pass takes
  * pages' remote lists in, reaps ended threads' heaps, hands a blocked owner's idle pages off and purges free memory.
  * An engine registers itself as it is made, so a pass that listed the engines just before may still reach it: this
  * waits two ticks, until such a pass is over.
  */
-final class QuietMaintenance {
+public final class QuietMaintenance {
 
     private QuietMaintenance() {
     }
@@ -16,6 +18,22 @@ final class QuietMaintenance {
         Maintenance.unregister(engine);
         awaitTicks(2);
         return engine;
+    }
+
+    /** Takes {@code allocator}'s engine off the maintenance thread and waits out a pass under way. */
+    public static Allocator of(Allocator allocator) {
+        of(engineOf(allocator));
+        return allocator;
+    }
+
+    static Engine engineOf(Allocator allocator) {
+        try {
+            var field = Allocator.class.getDeclaredField("engine");
+            field.setAccessible(true);
+            return (Engine) field.get(allocator);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("no engine field in Allocator", e);
+        }
     }
 
     /** Waits for {@code n} ticks of the maintenance thread, on its clock; at most 10 s each (a tick is 50 ms). */
