@@ -1,5 +1,7 @@
 package dev.lgmalloc.internal;
 
+import dev.lgmalloc.SizeClasses;
+
 /**
  * This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over: a chain per
  * page, linked through the blocks as a free list. A block in a chain still counts in its page's {@code used}, so
@@ -231,11 +233,18 @@ final class DeferredFrees {
         }
     }
 
-    /** Calls {@code visitor} with the class of each gathered extent (racy outside the owner: for statistics only). */
-    void forEachExtent(java.util.function.IntConsumer visitor) {
+    /**
+     * Takes the gathered extents off the statistics' live counts, as {@link ExtentCache#uncount} takes the cached
+     * ones (racy outside the owner: for statistics only).
+     */
+    void uncountExtents(long[] live, long[] totals, SizeClasses classes) {
         int n = extentPage == null ? 0 : Math.min(extentCount, MAX_EXTENTS);
         for (int i = 0; i < n; i++) {
-            visitor.accept(extentClasses[i]);
+            int sizeClass = extentClasses[i];
+            if (sizeClass >= 0 && sizeClass < classes.count()) {
+                ExtentCache.uncount(live, totals, sizeClass, 1,
+                        (long) Units.unitsFor(classes.blockSize(sizeClass)) << Units.UNIT_SHIFT);
+            }
         }
     }
 

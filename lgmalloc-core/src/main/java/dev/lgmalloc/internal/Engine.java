@@ -878,13 +878,7 @@ public final class Engine implements dev.lgmalloc.internal.jfr.Telemetry.Source 
         long[] extentTotals = extents.countLive(extentLive);
         for (Heap h : heapList) {
             h.extentCache.uncount(extentLive, extentTotals);    // freed blocks a thread keeps: not live either
-            h.deferredFrees.forEachExtent(sizeClass -> {           // nor those another thread gathered
-                if (sizeClass >= 0 && sizeClass < n && extentLive[sizeClass] > 0) {
-                    extentLive[sizeClass]--;
-                    extentTotals[0]--;
-                    extentTotals[1] -= (long) Units.unitsFor(classes.blockSize(sizeClass)) << Units.UNIT_SHIFT;
-                }
-            });
+            h.deferredFrees.uncountExtents(extentLive, extentTotals, classes);  // nor those another thread gathered
         }
         List<ClassStatistics> classStats = new ArrayList<>();
         long liveBytes = extentTotals[1];

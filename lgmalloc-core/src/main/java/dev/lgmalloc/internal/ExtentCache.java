@@ -339,13 +339,23 @@ final class ExtentCache {
     void uncount(long[] live, long[] totals) {
         for (int bin = 0; bin < lists.length; bin++) {
             int n = held(bin);
-            int sizeClass = firstClass + bin;
-            if (n > 0 && sizeClass < live.length) {
-                long taken = Math.min(n, live[sizeClass]);
-                live[sizeClass] -= taken;
-                totals[0] -= taken;
-                totals[1] -= taken * lists[bin].blockSize;
+            if (n > 0) {
+                uncount(live, totals, firstClass + bin, n, lists[bin].blockSize);
             }
+        }
+    }
+
+    /**
+     * Takes {@code blocks} extents of class {@code sizeClass}, {@code blockBytes} each, off the live counts per class
+     * ({@code live}) and the totals ({blocks, bytes}) that the statistics gathered from the pages, no more than
+     * they counted (the counts are racy).
+     */
+    static void uncount(long[] live, long[] totals, int sizeClass, long blocks, long blockBytes) {
+        if (sizeClass >= 0 && sizeClass < live.length) {
+            long taken = Math.min(blocks, live[sizeClass]);
+            live[sizeClass] -= taken;
+            totals[0] -= taken;
+            totals[1] -= taken * blockBytes;
         }
     }
 }
