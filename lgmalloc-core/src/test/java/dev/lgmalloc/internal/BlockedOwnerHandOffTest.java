@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -247,6 +248,12 @@ class BlockedOwnerHandOffTest {
                             }
                         }
                         LockSupport.parkNanos(200_000);       // blocked: the passes may take every page now
+                        if (round == rounds - 1) {
+                            // Blocked until a pass has handed a page of its blocks over (two passes while it
+                            // parks: one marks its classes idle, the next takes their pages), so that the test
+                            // sees hand-overs whatever the machine's timing made of the rounds before.
+                            awaitHandOver(heap, mine);
+                        }
                         heap = engine.heapOf(Thread.currentThread());
                         for (long[] b : mine) {
                             if (PageMap.lookup(b[0]).heap != heap) {
@@ -272,6 +279,17 @@ class BlockedOwnerHandOffTest {
         assertThat(handedOverSeen.get()).as("blocks the owner freed after its pages were handed over").isPositive();
         engine.maintain(true);
         engine.close();
+    }
+
+    /** Parks until a block of {@code blocks} lies in a page {@code heap} no longer owns; fails after a minute. */
+    private static void awaitHandOver(Heap heap, List<long[]> blocks) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (blocks.stream().allMatch(b -> PageMap.lookup(b[0]).heap == heap)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no pass handed a page of a blocked owner over in a minute");
+            }
+            LockSupport.parkNanos(200_000);
+        }
     }
 
     private static void fill(long block, int size) {
