@@ -19,8 +19,9 @@ import dev.lgmalloc.SizeClasses;
  * the slow path and cost 2.5 times a small block's (docs/BENCHMARKS.md, twenty-seventh session).
  *
  * <p>Bounded: at most {@link #MAX_PER_CLASS} blocks and {@link #CLASS_BYTES} per class, {@link #MAX_BYTES} in all,
- * so a thread that stops allocating holds at most that much back from merging and from the purge. The blocks go
- * back to their pages when the thread ends and when it trims. Owner only, except {@link #holds} and
+ * so a thread that stops allocating holds at most that much back from merging and from the purge; during a burst of
+ * frees, {@link #BURST_PER_CLASS} blocks a class and {@link #BURST_BYTES} ({@link #refused}). The blocks go back to
+ * their pages when the thread ends and when it trims. Owner only, except {@link #holds} and
  * {@link #uncount}.
  */
 final class ExtentCache {
@@ -30,6 +31,16 @@ final class ExtentCache {
     static final long MAX_BYTES = 256 * 1024;
     /** How many classes above its own a missed allocation may take a cached block of ({@link #takeLarger}). */
     static final int REACH = 2;
+    /**
+     * A burst of frees starts with this many of the owner's frees in a row that the limits above refused, with no
+     * miss between them ({@link #refused}). A thread that frees and allocates extents in turn, even of random sizes,
+     * almost never refuses this many in a row: in glibc-thread's mix a third of the extent frees are refused and a
+     * sixth of the allocations miss, so about 0.65 to the power of this.
+     */
+    static final int BURST_START = 16;
+    /** What the cache may hold during a burst of frees: per class in blocks, and in all. */
+    static final int BURST_PER_CLASS = 64;
+    static final long BURST_BYTES = 4096 * 1024;
 
     private final Heap heap;
     private final SizeClasses classes;
@@ -45,6 +56,10 @@ final class ExtentCache {
      * every class again ({@link #heldBytes}). Until then a free may find the cache fuller than it is: never emptier.
      */
     private long bytes;
+    /** The owner's frees the limits refused since its last miss ({@link #refused}). */
+    private int refusedInARow;
+    /** Whether a burst of frees is under way: {@link #offer} keeps blocks up to the burst's limits. */
+    private boolean burst;
 
     ExtentCache(Heap heap, SizeClasses classes) {
         this.heap = heap;
@@ -60,7 +75,29 @@ final class ExtentCache {
     /** Blocks held of the class at {@code bin}, read racily outside the owner. */
     private int held(int bin) {
         Page list = lists[bin];
-        return list == null ? 0 : Math.clamp(-list.used, 0, list.cacheLimit);
+        return list == null ? 0 : Math.clamp(-list.used, 0, Math.max(list.cacheLimit, BURST_PER_CLASS));
+    }
+
+    /** Blocks held of class {@code sizeClass} (owner only; for tests). */
+    int heldOf(int sizeClass) {
+        return held(sizeClass - firstClass);
+    }
+
+    /**
+     * Notes the owner's free of an extent that {@link #offer} refused. The last of {@link #BURST_START} in a row with
+     * no miss between them starts a burst of frees: until the next miss, the cache keeps up to
+     * {@link #BURST_PER_CLASS} blocks a class and {@link #BURST_BYTES} in all. A thread that frees a batch and then
+     * allocates the next one, as rptest's threads and batches of requests do, takes the batch's blocks back from its
+     * cache, each without a lock, where each went to its page's locked free and came out of a locked allocation
+     * again (one thread of rptest: about a sixth of its time, docs/BENCHMARKS.md, thirty-seventh session). What a
+     * burst kept beyond the usual limits goes out as the next allocations take it, and the usual limits keep other
+     * frees out meanwhile; a thread that stops after a burst holds at most {@link #BURST_BYTES} back until it trims
+     * or ends.
+     */
+    void refused() {
+        if (++refusedInARow == BURST_START) {
+            burst = true;
+        }
     }
 
     /** The list page of the class at {@code bin}, made and installed as the heap's current page if need be. */
@@ -102,6 +139,8 @@ final class ExtentCache {
      * to that class's list when it is freed. Taken as malloc's pop takes it (owner only).
      */
     long takeLarger(int sizeClass) {
+        refusedInARow = 0;                      // a miss: a burst of frees is over
+        burst = false;
         int bin = sizeClass - firstClass;
         int last = Math.min(bin + REACH, lists.length - 1);
         Page list = null;
@@ -189,12 +228,13 @@ final class ExtentCache {
             return offerSlowly(bin, address);
         }
         int used = list.used;
-        if (-used >= list.cacheLimit) {
-            return false;                   // full (a burst of frees): to the page, whose free checks it too
+        boolean burst = this.burst;
+        if (-used >= (burst ? BURST_PER_CLASS : list.cacheLimit)) {
+            return false;                   // full: to the page, whose free checks it too
         }
         int size = list.blockSize;
         long held = bytes - (long) (used - list.cacheUsedSeen) * size;
-        if (held + size > MAX_BYTES) {
+        if (held + size > (burst ? BURST_BYTES : MAX_BYTES)) {
             return false;                   // (other classes' blocks malloc took count until a miss recounts them)
         }
         if (mayBeCached(Memory.getLong(address), address)) {
@@ -222,7 +262,8 @@ final class ExtentCache {
             return false;   // not here, but maybe in the page's remote list (Units.freeRemotely): the locked free knows
         }
         int size = list.blockSize;
-        if (-list.used >= list.cacheLimit || heldBytes() + size > MAX_BYTES) {
+        if (burst ? -list.used >= BURST_PER_CLASS || heldBytes() + size > BURST_BYTES
+                : -list.used >= list.cacheLimit || heldBytes() + size > MAX_BYTES) {
             return false;
         }
         push(list, address);
@@ -237,8 +278,8 @@ final class ExtentCache {
         list.used--;
     }
 
-    /** The bytes held, counted class by class (into {@link #bytes}). */
-    private long heldBytes() {
+    /** The bytes held, counted class by class (into {@link #bytes}). Owner only. */
+    long heldBytes() {
         long sum = 0;
         for (int bin = 0; bin < lists.length; bin++) {
             Page list = lists[bin];

@@ -642,6 +642,7 @@ public final class Heap extends HeapLayout.Pad {
     /** Frees a block of one of this heap's extent pages: into its cache when there is room, else into the page. */
     private void freeExtent(Page page, long address) {
         if (!extentCache.offer(page, address)) {
+            extentCache.refused();
             page.units.extents.free(page, address);
         }
     }

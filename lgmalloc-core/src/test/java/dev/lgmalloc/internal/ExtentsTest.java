@@ -767,6 +767,97 @@ class ExtentsTest {
     }
 
     @Test
+    void aBurstOfFreesIsKeptBeyondTheCachesLimitsForTheNextAllocationsAndStillCheckedExactly() throws Exception {
+        try (Allocator allocator = allocator()) {
+            int base = 8;                                        // what the 8 KiB class keeps outside a burst
+            int refused = ExtentCache.BURST_START;
+            int kept = 16;
+            long[] blocks = new long[base + refused + kept];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(8 * 1024);
+            }
+            allocator.trim();                                    // blocks the last miss stocked go back
+            for (long block : blocks) {
+                allocator.free(block);
+            }
+            // The first eight fill the class's list, the next BURST_START go to the page, the rest are kept too
+            long deepest = blocks[base + refused];               // kept first: the list's last but the base eight
+            assertThatThrownBy(() -> allocator.free(deepest)).as("a double free deep in the burst's part")
+                    .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
+            assertThat(onAnotherThread(deepest, () -> allocator.free(deepest)))
+                    .as("another thread's free of it").isInstanceOf(InvalidFreeException.class)
+                    .hasMessageContaining("double free");
+            for (int i = blocks.length - 1; i >= base + refused; i--) {
+                assertThat(allocator.malloc(8 * 1024)).as("kept by the burst, last freed first").isEqualTo(blocks[i]);
+            }
+            for (int i = base - 1; i >= 0; i--) {
+                assertThat(allocator.malloc(8 * 1024)).as("then the class's own eight").isEqualTo(blocks[i]);
+            }
+            assertThat(allocator.malloc(8 * 1024)).as("the refused ones merged in the page: first fit")
+                    .isEqualTo(blocks[base]);
+        }
+    }
+
+    @Test
+    void freesBetweenMissesAreNoBurstAndGoToThePage() {
+        try (Allocator allocator = allocator()) {
+            int base = 8;
+            long[] blocks = new long[base + ExtentCache.BURST_START + 8];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = allocator.malloc(8 * 1024);
+            }
+            long other = allocator.malloc(40 * 1024);
+            allocator.trim();
+            int half = base + ExtentCache.BURST_START / 2;
+            for (int i = 0; i < half; i++) {
+                allocator.free(blocks[i]);
+            }
+            allocator.free(allocator.malloc(12 * 1024));         // a miss between the frees (then cached itself)
+            for (int i = half; i < blocks.length; i++) {
+                allocator.free(blocks[i]);
+            }
+            // Fewer than BURST_START refused in a row on either side of the miss: only the class's own eight are kept
+            // (a burst's would come first, the last freed)
+            for (int i = base - 1; i >= 0; i--) {
+                assertThat(allocator.malloc(8 * 1024)).as("the class's own eight, last freed first")
+                        .isEqualTo(blocks[i]);
+            }
+            assertThat(allocator.malloc(8 * 1024)).as("the others went to the page")
+                    .isNotEqualTo(blocks[blocks.length - 1]);
+            allocator.free(other);
+        }
+    }
+
+    @Test
+    void aBurstKeepsAtMostItsBoundsPerClassAndInAll() {
+        try (Allocator allocator = allocator()) {
+            SizeClasses classes = allocator.sizeClasses();
+            List<Long> blocks = new ArrayList<>();
+            // Six classes from 40 to 60 KiB, 40 blocks each: 12 MiB, each class's 40 more than its 1 MiB
+            long[] sizes = {40 * 1024, 44 * 1024, 48 * 1024, 52 * 1024, 56 * 1024, 60 * 1024};
+            for (int i = 0; i < 40; i++) {
+                for (long size : sizes) {
+                    blocks.add(allocator.malloc(size));
+                }
+            }
+            allocator.trim();
+            Heap heap = PageMap.lookup(blocks.getFirst()).heap;
+            for (long block : blocks) {
+                allocator.free(block);
+                assertThat(heap.extentCache.heldBytes()).isLessThanOrEqualTo(ExtentCache.BURST_BYTES);
+            }
+            assertThat(heap.extentCache.heldBytes()).as("the burst filled its bytes")
+                    .isGreaterThan(ExtentCache.BURST_BYTES - 60 * 1024);
+            for (long size : sizes) {
+                assertThat(heap.extentCache.heldOf(classes.classOf(size)))
+                        .isLessThanOrEqualTo(ExtentCache.BURST_PER_CLASS);
+            }
+            allocator.trim();                                    // everything cached goes back
+            assertThat(allocator.statistics().committedBytes()).isZero();
+        }
+    }
+
+    @Test
     void aMissTakesSeveralBlocksOfItsClassInOneHoldOfThePageAndTheOnesNotHandedOutAreFree()
             throws Exception {
         try (Allocator allocator = allocator()) {
