@@ -75,7 +75,17 @@ final class ExtentCache {
     /** Blocks held of the class at {@code bin}, read racily outside the owner. */
     private int held(int bin) {
         Page list = lists[bin];
-        return list == null ? 0 : Math.clamp(-list.used, 0, Math.max(list.cacheLimit, BURST_PER_CLASS));
+        return list == null ? 0 : Math.clamp(-list.used, 0, BURST_PER_CLASS);     // the most a list holds
+    }
+
+    /** How many blocks the class of {@code list} may hold now: its own limit, or a burst's. */
+    private int classLimit(Page list) {
+        return burst ? BURST_PER_CLASS : list.cacheLimit;
+    }
+
+    /** How many bytes the cache may hold now: {@link #MAX_BYTES}, or a burst's. */
+    private long byteLimit() {
+        return burst ? BURST_BYTES : MAX_BYTES;
     }
 
     /** Blocks held of class {@code sizeClass} (owner only; for tests). */
@@ -228,13 +238,12 @@ final class ExtentCache {
             return offerSlowly(bin, address);
         }
         int used = list.used;
-        boolean burst = this.burst;
-        if (-used >= (burst ? BURST_PER_CLASS : list.cacheLimit)) {
+        if (-used >= classLimit(list)) {
             return false;                   // full: to the page, whose free checks it too
         }
         int size = list.blockSize;
         long held = bytes - (long) (used - list.cacheUsedSeen) * size;
-        if (held + size > (burst ? BURST_BYTES : MAX_BYTES)) {
+        if (held + size > byteLimit()) {
             return false;                   // (other classes' blocks malloc took count until a miss recounts them)
         }
         if (mayBeCached(Memory.getLong(address), address)) {
@@ -262,8 +271,7 @@ final class ExtentCache {
             return false;   // not here, but maybe in the page's remote list (Units.freeRemotely): the locked free knows
         }
         int size = list.blockSize;
-        if (burst ? -list.used >= BURST_PER_CLASS || heldBytes() + size > BURST_BYTES
-                : -list.used >= list.cacheLimit || heldBytes() + size > MAX_BYTES) {
+        if (-list.used >= classLimit(list) || heldBytes() + size > byteLimit()) {
             return false;
         }
         push(list, address);
