@@ -61,6 +61,9 @@ final class DeferredFrees {
     private static final int MAX_EXTENTS = CHAIN_BYTES / Extents.MIN_BLOCK;
 
     /** The chain being added to: its page (null: none), its ends and its length. */
+
+    /** The heap these chains are its thread's frees of: a page they empty may go to it ({@link Extents}). */
+    private final Heap heap;
     private Page page;
     private long head;
     private long tail;
@@ -89,6 +92,10 @@ final class DeferredFrees {
     private int extentBytes;
     private int extentUnits;
     private final int[] extentClasses = new int[MAX_EXTENTS];
+
+    DeferredFrees(Heap heap) {
+        this.heap = heap;
+    }
 
     /** Adds the block at {@code address}, checked as a live block of another heap's small-block {@code p}. */
     void add(Page p, long address) {
@@ -137,7 +144,7 @@ final class DeferredFrees {
             extentCount = 0;
             extentBytes = 0;
             extentUnits = 0;
-            p.units.extents.pushFromAnotherThread(p, extentHead, extentTail, count, units);
+            p.units.extents.pushFromAnotherThread(p, extentHead, extentTail, count, units, heap);
         }
     }
 

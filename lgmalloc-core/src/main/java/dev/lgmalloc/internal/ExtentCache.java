@@ -61,6 +61,11 @@ final class ExtentCache {
     /** Whether a burst of frees is under way: {@link #offer} keeps blocks up to the burst's limits. */
     private boolean burst;
 
+    /** Whether this is {@code heap}'s cache. */
+    boolean belongsTo(Heap heap) {
+        return this.heap == heap;
+    }
+
     ExtentCache(Heap heap, SizeClasses classes) {
         this.heap = heap;
         this.classes = classes;

@@ -27,6 +27,11 @@ final class Extents {
      * enough that their chunks piled up between purges (14.2-15.2 MiB against 14.0-14.1); with three, 14.3-14.5.
      */
     static final int SPARE_PAGES = 3;
+    /**
+     * Empty pages below which a heap takes a page its thread's frees emptied in another heap ({@link #handsTo}): about
+     * a batch of rptest's extents (2.4 MB), which the thread is about to allocate again.
+     */
+    static final int HANDED_PAGES = 4 * SPARE_PAGES;
 
     /** Blocks of this size and more are extents. */
     static final int MIN_BLOCK = 8 * 1024;
@@ -182,7 +187,7 @@ final class Extents {
      */
     void free(Page page, long address) {
         if (page.units.free(page, address)) {
-            releaseIfSpare(page);
+            releaseIfSpare(page, null);
         }
     }
 
@@ -209,14 +214,22 @@ final class Extents {
      * remote list with one CAS, taken in at once when that leaves no live block outside the list, as
      * {@link #freeFromAnotherThread}'s is.
      */
-    void pushFromAnotherThread(Page page, long head, long tail, int count, int units) {
-        takeRemoteFreesIfEmptied(page, page.units.pushRemotely(page, head, tail, count, units));
+    void pushFromAnotherThread(Page page, long head, long tail, int count, int units, Heap freer) {
+        int pending = page.units.pushRemotely(page, head, tail, count, units);
+        if (emptiedBy(page, pending) && page.units.takeRemoteFreesEmptied(page)) {
+            releaseIfSpare(page, freer);
+        }
     }
 
     private void takeRemoteFreesIfEmptied(Page page, int pending) {
-        if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES) {
+        if (emptiedBy(page, pending)) {
             takeRemoteFrees(page);
         }
+    }
+
+    /** Whether a push that left {@code pending} blocks in the page's remote list may have emptied a page to release. */
+    private static boolean emptiedBy(Page page, int pending) {
+        return pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES;
     }
 
     /**
@@ -225,7 +238,7 @@ final class Extents {
      */
     void takeRemoteFrees(Page page) {
         if (page.units.takeRemoteFreesEmptied(page)) {
-            releaseIfSpare(page);
+            releaseIfSpare(page, null);
         }
     }
 
@@ -237,15 +250,39 @@ final class Extents {
     /**
      * Releases {@code page}, which a free just emptied, when its heap has {@link #SPARE_PAGES} other empty pages.
      * The count is read without a lock first, so a free that leaves no more spares than that takes no lock at all.
+     * A page another thread's chain of frees emptied goes to that thread's heap instead, when it may use it
+     * ({@link #handsTo}).
      */
-    private void releaseIfSpare(Page page) {
+    private void releaseIfSpare(Page page, Heap freer) {
         if (page.heap.emptyExtentPages.get() > SPARE_PAGES) {
             synchronized (this) {
-                if (page.heap.emptyExtentPages.get() > SPARE_PAGES) {
+                if (page.heap.emptyExtentPages.get() > SPARE_PAGES && !handsTo(page, freer)) {
                     release(page);
                 }
             }
         }
+    }
+
+    /**
+     * Gives {@code page}, empty and past its heap's spares, to {@code freer}, the heap of the thread whose frees
+     * emptied it, when that thread allocates extents itself (it has pages of its own) and has fewer than
+     * {@link #HANDED_PAGES} empty ones; under this object's lock. rptest's threads free each other's batches: the
+     * pages one thread's batch filled were released to the segments as the other freed it, purged past the cap on
+     * dirty chunks, and mapped and faulted in again for the next batch, about 32,000 pages a two-thread run. Given
+     * to the freeing thread, they serve its next batch instead, and their memory is what it has just read. Only the
+     * freeing thread itself adds to its heap ("only the owner adds pages to its heap", {@link #take}); stripes and
+     * carriers' heaps take no part, since their pages are used by whichever virtual thread holds them.
+     */
+    private boolean handsTo(Page page, Heap freer) {
+        Heap owner = page.heap;
+        if (freer == null || freer == owner || freer.owner != Thread.currentThread() || freer.striped
+                || freer.ofCarrier || owner.striped || owner.ofCarrier || freer.extentPages.size() == 0
+                || freer.emptyExtentPages.get() >= HANDED_PAGES || !page.units.movesTo(page, freer)) {
+            return false;
+        }
+        owner.extentPages = owner.extentPages.without(page);
+        freer.extentPages = freer.extentPages.with(page);
+        return true;
     }
 
     private void release(Page page) {

@@ -94,7 +94,7 @@ public final class Heap extends HeapLayout.Pad {
     /** Allocations served by a routed call site's fast path (owner only; read racily by statistics). */
     long predictedHits;
     /** This thread's frees of other threads' blocks, gathered per page so that one CAS hands many over. */
-    final DeferredFrees deferredFrees = new DeferredFrees();
+    final DeferredFrees deferredFrees = new DeferredFrees(this);
     /** Blocks of other heaps' pages this thread freed, kept for its next allocations (owner only). */
     final RemoteFreeCache remoteFrees;
     /**

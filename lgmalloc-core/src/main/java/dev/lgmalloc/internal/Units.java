@@ -117,6 +117,9 @@ final class Units {
      * higher (docs/BENCHMARKS.md, twenty-fourth session).
      */
     synchronized long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
+        if (cache != null && !cache.belongsTo(page.heap)) {
+            return 0;           // the page went to the heap of the thread that emptied it (Extents.handsTo)
+        }
         // Blocks of the class that other threads freed go out again as they are, no units given back and taken, as
         // many as the class has room for: they are free blocks of the class already (a consumer's chain of them)
         int kept = takeRemoteFrees(page, sizeClass, stock, stock == null ? 0
@@ -392,6 +395,22 @@ final class Units {
         released = true;
         page.heap.emptyExtentPages.decrementAndGet();
         roomShrank(page);
+        return true;
+    }
+
+    /**
+     * Moves {@code page}, when it has no live block, from its heap to {@code heap} (under {@link Extents}' lock),
+     * counted among that heap's empty pages; returns whether it did. Its old heap's walk may still hold it: its
+     * allocations here are refused from now on ({@link #allocate}).
+     */
+    synchronized boolean movesTo(Page page, Heap heap) {
+        takeRemoteFrees(page);
+        if (liveBlocks != 0 || released || purgesUnderWay != 0) {
+            return false;
+        }
+        page.heap.emptyExtentPages.decrementAndGet();
+        page.heap = heap;
+        heap.emptyExtentPages.incrementAndGet();
         return true;
     }
 
