@@ -60,10 +60,10 @@ final class DeferredFrees {
     /** The most extents in a chain: they are 8 KiB or more. */
     private static final int MAX_EXTENTS = CHAIN_BYTES / Extents.MIN_BLOCK;
 
-    /** The chain being added to: its page (null: none), its ends and its length. */
-
     /** The heap these chains are its thread's frees of: a page they empty may go to it ({@link Extents}). */
     private final Heap heap;
+
+    /** The chain being added to: its page (null: none), its ends and its length. */
     private Page page;
     private long head;
     private long tail;
