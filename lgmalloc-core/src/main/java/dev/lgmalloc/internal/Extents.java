@@ -206,7 +206,7 @@ final class Extents {
         if (pending < 0) {
             free(page, address);
         } else {
-            takeRemoteFreesIfEmptied(page, pending);
+            takeRemoteFreesIfEmptied(page, pending, null);
         }
     }
 
@@ -217,21 +217,17 @@ final class Extents {
      * {@link #freeFromAnotherThread}'s is.
      */
     void pushFromAnotherThread(Page page, long head, long tail, int count, int units, Heap freer) {
-        int pending = page.units.pushRemotely(page, head, tail, count, units);
-        if (emptiedBy(page, pending) && page.units.takeRemoteFreesEmptied(page)) {
-            releaseIfSpare(page, freer);
-        }
+        takeRemoteFreesIfEmptied(page, page.units.pushRemotely(page, head, tail, count, units), freer);
     }
 
-    private void takeRemoteFreesIfEmptied(Page page, int pending) {
-        if (emptiedBy(page, pending)) {
-            takeRemoteFrees(page);
+    /**
+     * Takes the page's remote list in when a push that left {@code pending} blocks in it may have emptied a page to
+     * release; a page it empties may go to {@code freer} ({@link #releaseIfSpare}).
+     */
+    private void takeRemoteFreesIfEmptied(Page page, int pending, Heap freer) {
+        if (pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES) {
+            takeRemoteFrees(page, freer);
         }
-    }
-
-    /** Whether a push that left {@code pending} blocks in the page's remote list may have emptied a page to release. */
-    private static boolean emptiedBy(Page page, int pending) {
-        return pending >= page.units.liveBlocksRacy() && page.heap.extentPages.size() > SPARE_PAGES;
     }
 
     /**
@@ -239,8 +235,12 @@ final class Extents {
      * pass: a page they emptied goes back as a free that empties it would.
      */
     void takeRemoteFrees(Page page) {
+        takeRemoteFrees(page, null);
+    }
+
+    private void takeRemoteFrees(Page page, Heap freer) {
         if (page.units.takeRemoteFreesEmptied(page)) {
-            releaseIfSpare(page, null);
+            releaseIfSpare(page, freer);
         }
     }
 

@@ -388,8 +388,7 @@ final class Units {
      * then nothing is allocated from it.
      */
     synchronized boolean releaseIfEmpty(Page page) {
-        takeRemoteFrees(page);
-        if (liveBlocks != 0 || released || purgesUnderWay != 0) {
+        if (!mayLeave(page)) {
             return false;
         }
         released = true;
@@ -404,14 +403,21 @@ final class Units {
      * allocations here are refused from now on ({@link #allocate}).
      */
     synchronized boolean movesTo(Page page, Heap heap) {
-        takeRemoteFrees(page);
-        if (liveBlocks != 0 || released || purgesUnderWay != 0) {
+        if (!mayLeave(page)) {
             return false;
         }
         page.heap.emptyExtentPages.decrementAndGet();
-        page.heap = heap;
-        heap.emptyExtentPages.incrementAndGet();
+        joins(page, heap);
         return true;
+    }
+
+    /**
+     * Whether the page, its remote list taken in, holds no live block and no purge under way, so that it may leave
+     * its heap; under the lock.
+     */
+    private boolean mayLeave(Page page) {
+        takeRemoteFrees(page);
+        return liveBlocks == 0 && !released && purgesUnderWay == 0;
     }
 
     synchronized void markReleased(Page page) {
