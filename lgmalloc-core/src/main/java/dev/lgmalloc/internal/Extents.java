@@ -102,7 +102,7 @@ final class Extents {
             int room = mine.room(i);
             if (room >= units) {
                 Page page = own[i];
-                long block = page.units.allocate(page, units, sizeClass, cache, heap.stockScratch, wanted);
+                long block = page.units.allocate(page, units, sizeClass, 1, cache, heap.stockScratch, wanted);
                 if (block != 0) {
                     mine.passed(bin, start, unable, lowerings);
                     return block;
@@ -116,7 +116,7 @@ final class Extents {
         // A page's room or the start may have been read stale (ExtentPages): look at each page itself before growing
         for (Page page : own) {
             if (page.units.mayHold(page, units)) {
-                long block = page.units.allocate(page, units, sizeClass, cache, heap.stockScratch, wanted);
+                long block = page.units.allocate(page, units, sizeClass, 1, cache, heap.stockScratch, wanted);
                 if (block != 0) {
                     return block;
                 }

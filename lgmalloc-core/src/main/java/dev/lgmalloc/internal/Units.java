@@ -105,18 +105,30 @@ final class Units {
 
     /** The address of a block of {@code units} units for class {@code sizeClass} in {@code page}, or 0. */
     long allocate(Page page, int units, int sizeClass) {
-        return allocate(page, units, sizeClass, null, null, 0);
+        return allocate(page, units, sizeClass, 1, null, null, 0);
+    }
+
+    /** {@link #allocate} at a unit that is a multiple of {@code alignUnits} (a power of two). */
+    long allocateAligned(Page page, int units, int sizeClass, int alignUnits) {
+        return allocate(page, units, sizeClass, alignUnits, null, null, 0);
     }
 
     /**
-     * {@link #allocate}, and in the same hold of the lock up to {@code wanted} more blocks of the class (gathered in
-     * {@code stock}) for {@code cache}, the owner's, which keeps them for its next allocations
-     * ({@link ExtentCache#stock}); a null {@code cache} (a stripe's allocation) keeps none, and {@code wanted} is 0.
-     * One loop, so that C2 inlines one copy of the run search into its caller: with two, compiling
-     * {@link Extents#allocate} took 13 MB of the JIT's arena where it took 4, and glibc-thread's process peaked 5 MiB
-     * higher (docs/BENCHMARKS.md, twenty-fourth session).
+     * A block of {@code units} units for class {@code sizeClass} at a unit that is a multiple of {@code alignUnits}
+     * (1: any unit, by the free runs' first fit), or 0; and in the same hold of the lock up to {@code wanted} more
+     * blocks of the class (gathered in {@code stock}) for {@code cache}, the owner's, which keeps them for its next
+     * allocations ({@link ExtentCache#stock}). A null {@code cache} (a stripe's allocation, an aligned one) keeps
+     * none, and {@code wanted} is 0.
+     *
+     * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
+     * bytes), as {@link #liveBlock} is: inlined into {@link Extents}' walk, this locked allocation with its bitmaps,
+     * {@link FreeRuns} and the cache's stocking made the walk's compile take 13.9 MB of the JIT's arena, where the
+     * two compiled apart take 5.3 and 8.2, and glibc-thread's process peaked 5 MiB higher (docs/BENCHMARKS.md,
+     * thirty-ninth session). And one loop, so that one copy of the run search is compiled: with two, compiling the
+     * walk took 13 MB where it took 4 (twenty-fourth session). {@code SlowPathInliningTest} keeps the size.
      */
-    synchronized long allocate(Page page, int units, int sizeClass, ExtentCache cache, long[] stock, int wanted) {
+    synchronized long allocate(Page page, int units, int sizeClass, int alignUnits, ExtentCache cache, long[] stock,
+            int wanted) {
         if (cache != null && !cache.belongsTo(page.heap)) {
             return 0;           // the page went to the heap of the thread that emptied it (Extents.handsTo)
         }
@@ -130,11 +142,31 @@ final class Units {
             if (released || freeUnits < units) {
                 break;
             }
-            int first = freeRuns.take(units);
+            int first = -1;
+            if (alignUnits == 1) {
+                first = freeRuns.take(units);
+            } else {
+                for (int at = 0; at + units <= COUNT; at += alignUnits) {      // first fit at aligned units
+                    if (!anySet(used, at, units)) {
+                        freeRuns.takeAt(previousSet(used, at) + 1, at, units);
+                        first = at;
+                        break;
+                    }
+                }
+            }
             if (first < 0) {
                 break;
             }
-            long taken = take(page, first, units, sizeClass);
+            setRange(used, first, units);
+            setRange(touched, first, units);
+            set(starts, first);
+            lengths[first] = (short) units;
+            classes[first] = (short) sizeClass;
+            freeUnits -= units;
+            if (liveBlocks++ == 0) {
+                page.heap.emptyExtentPages.decrementAndGet();
+            }
+            long taken = page.start + ((long) first << UNIT_SHIFT);
             if (block == 0) {
                 block = taken;
             } else {
@@ -146,36 +178,6 @@ final class Units {
         }
         roomShrank(page);           // also after a walk found no run long enough: its room read stale
         return block;
-    }
-
-    /** {@link #allocate} at a unit that is a multiple of {@code alignUnits} (a power of two). */
-    synchronized long allocateAligned(Page page, int units, int sizeClass, int alignUnits) {
-        takeRemoteFrees(page);
-        if (released || freeUnits < units) {
-            return 0;
-        }
-        for (int first = 0; first + units <= COUNT; first += alignUnits) {
-            if (!anySet(used, first, units)) {
-                freeRuns.takeAt(previousSet(used, first) + 1, first, units);
-                long block = take(page, first, units, sizeClass);
-                roomShrank(page);
-                return block;
-            }
-        }
-        return 0;
-    }
-
-    private long take(Page page, int first, int units, int sizeClass) {
-        setRange(used, first, units);
-        setRange(touched, first, units);
-        set(starts, first);
-        lengths[first] = (short) units;
-        classes[first] = (short) sizeClass;
-        freeUnits -= units;
-        if (liveBlocks++ == 0) {
-            page.heap.emptyExtentPages.decrementAndGet();
-        }
-        return page.start + ((long) first << UNIT_SHIFT);
     }
 
     /**

@@ -84,7 +84,7 @@ class HandedExtentPagesTest {
                 assertThat(freer.extentPages.pages).contains(page);
                 assertThat(mine.extentPages.pages).doesNotContain(page);
                 int sizeClass = engine.classes.classOf(SIZE);
-                assertThat(page.units.allocate(page, Units.unitsFor((int) SIZE), sizeClass, mine.extentCache,
+                assertThat(page.units.allocate(page, Units.unitsFor((int) SIZE), sizeClass, 1, mine.extentCache,
                         mine.stockScratch, 0)).as("the old heap's walk, holding the page still").isZero();
             }
             assertThat(emptied.stream().filter(p -> p.heap == mine)).as("the spares").hasSize(Extents.SPARE_PAGES);

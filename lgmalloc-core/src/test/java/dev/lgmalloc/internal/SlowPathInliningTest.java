@@ -42,6 +42,14 @@ class SlowPathInliningTest {
     }
 
     @Test
+    void theLockedExtentAllocationIsTooBigForC2ToInlineIntoTheWalk() throws IOException {
+        // Inlined, Extents.take's compile took 13.9 MB of the JIT's arena, where the two apart take 5.4 and 5.0
+        assertThat(codeLength(Units.class, "allocate"))
+                .as("bytecode of Units.allocate: at most %d and C2 compiles it into Extents.take", FREQ_INLINE_SIZE)
+                .isGreaterThan(FREQ_INLINE_SIZE);
+    }
+
+    @Test
     void theExtentMissIsTooBigForC2ToInlineIntoTheSlowPath() throws IOException {
         // Inlined when C2 compiled mallocSlow before it, the compile took 15 MB of the JIT's arena, not 10-12
         assertThat(codeLength(Extents.class, "take"))
