@@ -123,7 +123,7 @@ final class Units {
      * <p>One method on purpose, of more bytecode than C2 inlines at a hot call site ({@code FreqInlineSize}, 325
      * bytes), as {@link #liveBlock} is: inlined into {@link Extents}' walk, this locked allocation with its bitmaps,
      * {@link FreeRuns} and the cache's stocking made the walk's compile take 13.9 MB of the JIT's arena, where the
-     * two compiled apart take 5.3 and 8.2, and glibc-thread's process peaked 5 MiB higher (docs/BENCHMARKS.md,
+     * two compiled apart take about 5 each, and glibc-thread's process peaked 5 MiB higher (docs/BENCHMARKS.md,
      * thirty-ninth session). And one loop, so that one copy of the run search is compiled: with two, compiling the
      * walk took 13 MB where it took 4 (twenty-fourth session). {@code SlowPathInliningTest} keeps the size.
      */
