@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class AllocatorTest {
 
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final long CHUNK = 64 * 1024;
     private final Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
 
     @Test
@@ -125,13 +126,90 @@ class AllocatorTest {
         assertThat(fresh.statistics().reservedBytes()).isGreaterThanOrEqualTo(1 << 20);   // kept for reuse
         long q = fresh.malloc(900_000);
         assertThat(q).isEqualTo(p);
-        assertThat(fresh.usableSize(q)).isEqualTo(1 << 20);
-        long r = fresh.malloc(100_000_000);                          // too large to cache
+        assertThat(fresh.usableSize(q)).isEqualTo(14 * CHUNK);       // whole chunks: the rest stays kept
+        long r = fresh.malloc(300L << 20);                           // more than the cache keeps
         fresh.free(q);
         fresh.free(r);
         fresh.trim();
         assertThat(fresh.statistics().reservedBytes()).isZero();
+        assertThat(fresh.residency().largeBlockBytes()).isZero();
         assertThatThrownBy(() -> fresh.free(q)).isInstanceOf(InvalidFreeException.class);
+        fresh.close();
+    }
+
+    @Test
+    void aKeptMappingIsSplitAmongSmallerBlocks() {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        long big = fresh.malloc(4L << 20);
+        fresh.free(big);
+        long first = fresh.malloc(300_000);
+        long second = fresh.malloc(300_000);
+        assertThat(first).isEqualTo(big);
+        assertThat(second).as("the kept pages after the first block").isEqualTo(big + 5 * CHUNK);
+        assertThat(fresh.usableSize(first)).isEqualTo(5 * CHUNK);
+        ALL.asSlice(first, 5 * CHUNK).fill((byte) 1);
+        ALL.asSlice(second, 5 * CHUNK).fill((byte) 2);
+        assertThat(ALL.get(JAVA_BYTE, first + 5 * CHUNK - 1)).isEqualTo((byte) 1);
+        fresh.free(first);
+        fresh.free(second);
+        assertThatThrownBy(() -> fresh.free(second)).isInstanceOf(InvalidFreeException.class);
+        fresh.trim();
+        assertThat(fresh.residency().largeBlockBytes()).isZero();
+        fresh.close();
+    }
+
+    @Test
+    void aGrowingBlockTakesTheKeptPagesAfterItWithoutAFreshMapping() {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        long big = fresh.malloc(4L << 20);
+        ALL.set(JAVA_LONG_UNALIGNED, big + (3L << 20), 0x5EEDL);      // written while the 4 MiB block lived
+        fresh.free(big);
+        long p = fresh.malloc(1L << 20);
+        assertThat(p).isEqualTo(big);
+        ALL.set(JAVA_LONG_UNALIGNED, p, 0x1122334455667788L);
+        long q = fresh.realloc(p, 2L << 20);
+        long r = fresh.realloc(q, 4L << 20);
+        assertThat(q).isEqualTo(p);
+        assertThat(r).isEqualTo(p);
+        assertThat(fresh.usableSize(r)).isEqualTo(4L << 20);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, r)).isEqualTo(0x1122334455667788L);
+        // Fresh pages would read zero: these are the kept ones, still resident, so growing faulted nothing in.
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, r + (3L << 20))).isEqualTo(0x5EEDL);
+        fresh.free(r);
+        assertThatThrownBy(() -> fresh.free(p)).isInstanceOf(InvalidFreeException.class);
+        fresh.trim();
+        assertThat(fresh.residency().largeBlockBytes()).isZero();
+        fresh.close();
+    }
+
+    @Test
+    void aGrowingBlockMovesOntoAKeptMapping() {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        // A mapping that ends off a chunk boundary: no kept pages can follow it, so it must move to grow.
+        long size = (1L << 20) + 4096;
+        long p = fresh.malloc(size);
+        ALL.set(JAVA_LONG_UNALIGNED, p, 0x1122334455667788L);
+        ALL.set(JAVA_LONG_UNALIGNED, p + size - 8, 0x0102030405060708L);
+        long kept = fresh.malloc(8L << 20);
+        ALL.set(JAVA_LONG_UNALIGNED, kept + (6L << 20), 0x5EEDL);
+        fresh.free(kept);
+        long q = fresh.realloc(p, 4L << 20);
+        assertThat(q).as("moved onto the kept mapping's start").isEqualTo(kept);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q)).isEqualTo(0x1122334455667788L);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q + size - 8)).isEqualTo(0x0102030405060708L);
+        assertThat(fresh.usableSize(q)).isEqualTo(4L << 20);
+        assertThatThrownBy(() -> fresh.free(p)).isInstanceOf(InvalidFreeException.class);
+        long rest = fresh.malloc(4L << 20);
+        assertThat(rest).as("the kept mapping's other half").isEqualTo(kept + (4L << 20));
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, rest + (2L << 20))).isEqualTo(0x5EEDL);
+        fresh.free(q);
+        fresh.free(rest);
+        fresh.trim();
+        assertThat(fresh.residency().largeBlockBytes()).isZero();
+        fresh.close();
     }
 
     @Test

@@ -1,12 +1,16 @@
 package dev.lgmalloc;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ConfigurationTest {
+
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @Test
     void exactClassesServePredictedSizesWithoutRounding() {
@@ -93,6 +97,27 @@ class ConfigurationTest {
         blocks.forEach(limited::free);
         long again = limited.malloc(100_000);     // room again after frees
         limited.free(again);
+    }
+
+    @Test
+    void aBlockGrowingOntoKeptPagesCountsThemAgainstTheLimit() {
+        Allocator limited = Allocator.create(AllocatorConfiguration.defaults().withMemoryLimit(4L << 20)
+                .withPurgeDelay(Duration.ofHours(1)));
+        long big = limited.malloc(4L << 20);
+        limited.free(big);                                  // kept for reuse, no longer counted
+        assertThat(limited.usedBytes()).isZero();
+        long p = limited.malloc(1L << 20);
+        long q = limited.realloc(p, 3L << 20);              // grows onto the kept pages after it
+        assertThat(q).isEqualTo(big);
+        assertThat(limited.usedBytes()).isEqualTo(3L << 20);
+        ALL.set(JAVA_LONG_UNALIGNED, q, 42L);
+        assertThatThrownBy(() -> limited.realloc(q, 5L << 20)).isInstanceOf(OutOfMemoryError.class)
+                .hasMessageContaining("limit");
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, q)).as("the refused block is untouched").isEqualTo(42L);
+        assertThat(limited.usedBytes()).isEqualTo(3L << 20);
+        limited.free(q);
+        assertThat(limited.usedBytes()).isZero();
+        limited.close();
     }
 
     @Test

@@ -15,7 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * address, register it, and then lose its entry to the late clear: its valid free was refused as foreign.
  *
  * <p>Recently freed mappings are kept for reuse until the purge delay passes: programs that churn blocks above
- * the largest class would otherwise pay an {@code mmap}, page faults and an {@code munmap} per block.
+ * the largest class would otherwise pay an {@code mmap}, page faults and an {@code munmap} per block. A kept
+ * mapping is a run of resident pages, not a block: a smaller request takes its first chunks and leaves the rest
+ * kept, and a block that grows takes the kept run right after it, or moves its pages onto the start of a kept run
+ * ({@code mremap}), so a buffer that grows by doubling, is freed and grows again writes into pages it already
+ * touched, with no copy and no page fault, where a fresh range faults in every page it grows by.
  */
 final class LargeBlocks {
 
@@ -23,7 +27,11 @@ final class LargeBlocks {
     static final long MAX_SIZE = 1L << 46;
 
     private static final int CACHE_ENTRIES = 8;
-    private static final long CACHE_MAX_BLOCK = 32L << 20;
+    /**
+     * At most this much kept, and no freed mapping larger: the purge delay bounds how long it stays resident, this
+     * how much. A growing buffer of 64 MiB, freed and grown again, fits.
+     */
+    static final long CACHE_MAX_BYTES = 256L << 20;
 
     private final MemoryBudget budget;
     private final long purgeDelayNanos;
@@ -63,7 +71,10 @@ final class LargeBlocks {
             return 0;
         }
         long mapped = mappingSize(size);
-        long[] cached = takeCached(mapped, alignment);
+        long[] cached;
+        synchronized (cacheLock) {
+            cached = takeKept(chunkCeil(mapped), alignment);
+        }
         long address;
         if (cached != null) {
             address = cached[0];
@@ -108,6 +119,12 @@ final class LargeBlocks {
             throw new InvalidFreeException(page.start, "realloc of a large block that is not live (freed, or being "
                     + "freed or resized by another thread)");
         }
+        if (growth > 0) {
+            long grownOntoKept = growOntoKept(page, mapped);
+            if (grownOntoKept != 0) {
+                return grownOntoKept;
+            }
+        }
         if (growth > 0 && !budget.tryReserve(growth)) {
             page.casState(Page.LARGE_FREED, Page.LARGE_LIVE);
             return 0;
@@ -131,15 +148,58 @@ final class LargeBlocks {
             }
             return 0;
         }
-        live.remove(page);
-        Page moved = new Page(address, mapped, this);
-        live.add(moved);
-        PageMap.set(address, 1, moved);
         if (growth < 0) {
             budget.release(-growth);
         }
-        liveBytes.addAndGet(growth);
+        return replace(page, address, mapped);
+    }
+
+    /**
+     * Grows the claimed block of {@code page} to {@code mapped} bytes (rounded up to whole chunks) onto kept pages:
+     * the kept run right after it, or the start of a kept run its pages move onto. Returns the block's address, or
+     * 0 when no kept run serves or the limit refuses, the block then unchanged and still claimed.
+     */
+    private long growOntoKept(Page page, long mapped) {
+        long wanted = chunkCeil(mapped);
+        long growth = wanted - page.mappedSize;
+        if (!budget.tryReserve(growth)) {
+            return 0;
+        }
+        boolean adjacent;
+        long[] target = null;
+        synchronized (cacheLock) {
+            adjacent = takeKeptAt(page.start + page.mappedSize, growth);
+            if (!adjacent) {
+                target = takeKept(wanted, PageMap.CHUNK_SIZE);
+            }
+        }
+        if (adjacent) {
+            return replace(page, page.start, wanted);         // the pages after it are its own now: no system call
+        }
+        if (target != null) {
+            PageMap.set(page.start, 1, null);     // before mremap releases the old range (see the class comment)
+            if (Os.remap(page.start, page.mappedSize, page.mappedSize, target[0]) == target[0]) {
+                return replace(page, target[0], wanted);
+            }
+            Os.unmap(target[0], target[1]);       // a fixed move that failed may have unmapped part of it already
+            PageMap.set(page.start, 1, page);
+        }
+        budget.release(growth);
+        return 0;
+    }
+
+    /** Registers the block that {@code page}'s claimed block became: {@code mapped} bytes at {@code address}. */
+    private long replace(Page page, long address, long mapped) {
+        live.remove(page);
+        Page resized = new Page(address, mapped, this);
+        live.add(resized);
+        PageMap.set(address, 1, resized);
+        liveBytes.addAndGet(mapped - page.mappedSize);
         return address;
+    }
+
+    private static long chunkCeil(long bytes) {
+        return (bytes + PageMap.CHUNK_SIZE - 1) & -PageMap.CHUNK_SIZE;
     }
 
     /** Frees the block of {@code page}, which the caller has claimed (state {@link Page#LARGE_FREED}). */
@@ -149,7 +209,7 @@ final class LargeBlocks {
         budget.release(page.mappedSize);
         liveBytes.addAndGet(-page.mappedSize);
         liveCount.decrementAndGet();
-        if (page.mappedSize <= CACHE_MAX_BLOCK) {
+        if (page.mappedSize <= CACHE_MAX_BYTES) {
             cache(page.start, page.mappedSize);
         } else {
             Os.unmap(page.start, page.mappedSize);
@@ -158,30 +218,60 @@ final class LargeBlocks {
 
     // ---------------------------------------------------------------- the cache of freed mappings
 
-    /** A cached mapping of at least {@code mapped} bytes, as {address, size}, or null. */
-    private long[] takeCached(long mapped, long alignment) {
-        synchronized (cacheLock) {
-            for (int i = cachedCount - 1; i >= 0; i--) {
-                // Reuse a mapping that fits without wasting more than half of it.
-                if (cachedSize[i] >= mapped && cachedSize[i] / 2 <= mapped
-                        && (cachedStart[i] & (alignment - 1)) == 0) {
-                    long[] taken = {cachedStart[i], cachedSize[i]};
-                    remove(i);
-                    return taken;
-                }
+    /**
+     * The first {@code wanted} bytes (whole chunks) of the smallest kept run that holds them and starts at a multiple
+     * of {@code alignment}, the newest among equals, as {address, bytes}; null when none does. The rest of the run
+     * stays kept, with its age, and starts on a chunk as every block must. Caller holds {@link #cacheLock}.
+     */
+    private long[] takeKept(long wanted, long alignment) {
+        int best = -1;
+        for (int i = cachedCount - 1; i >= 0; i--) {
+            if (cachedSize[i] >= wanted && (cachedStart[i] & (alignment - 1)) == 0
+                    && (best < 0 || cachedSize[i] < cachedSize[best])) {
+                best = i;
             }
+        }
+        if (best < 0) {
             return null;
+        }
+        long start = cachedStart[best];
+        shrinkFromFront(best, wanted);
+        return new long[] {start, wanted};
+    }
+
+    /**
+     * Takes the first {@code bytes} of the kept run that starts at {@code address}, if there is one that long.
+     * Caller holds {@link #cacheLock}.
+     */
+    private boolean takeKeptAt(long address, long bytes) {
+        for (int i = 0; i < cachedCount; i++) {
+            if (cachedStart[i] == address) {
+                if (cachedSize[i] < bytes) {
+                    return false;
+                }
+                shrinkFromFront(i, bytes);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void shrinkFromFront(int i, long bytes) {
+        if (bytes == cachedSize[i]) {
+            remove(i);
+        } else {
+            cachedStart[i] += bytes;
+            cachedSize[i] -= bytes;
+            cachedBytes -= bytes;
         }
     }
 
-    /** Keeps a freed mapping for reuse, making room by unmapping the oldest. */
+    /** Keeps a freed mapping (at most {@link #CACHE_MAX_BYTES}) for reuse, making room by unmapping the oldest. */
     private void cache(long start, long size) {
-        long evictedStart = 0;
-        long evictedSize = 0;
+        List<long[]> evicted = new ArrayList<>();
         synchronized (cacheLock) {
-            if (cachedCount == CACHE_ENTRIES) {
-                evictedStart = cachedStart[0];
-                evictedSize = cachedSize[0];
+            while (cachedCount == CACHE_ENTRIES || cachedBytes + size > CACHE_MAX_BYTES) {
+                evicted.add(new long[] {cachedStart[0], cachedSize[0]});
                 remove(0);
             }
             cachedStart[cachedCount] = start;
@@ -190,8 +280,8 @@ final class LargeBlocks {
             cachedBytes += size;
             cachedCount++;
         }
-        if (evictedSize != 0) {
-            Os.unmap(evictedStart, evictedSize);
+        for (long[] mapping : evicted) {
+            Os.unmap(mapping[0], mapping[1]);
         }
     }
 
