@@ -3,7 +3,6 @@ package dev.lgmalloc.internal;
 import dev.lgmalloc.InvalidFreeException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Blocks above the largest size class, each in a mapping of its own, found through the page map by their
@@ -35,13 +34,20 @@ final class LargeBlocks {
 
     private final MemoryBudget budget;
     private final long purgeDelayNanos;
-    private final AtomicLong liveBytes = new AtomicLong();
-    private final AtomicLong liveCount = new AtomicLong();
-
-    private final Object cacheLock = new Object();
-    /** Every live block's page, so closing the allocator can unmap what the program never freed. */
-    private final java.util.Set<Page> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final long[] cachedStart = new long[CACHE_ENTRIES];   // guarded by cacheLock, oldest first
+    /**
+     * Guards the live blocks' list and counts and the kept runs: one lock a malloc or a free takes once. (A
+     * concurrent set of live pages cost a large pair more than everything else together: each new page's identity
+     * hash is made by the JVM on its slow path.)
+     */
+    private final Object lock = new Object();
+    /**
+     * Every live block's page, so closing the allocator can unmap what the program never freed: linked through the
+     * pages' {@code prev} and {@code next}, which a large block's page uses for nothing else.
+     */
+    private Page liveHead;
+    private long liveBytes;
+    private long liveCount;
+    private final long[] cachedStart = new long[CACHE_ENTRIES];   // guarded by lock, oldest first
     private final long[] cachedSize = new long[CACHE_ENTRIES];
     private final long[] cachedAtNanos = new long[CACHE_ENTRIES];
     private int cachedCount;
@@ -71,37 +77,38 @@ final class LargeBlocks {
             return 0;
         }
         long mapped = mappingSize(size);
-        long[] cached;
-        synchronized (cacheLock) {
-            cached = takeKept(chunkCeil(mapped), alignment);
+        long wanted = chunkCeil(mapped);
+        Page page = null;
+        if (budget.tryReserve(wanted)) {
+            synchronized (lock) {         // taken and listed as live in one hold of the lock
+                long[] kept = takeKept(wanted, alignment);
+                if (kept != null) {
+                    page = new Page(kept[0], wanted, this);
+                    link(page);
+                }
+            }
+            if (page == null) {
+                budget.release(wanted);
+            } else if (zeroed) {
+                Os.purge(page.start, wanted);
+            }
         }
-        long address;
-        if (cached != null) {
-            address = cached[0];
-            mapped = cached[1];
-            if (!budget.tryReserve(mapped)) {
-                cache(address, mapped);
-                return 0;
-            }
-            if (zeroed) {
-                Os.purge(address, mapped);
-            }
-        } else {
+        if (page == null) {
             if (!budget.tryReserve(mapped)) {
                 return 0;
             }
-            address = Os.map(mapped, Math.max(PageMap.CHUNK_SIZE, alignment));
+            long address = Os.map(mapped, Math.max(PageMap.CHUNK_SIZE, alignment));
             if (address == 0) {
                 budget.release(mapped);
                 return 0;
             }
+            page = new Page(address, mapped, this);
+            synchronized (lock) {
+                link(page);
+            }
         }
-        Page page = new Page(address, mapped, this);
-        live.add(page);
-        PageMap.set(address, 1, page);
-        liveBytes.addAndGet(mapped);
-        liveCount.incrementAndGet();
-        return address;
+        PageMap.set(page.start, 1, page);
+        return page.start;
     }
 
     /**
@@ -167,7 +174,7 @@ final class LargeBlocks {
         }
         boolean adjacent;
         long[] target = null;
-        synchronized (cacheLock) {
+        synchronized (lock) {
             adjacent = takeKeptAt(page.start + page.mappedSize, growth);
             if (!adjacent) {
                 target = takeKept(wanted, PageMap.CHUNK_SIZE);
@@ -190,12 +197,41 @@ final class LargeBlocks {
 
     /** Registers the block that {@code page}'s claimed block became: {@code mapped} bytes at {@code address}. */
     private long replace(Page page, long address, long mapped) {
-        live.remove(page);
         Page resized = new Page(address, mapped, this);
-        live.add(resized);
+        synchronized (lock) {
+            unlink(page);
+            link(resized);
+        }
         PageMap.set(address, 1, resized);
-        liveBytes.addAndGet(mapped - page.mappedSize);
         return address;
+    }
+
+    /** Caller holds {@link #lock}. */
+    private void link(Page page) {
+        page.prev = null;
+        page.next = liveHead;
+        if (liveHead != null) {
+            liveHead.prev = page;
+        }
+        liveHead = page;
+        liveBytes += page.mappedSize;
+        liveCount++;
+    }
+
+    /** Caller holds {@link #lock}. */
+    private void unlink(Page page) {
+        if (page.prev != null) {
+            page.prev.next = page.next;
+        } else {
+            liveHead = page.next;
+        }
+        if (page.next != null) {
+            page.next.prev = page.prev;
+        }
+        page.prev = null;
+        page.next = null;
+        liveBytes -= page.mappedSize;
+        liveCount--;
     }
 
     private static long chunkCeil(long bytes) {
@@ -204,16 +240,18 @@ final class LargeBlocks {
 
     /** Frees the block of {@code page}, which the caller has claimed (state {@link Page#LARGE_FREED}). */
     void free(Page page) {
-        live.remove(page);
         PageMap.set(page.start, 1, null);        // before the range can go to anyone else
         budget.release(page.mappedSize);
-        liveBytes.addAndGet(-page.mappedSize);
-        liveCount.decrementAndGet();
-        if (page.mappedSize <= CACHE_MAX_BYTES) {
-            cache(page.start, page.mappedSize);
-        } else {
+        boolean kept = page.mappedSize <= CACHE_MAX_BYTES;
+        long[] evicted;
+        synchronized (lock) {
+            unlink(page);
+            evicted = kept ? keep(page.start, page.mappedSize) : null;
+        }
+        if (!kept) {
             Os.unmap(page.start, page.mappedSize);
         }
+        unmapAll(evicted);
     }
 
     // ---------------------------------------------------------------- the cache of freed mappings
@@ -221,7 +259,7 @@ final class LargeBlocks {
     /**
      * The first {@code wanted} bytes (whole chunks) of the smallest kept run that holds them and starts at a multiple
      * of {@code alignment}, the newest among equals, as {address, bytes}; null when none does. The rest of the run
-     * stays kept, with its age, and starts on a chunk as every block must. Caller holds {@link #cacheLock}.
+     * stays kept, with its age, and starts on a chunk as every block must. Caller holds {@link #lock}.
      */
     private long[] takeKept(long wanted, long alignment) {
         int best = -1;
@@ -241,7 +279,7 @@ final class LargeBlocks {
 
     /**
      * Takes the first {@code bytes} of the kept run that starts at {@code address}, if there is one that long.
-     * Caller holds {@link #cacheLock}.
+     * Caller holds {@link #lock}.
      */
     private boolean takeKeptAt(long address, long bytes) {
         for (int i = 0; i < cachedCount; i++) {
@@ -266,22 +304,39 @@ final class LargeBlocks {
         }
     }
 
-    /** Keeps a freed mapping (at most {@link #CACHE_MAX_BYTES}) for reuse, making room by unmapping the oldest. */
-    private void cache(long start, long size) {
-        List<long[]> evicted = new ArrayList<>();
-        synchronized (cacheLock) {
-            while (cachedCount == CACHE_ENTRIES || cachedBytes + size > CACHE_MAX_BYTES) {
-                evicted.add(new long[] {cachedStart[0], cachedSize[0]});
-                remove(0);
-            }
-            cachedStart[cachedCount] = start;
-            cachedSize[cachedCount] = size;
-            cachedAtNanos[cachedCount] = System.nanoTime();
-            cachedBytes += size;
-            cachedCount++;
+    /**
+     * Keeps a freed mapping of at most {@link #CACHE_MAX_BYTES} for reuse, making room by taking out the oldest, which
+     * it returns as {address, bytes, address, bytes...} for the caller to unmap after the lock (null when none).
+     * Caller holds {@link #lock}.
+     */
+    private long[] keep(long start, long size) {
+        long[] evicted = null;
+        while (cachedCount == CACHE_ENTRIES || cachedBytes + size > CACHE_MAX_BYTES) {
+            evicted = evicted == null ? new long[] {cachedStart[0], cachedSize[0]}
+                    : appended(evicted, cachedStart[0], cachedSize[0]);
+            remove(0);
         }
-        for (long[] mapping : evicted) {
-            Os.unmap(mapping[0], mapping[1]);
+        cachedStart[cachedCount] = start;
+        cachedSize[cachedCount] = size;
+        cachedAtNanos[cachedCount] = System.nanoTime();
+        cachedBytes += size;
+        cachedCount++;
+        return evicted;
+    }
+
+    private static long[] appended(long[] pairs, long start, long size) {
+        long[] more = java.util.Arrays.copyOf(pairs, pairs.length + 2);
+        more[pairs.length] = start;
+        more[pairs.length + 1] = size;
+        return more;
+    }
+
+    /** Unmaps {address, bytes} pairs; nothing for null. */
+    private static void unmapAll(long[] pairs) {
+        if (pairs != null) {
+            for (int i = 0; i < pairs.length; i += 2) {
+                Os.unmap(pairs[i], pairs[i + 1]);
+            }
         }
     }
 
@@ -298,7 +353,7 @@ final class LargeBlocks {
     void purge(boolean force) {
         long now = System.nanoTime();
         List<long[]> expired = new ArrayList<>();
-        synchronized (cacheLock) {
+        synchronized (lock) {
             while (cachedCount > 0 && (force || now - cachedAtNanos[0] >= purgeDelayNanos)) {
                 expired.add(new long[] {cachedStart[0], cachedSize[0]});
                 remove(0);
@@ -311,24 +366,28 @@ final class LargeBlocks {
 
     /** Unmaps every live and cached block: the allocator is closing, and nothing may use them any more. */
     void closeAll() {
-        for (Page page : live) {
-            live.remove(page);
+        List<Page> pages = new ArrayList<>();
+        synchronized (lock) {
+            while (liveHead != null) {
+                pages.add(liveHead);
+                unlink(liveHead);
+            }
+        }
+        for (Page page : pages) {
             PageMap.set(page.start, 1, null);
             Os.unmap(page.start, page.mappedSize);
             budget.release(page.mappedSize);
         }
-        liveBytes.set(0);
-        liveCount.set(0);
         purge(true);
     }
 
     /** Every live and cached mapping, as {address, bytes}. */
     List<long[]> mappings() {
         List<long[]> mappings = new ArrayList<>();
-        for (Page page : live) {
-            mappings.add(new long[] {page.start, page.mappedSize});
-        }
-        synchronized (cacheLock) {
+        synchronized (lock) {
+            for (Page page = liveHead; page != null; page = page.next) {
+                mappings.add(new long[] {page.start, page.mappedSize});
+            }
             for (int i = 0; i < cachedCount; i++) {
                 mappings.add(new long[] {cachedStart[i], cachedSize[i]});
             }
@@ -337,16 +396,20 @@ final class LargeBlocks {
     }
 
     long cachedBytes() {
-        synchronized (cacheLock) {
+        synchronized (lock) {
             return cachedBytes;
         }
     }
 
     long liveBytes() {
-        return liveBytes.get();
+        synchronized (lock) {
+            return liveBytes;
+        }
     }
 
     long liveCount() {
-        return liveCount.get();
+        synchronized (lock) {
+            return liveCount;
+        }
     }
 }
