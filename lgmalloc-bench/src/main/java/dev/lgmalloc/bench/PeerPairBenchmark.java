@@ -17,8 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The malloc+free pair from 16 B to 64 KiB with every peer: allocate a block, free the one allocated one call
- * earlier (freeing the block just allocated would let the JIT cancel work). Run with {@code -t 1} and
+ * The malloc+free pair from 16 B to 1 MiB with every peer: allocate a block, free the one allocated one call
+ * earlier (freeing the block just allocated would let the JIT cancel work). 1 MiB is a large block for lgmalloc
+ * (above 128 KiB), served from the pages of the one freed a call earlier. Run with {@code -t 1} and
  * {@code -t 2}; each thread has its own previous block.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -29,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class PeerPairBenchmark {
 
-    @Param({"16", "64", "256", "1024", "4096", "65536"})
+    @Param({"16", "64", "256", "1024", "4096", "65536", "1048576"})
     public long size;
 
     private long previous;
