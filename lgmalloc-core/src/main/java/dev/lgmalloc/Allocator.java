@@ -367,8 +367,9 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
 
     /**
      * {@link #alignedAlloc} of a block whose bytes are all zero: {@code calloc}'s, and an {@link LgArena}'s own
-     * blocks. A large block is a mapping of its own: fresh pages are zero already, a reused mapping is given back
-     * zeroed by the kernel; writing zeros would make every page resident for nothing.
+     * blocks. A large block is a mapping of its own: fresh pages are zero already, and pages kept after a free are
+     * written over where resident and dropped where not, so no page is made resident, nor faulted in again, for
+     * nothing.
      */
     long alignedCalloc(long alignment, long size) {
         long mapped = Math.max(alignment, SizeClasses.GRANULE);
@@ -385,7 +386,11 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
             // refused: the general path below reclaims, retries or throws, and zeroes what it gets
         }
         long block = alignedAlloc(alignment, size);     // and bad arguments are refused there
-        Memory.zero(block, size);
+        if (size >= 1024) {
+            Memory.zeroLarge(block, size);
+        } else {
+            Memory.zero(block, size);
+        }
         return block;
     }
 

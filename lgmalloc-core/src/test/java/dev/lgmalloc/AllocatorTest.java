@@ -249,6 +249,50 @@ class AllocatorTest {
     }
 
     @Test
+    void callocOfKeptPagesWritesTheResidentOnesAndDropsTheRest() throws Exception {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
+                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        // Small enough to be written whole: every byte of a dirty, resident run comes back zero.
+        long small = fresh.malloc(512 * 1024);
+        ALL.asSlice(small, 512 * 1024).fill((byte) 0x7F);
+        fresh.free(small);
+        long zeroed = fresh.calloc(1, 512 * 1024);
+        assertThat(zeroed).isEqualTo(small);
+        for (long i = 0; i < 512 * 1024; i += 4093) {
+            assertThat(ALL.get(JAVA_BYTE, zeroed + i)).isZero();
+        }
+        fresh.free(zeroed);
+        // Larger, asked page by page: a dense run is written over, so its pages stay resident (dropping them would
+        // cost a page fault each at the next touch).
+        long dense = fresh.malloc(4L << 20);
+        ALL.asSlice(dense, 4L << 20).fill((byte) 0x7F);
+        fresh.free(dense);
+        long rewritten = fresh.calloc(1, 4L << 20);
+        assertThat(rewritten).isEqualTo(dense);
+        assertThat(fresh.residency().largeBlockBytes()).as("resident after calloc").isGreaterThanOrEqualTo(4L << 20);
+        for (long i = 0; i < 4L << 20; i += 4093) {
+            assertThat(ALL.get(JAVA_BYTE, rewritten + i)).isZero();
+        }
+        fresh.free(rewritten);
+        // A kept run of 64 MiB of which two pages were touched: those are written, the rest is not made resident.
+        long size = 64L << 20;
+        long sparse = fresh.malloc(size);
+        ALL.set(JAVA_LONG_UNALIGNED, sparse, -1L);
+        ALL.set(JAVA_LONG_UNALIGNED, sparse + size - 8, -1L);
+        fresh.free(sparse);
+        long before = Rss.bytes();
+        long p = fresh.calloc(1, size);
+        long grown = Rss.bytes() - before;
+        assertThat(p).isEqualTo(sparse);
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, p)).isZero();
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, p + size - 8)).isZero();
+        assertThat(ALL.get(JAVA_LONG_UNALIGNED, p + size / 2)).isZero();
+        assertThat(grown).as("bytes made resident by calloc over a sparse kept run").isLessThan(16L << 20);
+        fresh.free(p);
+        fresh.close();
+    }
+
+    @Test
     void callocRejectsOverflowAndNegatives() {
         assertThatThrownBy(() -> allocator.calloc(Long.MAX_VALUE / 2, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("overflow");

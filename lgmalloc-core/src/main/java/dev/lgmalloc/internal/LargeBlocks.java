@@ -69,8 +69,9 @@ final class LargeBlocks {
 
     /**
      * {@link #map(long, long)}, with every byte zero when {@code zeroed}: a fresh mapping is (the kernel hands out
-     * zero pages on first touch), and a cached one is made so with {@code madvise(MADV_DONTNEED)}, which also
-     * returns its pages, instead of being written: {@code calloc} of a large block adds no resident memory.
+     * zero pages on first touch), and kept pages are made so where they lie ({@link Os#zero}): written over where
+     * resident, dropped where not. {@code calloc} of a large block adds no resident memory either way, and one
+     * that reuses the pages of a block just freed costs no page faults.
      */
     long map(long size, long alignment, boolean zeroed) {
         if (size > MAX_SIZE) {
@@ -90,7 +91,7 @@ final class LargeBlocks {
             if (page == null) {
                 budget.release(wanted);
             } else if (zeroed) {
-                Os.purge(page.start, wanted);
+                Os.zero(page.start, wanted);
             }
         }
         if (page == null) {

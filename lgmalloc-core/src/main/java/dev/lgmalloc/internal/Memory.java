@@ -57,4 +57,15 @@ public final class Memory {
     public static void zero(long address, long bytes) {
         ALL.asSlice(address, bytes).fill((byte) 0);
     }
+
+    /**
+     * {@link #zero} for a range of a kilobyte or more, through the C library's {@code memset} once the maintenance
+     * thread has linked it ({@link Os#memsetZero}). Apart from {@code zero}, whose callers' compiled code must stay
+     * short enough to inline.
+     */
+    public static void zeroLarge(long address, long bytes) {
+        if (!Os.memsetZero(address, bytes)) {
+            zero(address, bytes);
+        }
+    }
 }
