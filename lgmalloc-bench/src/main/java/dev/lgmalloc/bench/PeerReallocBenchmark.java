@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A growing buffer, as a serializer or a log writer keeps one: start at 256 KiB and double with {@code realloc}
- * up to {@code maxMiB}, writing one byte per 4 KiB page of every new half (so the memory is real), then free it.
+ * up to {@code maxMiB}, writing one byte per 4 KiB page of every new half (so the memory is real), then free it;
+ * and one that starts at 16 bytes ({@link #growFromSmall}).
  * An allocator that copies on every growth moves about {@code maxMiB} bytes in all; one that remaps the pages
  * ({@code mremap}) moves none.
  */
@@ -55,6 +56,27 @@ public class PeerReallocBenchmark {
             long grown = size * 2;
             buffer = allocator.realloc(buffer, grown);
             checksum += ALL.get(ValueLayout.JAVA_BYTE, buffer + size - OS_PAGE);   // the old contents came along
+            touch(buffer, size, grown);
+            size = grown;
+        }
+        allocator.free(buffer);
+        return checksum;
+    }
+
+    /**
+     * The same growth from 16 bytes to 1 MiB, as a buffer that starts small does: through the size classes, the
+     * extents and the large blocks, where each step either grows in place or moves and copies.
+     */
+    @Benchmark
+    public long growFromSmall() {
+        long size = 16;
+        long buffer = allocator.malloc(size);
+        ALL.set(ValueLayout.JAVA_BYTE, buffer, (byte) 1);
+        long checksum = 0;
+        while (size < 1L << 20) {
+            long grown = size * 2;
+            buffer = allocator.realloc(buffer, grown);
+            checksum += ALL.get(ValueLayout.JAVA_BYTE, buffer);                        // the old contents came along
             touch(buffer, size, grown);
             size = grown;
         }
