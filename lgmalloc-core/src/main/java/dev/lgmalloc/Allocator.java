@@ -417,6 +417,18 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
         if (newSize <= usable && newSize >= usable / 2) {
             return address;
         }
+        if (newSize > usable && newSize <= SizeClasses.MAX_SMALL_SIZE && Engine.isExtentClass((int) usable)) {
+            // An extent growing within the extents: into the free units after it, when they are free.
+            int sizeClass = classes.classOf(newSize);
+            int blockSize = classes.blockSize(sizeClass);
+            if (Heap.growExtentInPlace(address, blockSize, sizeClass)) {
+                if (LeakDetector.ENABLED) {
+                    LeakDetector.freed(address);
+                    LeakDetector.allocated(address, newSize);
+                }
+                return address;
+            }
+        }
         if (newSize > SizeClasses.MAX_SMALL_SIZE && usable > SizeClasses.MAX_SMALL_SIZE) {
             // Large to large: the kernel moves the pages (mremap), so growing a big buffer costs no copy.
             long remapped = Heap.remapLarge(address, newSize);

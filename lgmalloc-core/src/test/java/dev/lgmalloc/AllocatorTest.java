@@ -373,6 +373,33 @@ class AllocatorTest {
     }
 
     @Test
+    void anExtentGrowsInPlaceIntoTheFreeUnitsAfterIt() {
+        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults());
+        long p = fresh.malloc(10_000);
+        ALL.asSlice(p, 10_000).fill((byte) 7);
+        long q = fresh.realloc(p, 40_000);
+        assertThat(q).as("grown where it was").isEqualTo(p);
+        assertThat(fresh.usableSize(q)).isGreaterThanOrEqualTo(40_000);
+        assertThat(ALL.asSlice(q, 10_000).elements(JAVA_BYTE).allMatch(b -> b.get(JAVA_BYTE, 0) == 7)).isTrue();
+        ALL.asSlice(q, 40_000).fill((byte) 9);
+        // First fit puts the next extent right after it: the next growth has no room there, and moves.
+        long neighbour = fresh.malloc(10_000);
+        assertThat(neighbour).isEqualTo(q + fresh.usableSize(q));
+        ALL.asSlice(neighbour, 10_000).fill((byte) 5);
+        long r = fresh.realloc(q, 100_000);
+        assertThat(r).isNotEqualTo(q);
+        assertThat(ALL.asSlice(r, 40_000).elements(JAVA_BYTE).allMatch(b -> b.get(JAVA_BYTE, 0) == 9)).isTrue();
+        assertThat(ALL.asSlice(neighbour, 10_000).elements(JAVA_BYTE).allMatch(b -> b.get(JAVA_BYTE, 0) == 5))
+                .as("the neighbour is untouched").isTrue();
+        assertThatThrownBy(() -> fresh.free(q)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("double free");
+        fresh.free(r);
+        fresh.free(neighbour);
+        assertThat(fresh.statistics().liveBlocks()).isZero();
+        fresh.close();
+    }
+
+    @Test
     void reallocEdgeCases() {
         long p = allocator.realloc(0, 100);
         assertThat(allocator.usableSize(p)).isGreaterThanOrEqualTo(100);

@@ -814,6 +814,17 @@ public final class Heap extends HeapLayout.Pad {
      * Resizes the large block at {@code address} (checked live by the caller) to {@code size} bytes by remapping,
      * without copying; 0 when it is not a large block or the OS refuses, so the caller copies instead.
      */
+    /**
+     * Grows the extent at {@code address} in place to a block of class {@code sizeClass}, {@code blockSize} bytes,
+     * when the units after it in its page are free ({@link Units#growInPlace}); false otherwise, and for any other
+     * block.
+     */
+    public static boolean growExtentInPlace(long address, int blockSize, int sizeClass) {
+        Page page = PageMap.lookup(address);
+        return page != null && page.units != null && Extents.serves(blockSize)
+                && page.units.growInPlace(page, address, Units.unitsFor(blockSize), sizeClass);
+    }
+
     public static long remapLarge(long address, long size) {
         Page page = PageMap.lookup(address);
         if (page == null || !page.isLarge() || address != page.start) {

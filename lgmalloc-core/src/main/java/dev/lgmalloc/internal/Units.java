@@ -181,6 +181,32 @@ final class Units {
     }
 
     /**
+     * Grows the live block at {@code address} of {@code page} in place to {@code units} units of class
+     * {@code sizeClass}, when the units right after it are free: {@code realloc} of a growing buffer then copies
+     * nothing, as glibc's grows a chunk into the free one after it. False, having changed nothing, otherwise.
+     */
+    synchronized boolean growInPlace(Page page, long address, int units, int sizeClass) {
+        long offset = address - page.start;
+        int unit = (int) (offset >>> UNIT_SHIFT);
+        if (released || (offset & (UNIT - 1)) != 0 || !get(starts, unit)) {
+            return false;
+        }
+        int after = unit + lengths[unit];
+        int extra = units - lengths[unit];
+        if (extra <= 0 || after + extra > COUNT || anySet(used, after, extra) || ExtentCache.holds(address)) {
+            return false;
+        }
+        freeRuns.takeAt(after, after, extra);       // the run of free units starts right after the block
+        setRange(used, after, extra);
+        setRange(touched, after, extra);
+        lengths[unit] = (short) units;
+        classes[unit] = (short) sizeClass;
+        freeUnits -= extra;
+        roomShrank(page);
+        return true;
+    }
+
+    /**
      * Frees the block at {@code address} of {@code page}, after checking that it is one; returns whether the page
      * is now empty.
      */
