@@ -252,7 +252,19 @@ class AllocatorTest {
     void callocOfKeptPagesWritesTheResidentOnesAndDropsTheRest() throws Exception {
         Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
                 .withPurgeDelay(java.time.Duration.ofHours(1)));
-        // Small enough to be written whole: every byte of a dirty, resident run comes back zero.
+        // A fresh 1 MiB mapping of which 16 KiB were used, then kept: writing it whole would fault in and keep 252
+        // pages more.
+        long used = fresh.malloc(1L << 20);
+        ALL.asSlice(used, 16 * 1024).fill((byte) 0x7F);
+        fresh.free(used);
+        long residentBefore = fresh.residency().largeBlockBytes();
+        long again = fresh.calloc(1, 1L << 20);
+        assertThat(again).isEqualTo(used);
+        assertThat(ALL.get(JAVA_BYTE, again + 100)).isZero();
+        assertThat(fresh.residency().largeBlockBytes() - residentBefore).as("made resident by calloc of a sparse run")
+                .isLessThanOrEqualTo(64 * 1024);
+        fresh.free(again);
+        // Every byte of a dirty, resident run comes back zero.
         long small = fresh.malloc(512 * 1024);
         ALL.asSlice(small, 512 * 1024).fill((byte) 0x7F);
         fresh.free(small);
@@ -262,8 +274,8 @@ class AllocatorTest {
             assertThat(ALL.get(JAVA_BYTE, zeroed + i)).isZero();
         }
         fresh.free(zeroed);
-        // Larger, asked page by page: a dense run is written over, so its pages stay resident (dropping them would
-        // cost a page fault each at the next touch).
+        // A dense run is written over, so its pages stay resident (dropping them would cost a page fault each at the
+        // next touch).
         long dense = fresh.malloc(4L << 20);
         ALL.asSlice(dense, 4L << 20).fill((byte) 0x7F);
         fresh.free(dense);

@@ -32,9 +32,6 @@ public final class Os {
     /** The OS page size we align mappings to. */
     public static final long PAGE_SIZE = 4096;
 
-    /** Ranges {@link #zero} writes whole, without asking which pages are resident. */
-    static final long ZERO_BY_WRITING = 1L << 20;
-
     /**
      * Where a downcall leaves {@code errno}. A holder of its own: the layouts and var handles it builds load a
      * good part of FFM's layout classes, which the first malloc of a JVM does not need.
@@ -264,17 +261,12 @@ public final class Os {
     /**
      * Makes {@code [address, address + size)} (page-aligned, mapped private and anonymous) read as zero at the least
      * cost: the pages that are resident are written with zeros, the others dropped ({@link #purge}), which also
-     * covers a page the kernel swapped out. Dropping a resident page would cost a page fault at its next touch
-     * (about 9 µs on this project's machine, where writing its 4 KiB costs well under one), and writing a page that
-     * is not resident would make it so: {@code calloc} of a mapping kept after a free, of which the program used
-     * a few pages, then adds no memory. Up to {@link #ZERO_BY_WRITING} the range is written whole: asking the kernel
-     * which pages are resident costs about what writing 256 KiB does, and the memory it could add is that small.
+     * covers a page the kernel swapped out. Dropping a resident page would cost a page fault at its next touch, and
+     * writing one that is not resident costs a fault now and makes it resident: about 9 µs each on this project's
+     * machine, where asking the kernel ({@code mincore}) costs 2-5 µs for a whole mapping and writing 4 KiB well
+     * under one. So a run of which the program used a few pages stays cheap and small, and a dense one is written.
      */
     public static void zero(long address, long size) {
-        if (size <= ZERO_BY_WRITING) {
-            Memory.zeroLarge(address, size);
-            return;
-        }
         long pages = size / PAGE_SIZE;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment vector = arena.allocate(Math.min(pages, Residency.WINDOW_PAGES));
