@@ -386,11 +386,7 @@ public final class Allocator implements SegmentAllocator, AutoCloseable {
             // refused: the general path below reclaims, retries or throws, and zeroes what it gets
         }
         long block = alignedAlloc(alignment, size);     // and bad arguments are refused there
-        if (size >= 1024) {
-            Memory.zeroLarge(block, size);
-        } else {
-            Memory.zero(block, size);
-        }
+        Memory.clear(block, size);
         return block;
     }
 

@@ -14,6 +14,11 @@ class AllocatorTest {
 
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final long CHUNK = 64 * 1024;
+
+    /** An allocator of its own whose freed mappings stay kept for the whole test, whatever the machine's pauses. */
+    private static Allocator keepingFreedMappings() {
+        return Allocator.create(AllocatorConfiguration.defaults().withPurgeDelay(java.time.Duration.ofHours(1)));
+    }
     private final Allocator allocator = Allocator.create(AllocatorConfiguration.defaults());
 
     @Test
@@ -119,8 +124,7 @@ class AllocatorTest {
 
     @Test
     void freedLargeMappingsAreReusedAndReleasedByTrim() {
-        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
-                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        Allocator fresh = keepingFreedMappings();
         long p = fresh.malloc(1 << 20);
         fresh.free(p);
         assertThat(fresh.statistics().reservedBytes()).isGreaterThanOrEqualTo(1 << 20);   // kept for reuse
@@ -139,8 +143,7 @@ class AllocatorTest {
 
     @Test
     void aKeptMappingIsSplitAmongSmallerBlocks() {
-        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
-                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        Allocator fresh = keepingFreedMappings();
         long big = fresh.malloc(4L << 20);
         fresh.free(big);
         long first = fresh.malloc(300_000);
@@ -161,8 +164,7 @@ class AllocatorTest {
 
     @Test
     void aGrowingBlockTakesTheKeptPagesAfterItWithoutAFreshMapping() {
-        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
-                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        Allocator fresh = keepingFreedMappings();
         long big = fresh.malloc(4L << 20);
         ALL.set(JAVA_LONG_UNALIGNED, big + (3L << 20), 0x5EEDL);      // written while the 4 MiB block lived
         fresh.free(big);
@@ -186,8 +188,7 @@ class AllocatorTest {
 
     @Test
     void aGrowingBlockMovesOntoAKeptMapping() {
-        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
-                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        Allocator fresh = keepingFreedMappings();
         // A mapping that ends off a chunk boundary: no kept pages can follow it, so it must move to grow.
         long size = (1L << 20) + 4096;
         long p = fresh.malloc(size);
@@ -250,8 +251,7 @@ class AllocatorTest {
 
     @Test
     void callocOfKeptPagesWritesTheResidentOnesAndDropsTheRest() throws Exception {
-        Allocator fresh = Allocator.create(AllocatorConfiguration.defaults()
-                .withPurgeDelay(java.time.Duration.ofHours(1)));
+        Allocator fresh = keepingFreedMappings();
         // A fresh 1 MiB mapping of which 16 KiB were used, then kept: writing it whole would fault in and keep 252
         // pages more.
         long used = fresh.malloc(1L << 20);

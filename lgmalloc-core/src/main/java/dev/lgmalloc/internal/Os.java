@@ -267,36 +267,13 @@ public final class Os {
      * under one. So a run of which the program used a few pages stays cheap and small, and a dense one is written.
      */
     public static void zero(long address, long size) {
-        long pages = size / PAGE_SIZE;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment vector = arena.allocate(Math.min(pages, Residency.WINDOW_PAGES));
-            for (long first = 0; first < pages; first += Residency.WINDOW_PAGES) {
-                long count = Math.min(pages - first, Residency.WINDOW_PAGES);
-                long at = address + first * PAGE_SIZE;
-                if ((int) Residency.MINCORE.invokeExact(at, count * PAGE_SIZE, vector) != 0) {
-                    purge(at, count * PAGE_SIZE);
-                    continue;
-                }
-                long run = 0;               // pages [run, i) are all resident or all not
-                for (long i = 1; i <= count; i++) {
-                    boolean resident = (vector.get(JAVA_BYTE, run) & 1) != 0;
-                    if (i == count || ((vector.get(JAVA_BYTE, i) & 1) != 0) != resident) {
-                        long from = at + run * PAGE_SIZE;
-                        long bytes = (i - run) * PAGE_SIZE;
-                        if (resident) {
-                            Memory.zeroLarge(from, bytes);
-                        } else {
-                            purge(from, bytes);
-                        }
-                        run = i;
-                    }
-                }
+        forEachResidencyRun(address, size, (from, bytes, resident) -> {
+            if (resident) {
+                Memory.clear(from, bytes);
+            } else {
+                purge(from, bytes);
             }
-        } catch (IllegalStateException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("mincore downcall failed", t);
-        }
+        });
     }
 
     /**
@@ -304,23 +281,55 @@ public final class Os {
      * part that is not mapped (unmapped meanwhile by another thread) counts as not resident.
      */
     public static long residentBytes(long address, long size) {
-        long resident = 0;
+        long[] resident = {0};
+        forEachResidencyRun(address, size, (from, bytes, isResident) -> {
+            if (isResident) {
+                resident[0] += bytes;
+            }
+        });
+        return resident[0];
+    }
+
+    /** A run of pages alike in residency, for {@link #forEachResidencyRun}. */
+    private interface ResidencyRun {
+        void accept(long address, long bytes, boolean resident);
+    }
+
+    /**
+     * Hands {@code visitor} the pages of {@code [address, address + size)} (page-aligned start) in runs that are all
+     * resident or all not, asking {@code mincore} a window of {@link Residency#WINDOW_PAGES} at a time. A window the
+     * kernel refuses (unmapped meanwhile by another thread) is one run, not resident.
+     */
+    private static void forEachResidencyRun(long address, long size, ResidencyRun visitor) {
+        long pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment vector = arena.allocate(Residency.WINDOW_PAGES);
-            for (long at = address; at < address + size; at += Residency.WINDOW_PAGES * PAGE_SIZE) {
-                long length = Math.min(address + size - at, Residency.WINDOW_PAGES * PAGE_SIZE);
-                if ((int) Residency.MINCORE.invokeExact(at, length, vector) != 0) {
+            MemorySegment vector = arena.allocate(Math.max(1, Math.min(pages, Residency.WINDOW_PAGES)));
+            for (long first = 0; first < pages; first += Residency.WINDOW_PAGES) {
+                long count = Math.min(pages - first, Residency.WINDOW_PAGES);
+                long at = address + first * PAGE_SIZE;
+                if (!mincore(at, count * PAGE_SIZE, vector)) {
+                    visitor.accept(at, count * PAGE_SIZE, false);
                     continue;
                 }
-                long pages = (length + PAGE_SIZE - 1) / PAGE_SIZE;
-                for (long i = 0; i < pages; i++) {
-                    resident += (vector.get(JAVA_BYTE, i) & 1) * PAGE_SIZE;
+                long run = 0;               // pages [run, i) are all resident or all not
+                for (long i = 1; i <= count; i++) {
+                    boolean resident = (vector.get(JAVA_BYTE, run) & 1) != 0;
+                    if (i == count || ((vector.get(JAVA_BYTE, i) & 1) != 0) != resident) {
+                        visitor.accept(at + run * PAGE_SIZE, (i - run) * PAGE_SIZE, resident);
+                        run = i;
+                    }
                 }
             }
+        }
+    }
+
+    /** {@code mincore} over {@code length} bytes at {@code at} into {@code vector}; false when the kernel refuses. */
+    private static boolean mincore(long at, long length, MemorySegment vector) {
+        try {
+            return (int) Residency.MINCORE.invokeExact(at, length, vector) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("mincore downcall failed", t);
         }
-        return resident;
     }
 
     private static void call(MethodHandle handle, String name, long address, long size, int advice) {
