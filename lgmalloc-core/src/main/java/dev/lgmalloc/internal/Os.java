@@ -98,8 +98,9 @@ public final class Os {
     }
 
     /**
-     * The C library's {@code memset}, a critical downcall: from 1 KiB up it zeroes twice as fast as a segment's
-     * {@code fill} on this project's machine (256 KiB in 2.8 µs against 5.7; docs/BENCHMARKS.md, fortieth session).
+     * The C library's {@code memset}, a critical downcall: from 1 KiB up it zeroes 2.2-2.7 times as fast as a
+     * segment's {@code fill} on this project's machine ({@code ZeroingBenchmark}: 256 KiB in 2.2 µs against 4.9;
+     * docs/BENCHMARKS.md, fortieth session).
      * Linked by {@link #linkRest()}.
      */
     private static final class Fill {
@@ -259,14 +260,18 @@ public final class Os {
     }
 
     /**
-     * Makes {@code [address, address + size)} (page-aligned, mapped private and anonymous) read as zero at the least
+     * Makes {@code [address, address + size)} (whole pages, mapped private and anonymous) read as zero at the least
      * cost: the pages that are resident are written with zeros, the others dropped ({@link #purge}), which also
      * covers a page the kernel swapped out. Dropping a resident page would cost a page fault at its next touch, and
      * writing one that is not resident costs a fault now and makes it resident: about 9 µs each on this project's
-     * machine, where asking the kernel ({@code mincore}) costs 2-5 µs for a whole mapping and writing 4 KiB well
+     * machine, where asking the kernel ({@code mincore}) costs 1.5-7 µs for up to 1 MiB and writing 4 KiB well
      * under one. So a run of which the program used a few pages stays cheap and small, and a dense one is written.
      */
     public static void zero(long address, long size) {
+        if (((address | size) & (PAGE_SIZE - 1)) != 0 || size < 0) {
+            // Whole pages only: a partial page would be written, or dropped, past the range.
+            throw new IllegalArgumentException(String.format("zero needs whole pages: 0x%x, %d bytes", address, size));
+        }
         forEachResidencyRun(address, size, (from, bytes, resident) -> {
             if (resident) {
                 Memory.clear(from, bytes);
