@@ -406,6 +406,8 @@ class AllocatorTest {
         assertThatThrownBy(() -> fresh.free(q)).isInstanceOf(InvalidFreeException.class)
                 .hasMessageContaining("double free");
         fresh.free(r);
+        assertThatThrownBy(() -> fresh.realloc(r, 120_000)).as("growing a freed extent")
+                .isInstanceOf(InvalidFreeException.class).hasMessageContaining("double free");
         fresh.free(neighbour);
         assertThat(fresh.statistics().liveBlocks()).isZero();
         fresh.close();
