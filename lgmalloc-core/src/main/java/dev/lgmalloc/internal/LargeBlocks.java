@@ -82,9 +82,9 @@ final class LargeBlocks {
         Page page = null;
         if (budget.tryReserve(wanted)) {
             synchronized (lock) {         // taken and listed as live in one hold of the lock
-                long[] kept = takeKept(wanted, alignment);
-                if (kept != null) {
-                    page = new Page(kept[0], wanted, this);
+                long kept = takeKept(wanted, alignment);
+                if (kept != 0) {
+                    page = new Page(kept, wanted, this);
                     link(page);
                 }
             }
@@ -174,7 +174,7 @@ final class LargeBlocks {
             return 0;
         }
         boolean adjacent;
-        long[] target = null;
+        long target = 0;
         synchronized (lock) {
             adjacent = takeKeptAt(page.start + page.mappedSize, growth);
             if (!adjacent) {
@@ -184,12 +184,12 @@ final class LargeBlocks {
         if (adjacent) {
             return replace(page, page.start, wanted);         // the pages after it are its own now: no system call
         }
-        if (target != null) {
+        if (target != 0) {
             PageMap.set(page.start, 1, null);     // before mremap releases the old range (see the class comment)
-            if (Os.remap(page.start, page.mappedSize, page.mappedSize, target[0]) == target[0]) {
-                return replace(page, target[0], wanted);
+            if (Os.remap(page.start, page.mappedSize, page.mappedSize, target) == target) {
+                return replace(page, target, wanted);
             }
-            Os.unmap(target[0], target[1]);       // a fixed move that failed may have unmapped part of it already
+            Os.unmap(target, wanted);       // a fixed move that failed may have unmapped part of it already
             PageMap.set(page.start, 1, page);
         }
         budget.release(growth);
@@ -259,10 +259,10 @@ final class LargeBlocks {
 
     /**
      * The first {@code wanted} bytes (whole chunks) of the smallest kept run that holds them and starts at a multiple
-     * of {@code alignment}, the newest among equals, as {address, bytes}; null when none does. The rest of the run
+     * of {@code alignment}, the newest among equals, by its address; 0 when none does. The rest of the run
      * stays kept, with its age, and starts on a chunk as every block must. Caller holds {@link #lock}.
      */
-    private long[] takeKept(long wanted, long alignment) {
+    private long takeKept(long wanted, long alignment) {
         int best = -1;
         for (int i = cachedCount - 1; i >= 0; i--) {
             if (cachedSize[i] >= wanted && (cachedStart[i] & (alignment - 1)) == 0
@@ -271,11 +271,11 @@ final class LargeBlocks {
             }
         }
         if (best < 0) {
-            return null;
+            return 0;
         }
         long start = cachedStart[best];
         shrinkFromFront(best, wanted);
-        return new long[] {start, wanted};
+        return start;
     }
 
     /**
